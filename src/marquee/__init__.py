@@ -1,0 +1,1 @@
+"""Marquee: a self-hostable video-on-demand platform."""

@@ -1,0 +1,1 @@
+"""Users, tokens, profiles, plans, subscriptions and entitlements."""

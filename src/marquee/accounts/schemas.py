@@ -1,0 +1,141 @@
+"""Request and response shapes for accounts, profiles, plans and subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from marquee.accounts.models import Role, SubscriptionStatus
+
+Password = Annotated[str, Field(min_length=8, max_length=128)]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", max_length=8)]
+ProfileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Avatar = Annotated[str, StringConstraints(pattern=r"^avatar-[0-9]{1,2}$")]
+RatingLabel = Annotated[str, StringConstraints(max_length=10)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterRequest(Strict):
+    email: EmailStr = Field(max_length=254)
+    password: Password
+    display_name: str = Field(default="", max_length=80)
+
+
+class LoginRequest(Strict):
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(max_length=128)
+
+
+class RefreshRequest(Strict):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class ChangePasswordRequest(Strict):
+    current_password: str = Field(max_length=128)
+    new_password: Password
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    display_name: str
+    country: str | None
+    created_at: datetime
+
+
+class Session(BaseModel):
+    user: UserRead
+    tokens: TokenPair
+
+
+class ProfileCreate(Strict):
+    name: ProfileName
+    is_kids: bool = False
+    maturity_ceiling: RatingLabel | None = Field(
+        default=None, description="Highest rating this profile may watch, e.g. TV-14 or PG-13."
+    )
+    language: Language = "en"
+    subtitle_language: Language | None = None
+    subtitles_enabled: bool = False
+    audio_language: Language | None = None
+    avatar: Avatar = "avatar-1"
+
+
+class ProfileUpdate(Strict):
+    name: ProfileName | None = None
+    is_kids: bool | None = None
+    maturity_ceiling: RatingLabel | None = None
+    language: Language | None = None
+    subtitle_language: Language | None = None
+    subtitles_enabled: bool | None = None
+    audio_language: Language | None = None
+    avatar: Avatar | None = None
+
+
+class ProfileRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    is_kids: bool
+    maturity_ceiling: str
+    maturity_level: int
+    language: str
+    subtitle_language: str | None
+    subtitles_enabled: bool
+    audio_language: str | None
+    avatar: str
+
+
+class PlanRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    max_resolution: int
+    max_streams: int
+    downloads: int
+    price_cents: int
+    currency: str
+
+
+class SubscriptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    plan: PlanRead
+    status: SubscriptionStatus
+    current_period_end: datetime
+    provider: str
+
+
+class EntitlementsRead(BaseModel):
+    active: bool
+    status: SubscriptionStatus | None
+    plan: str | None
+    max_resolution: int
+    max_streams: int
+    downloads: int
+    period_end: datetime | None
+
+
+class SubscriptionGrant(Strict):
+    plan: str = Field(min_length=1, max_length=20)
+    period_days: int = Field(default=30, ge=1, le=3660)
+
+
+class RoleUpdate(Strict):
+    role: Role

@@ -1,0 +1,79 @@
+"""The `marquee` command line: serve, migrate, demo, user management and the domain tools."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from marquee.config import Settings
+
+app = typer.Typer(no_args_is_help=True, help="Marquee: video on demand you run yourself.")
+user_app = typer.Typer(no_args_is_help=True, help="Manage accounts.")
+app.add_typer(user_app, name="user")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date and load reference data."""
+    from marquee.migrate import upgrade
+
+    upgrade(Settings())
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API and the web client."""
+    uvicorn.run(
+        "marquee.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="Sign-in email.")],
+    password: Annotated[str, typer.Option(help="Password (8+ characters).")],
+    admin: Annotated[bool, typer.Option("--admin", help="Grant the admin role.")] = False,
+    editor: Annotated[bool, typer.Option("--editor", help="Grant the editor role.")] = False,
+) -> None:
+    """Create an account (or update the role and password of an existing one)."""
+    from marquee.accounts import users_cli
+
+    settings = Settings()
+    role = "admin" if admin else "editor" if editor else "viewer"
+    created = users_cli.upsert_user(settings=settings, email=email, password=password, role=role)
+    typer.echo(f"{'created' if created else 'updated'} {email} ({role})")
+
+
+@app.command()
+def demo(
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after loading.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Migrate, load the demo catalogue and accounts, then serve on 127.0.0.1."""
+    from marquee.demo import load_demo
+
+    settings = Settings()
+    summary = load_demo(settings)
+    typer.echo(summary)
+    if serve_after:
+        typer.echo(f"Marquee is serving on http://127.0.0.1:{port}")
+        serve(host="127.0.0.1", port=port, workers=1)
+
+
+if __name__ == "__main__":
+    app()

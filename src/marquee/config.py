@@ -1,0 +1,67 @@
+"""One Settings object, read from MARQUEE_* environment variables, with embedded defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "marquee-development-secret-do-not-use-in-production"
+DEV_MASTER_KEY = "ZGV2LW1hc3Rlci1rZXktZG8tbm90LXVzZS1pbi1wcm9kISE="  # base64 of 32 dev bytes
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Built once by the app factory or CLI, then passed in."""
+
+    model_config = SettingsConfigDict(env_prefix="MARQUEE_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    media_dir: Path | None = None
+    redis_url: str | None = None
+
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+
+    login_attempts_per_account: int = Field(default=5, gt=0)
+    login_attempts_per_ip: int = Field(default=30, gt=0)
+    login_window_seconds: int = Field(default=300, gt=0)
+
+    trial_days: int = Field(default=14, ge=0)
+    trial_plan: str = "standard"
+
+    country_header: str | None = "CloudFront-Viewer-Country"
+    country_cidrs: dict[str, str] = Field(default_factory=dict)
+    default_country: str = Field(default="US", min_length=2, max_length=2)
+
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    json_logs: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key.get_secret_value() == DEV_SECRET:
+                raise ValueError("MARQUEE_SECRET_KEY must be set in production")
+            if self.master_key.get_secret_value() == DEV_MASTER_KEY:
+                raise ValueError("MARQUEE_MASTER_KEY must be set in production")
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("MARQUEE_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'marquee.db'}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.var_dir / "media"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")

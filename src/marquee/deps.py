@@ -1,0 +1,108 @@
+"""Annotated dependencies shared by every router: the session, the caller, the audience."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from marquee.accounts import profiles as account_profiles
+from marquee.accounts import service as accounts
+from marquee.accounts.models import Profile, Role, User
+from marquee.audience import Audience, resolve_country
+from marquee.config import Settings
+from marquee.errors import AuthenticationFailed, PermissionDenied
+from marquee.ratelimit import RateLimiter
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request: committed when the route returns, rolled back on error."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_current_user(
+    session: DbSession,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+    return accounts.user_for_access_token(
+        session=session, settings=settings, token=credentials.credentials
+    )
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_editor(user: CurrentUser) -> User:
+    if user.role not in (Role.EDITOR, Role.ADMIN):
+        raise PermissionDenied("This needs the editor role.", code="editor_required")
+    return user
+
+
+def require_admin(user: CurrentUser) -> User:
+    if user.role != Role.ADMIN:
+        raise PermissionDenied("This needs the admin role.", code="admin_required")
+    return user
+
+
+def get_current_profile(
+    session: DbSession,
+    user: CurrentUser,
+    profile_id: Annotated[uuid.UUID, Query(description="The profile watching.")],
+) -> Profile:
+    return account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+
+
+CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
+
+
+def get_country(request: Request, settings: SettingsDep) -> str:
+    header = request.headers.get(settings.country_header) if settings.country_header else None
+    client = request.client.host if request.client else None
+    return resolve_country(
+        header_value=header,
+        client_ip=client,
+        cidrs=settings.country_cidrs,
+        default=settings.default_country,
+    )
+
+
+ViewerCountry = Annotated[str, Depends(get_country)]
+
+
+def get_audience(profile: CurrentProfile, country: ViewerCountry) -> Audience:
+    return Audience(country=country, max_maturity=profile.maturity_ceiling)
+
+
+ProfileAudience = Annotated[Audience, Depends(get_audience)]

@@ -1,0 +1,121 @@
+"""Shared fixtures: every DB-touching test runs on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from marquee.accounts import billing
+from marquee.app import create_app
+from marquee.config import Settings
+from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.models import Base
+from tests import services
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    with services.postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with services.redis() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'marquee.db'}"
+
+
+def _prepared_engine(url: str) -> Engine:
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def _engines() -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+def _clean(engine: Engine) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, _engines: dict[str, Engine]) -> Iterator[str]:
+    """A clean, migrated-to-current-models database on each backend, with plans loaded."""
+    backend = request.param
+    url = request.getfixturevalue(f"{backend}_url")
+    if backend not in _engines:
+        _engines[backend] = _prepared_engine(url)
+    engine = _engines[backend]
+    with transaction(make_sessionmaker(engine)) as session:
+        billing.seed_plans(session=session)
+    yield url
+    _clean(engine)
+
+
+@pytest.fixture
+def db_engine(db_url: str, _engines: dict[str, Engine]) -> Engine:
+    return _engines["postgresql" if db_url.startswith("postgresql") else "sqlite"]
+
+
+@pytest.fixture
+def session_factory(db_engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(db_engine)
+
+
+@pytest.fixture
+def db(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = session_factory()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        database_url=db_url,
+        var_dir=tmp_path / "var",
+        json_logs=False,
+        log_level="WARNING",
+        trial_days=14,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
