@@ -1,6 +1,8 @@
 """Every domain's tables, imported in one place for Alembic and test fixtures."""
 
 from marquee.accounts import models as accounts_models
+from marquee.catalog import models as catalog_models
 from marquee.db import Base
+from marquee.events import models as events_models
 
-__all__ = ["Base", "accounts_models"]
+__all__ = ["Base", "accounts_models", "catalog_models", "events_models"]

@@ -1,0 +1,1 @@
+"""The catalogue: titles, series, seasons, episodes, people, genres and availability."""

@@ -1,0 +1,1 @@
+"""The event log: viewing, rating and playback events, appended and never updated."""
