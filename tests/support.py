@@ -31,7 +31,7 @@ class ApiUser:
 
 
 def unique_email(prefix: str = "viewer") -> str:
-    return f"{prefix}{next(_counter)}@example.test"
+    return f"{prefix}{next(_counter)}@example.com"
 
 
 def signup(client: TestClient, email: str | None = None, password: str = PASSWORD) -> ApiUser:

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from marquee.config import Settings
+
+
+def test_embedded_defaults() -> None:
+    settings = Settings(var_dir=Path("var"))
+    assert settings.resolved_database_url == "sqlite:///var/marquee.db"
+    assert settings.resolved_media_dir == Path("var/media")
+    assert settings.is_sqlite
+
+
+def test_environment_variables_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MARQUEE_DATABASE_URL", "postgresql+psycopg://db/marquee")
+    monkeypatch.setenv("MARQUEE_DEFAULT_COUNTRY", "FR")
+    settings = Settings()
+    assert settings.resolved_database_url == "postgresql+psycopg://db/marquee"
+    assert settings.default_country == "FR"
+    assert not settings.is_sqlite
+
+
+def test_production_refuses_default_secrets() -> None:
+    with pytest.raises(ValidationError, match="MARQUEE_SECRET_KEY"):
+        Settings(env="production")
+    with pytest.raises(ValidationError, match="MARQUEE_MASTER_KEY"):
+        Settings(env="production", secret_key="s" * 40)
+    Settings(env="production", secret_key="s" * 40, master_key="m" * 44)
+
+
+def test_short_secrets_are_refused() -> None:
+    with pytest.raises(ValidationError, match="at least 32"):
+        Settings(secret_key="short")
