@@ -44,3 +44,11 @@ def test_openapi_operation_ids_are_stable(client: TestClient) -> None:
     assert len(ids) == len(set(ids))
     assert "auth-login" in ids
     assert "me-create_profile" in ids
+
+
+def test_site_root_serves_a_page(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Marquee" in response.text
+    assert "/docs" in response.text

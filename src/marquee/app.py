@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from marquee import ops
+from marquee import ops, site
 from marquee.accounts import routes as accounts_routes
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 
     app.include_router(ops.router)
+    app.include_router(site.router)
+    site.mount_web(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     return app
