@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 
 from marquee import ops, site
 from marquee.accounts import routes as accounts_routes
+from marquee.catalog import routes as catalog_routes
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
 from marquee.errors import install_handlers
@@ -19,6 +20,7 @@ API_PREFIX = "/api/v1"
 # Each domain contributes its routers here, in the order they appear in the OpenAPI document.
 API_ROUTERS: list[APIRouter] = [
     *accounts_routes.routers,
+    *catalog_routes.routers,
 ]
 
 
