@@ -4,5 +4,6 @@ from marquee.accounts import models as accounts_models
 from marquee.catalog import models as catalog_models
 from marquee.db import Base
 from marquee.events import models as events_models
+from marquee.search import models as search_models
 
-__all__ = ["Base", "accounts_models", "catalog_models", "events_models"]
+__all__ = ["Base", "accounts_models", "catalog_models", "events_models", "search_models"]

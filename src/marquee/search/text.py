@@ -1,0 +1,123 @@
+"""Text folding shared by both search backends: case, accents, numbers and query tokens."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_QUERY_LENGTH = 200
+
+# Letters NFKD does not decompose into an ASCII base plus a mark.
+_SPECIAL = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ł": "l",
+        "\u0131": "i",  # dotless i
+    }
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+NUMBER_WORDS = {
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "twenty": "20",
+    "hundred": "100",
+    "thousand": "1000",
+}
+# "i" is left out on purpose: it is far more often the pronoun than a sequel number.
+ROMAN_NUMERALS = {
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "v": "5",
+    "vi": "6",
+    "vii": "7",
+    "viii": "8",
+    "ix": "9",
+    "x": "10",
+}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Amélie" and "AMELIE" both become "amelie"."""
+    lowered = text.lower().translate(_SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Folded alphanumeric words; every query-syntax character is a separator, never an operator."""
+    return _TOKEN.findall(fold(text))
+
+
+def normalise_token(token: str) -> str:
+    """The canonical form numbers are indexed under: "two", "ii" and "2" all become "2"."""
+    return NUMBER_WORDS.get(token) or ROMAN_NUMERALS.get(token) or token
+
+
+def index_text(text: str) -> str:
+    """A field's text as the engines store it: folded tokens, numbers in canonical form."""
+    return " ".join(normalise_token(token) for token in tokens(text))
+
+
+def query_terms(query: str) -> list[str]:
+    """The terms of a viewer's query, capped and de-duplicated in order."""
+    seen: dict[str, None] = {}
+    for token in tokens(query[:MAX_QUERY_LENGTH]):
+        seen.setdefault(normalise_token(token), None)
+    return list(seen)[:16]
+
+
+def max_edits(term: str) -> int:
+    """Typo tolerance: one edit for words of 5+ letters, two for 9+, none below."""
+    if len(term) >= 9:
+        return 2
+    if len(term) >= 5:
+        return 1
+    return 0
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions counted as one edit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def person_matches(name: str, terms: list[str]) -> bool:
+    """Every query term is a word of the name, allowing the typed prefix or a typo."""
+    words = [normalise_token(t) for t in tokens(name)]
+    return all(any(_close(term, word) for word in words) for term in terms)
+
+
+def _close(term: str, word: str) -> bool:
+    if word.startswith(term):
+        return True
+    edits = max_edits(term)
+    return edits > 0 and edit_distance(term, word[: len(term) + edits]) <= edits
