@@ -23,6 +23,18 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     redis_url: str | None = None
 
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "marquee"
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_poll_seconds: float = Field(default=1.0, gt=0)
+    # Extra modules whose `JOBS` the worker registers, comma-separated (e.g. plugins, tests).
+    job_modules: str = ""
+
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
     access_token_ttl_seconds: int = Field(default=900, gt=0)
