@@ -1,0 +1,164 @@
+"""Hyperparameter and blend-weight search on a validation split carved from training data only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from marquee.recommend.data import FloatArray, IntArray, Interactions
+from marquee.recommend.evaluate import best_k, rank_metrics
+from marquee.recommend.hybrid import blend, standardise
+from marquee.recommend.models import ALS, EASE, ContentBased, ItemKNN, Model, Trending
+from marquee.recommend.split import Split
+
+Params = dict[str, Any]
+Factory = Callable[[Params], Model]
+
+GRIDS: dict[str, list[Params]] = {
+    "Trending": [{"half_life_days": d} for d in (3.0, 7.0, 14.0, 30.0, 90.0, 365.0)],
+    "ItemKNN": [{"k": k, "shrink": s} for k in (50, 100, 200) for s in (0.0, 10.0, 50.0)],
+    "EASE": [{"lam": lam} for lam in (50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0, 2000.0)],
+    "ALS": [
+        {"factors": f, "regularization": 0.05, "alpha": a}
+        for f in (32, 64, 128)
+        for a in (1.0, 4.0)
+    ],
+    "Content": [{"half_life": h} for h in (None, 20.0)],
+}
+HALF_LIVES: tuple[float | None, ...] = (None, 2.0, 3.5, 5.0, 10.0, 20.0)
+# The hybrid weighs the user's history by recency in these components (see models.history).
+RECENCY_AWARE = ("EASE", "ItemKNN")
+WEIGHT_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+PRIOR_STEPS = (-0.5, -0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1)
+
+
+def factories(features: sp.csr_matrix | None) -> dict[str, Factory]:
+    """How to build each tunable model from its parameters."""
+    made: dict[str, Factory] = {
+        "Trending": lambda p: Trending(**p),
+        "ItemKNN": lambda p: ItemKNN(**p),
+        "EASE": lambda p: EASE(**p),
+        "ALS": lambda p: ALS(**p),
+    }
+    if features is not None:
+        made["Content"] = lambda p: ContentBased(features, **p)
+    return made
+
+
+@dataclass
+class Validation:
+    """The validation users with their targets and exclusions, and a metric on score rows."""
+
+    users: IntArray
+    relevant: sp.csr_matrix
+    penalty: NDArray[np.float32]
+
+    @classmethod
+    def of(cls, train: Interactions, valid: Interactions) -> Validation:
+        relevant = valid.matrix()
+        users = np.flatnonzero(relevant.getnnz(axis=1) > 0).astype(np.int64)
+        # Known items get -inf once here rather than on every one of hundreds of trials.
+        penalty = np.asarray(train.matrix()[users].todense(), dtype=np.float32)
+        penalty[penalty > 0] = -np.inf
+        return cls(users, relevant[users], penalty)
+
+    def ndcg(self, scores: FloatArray, k: int = 10) -> float:
+        ranked = best_k(scores + self.penalty, k)
+        return float(rank_metrics(ranked, self.relevant, (k,))[1][k].mean())
+
+
+@dataclass
+class Tuned:
+    """Chosen parameters per model and the hybrid's history half-life and blend weights."""
+
+    params: dict[str, Params] = field(default_factory=dict)
+    validation_ndcg: dict[str, float] = field(default_factory=dict)
+    half_life: float | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+def best_params(
+    factory: Factory, grid: Iterable[Params], train: Interactions, val: Validation
+) -> tuple[Params, float]:
+    best: tuple[Params, float] = ({}, -1.0)
+    for params in grid:
+        model = factory(params)
+        model.fit(train)
+        score = val.ndcg(model.scores(val.users))
+        if score > best[1]:
+            best = (params, score)
+    return best
+
+
+def coordinate_ascent(
+    parts: Mapping[str, FloatArray], start: Mapping[str, float], val: Validation, passes: int = 2
+) -> tuple[dict[str, float], float]:
+    """Greedy one-weight-at-a-time search; never worse than the starting blend."""
+    weights = dict(start)
+    best = val.ndcg(blend(parts, weights))
+    for _ in range(passes):
+        improved = False
+        for name in parts:
+            steps = PRIOR_STEPS if name == "Trending" else WEIGHT_STEPS
+            for step in steps:
+                trial = {**weights, name: step}
+                if not any(trial.values()):
+                    continue
+                score = val.ndcg(blend(parts, trial))
+                if score > best + 1e-6:
+                    weights, best, improved = trial, score, True
+        if not improved:
+            break
+    return weights, best
+
+
+def _validation_scores(
+    factory: Factory, params: Params, train: Interactions, val: Validation
+) -> FloatArray:
+    model = factory(params)
+    model.fit(train)
+    # Single precision halves the memory traffic of the many blends tried on these scores.
+    return standardise(model.scores(val.users)).astype(np.float32)
+
+
+def tune(split: Split, features: sp.csr_matrix | None) -> Tuned:
+    """Pick every model's parameters, then the hybrid's half-life and weights, on validation."""
+    val = Validation.of(split.tune_train, split.tune_valid)
+    tuned = Tuned()
+    made = factories(features)
+    for name, factory in made.items():
+        params, score = best_params(factory, GRIDS[name], split.tune_train, val)
+        tuned.params[name], tuned.validation_ndcg[name] = params, score
+    fixed = {
+        name: _validation_scores(made[name], tuned.params[name], split.tune_train, val)
+        for name in made
+        if name not in RECENCY_AWARE
+    }
+    best = -1.0
+    for half_life in HALF_LIVES:
+        parts = dict(fixed)
+        for name in RECENCY_AWARE:
+            params = {**tuned.params[name], "half_life": half_life}
+            parts[name] = _validation_scores(made[name], params, split.tune_train, val)
+        weights, score = coordinate_ascent(parts, {"EASE": 1.0}, val)
+        if score > best:
+            best, tuned.half_life, tuned.weights = score, half_life, weights
+    tuned.validation_ndcg["Hybrid"] = best
+    return tuned
+
+
+def hybrid_components(tuned: Tuned, features: sp.csr_matrix | None) -> dict[str, Model]:
+    """Fresh, unfitted components for the tuned hybrid."""
+    made = factories(features)
+    components = {}
+    for name, factory in made.items():
+        params = dict(tuned.params[name])
+        if name in RECENCY_AWARE:
+            params["half_life"] = tuned.half_life
+        components[name] = factory(params)
+    return components
