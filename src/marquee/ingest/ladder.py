@@ -1,0 +1,146 @@
+"""The encoding ladder: which H.264 renditions and AAC tracks a source gets, at what bitrates.
+
+Bitrates follow Apple's *HLS Authoring Specification for Apple Devices*, table
+"Video average bit rate (kb/s)" for H.264 at up to 30 fps:
+
+    416x234 145 · 480x270 365 · 640x360 730 · 768x432 1100 · 960x540 2000
+    1280x720 3000 / 4500 · 1920x1080 6000 / 7800
+
+Our rungs use the common 16:9 heights instead of Apple's intermediate ones, so a
+rung takes the Apple row of the same height, or the nearest rows interpolated by
+pixel count. Above 1080p Apple lists HEVC only (2560x1440 8100, 3840x2160 16800);
+Apple's own 1080p rows give H.264/HEVC = 7800/5800 = 1.34, which we apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from marquee.ingest.probe import AudioTrack, ProbeResult
+
+# (height, average kb/s at <= 30 fps)
+H264_RUNGS: tuple[tuple[int, int], ...] = (
+    # Apple's 416x234 rung (145) is a cellular floor; 426x240 has 80% of the pixels of
+    # 480x270, whose 365 kb/s we keep so the bottom rung stays watchable.
+    (240, 365),
+    (360, 730),  # Apple 640x360: 730
+    # 854x480 lies between 768x432 (1100) and 960x540 (2000): 1100 + 900 * 78k/186k px.
+    (480, 1500),
+    (720, 3000),  # Apple 1280x720, lower row: 3000
+    (1080, 6000),  # Apple 1920x1080, lower row: 6000
+    (1440, 11000),  # Apple HEVC 2560x1440 8100 x 1.34
+    (2160, 22000),  # Apple HEVC 3840x2160 16800 x 1.34
+)
+# Apple's step from 6000 to 7800 at 1080p is its allowance for high frame rates: 1.3x.
+HIGH_FPS_FACTOR = 1.3
+HIGH_FPS_MIN_HEIGHT = 720
+MAX_FPS = Fraction(60)  # "Frame rates above 60 fps SHALL NOT be used."
+# Apple: "the peak bit rate SHOULD be no more than 200% of the average". A 1.5x maxrate
+# over a one-second VBV buffer bounds a 4 s segment at (4 + 1) / 4 x 1.5 = 1.875x average.
+MAXRATE_FACTOR = 1.5
+BUFSIZE_SECONDS = 1.0
+# Apple: AAC-LC stereo, 48 kHz; 128 kb/s is transparent for stereo programme audio.
+AUDIO_BITRATE = 128_000
+AUDIO_SAMPLE_RATE = 48_000
+AUDIO_CHANNELS = 2
+
+
+@dataclass(frozen=True)
+class VideoRendition:
+    name: str  # "720p"
+    width: int
+    height: int
+    frame_rate: Fraction
+    bitrate: int  # average, bits per second
+    maxrate: int
+    bufsize: int
+
+    @property
+    def fps(self) -> float:
+        return float(self.frame_rate)
+
+
+@dataclass(frozen=True)
+class AudioRendition:
+    name: str  # "audio_eng"
+    source_index: int  # which source audio stream (`0:a:N`)
+    language: str
+    bitrate: int = AUDIO_BITRATE
+    sample_rate: int = AUDIO_SAMPLE_RATE
+    channels: int = AUDIO_CHANNELS
+
+
+@dataclass(frozen=True)
+class Ladder:
+    video: tuple[VideoRendition, ...]
+    audio: tuple[AudioRendition, ...]
+
+
+def even(value: float) -> int:
+    """Nearest even integer, at least 2: H.264 4:2:0 needs even dimensions."""
+    return max(2, round(value / 2) * 2)
+
+
+def output_frame_rate(source: Fraction) -> Fraction:
+    """Keep the natural rate; halve (or more) anything above 60 fps until it fits."""
+    rate = Fraction(source)
+    divisor = 1
+    while rate / divisor > MAX_FPS:
+        divisor += 1
+    return rate / divisor
+
+
+def video_rungs(width: int, height: int, frame_rate: Fraction) -> tuple[VideoRendition, ...]:
+    """Every rung up to the source height, never upscaled, aspect kept, even dimensions."""
+    fps = output_frame_rate(frame_rate)
+    high_fps = fps > 31
+    rungs = [(h, kbps) for h, kbps in H264_RUNGS if h <= height]
+    if not rungs:  # a source below 240p gets one rung at its own size
+        rungs = [(even(height), H264_RUNGS[0][1] * height // H264_RUNGS[0][0])]
+    renditions = []
+    for rung_height, kbps in rungs:
+        rung_width = even(width * rung_height / height)
+        factor = HIGH_FPS_FACTOR if high_fps and rung_height >= HIGH_FPS_MIN_HEIGHT else 1.0
+        # Small rungs are watched on small screens and slow links: half the motion costs less.
+        rate = fps / 2 if high_fps and rung_height < HIGH_FPS_MIN_HEIGHT else fps
+        bitrate = round(kbps * 1000 * factor)
+        maxrate = round(bitrate * MAXRATE_FACTOR)
+        renditions.append(
+            VideoRendition(
+                name=f"{even(rung_height)}p",
+                width=rung_width,
+                height=even(rung_height),
+                frame_rate=rate,
+                bitrate=bitrate,
+                maxrate=maxrate,
+                bufsize=round(maxrate * BUFSIZE_SECONDS),
+            )
+        )
+    return tuple(renditions)
+
+
+def audio_renditions(tracks: tuple[AudioTrack, ...]) -> tuple[AudioRendition, ...]:
+    """One AAC-LC stereo rendition per audio language (the first track of each language)."""
+    seen: set[str] = set()
+    renditions = []
+    for track in tracks:
+        if track.language in seen:
+            continue
+        seen.add(track.language)
+        renditions.append(
+            AudioRendition(
+                name=f"audio_{track.language}_{track.index}",
+                source_index=track.index,
+                language=track.language,
+            )
+        )
+    return tuple(renditions)
+
+
+def build_ladder(probe: ProbeResult) -> Ladder:
+    video = probe.video
+    return Ladder(
+        video=video_rungs(video.display_width, video.display_height, video.frame_rate),
+        audio=audio_renditions(probe.audio),
+    )

@@ -1,0 +1,73 @@
+"""The whole media pipeline on local files: probe, ladder, encode, package, artwork."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from marquee.ingest.artwork import Artwork, ArtworkOptions, make_artwork
+from marquee.ingest.encode import EncodeOptions, EncodeResult, encode
+from marquee.ingest.ffmpeg import Progress
+from marquee.ingest.ladder import Ladder, build_ladder
+from marquee.ingest.package import Package, package
+from marquee.ingest.probe import ProbeResult, probe
+from marquee.ingest.subtitles import SubtitleInput, SubtitleTrack, convert
+
+PACKAGE_DIR = "package"
+ARTWORK_DIR = "artwork"
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    encode: EncodeOptions = field(default_factory=EncodeOptions)
+    artwork: ArtworkOptions = field(default_factory=ArtworkOptions)
+    with_artwork: bool = True
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    probe: ProbeResult
+    ladder: Ladder
+    encoded: EncodeResult
+    package: Package
+    artwork: Artwork | None
+
+
+def run_pipeline(
+    source: Path,
+    work_dir: Path,
+    *,
+    subtitles: Sequence[SubtitleInput] = (),
+    options: PipelineOptions | None = None,
+    progress: Progress | None = None,
+) -> PipelineResult:
+    """Turn `source` into `work_dir/package` (HLS + DASH) and `work_dir/artwork`.
+
+    Every input is checked before the first frame is encoded, so a bad sidecar costs
+    no encoding time. Re-running into the same `work_dir` overwrites the outputs.
+    """
+    options = options or PipelineOptions()
+    report = progress or (lambda stage, percent: None)
+    report("probe", 0.0)
+    probed = probe(source)
+    ladder = build_ladder(probed)
+    out_dir = work_dir / PACKAGE_DIR
+    tracks: list[SubtitleTrack] = [convert(sub, out_dir) for sub in subtitles]
+    report("probe", 100.0)
+    encoded = encode(
+        source,
+        ladder,
+        source_fps=probed.video.frame_rate,
+        duration=probed.duration,
+        out_dir=out_dir,
+        options=options.encode,
+        progress=progress,
+    )
+    packaged = package(encoded, subtitles=tracks, progress=progress)
+    artwork = None
+    if options.with_artwork:
+        artwork = make_artwork(
+            probed, work_dir / ARTWORK_DIR, options=options.artwork, progress=progress
+        )
+    return PipelineResult(probed, ladder, encoded, packaged, artwork)
