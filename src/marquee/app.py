@@ -21,6 +21,7 @@ API_PREFIX = "/api/v1"
 API_ROUTERS: list[APIRouter] = [
     *accounts_routes.routers,
     *catalog_routes.routers,
+    *events_routes.routers,
 ]
 
 

@@ -6,4 +6,11 @@ from marquee.db import Base
 from marquee.events import models as events_models
 from marquee.search import models as search_models
 
-__all__ = ["Base", "accounts_models", "catalog_models", "events_models", "search_models"]
+__all__ = [
+    "Base",
+    "accounts_models",
+    "catalog_models",
+    "events_aggregates",
+    "events_models",
+    "search_models",
+]

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marquee.db import Base
+from marquee.db import Base, utcnow
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, so the big integer becomes one there.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
@@ -35,3 +35,16 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(
         JSON().with_variant(JSONB(), "postgresql"), default=dict
     )
+    # Server time of the write; consumers only read rows older than a small lag so that a
+    # transaction committing late with a lower id is never skipped.
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class EventCursor(Base):
+    """How far one consumer has read the log."""
+
+    __tablename__ = "event_cursors"
+
+    consumer: Mapped[str] = mapped_column(String(60), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

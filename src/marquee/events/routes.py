@@ -1,0 +1,76 @@
+"""HTTP routes: the event ingest endpoint for players and clients, analytics for editors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from marquee.accounts import profiles
+from marquee.deps import CurrentUser, DbSession, ViewerCountry, require_editor
+from marquee.events import analytics, service
+from marquee.events.metrics import EventMetrics
+from marquee.events.schemas import (
+    BatchResult,
+    DailyStat,
+    EventBatch,
+    QoeStat,
+    TitleStat,
+    TrendingItem,
+)
+
+events = APIRouter(prefix="/events", tags=["events"])
+admin = APIRouter(
+    prefix="/admin/analytics", tags=["admin-analytics"], dependencies=[Depends(require_editor)]
+)
+routers = [events, admin]
+
+Days = Annotated[int, Query(ge=1, le=365)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
+
+
+def _metrics(request: Request) -> EventMetrics:
+    state = request.app.state
+    if not hasattr(state, "event_metrics"):
+        state.event_metrics = EventMetrics(state.metrics.registry)
+    metrics: EventMetrics = state.event_metrics
+    return metrics
+
+
+@events.post("", response_model=BatchResult)
+def ingest_events(
+    body: EventBatch,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    country: ViewerCountry,
+) -> BatchResult:
+    """Append up to 500 events; each bad one is reported with its index, the good ones are kept."""
+    owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
+    result = service.ingest(session=session, raw=body.events, profile_ids=owned, country=country)
+    _metrics(request).observe(result.accepted, [r.code for r in result.rejected])
+    return BatchResult(accepted=len(result.accepted), rejected=result.rejected)
+
+
+@admin.get("/titles", response_model=list[TitleStat])
+def top_titles(
+    session: DbSession, days: Days = 7, country: Country = None, limit: Limit = 20
+) -> list[TitleStat]:
+    return analytics.top_titles(session=session, days=days, country=country, limit=limit)
+
+
+@admin.get("/titles/{title_id}/daily", response_model=list[DailyStat])
+def title_daily(title_id: uuid.UUID, session: DbSession, days: Days = 30) -> list[DailyStat]:
+    return analytics.daily_series(session=session, title_id=title_id, days=days)
+
+
+@admin.get("/trending", response_model=list[TrendingItem])
+def trending(session: DbSession, country: Country = None, limit: Limit = 10) -> list[TrendingItem]:
+    return analytics.trending(session=session, country=country, limit=limit)
+
+
+@admin.get("/qoe", response_model=list[QoeStat])
+def qoe(session: DbSession, title_id: uuid.UUID | None = None, days: Days = 7) -> list[QoeStat]:
+    return analytics.qoe(session=session, title_id=title_id, days=days)

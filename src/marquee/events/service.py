@@ -1,0 +1,163 @@
+"""The event log: validated batch ingest, consumer cursors and retention."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from marquee.catalog.models import Title
+from marquee.db import utcnow
+from marquee.events.models import Event, EventCursor
+from marquee.events.schemas import EventIn, Rejection, event_adapter
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_AGE = timedelta(days=30)
+_ENVELOPE = {"profile_id", "title_id", "episode_id", "occurred_at", "kind"}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: list[EventIn]
+    rejected: list[Rejection]
+
+
+def _validation_message(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
+
+
+def _check_time(event: EventIn, now: datetime) -> str | None:
+    at = event.occurred_at
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        return "occurred_at must carry a timezone"
+    if at > now + MAX_CLOCK_SKEW:
+        return "occurred_at is in the future"
+    if at < now - MAX_AGE:
+        return "occurred_at is older than the log accepts"
+    return None
+
+
+def validate_batch(
+    *, raw: Sequence[Any], profile_ids: set[uuid.UUID], now: datetime
+) -> tuple[list[tuple[int, EventIn]], list[Rejection]]:
+    """Each event on its own: bad ones are reported with their index, good ones kept."""
+    good: list[tuple[int, EventIn]] = []
+    rejected: list[Rejection] = []
+    for index, item in enumerate(raw):
+        try:
+            event = event_adapter.validate_python(item)
+        except ValidationError as exc:
+            rejected.append(
+                Rejection(index=index, code="invalid_event", detail=_validation_message(exc))
+            )
+            continue
+        if event.profile_id not in profile_ids:
+            rejected.append(
+                Rejection(index=index, code="profile_not_found", detail="No such profile.")
+            )
+            continue
+        problem = _check_time(event, now)
+        if problem is not None:
+            rejected.append(Rejection(index=index, code="invalid_time", detail=problem))
+            continue
+        good.append((index, event))
+    return good, rejected
+
+
+def _known_titles(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Title.id).where(Title.id.in_(wanted))))
+
+
+def ingest(
+    *,
+    session: Session,
+    raw: Sequence[Any],
+    profile_ids: set[uuid.UUID],
+    country: str | None,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Validate a batch and append its good events in one multi-row insert."""
+    now = now or utcnow()
+    good, rejected = validate_batch(raw=raw, profile_ids=profile_ids, now=now)
+    titles = _known_titles(session, (event.title_id for _, event in good))
+    accepted: list[EventIn] = []
+    rows: list[dict[str, Any]] = []
+    for index, event in good:
+        if event.title_id not in titles:
+            rejected.append(Rejection(index=index, code="title_not_found", detail="No such title."))
+            continue
+        accepted.append(event)
+        rows.append(_row(event, country=country, now=now))
+    if rows:
+        session.execute(insert(Event), rows)
+    rejected.sort(key=lambda r: r.index)
+    return IngestResult(accepted=accepted, rejected=rejected)
+
+
+def _row(event: EventIn, *, country: str | None, now: datetime) -> dict[str, Any]:
+    payload = event.model_dump(mode="json", exclude=_ENVELOPE, exclude_none=True)
+    return {
+        "profile_id": event.profile_id,
+        "title_id": event.title_id,
+        "episode_id": event.episode_id,
+        "kind": event.kind.value,
+        "occurred_at": event.occurred_at or now,
+        "country": country,
+        "payload": payload,
+        "recorded_at": now,
+    }
+
+
+def read_batch(
+    *, session: Session, consumer: str, limit: int = 5000, lag_seconds: float = 2.0
+) -> list[Event]:
+    """The next events this consumer has not seen, oldest first."""
+    cursor = session.get(EventCursor, consumer)
+    position = cursor.position if cursor else 0
+    horizon = utcnow() - timedelta(seconds=lag_seconds)
+    query = (
+        select(Event)
+        .where(Event.id > position, Event.recorded_at <= horizon)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def advance(*, session: Session, consumer: str, position: int) -> None:
+    cursor = session.get(EventCursor, consumer)
+    if cursor is None:
+        session.add(EventCursor(consumer=consumer, position=position))
+    elif position > cursor.position:
+        cursor.position = position
+    session.flush()
+
+
+def prune(*, session: Session, older_than: datetime) -> int:
+    """Retention: drop events that happened before `older_than`; returns how many went."""
+    result = session.execute(delete(Event).where(Event.occurred_at < older_than))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def recent_for_profile(*, session: Session, profile_id: uuid.UUID, limit: int = 500) -> list[Event]:
+    """The profile's latest events, newest first (what re-ranking reads)."""
+    query = (
+        select(Event)
+        .where(Event.profile_id == profile_id)
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
