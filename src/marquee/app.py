@@ -12,6 +12,7 @@ from marquee.catalog import routes as catalog_routes
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
 from marquee.errors import install_handlers
+from marquee.events import routes as events_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
 from marquee.ratelimit import make_rate_limiter
 

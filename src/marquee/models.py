@@ -3,6 +3,7 @@
 from marquee.accounts import models as accounts_models
 from marquee.catalog import models as catalog_models
 from marquee.db import Base
+from marquee.events import aggregates as events_aggregates
 from marquee.events import models as events_models
 from marquee.search import models as search_models
 
