@@ -13,8 +13,11 @@ from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
+from marquee.jobs import routes as jobs_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
 from marquee.ratelimit import make_rate_limiter
+from marquee.search import hooks as search_hooks
+from marquee.search import routes as search_routes
 
 API_PREFIX = "/api/v1"
 
@@ -23,6 +26,8 @@ API_ROUTERS: list[APIRouter] = [
     *accounts_routes.routers,
     *catalog_routes.routers,
     *events_routes.routers,
+    *jobs_routes.routers,
+    *search_routes.routers,
 ]
 
 
@@ -49,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = make_rate_limiter(settings.redis_url)
 
     install_handlers(app)
+    search_hooks.install(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -145,6 +145,9 @@ class EmbeddedIndex:
             writer.wait_merging_threads()
             self._index.reload()
 
+    def count(self) -> int:
+        return int(self._index.searcher().num_docs)
+
     # -- query building -------------------------------------------------------------------
 
     def _term(self, field: str, value: str) -> tantivy.Query:

@@ -88,6 +88,10 @@ class Index(Protocol):
 
     def clear(self) -> None: ...
 
+    def count(self) -> int:
+        """Entries held (not necessarily titles); zero means the index is empty."""
+        ...
+
 
 def make_index(settings: Settings, engine: Engine) -> Index:
     """PostgreSQL full text when the database is PostgreSQL (shared by replicas), else embedded."""

@@ -133,6 +133,10 @@ class PostgresIndex:
             conn.execute(sql("DELETE FROM search_documents"))
             conn.execute(sql("DELETE FROM search_words"))
 
+    def count(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(sql("SELECT count(*) FROM search_documents")).scalar_one())
+
     # -- reads ----------------------------------------------------------------------------
 
     def _term_params(self, conn: Connection, terms: list[str]) -> dict[str, str]:

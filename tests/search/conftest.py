@@ -1,0 +1,41 @@
+"""Search fixtures: one index per backend (embedded beside SQLite, full text on PostgreSQL)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from marquee.config import Settings
+from marquee.db import utcnow
+from marquee.search.documents import SearchDocument, Window
+from marquee.search.index import Index, make_index
+
+_counter = itertools.count(1)
+EVER = utcnow() - timedelta(days=3650)
+
+
+@pytest.fixture
+def index(settings: Settings, db_engine: Engine) -> Index:
+    return make_index(settings, db_engine)
+
+
+def doc(title: str | None = None, **fields: Any) -> SearchDocument:
+    """A published movie, rated PG, available worldwide for years, unless told otherwise."""
+    values: dict[str, Any] = {
+        "title_id": uuid.uuid4(),
+        "kind": "movie",
+        "title": title or f"Filler {next(_counter)}",
+        "published": True,
+        "windows": [Window("*", EVER)],
+        "maturity_level": 3,
+        "genres": ["Drama"],
+        "year": 1995,
+        "language": "en",
+    }
+    values.update(fields)
+    return SearchDocument(**values)
