@@ -43,6 +43,25 @@ def serve(
     )
 
 
+@app.command()
+def worker(
+    kinds: Annotated[
+        str,
+        typer.Option(help="Comma-separated job kinds to take (default: every registered kind)."),
+    ] = "",
+    once: Annotated[bool, typer.Option("--once", help="Exit when the queue is empty.")] = False,
+) -> None:
+    """Run background jobs (ingest, transcoding, ...) until SIGTERM; run as many as you like."""
+    from marquee.jobs.worker import run_worker
+    from marquee.observability import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.json_logs)
+    chosen = [kind.strip() for kind in kinds.split(",") if kind.strip()] or None
+    ran = run_worker(settings, kinds=chosen, once=once)
+    typer.echo(f"worker stopped after {ran} job(s)")
+
+
 @user_app.command("create")
 def user_create(
     email: Annotated[str, typer.Option(help="Sign-in email.")],

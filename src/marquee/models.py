@@ -5,6 +5,7 @@ from marquee.catalog import models as catalog_models
 from marquee.db import Base
 from marquee.events import aggregates as events_aggregates
 from marquee.events import models as events_models
+from marquee.jobs import models as jobs_models
 from marquee.search import models as search_models
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "catalog_models",
     "events_aggregates",
     "events_models",
+    "jobs_models",
     "search_models",
 ]

@@ -1,0 +1,108 @@
+"""Job kinds and their handlers: one registry, built from the modules that declare `JOBS`."""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from marquee.config import Settings
+from marquee.jobs.models import Job
+
+
+class JobKind(enum.StrEnum):
+    """The kinds of work Marquee itself queues; each is handled by one `JobSpec`."""
+
+    INGEST = "ingest"
+    EXPIRE_UPLOADS = "expire_uploads"
+
+
+# Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
+DEFAULT_JOB_MODULES: tuple[str, ...] = ()
+
+
+class PermanentJobError(Exception):
+    """Raised by a handler when retrying cannot help (bad input): the job goes dead at once."""
+
+
+class JobInterrupted(Exception):
+    """Raised by a handler that saw `should_stop()`: the job goes back to the queue untouched."""
+
+
+@dataclass
+class JobContext:
+    """What a handler gets: its job, settings, a way to open transactions and to report progress."""
+
+    job_id: uuid.UUID
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempt: int
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    report: Callable[[str, float], None] = lambda stage, percent: None
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def progress(self, stage: str, percent: float) -> None:
+        """Record the current stage (e.g. "encode 2/5") and overall percent, 0 to 100."""
+        self.report(stage, percent)
+
+    def should_stop(self) -> bool:
+        """True once the worker is shutting down, the job timed out or its lease was lost."""
+        return self.stopping.is_set()
+
+
+Handler = Callable[[JobContext], dict[str, Any] | None]
+# Called in the transaction that marks a job dead, e.g. to mark a title failed with the reason.
+DeadHandler = Callable[[Session, Job], None]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    kind: str
+    handler: Handler
+    attempts: int = 5
+    timeout_seconds: float = 3600.0
+    backoff_seconds: float = 10.0
+    backoff_max_seconds: float = 3600.0
+    on_dead: DeadHandler | None = None
+
+
+class Registry:
+    """Specs by kind; a worker claims only the kinds its registry knows."""
+
+    def __init__(self, specs: Iterable[JobSpec]) -> None:
+        self._specs: dict[str, JobSpec] = {}
+        for spec in specs:
+            if spec.kind in self._specs:
+                raise ValueError(f"job kind {spec.kind!r} is registered twice")
+            if spec.attempts < 1 or spec.timeout_seconds <= 0:
+                raise ValueError(f"job kind {spec.kind!r} needs attempts >= 1 and a timeout")
+            self._specs[spec.kind] = spec
+
+    def get(self, kind: str) -> JobSpec | None:
+        return self._specs.get(kind)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted(self._specs)
+
+
+def module_names(settings: Settings) -> list[str]:
+    extra = [name.strip() for name in settings.job_modules.split(",") if name.strip()]
+    return [*DEFAULT_JOB_MODULES, *extra]
+
+
+def load_registry(modules: Sequence[str]) -> Registry:
+    """Import each module and register the `JOBS` it declares."""
+    specs: list[JobSpec] = []
+    for name in modules:
+        module = importlib.import_module(name)
+        specs.extend(getattr(module, "JOBS", ()))
+    return Registry(specs)

@@ -1,0 +1,270 @@
+"""The worker loop: claim a job, run its handler while a thread renews the lease, record the end.
+
+A worker is its own process (`marquee worker`); run as many as you like on any machine
+that shares the database and the object store. The first SIGTERM lets the current job
+finish (handlers that poll `should_stop()` may hand it back sooner); a second one hands
+the job back at once. A SIGKILLed worker simply stops renewing its lease, and another
+worker takes the job over when the lease expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+import uuid
+from types import FrameType
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from marquee.config import Settings
+from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.jobs import service
+from marquee.jobs.models import Job, JobState
+from marquee.jobs.registry import (
+    JobContext,
+    JobInterrupted,
+    JobSpec,
+    PermanentJobError,
+    Registry,
+    load_registry,
+    module_names,
+)
+
+log = logging.getLogger("marquee.jobs")
+
+
+class WorkerShutdown(BaseException):
+    """Raised in the worker's main thread by a second SIGTERM: hand the job back and exit."""
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease every third of its length until stopped, timed out or taken over."""
+
+    def __init__(self, worker: Worker, job_id: uuid.UUID, spec: JobSpec, ctx: JobContext) -> None:
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.worker, self.job_id, self.spec, self.ctx = worker, job_id, spec, ctx
+        self.done = threading.Event()
+        self.timed_out = False
+        self.lost = False
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.spec.timeout_seconds
+        interval = self.worker.lease_seconds / 3
+        while not self.done.wait(interval):
+            if self.worker.stopping.is_set():
+                self.ctx.stopping.set()
+            if time.monotonic() > deadline:
+                # A thread cannot be killed: tell the handler, and let the lease lapse.
+                self.timed_out = True
+                self.ctx.stopping.set()
+                return
+            if not self._renew():
+                self.lost = True
+                self.ctx.stopping.set()
+                return
+
+    def _renew(self) -> bool:
+        try:
+            with transaction(self.worker.session_factory) as session:
+                return service.heartbeat(
+                    session=session,
+                    job_id=self.job_id,
+                    worker_id=self.worker.worker_id,
+                    lease_seconds=self.worker.lease_seconds,
+                )
+        except Exception:
+            # A database blip must not end the job; the next beat tries again.
+            log.warning("heartbeat failed", exc_info=True, extra={"job_id": str(self.job_id)})
+            return True
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        registry: Registry,
+        session_factory: sessionmaker[Session],
+        worker_id: str | None = None,
+        kinds: list[str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.session_factory = session_factory
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.kinds = kinds if kinds is not None else registry.kinds
+        self.lease_seconds = settings.job_lease_seconds
+        self.stopping = threading.Event()
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+
+    def run(self, *, once: bool = False, max_jobs: int | None = None) -> int:
+        """Work until asked to stop (or, with `once`, until the queue is empty); return jobs run."""
+        ran = 0
+        while not self.stopping.is_set():
+            if self.run_once():
+                ran += 1
+                if max_jobs is not None and ran >= max_jobs:
+                    break
+            elif once:
+                break
+            else:
+                self.stopping.wait(self.settings.job_poll_seconds)
+        return ran
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when none was due."""
+        with transaction(self.session_factory) as session:
+            job = service.claim(
+                session=session,
+                worker_id=self.worker_id,
+                kinds=self.kinds,
+                lease_seconds=self.lease_seconds,
+            )
+        if job is None:
+            return False
+        spec = self.registry.get(job.kind)
+        if spec is None:
+            self._fail(job, None, f"no handler for job kind {job.kind!r}", permanent=True)
+        elif job.attempts > job.max_attempts:
+            # Workers died mid-job more often than the job may be tried: stop taking it.
+            reason = job.last_error or "the worker running it stopped before it finished"
+            self._fail(job, spec, f"gave up after {job.max_attempts} attempts: {reason}", True)
+        else:
+            self._execute(job, spec)
+        return True
+
+    def _execute(self, job: Job, spec: JobSpec) -> None:
+        ctx = JobContext(
+            job_id=job.id,
+            kind=job.kind,
+            key=job.key,
+            payload=dict(job.payload),
+            attempt=job.attempts,
+            settings=self.settings,
+            session_factory=self.session_factory,
+            report=lambda stage, percent: self._progress(job.id, stage, percent),
+        )
+        beat = _Heartbeat(self, job.id, spec, ctx)
+        beat.start()
+        log.info("job started", extra={"job_id": str(job.id), "kind": job.kind})
+        try:
+            result = spec.handler(ctx)
+        except (JobInterrupted, WorkerShutdown, KeyboardInterrupt) as exc:
+            self._release(job)
+            if not isinstance(exc, JobInterrupted):
+                raise
+            return
+        except PermanentJobError as exc:
+            self._fail(job, spec, str(exc) or type(exc).__name__, permanent=True)
+            return
+        except Exception as exc:
+            self._fail(job, spec, _describe(exc), permanent=False)
+            return
+        finally:
+            beat.done.set()
+        if beat.timed_out:
+            self._fail(job, spec, f"timed out after {spec.timeout_seconds:g} s", permanent=False)
+        else:
+            self._complete(job, result)
+
+    def _progress(self, job_id: uuid.UUID, stage: str, percent: float) -> None:
+        with transaction(self.session_factory) as session:
+            service.report_progress(
+                session=session,
+                job_id=job_id,
+                worker_id=self.worker_id,
+                stage=stage,
+                percent=percent,
+            )
+
+    def _complete(self, job: Job, result: dict[str, Any] | None) -> None:
+        try:
+            with transaction(self.session_factory) as session:
+                service.complete(
+                    session=session, job_id=job.id, worker_id=self.worker_id, result=result
+                )
+        except service.LeaseLost:
+            log.warning("job finished after its lease was lost", extra={"job_id": str(job.id)})
+            return
+        log.info("job succeeded", extra={"job_id": str(job.id), "kind": job.kind})
+
+    def _fail(self, job: Job, spec: JobSpec | None, error: str, permanent: bool) -> None:
+        try:
+            with transaction(self.session_factory) as session:
+                failed = service.fail(
+                    session=session,
+                    job_id=job.id,
+                    worker_id=self.worker_id,
+                    error=error,
+                    max_attempts=spec.attempts if spec else None,
+                    backoff_seconds=spec.backoff_seconds if spec else 10.0,
+                    backoff_max_seconds=spec.backoff_max_seconds if spec else 3600.0,
+                    permanent=permanent,
+                )
+        except service.LeaseLost:
+            log.warning("job failed after its lease was lost", extra={"job_id": str(job.id)})
+            return
+        log.warning(
+            "job failed",
+            extra={"job_id": str(job.id), "kind": job.kind, "state": failed.state.value},
+        )
+        if failed.state == JobState.DEAD and spec is not None and spec.on_dead is not None:
+            self._on_dead(spec, failed)
+
+    def _on_dead(self, spec: JobSpec, job: Job) -> None:
+        assert spec.on_dead is not None
+        try:
+            with transaction(self.session_factory) as session:
+                spec.on_dead(session, service.get_job(session=session, job_id=job.id))
+        except Exception:
+            log.exception("failure handler raised", extra={"job_id": str(job.id)})
+
+    def _release(self, job: Job) -> None:
+        with transaction(self.session_factory) as session:
+            service.release(session=session, job_id=job.id, worker_id=self.worker_id)
+        log.info("job handed back", extra={"job_id": str(job.id)})
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception and where it was raised, short enough to read in the admin API."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _install_signals(worker: Worker) -> None:
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        if worker.stopping.is_set():
+            raise WorkerShutdown
+        log.info("stopping after the current job")
+        worker.request_stop()
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def run_worker(settings: Settings, *, kinds: list[str] | None = None, once: bool = False) -> int:
+    """The `marquee worker` process: build the registry from settings and work until stopped."""
+    registry = load_registry(module_names(settings))
+    engine = make_engine(settings.resolved_database_url)
+    worker = Worker(
+        settings=settings,
+        registry=registry,
+        session_factory=make_sessionmaker(engine),
+        kinds=kinds,
+    )
+    _install_signals(worker)
+    log.info("worker ready", extra={"worker_id": worker.worker_id, "kinds": worker.kinds})
+    try:
+        return worker.run(once=once)
+    except (WorkerShutdown, KeyboardInterrupt):
+        return 0
+    finally:
+        engine.dispose()
