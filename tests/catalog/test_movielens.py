@@ -52,7 +52,8 @@ def test_maturity_follows_genres() -> None:
     assert maturity_rating(_movie(5, "Documentary")) == "PG"
     assert maturity_rating(_movie(5, "Drama")) == "PG-13"
     assert maturity_rating(_movie(8, "Drama")) == "PG"
-    assert maturity_rating(_movie(1, "Animation", "Horror")) == "G"
+    assert maturity_rating(_movie(1, "Children's", "Horror")) == "G"
+    assert maturity_rating(_movie(1, "Animation", "Thriller")) == "R"
 
 
 def test_availability_buckets() -> None:

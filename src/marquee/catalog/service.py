@@ -29,7 +29,8 @@ _ARTICLES = ("the ", "a ", "an ")
 
 def sort_name(name: str) -> str:
     """The key titles sort by: lower case, without a leading English article."""
-    key = name.strip().lower()
+    # Leading quotes and punctuation ("'Til There Was You") should not decide the order.
+    key = name.strip().lower().lstrip("'\"¡¿.…-_ ")
     for article in _ARTICLES:
         if key.startswith(article) and len(key) > len(article):
             return key[len(article) :][:300]
