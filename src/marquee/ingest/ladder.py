@@ -92,26 +92,29 @@ def output_frame_rate(source: Fraction) -> Fraction:
 
 
 def video_rungs(width: int, height: int, frame_rate: Fraction) -> tuple[VideoRendition, ...]:
-    """Every rung up to the source height, never upscaled, aspect kept, even dimensions."""
+    """Every rung up to the source size, never upscaled, aspect kept, even dimensions.
+
+    A rung is named by the picture's short side, so a 1080x1920 portrait video is "1080p".
+    """
     fps = output_frame_rate(frame_rate)
     high_fps = fps > 31
-    rungs = [(h, kbps) for h, kbps in H264_RUNGS if h <= height]
+    short = min(width, height)
+    rungs = [(size, kbps) for size, kbps in H264_RUNGS if size <= short]
     if not rungs:  # a source below 240p gets one rung at its own size
-        rungs = [(even(height), H264_RUNGS[0][1] * height // H264_RUNGS[0][0])]
+        rungs = [(short, H264_RUNGS[0][1] * short // H264_RUNGS[0][0])]
     renditions = []
-    for rung_height, kbps in rungs:
-        rung_width = even(width * rung_height / height)
-        factor = HIGH_FPS_FACTOR if high_fps and rung_height >= HIGH_FPS_MIN_HEIGHT else 1.0
-        # Small rungs are watched on small screens and slow links: half the motion costs less.
-        rate = fps / 2 if high_fps and rung_height < HIGH_FPS_MIN_HEIGHT else fps
-        bitrate = round(kbps * 1000 * factor)
+    for size, kbps in rungs:
+        scale = size / short
+        big = size >= HIGH_FPS_MIN_HEIGHT
+        bitrate = round(kbps * 1000 * (HIGH_FPS_FACTOR if high_fps and big else 1.0))
         maxrate = round(bitrate * MAXRATE_FACTOR)
         renditions.append(
             VideoRendition(
-                name=f"{even(rung_height)}p",
-                width=rung_width,
-                height=even(rung_height),
-                frame_rate=rate,
+                name=f"{even(size)}p",
+                width=even(width * scale),
+                height=even(height * scale),
+                # Small rungs are watched on small screens and slow links: half the motion costs less.
+                frame_rate=fps / 2 if high_fps and not big else fps,
                 bitrate=bitrate,
                 maxrate=maxrate,
                 bufsize=round(maxrate * BUFSIZE_SECONDS),

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from marquee.ingest import subtitles as sidecars
 from marquee.ingest.artwork import Artwork, ArtworkOptions, make_artwork
 from marquee.ingest.encode import EncodeOptions, EncodeResult, encode
 from marquee.ingest.ffmpeg import Progress
 from marquee.ingest.ladder import Ladder, build_ladder
 from marquee.ingest.package import Package, package
 from marquee.ingest.probe import ProbeResult, probe
-from marquee.ingest.subtitles import SubtitleInput, SubtitleTrack, convert
+from marquee.ingest.subtitles import SubtitleInput
 
 PACKAGE_DIR = "package"
 ARTWORK_DIR = "artwork"
@@ -53,7 +54,8 @@ def run_pipeline(
     probed = probe(source)
     ladder = build_ladder(probed)
     out_dir = work_dir / PACKAGE_DIR
-    tracks: list[SubtitleTrack] = [convert(sub, out_dir) for sub in subtitles]
+    checked = [sidecars.check(sub) for sub in subtitles]
+    tracks = [sidecars.write(sub, out_dir) for sub in checked]
     report("probe", 100.0)
     encoded = encode(
         source,

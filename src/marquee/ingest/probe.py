@@ -17,7 +17,7 @@ MIN_SIDE = 64
 MAX_SIDE = 8192
 MAX_ASPECT = 4.0  # wider than 4:1 (or taller) is not a picture anyone watches
 SAMPLE_SECONDS = 1.0
-SAMPLE_MAX_FRAMES = 90
+SAMPLE_MAX_FRAMES = 600  # ten seconds of 60 fps: the longest GOP worth decoding
 # A stream may legitimately end a little before its header says (audio padding, edit lists).
 DURATION_SLACK_SECONDS = 1.0
 DURATION_SLACK_RATIO = 0.02
@@ -167,57 +167,65 @@ def _frame_rate(stream: Any) -> Fraction:
     return Fraction(rate)
 
 
-def _declared_duration(container: Any, stream: Any) -> float | None:
-    if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
+def _declared_duration(container: Any) -> float | None:
     if container.duration:
         return float(container.duration) / av.time_base
     return None
 
 
-def _decode_window(container: Any, stream: Any, start: float, frames: list[Any]) -> None:
-    """Decode about a second of video from the keyframe at or before `start`."""
+def _decode_window(container: Any, stream: Any, start: float) -> tuple[int, Any | None]:
+    """Decode from the keyframe at or before `start` to a second past it.
+
+    Returns how many frames decoded and the first one. Frames are not kept: a long
+    GOP of 4K pictures would not fit in memory.
+    """
     if start > 0:
         container.seek(int(start / stream.time_base), stream=stream, backward=True)
+    count, first = 0, None
     for packet in container.demux(stream):
-        frames.extend(packet.decode())
-        reached = (
+        for frame in packet.decode():
+            count, first = count + 1, first or frame
+        past = (
             packet.pts is not None and float(packet.pts * stream.time_base) > start + SAMPLE_SECONDS
         )
-        if len(frames) > SAMPLE_MAX_FRAMES or (reached and frames):
+        if count > SAMPLE_MAX_FRAMES or (past and count):
             break
+    return count, first
+
+
+def _read_to_end(container: Any, stream: Any, start: float) -> tuple[int, float]:
+    """Read from near `start` to the end of the file, decoding the video.
+
+    Returns (video frames decoded, where the last packet of any stream ends): a
+    container's duration covers all its streams, so all of them count.
+    """
+    if start > 0:
+        container.seek(int(start / stream.time_base), stream=stream, backward=True)
+    count, end = 0, 0.0
+    for packet in container.demux():
+        if packet.pts is not None and packet.time_base is not None:
+            end = max(end, float((packet.pts + (packet.duration or 0)) * packet.time_base))
+        if packet.stream is stream:
+            count += len(packet.decode())
+    return count, end
 
 
 def _sample(container: Any, stream: Any, declared: float | None) -> tuple[float, int]:
     """Decode the start, middle and end; return (true duration, rotation of the first frame)."""
-    first: list[Any] = []
-    _decode_window(container, stream, 0.0, first)
-    tail: list[Any] = []
-    tail_from = max(0.0, (declared or 0.0) - 2.0)
-    real_end = _read_to_end(container, stream, tail_from, tail)
+    _, first = _decode_window(container, stream, 0.0)
+    tail_count, real_end = _read_to_end(container, stream, max(0.0, (declared or 0.0) - 2.0))
     if declared:
         slack = max(DURATION_SLACK_SECONDS, declared * DURATION_SLACK_RATIO)
         if real_end < declared - slack:
             raise _reject(
                 "media_duration_mismatch",
-                f"The file says it lasts {declared:.1f} s but its video ends at {real_end:.1f} s "
+                f"The file says it lasts {declared:.1f} s but its media ends at {real_end:.1f} s "
                 "(a lying header or a truncated upload).",
             )
-    _decode_window(container, stream, real_end / 2, [])
-    if not first or not tail:
+    _decode_window(container, stream, real_end / 2)
+    if first is None or not tail_count:
         raise _reject("media_corrupt", "No video frame could be decoded.")
-    return real_end, int(first[0].rotation or 0)
-
-
-def _read_to_end(container: Any, stream: Any, start: float, frames: list[Any]) -> float:
-    if start > 0:
-        container.seek(int(start / stream.time_base), stream=stream, backward=True)
-    end = 0.0
-    for packet in container.demux(stream):
-        if packet.pts is not None:
-            end = max(end, float((packet.pts + (packet.duration or 0)) * stream.time_base))
-        frames.extend(packet.decode())
-    return end
+    return real_end, int(first.rotation or 0)
 
 
 def _decode_samples(container: Any, stream: Any, declared: float | None) -> tuple[float, int]:
@@ -226,7 +234,8 @@ def _decode_samples(container: Any, stream: Any, declared: float | None) -> tupl
         with av.logging.Capture(local=False) as logs:
             result = _sample(container, stream, declared)
     except av.FFmpegError as exc:
-        raise _reject("media_corrupt", f"The video has corrupt frames ({exc}).") from exc
+        reason = exc.strerror or "undecodable data"
+        raise _reject("media_corrupt", f"The video has corrupt frames ({reason}).") from exc
     finally:
         av.logging.set_level(None)
     errors = [message.strip() for level, _, message in logs if level <= av.logging.ERROR]
@@ -302,7 +311,7 @@ def probe(path: Path) -> ProbeResult:
         if context is not None:
             _check_dimensions(int(context.width), int(context.height))
         codec = _check_codec(stream)
-        declared = _declared_duration(container, stream)
+        declared = _declared_duration(container)
         duration, rotation = _decode_samples(container, stream, declared)
         return ProbeResult(
             path=path,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from marquee.ingest.ffmpeg import MediaRejected
@@ -133,26 +133,41 @@ def display_name(language: str, *, forced: bool, sdh: bool) -> str:
     return f"{name} (SDH)" if sdh else name
 
 
-def convert(source: SubtitleInput, out_dir: Path) -> SubtitleTrack:
-    """Validate one sidecar and write it as `<key>.vtt` in `out_dir`."""
+@dataclass(frozen=True)
+class CheckedSubtitle:
+    source: SubtitleInput
+    cues: tuple[Cue, ...]
+
+
+def check(source: SubtitleInput) -> CheckedSubtitle:
+    """Validate a sidecar without writing anything."""
     if not _LANGUAGE.match(source.language):
         raise MediaRejected(
             f"'{source.language}' is not a language tag (expected e.g. 'en' or 'pt-BR').",
             code="subtitle_bad_language",
         )
-    cues = parse_cues(source.path)
+    return CheckedSubtitle(source, tuple(parse_cues(source.path)))
+
+
+def write(checked: CheckedSubtitle, out_dir: Path) -> SubtitleTrack:
+    """Write a checked sidecar as `<key>.vtt` in `out_dir`."""
+    source = checked.source
     track = SubtitleTrack(
         path=out_dir / "pending.vtt",
         language=source.language,
         name=display_name(source.language, forced=source.forced, sdh=source.sdh),
         forced=source.forced,
         sdh=source.sdh,
-        cue_count=len(cues),
+        cue_count=len(checked.cues),
     )
     path = out_dir / f"{track.key}.vtt"
     out_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_webvtt(cues), encoding="utf-8")
-    return SubtitleTrack(path, track.language, track.name, track.forced, track.sdh, len(cues))
+    path.write_text(render_webvtt(list(checked.cues)), encoding="utf-8")
+    return replace(track, path=path)
+
+
+def convert(source: SubtitleInput, out_dir: Path) -> SubtitleTrack:
+    return write(check(source), out_dir)
 
 
 LANGUAGE_NAMES = {
