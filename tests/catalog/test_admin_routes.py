@@ -318,3 +318,47 @@ def test_viewers_and_anonymous_callers_are_refused(client: TestClient, app: Fast
         assert_problem(response, 403, "editor_required")
     assert_problem(client.post(BASE, json=_title_body()), 401, "not_authenticated")
     assert _count_titles(app) == 0
+
+
+def test_genres_and_credits_can_be_edited(client: TestClient, editor: ApiUser) -> None:
+    made = client.post(
+        "/api/v1/admin/genres", json={"slug": "scifi", "name": "SF"}, headers=editor.headers
+    )
+    client.post("/api/v1/admin/genres", json={"slug": "war", "name": "War"}, headers=editor.headers)
+    url = f"/api/v1/admin/genres/{made.json()['id']}"
+    renamed = client.patch(url, json={"name": "Science fiction"}, headers=editor.headers)
+    assert renamed.json() == {**made.json(), "name": "Science fiction"}
+    assert_problem(
+        client.patch(url, json={"slug": "war"}, headers=editor.headers), 409, "genre_exists"
+    )
+    assert_problem(
+        client.patch(url, json={"name": None}, headers=editor.headers), 422, "validation_error"
+    )
+    title = client.post(BASE, json=_title_body(), headers=editor.headers).json()
+    person = client.post("/api/v1/admin/people", json={"name": "Bo"}, headers=editor.headers).json()
+    credits = f"{BASE}/{title['id']}/credits"
+    cast = client.post(
+        credits, json={"person_id": person["id"], "role": "cast"}, headers=editor.headers
+    )
+    edited = client.patch(
+        f"{credits}/{cast.json()['id']}",
+        json={"character": "Guard", "order": 3},
+        headers=editor.headers,
+    )
+    assert (edited.json()["character"], edited.json()["order"]) == ("Guard", 3)
+    writer = client.post(
+        credits, json={"person_id": person["id"], "role": "writer"}, headers=editor.headers
+    )
+    refused = client.patch(
+        f"{credits}/{writer.json()['id']}", json={"character": "X"}, headers=editor.headers
+    )
+    assert_problem(refused, 422, "not_a_cast_credit")
+    assert_problem(
+        client.patch(f"{credits}/{uuid.uuid4()}", json={"order": 1}, headers=editor.headers),
+        404,
+        "credit_not_found",
+    )
+    bad_cast = {"person_id": person["id"], "role": "director", "character": "Nope"}
+    assert_problem(
+        client.post(credits, json=bad_cast, headers=editor.headers), 422, "validation_error"
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from marquee.audience import Audience
 from marquee.catalog import browse
 from marquee.catalog.browse import TitleFilters
-from marquee.catalog.models import PublishState
+from marquee.catalog.models import Episode, PublishState, Season, TitleKind
 from marquee.errors import NotFound
 from marquee.maturity import Maturity
 from marquee.pagination import PageParams
@@ -109,3 +109,23 @@ def test_filters_and_totals_respect_the_rule(db: Session, catalogue: dict[str, u
         session=db, audience=US_ADULT, filters=TitleFilters(), params=page
     )
     assert (total, len(items)) == (3, 1)
+
+
+def test_episodes_follow_their_series(db: Session) -> None:
+    shown = make_title(db, "Shown", kind=TitleKind.SERIES)
+    hidden = make_title(db, "Late", kind=TitleKind.SERIES, windows=[("*", days(2), None)])
+    episodes = {}
+    for title in (shown, hidden):
+        season = Season(title_id=title.id, number=1)
+        db.add(season)
+        db.flush()
+        episode = Episode(season_id=season.id, title_id=title.id, number=1, name="Pilot")
+        db.add(episode)
+        db.flush()
+        episodes[title.name] = episode.id
+    found = browse.get_episode(session=db, audience=US_ADULT, episode_id=episodes["Shown"])
+    assert found.title_id == shown.id
+    for episode_id in (episodes["Late"], uuid.uuid4()):
+        with pytest.raises(NotFound) as info:
+            browse.get_episode(session=db, audience=US_ADULT, episode_id=episode_id)
+        assert info.value.code == "episode_not_found"

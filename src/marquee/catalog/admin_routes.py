@@ -25,11 +25,13 @@ from marquee.catalog.schemas import (
     AvailabilityRead,
     CreditCreate,
     CreditRead,
+    CreditUpdate,
     EpisodeCreate,
     EpisodeRead,
     EpisodeUpdate,
     GenreCreate,
     GenreRead,
+    GenreUpdate,
     PersonCreate,
     PersonRead,
     PersonUpdate,
@@ -115,6 +117,16 @@ def add_credit(title_id: uuid.UUID, body: CreditCreate, session: DbSession) -> C
     return people.add_credit(session=session, title_id=title_id, data=body)
 
 
+@titles.patch("/{title_id}/credits/{credit_id}", response_model=CreditRead)
+def update_credit(
+    title_id: uuid.UUID, credit_id: uuid.UUID, body: CreditUpdate, session: DbSession
+) -> Credit:
+    changes = body.model_dump(exclude_unset=True)
+    return people.update_credit(
+        session=session, title_id=title_id, credit_id=credit_id, changes=changes
+    )
+
+
 @titles.delete("/{title_id}/credits/{credit_id}", status_code=NO_CONTENT)
 def delete_credit(title_id: uuid.UUID, credit_id: uuid.UUID, session: DbSession) -> Response:
     people.delete_credit(session=session, title_id=title_id, credit_id=credit_id)
@@ -179,6 +191,12 @@ def list_genres(session: DbSession) -> list[Genre]:
 @genres.post("", response_model=GenreRead, status_code=201)
 def create_genre(body: GenreCreate, session: DbSession) -> Genre:
     return service.create_genre(session=session, data=body)
+
+
+@genres.patch("/{genre_id}", response_model=GenreRead)
+def update_genre(genre_id: uuid.UUID, body: GenreUpdate, session: DbSession) -> Genre:
+    changes = body.model_dump(exclude_unset=True)
+    return service.update_genre(session=session, genre_id=genre_id, changes=changes)
 
 
 @genres.delete("/{genre_id}", status_code=NO_CONTENT)

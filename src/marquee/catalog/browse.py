@@ -10,7 +10,15 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from marquee.audience import Audience
-from marquee.catalog.models import Credit, Genre, Season, Title, TitleKind, title_genres
+from marquee.catalog.models import (
+    Credit,
+    Episode,
+    Genre,
+    Season,
+    Title,
+    TitleKind,
+    title_genres,
+)
 from marquee.catalog.visibility import visible_to
 from marquee.errors import NotFound
 from marquee.pagination import PageParams
@@ -97,6 +105,19 @@ def get_season(*, session: Session, audience: Audience, title_id: uuid.UUID, num
         if season.number == number:
             return season
     raise NotFound("No such season.", code="season_not_found")
+
+
+def get_episode(*, session: Session, audience: Audience, episode_id: uuid.UUID) -> Episode:
+    """An episode whose series `audience` may see; otherwise 404, as for a missing one."""
+    query = (
+        select(Episode)
+        .join(Title, Title.id == Episode.title_id)
+        .where(Episode.id == episode_id, visible_to(audience))
+    )
+    episode = session.scalar(query)
+    if episode is None:
+        raise NotFound("No such episode.", code="episode_not_found")
+    return episode
 
 
 def genre_counts(*, session: Session, audience: Audience) -> list[tuple[Genre, int]]:

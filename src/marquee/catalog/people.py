@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from marquee.catalog.models import Credit, Person
+from marquee.catalog.models import Credit, CreditRole, Person
 from marquee.catalog.schemas import CreditCreate, PersonCreate
 from marquee.catalog.service import get_title
-from marquee.errors import Conflict, NotFound
+from marquee.errors import Conflict, NotFound, Unprocessable
 from marquee.pagination import PageParams
 
 
@@ -67,9 +67,25 @@ def add_credit(*, session: Session, title_id: uuid.UUID, data: CreditCreate) -> 
     return credit
 
 
-def delete_credit(*, session: Session, title_id: uuid.UUID, credit_id: uuid.UUID) -> None:
+def get_credit(*, session: Session, title_id: uuid.UUID, credit_id: uuid.UUID) -> Credit:
     credit = session.get(Credit, credit_id)
     if credit is None or credit.title_id != title_id:
         raise NotFound("No such credit.", code="credit_not_found")
-    session.delete(credit)
+    return credit
+
+
+def update_credit(
+    *, session: Session, title_id: uuid.UUID, credit_id: uuid.UUID, changes: dict[str, Any]
+) -> Credit:
+    credit = get_credit(session=session, title_id=title_id, credit_id=credit_id)
+    if changes.get("character") is not None and credit.role is not CreditRole.CAST:
+        raise Unprocessable("Only cast credits have a character.", code="not_a_cast_credit")
+    for key, value in changes.items():
+        setattr(credit, key, value)
+    session.flush()
+    return credit
+
+
+def delete_credit(*, session: Session, title_id: uuid.UUID, credit_id: uuid.UUID) -> None:
+    session.delete(get_credit(session=session, title_id=title_id, credit_id=credit_id))
     session.flush()

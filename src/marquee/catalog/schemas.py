@@ -68,6 +68,17 @@ class GenreCreate(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 
 
+class GenreUpdate(Patch):
+    not_null = frozenset({"slug", "name"})
+
+    slug: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)] | None
+    ) = None
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
+    ) = None
+
+
 class GenreRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -153,6 +164,13 @@ class CreditCreate(Strict):
         if self.character is not None and self.role != CreditRole.CAST:
             raise ValueError("only cast credits have a character")
         return self
+
+
+class CreditUpdate(Patch):
+    not_null = frozenset({"order"})
+
+    character: ShortName | None = None
+    order: Annotated[int, Field(ge=0, le=1000)] | None = None
 
 
 class CreditRead(BaseModel):

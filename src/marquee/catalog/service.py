@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from marquee.catalog.browse import title_not_found
@@ -97,8 +98,18 @@ def create_title(*, session: Session, data: TitleCreate) -> Title:
         genres=_genres(session, data.genre_ids),
     )
     session.add(title)
-    session.flush()
+    _flush_slug(session, data.slug)
     return get_title(session=session, title_id=title.id)
+
+
+def _flush_slug(session: Session, slug: str) -> None:
+    """Flush; a concurrent writer that took the slug first still gets a 409, not a 500."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"Another title already uses the slug {slug!r}.", code="slug_taken"
+        ) from None
 
 
 def update_title(*, session: Session, title_id: uuid.UUID, changes: dict[str, Any]) -> Title:
@@ -114,7 +125,7 @@ def update_title(*, session: Session, title_id: uuid.UUID, changes: dict[str, An
     for key, value in changes.items():
         setattr(title, key, value)
     title.updated_at = utcnow()
-    session.flush()
+    _flush_slug(session, title.slug)
     return title
 
 
@@ -148,11 +159,29 @@ def create_genre(*, session: Session, data: GenreCreate) -> Genre:
     return genre
 
 
-def delete_genre(*, session: Session, genre_id: uuid.UUID) -> None:
+def update_genre(*, session: Session, genre_id: uuid.UUID, changes: dict[str, Any]) -> Genre:
+    genre = get_genre(session=session, genre_id=genre_id)
+    clash = select(Genre.id).where(
+        Genre.id != genre.id,
+        or_(Genre.slug == changes.get("slug"), Genre.name == changes.get("name")),
+    )
+    if session.scalar(clash) is not None:
+        raise Conflict("A genre with this slug or name exists.", code="genre_exists")
+    for key, value in changes.items():
+        setattr(genre, key, value)
+    session.flush()
+    return genre
+
+
+def get_genre(*, session: Session, genre_id: uuid.UUID) -> Genre:
     genre = session.get(Genre, genre_id)
     if genre is None:
         raise NotFound("No such genre.", code="genre_not_found")
-    session.delete(genre)
+    return genre
+
+
+def delete_genre(*, session: Session, genre_id: uuid.UUID) -> None:
+    session.delete(get_genre(session=session, genre_id=genre_id))
     session.flush()
 
 
