@@ -16,8 +16,10 @@ from marquee.events import routes as events_routes
 from marquee.jobs import routes as jobs_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
 from marquee.ratelimit import make_rate_limiter
+from marquee.recommend import routes as recommend_routes
 from marquee.search import hooks as search_hooks
 from marquee.search import routes as search_routes
+from marquee.storage import make_store
 
 API_PREFIX = "/api/v1"
 
@@ -26,6 +28,7 @@ API_ROUTERS: list[APIRouter] = [
     *accounts_routes.routers,
     *catalog_routes.routers,
     *events_routes.routers,
+    *recommend_routes.routers,
     *jobs_routes.routers,
     *search_routes.routers,
 ]
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.metrics = Metrics()
     app.state.rate_limiter = make_rate_limiter(settings.redis_url)
+    app.state.store = make_store(settings)
 
     install_handlers(app)
     search_hooks.install(app)

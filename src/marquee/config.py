@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     # Extra modules whose `JOBS` the worker registers, comma-separated (e.g. plugins, tests).
     job_modules: str = ""
 
+    upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)
+    upload_expiry_seconds: int = Field(default=24 * 3600, gt=0)
+    # Bytes buffered per stored part of an upload; raised to the store's minimum (5 MiB on S3).
+    upload_part_bytes: int = Field(default=8 * 1024**2, gt=0)
+
     secret_key: SecretStr = SecretStr(DEV_SECRET)
     master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
     access_token_ttl_seconds: int = Field(default=900, gt=0)

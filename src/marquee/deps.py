@@ -17,6 +17,7 @@ from marquee.audience import Audience, resolve_country
 from marquee.config import Settings
 from marquee.errors import AuthenticationFailed, PermissionDenied
 from marquee.ratelimit import RateLimiter
+from marquee.storage import ObjectStore
 
 
 def get_settings(request: Request) -> Settings:
@@ -42,7 +43,13 @@ def get_rate_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+def get_store(request: Request) -> ObjectStore:
+    store: ObjectStore = request.app.state.store
+    return store
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+Store = Annotated[ObjectStore, Depends(get_store)]
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
 

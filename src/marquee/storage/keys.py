@@ -55,6 +55,12 @@ def upload(upload_id: uuid.UUID) -> str:
     return f"uploads/{upload_id}/data"
 
 
+def upload_tail(upload_id: uuid.UUID, end_offset: int) -> str:
+    """Received bytes not yet in a stored part, named by where they end so a retry never
+    overwrites the tail that the database still points at."""
+    return f"uploads/{upload_id}/tail-{end_offset:015d}"
+
+
 def upload_sidecar(upload_id: uuid.UUID, name: str) -> str:
     return f"uploads/{upload_id}/sidecars/{_name(name)}"
 
