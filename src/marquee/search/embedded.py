@@ -7,6 +7,7 @@ import math
 import threading
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ WRITER_HEAP = 64_000_000
 # Popularity only nudges relevance: 1,000 plays multiply a score by about 1.3.
 POPULARITY_DAMPING = 0.04
 TEXT_FIELDS = {"title": 4.0, "original_title": 3.0, "people": 2.5, "genre_text": 1.5}
+RERANK_WINDOW = 40
 FUZZY_FIELDS = ("title", "original_title", "people")
 FACET_FIELDS = {"genre": "genre", "decade": "decade", "type": "kind", "language": "language"}
 
@@ -245,27 +247,43 @@ class EmbeddedIndex:
                 combined = self._combine(
                     self._text_query(terms, fields, require_all=False), restrict
                 )
-        result = self._run(searcher, combined, sort, offset, limit, scored=bool(terms))
-        hits = [self._hit(searcher, score, address) for score, address in result.hits]
-        return SearchResults(
-            hits=hits, total=_count(result), facets=self._facets(searcher, combined)
-        )
+        if terms and sort == Sort.RELEVANCE:
+            hits, total = self._relevance_page(searcher, combined, terms, offset, limit)
+        else:
+            field = "year" if sort == Sort.NEWEST else "popularity"
+            result = searcher.search(combined, limit, offset=offset, order_by_field=field)
+            hits = [self._hit(searcher, score, address) for score, address in result.hits]
+            total = _count(result)
+        return SearchResults(hits=hits, total=total, facets=self._facets(searcher, combined))
 
-    def _run(
+    def _relevance_page(
         self,
         searcher: tantivy.Searcher,
         query: tantivy.Query,
-        sort: Sort,
+        terms: list[str],
         offset: int,
         limit: int,
-        *,
-        scored: bool,
-    ) -> tantivy.SearchResult:
-        if sort == Sort.NEWEST:
-            return searcher.search(query, limit, offset=offset, order_by_field="year")
-        if sort == Sort.POPULAR or not scored:
-            return searcher.search(query, limit, offset=offset, order_by_field="popularity")
-        return searcher.search(query, limit, offset=offset, weight_by_field="weight")
+    ) -> tuple[list[SearchHit], int]:
+        """Engine order, with the first RERANK_WINDOW hits re-ordered by how much of the title
+        the query covers: the engine scores every typo match alike, so "godfater" would not
+        otherwise prefer "The Godfather" to "The Godfather: Part II". The window is fixed, so
+        pages stay disjoint."""
+        top = searcher.search(query, RERANK_WINDOW, weight_by_field="weight")
+        hits = [self._hit(searcher, score, address) for score, address in top.hits]
+        hits = [
+            replace(hit, score=hit.score * (0.5 + text.title_coverage(hit.title, terms)))
+            for hit in hits
+        ]
+        hits.sort(key=lambda hit: -hit.score)
+        if offset + limit > RERANK_WINDOW:
+            rest = searcher.search(
+                query,
+                offset + limit - RERANK_WINDOW,
+                offset=RERANK_WINDOW,
+                weight_by_field="weight",
+            )
+            hits += [self._hit(searcher, score, address) for score, address in rest.hits]
+        return hits[offset : offset + limit], _count(top)
 
     def _hit(self, searcher: tantivy.Searcher, score: Any, address: Any) -> SearchHit:
         stored = searcher.doc(address)

@@ -121,3 +121,12 @@ def _close(term: str, word: str) -> bool:
         return True
     edits = max_edits(term)
     return edits > 0 and edit_distance(term, word[: len(term) + edits]) <= edits
+
+
+def title_coverage(title: str, terms: list[str]) -> float:
+    """The share of the title's words that the query's terms match (exactly, by prefix or typo)."""
+    words = [normalise_token(t) for t in tokens(title)]
+    if not words:
+        return 0.0
+    matched = sum(1 for word in words if any(_close(term, word) for term in terms))
+    return matched / len(words)
