@@ -10,12 +10,14 @@ import uvicorn
 from marquee.catalog.cli import catalog_app
 from marquee.config import Settings
 from marquee.recommend.cli import recs_app
+from marquee.search.cli import search_app
 
 app = typer.Typer(no_args_is_help=True, help="Marquee: video on demand you run yourself.")
 user_app = typer.Typer(no_args_is_help=True, help="Manage accounts.")
 app.add_typer(user_app, name="user")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(recs_app, name="recs")
+app.add_typer(search_app, name="search")
 
 
 @app.command()
