@@ -15,6 +15,7 @@ from marquee.recommend.data import (
     item_features,
     load_movielens_items,
     load_tsv,
+    token_features,
 )
 
 
@@ -120,3 +121,9 @@ def test_item_features_without_any_information_still_has_a_column() -> None:
     features = item_features(ItemInfo(title={}, year={}, genres={}), ["a", "b"])
     assert features.shape == (2, 1)
     assert np.count_nonzero(features.toarray()) == 0
+
+
+def test_token_features_accept_people_and_words() -> None:
+    tokens = {"a": ["person:7", "word:heist", "person:7"], "b": ["word:heist"]}
+    features = token_features(tokens, ["b", "a", "c"]).toarray()
+    assert features.tolist() == [[1, 0], [1, 1], [0, 0]]  # columns in first-seen order

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,17 +217,26 @@ def load_movielens_items(path: Path) -> ItemInfo:
     return ItemInfo(title=title, year=year, genres=genres)
 
 
-def item_features(info: ItemInfo, item_ids: Sequence[str]) -> sp.csr_matrix:
-    """One-hot genre and release-decade features, one row per coded item."""
+def token_features(tokens: Mapping[str, Iterable[str]], item_ids: Sequence[str]) -> sp.csr_matrix:
+    """A binary item x token matrix, one row per coded item.
+
+    Tokens are any side information named with a kind prefix: `genre:Horror`,
+    `person:<id>`, `word:heist`; items without tokens get an empty row.
+    """
     vocab: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
     for row, item in enumerate(item_ids):
-        tokens = [f"genre:{g}" for g in info.genres.get(item, [])]
-        if item in info.year:
-            tokens.append(f"decade:{info.year[item] // 10 * 10}")
-        for token in tokens:
+        for token in dict.fromkeys(tokens.get(item, ())):
             rows.append(row)
             cols.append(vocab.setdefault(token, len(vocab)))
     data = np.ones(len(rows))
     return sp.csr_matrix((data, (rows, cols)), shape=(len(item_ids), max(1, len(vocab))))
+
+
+def item_features(info: ItemInfo, item_ids: Sequence[str]) -> sp.csr_matrix:
+    """Genre and release-decade features, one row per coded item."""
+    tokens = {item: [f"genre:{g}" for g in genres] for item, genres in info.genres.items()}
+    for item, year in info.year.items():
+        tokens.setdefault(item, []).append(f"decade:{year // 10 * 10}")
+    return token_features(tokens, item_ids)
