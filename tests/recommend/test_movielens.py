@@ -18,13 +18,13 @@ CACHE = Path(__file__).resolve().parents[2] / "var" / "cache"
 TUNED = Tuned(
     params={
         "Trending": {"half_life_days": 365.0},
-        "ItemKNN": {"k": 200, "shrink": 50.0},
+        "ItemKNN": {"k": 400, "shrink": 0.0},
         "EASE": {"lam": 300.0},
-        "ALS": {"factors": 32, "regularization": 0.05, "alpha": 1.0},
+        "ALS": {"factors": 32, "regularization": 0.05, "alpha": 0.5},
         "Content": {"half_life": 20.0},
     },
-    half_life=3.5,
-    weights={"EASE": 0.5, "Trending": -0.1, "ALS": 0.5, "Content": 0.3, "ItemKNN": 1.0},
+    half_life=5.0,
+    weights={"EASE": 1.0, "Trending": -0.2, "ALS": 0.75, "Content": 0.5, "ItemKNN": 1.0},
 )
 
 

@@ -21,12 +21,10 @@ Factory = Callable[[Params], Model]
 
 GRIDS: dict[str, list[Params]] = {
     "Trending": [{"half_life_days": d} for d in (3.0, 7.0, 14.0, 30.0, 90.0, 365.0)],
-    "ItemKNN": [{"k": k, "shrink": s} for k in (50, 100, 200) for s in (0.0, 10.0, 50.0)],
+    "ItemKNN": [{"k": k, "shrink": s} for k in (100, 200, 400) for s in (0.0, 10.0, 50.0)],
     "EASE": [{"lam": lam} for lam in (50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1200.0, 2000.0)],
     "ALS": [
-        {"factors": f, "regularization": 0.05, "alpha": a}
-        for f in (32, 64, 128)
-        for a in (1.0, 4.0)
+        {"factors": f, "regularization": 0.05, "alpha": a} for f in (32, 64) for a in (0.5, 2.0)
     ],
     "Content": [{"half_life": h} for h in (None, 20.0)],
 }
