@@ -9,6 +9,7 @@ import uvicorn
 
 from marquee.catalog.cli import catalog_app
 from marquee.config import Settings
+from marquee.ingest.media_cli import media_app
 from marquee.recommend.cli import recs_app
 from marquee.search.cli import search_app
 
@@ -16,6 +17,7 @@ app = typer.Typer(no_args_is_help=True, help="Marquee: video on demand you run y
 user_app = typer.Typer(no_args_is_help=True, help="Manage accounts.")
 app.add_typer(user_app, name="user")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(media_app, name="media")
 app.add_typer(recs_app, name="recs")
 app.add_typer(search_app, name="search")
 

@@ -29,6 +29,13 @@ def _text(out: Path, _clip: Path) -> Path:
     return path
 
 
+def _lyrics_like(out: Path, _clip: Path) -> Path:
+    # Text with [bracketed] lines is sniffed by FFmpeg as LRC lyrics: a "media" file with no picture.
+    path = out / "settings.mp4"
+    path.write_text('[project]\nname = "marquee"\n[tool.ruff]\nline-length = 100\n' * 5)
+    return path
+
+
 def _png(out: Path, _clip: Path) -> Path:
     return media.png_image(out / "poster.mp4")
 
@@ -80,6 +87,7 @@ def _unsupported_codec(out: Path, _clip: Path) -> Path:
 BAD_INPUTS: list[tuple[str, Builder, str, str]] = [
     ("zero bytes", _zero_bytes, "media_empty", "empty"),
     ("text renamed .mp4", _text, "media_not_recognized", "not a media file"),
+    ("bracketed text renamed .mp4", _lyrics_like, "media_not_recognized", "not a video file"),
     ("PNG renamed .mp4", _png, "media_still_image", "still image"),
     ("truncated", _truncated, "media_truncated", "truncated"),
     ("truncated, index first", _truncated_faststart, "media_truncated", "truncated"),

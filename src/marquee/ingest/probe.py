@@ -134,7 +134,10 @@ def _video_stream(container: Any) -> Any:
     if not streams:
         if container.streams.audio:
             raise _reject("media_no_video", "The file has audio but no video stream.")
-        raise _reject("media_no_video", "The file has no video stream.")
+        raise _reject(
+            "media_not_recognized",
+            f"This is not a video file: it reads as '{fmt}' with no audio or video in it.",
+        )
     return streams[0]
 
 
