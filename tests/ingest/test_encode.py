@@ -117,3 +117,56 @@ def test_ffmpeg_is_stopped_at_its_time_limit() -> None:
     with pytest.raises(TranscodeFailed) as caught:
         ffmpeg.run(endless, timeout=0.5, stage="encode")
     assert "longer than" in caught.value.detail
+
+
+def test_hdr10_masters_are_tone_mapped_to_bt709(tmp_path: Path) -> None:
+    source = media.make_clip(
+        tmp_path / "hdr.mp4",
+        size="320x240",
+        seconds=2,
+        languages=(),
+        extra=(
+            "-pix_fmt", "yuv420p10le", "-profile:v", "high10",
+            "-vf", "setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc",
+        ),
+    )  # fmt: skip
+    probed = probe(source)
+    assert probed.video.hdr == "pq"
+    result = encode(
+        source,
+        build_ladder(probed),
+        source_fps=probed.video.frame_rate,
+        duration=probed.duration,
+        out_dir=tmp_path / "out",
+        options=EncodeOptions(preset="superfast"),
+        hdr=probed.video.hdr,
+    )
+    (track,) = result.video
+    joined = tmp_path / "joined.mp4"
+    joined.write_bytes(track.init.read_bytes() + track.segments[0].path.read_bytes())
+    video = probe(joined).video
+    assert (video.pix_fmt, video.color_primaries, video.color_transfer, video.hdr) == (
+        "yuv420p", "bt709", "bt709", None,
+    )  # fmt: skip
+
+
+def test_rotated_sources_are_encoded_upright(clip: Path, tmp_path: Path) -> None:
+    rotated = tmp_path / "phone.mp4"
+    media.ffmpeg("-display_rotation", "90", "-i", clip, "-c", "copy", rotated)
+    probed = probe(rotated)
+    result = encode(
+        rotated,
+        build_ladder(probed),
+        source_fps=probed.video.frame_rate,
+        duration=probed.duration,
+        out_dir=tmp_path / "out",
+        options=EncodeOptions(preset="superfast"),
+    )
+    sizes = []
+    for track in result.video:
+        joined = tmp_path / f"{track.representation_id}.mp4"
+        joined.write_bytes(track.init.read_bytes() + track.segments[0].path.read_bytes())
+        with av.open(str(joined)) as container:
+            frame = next(container.decode(video=0))
+            sizes.append((frame.width, frame.height, frame.rotation))
+    assert sizes == [(240, 426, 0), (360, 640, 0)]

@@ -17,6 +17,12 @@ MPD_NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
 SEGMENTER_MPD = "segments.mpd"
 INIT_NAME = "init-$RepresentationID$.m4s"
 MEDIA_NAME = "seg-$RepresentationID$-$Number%05d$.m4s"
+# PQ/HLG -> linear light -> BT.709 primaries -> Hable curve -> BT.709 transfer, limited range.
+TONEMAP_TO_SDR = (
+    "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+    "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv"
+)
+SDR_TAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,11 @@ def segment_period(ladder: Ladder, segment_seconds: float) -> float:
     return float(Fraction(frames) / top)
 
 
-def _filter_graph(ladder: Ladder, source_fps: Fraction) -> str:
+def _filter_graph(ladder: Ladder, source_fps: Fraction, hdr: str | None) -> str:
     count = len(ladder.video)
-    chains = [f"[0:v]split={count}" + "".join(f"[s{i}]" for i in range(count))]
+    # H.264 renditions are 8-bit SDR: an HDR master is tone-mapped once, before the split.
+    head = f"[0:v]{TONEMAP_TO_SDR}," if hdr else "[0:v]"
+    chains = [f"{head}split={count}" + "".join(f"[s{i}]" for i in range(count))]
     for i, rung in enumerate(ladder.video):
         steps = [f"scale={rung.width}:{rung.height}", "format=yuv420p"]
         if rung.frame_rate != source_fps:
@@ -133,15 +141,22 @@ def _adaptation_sets(ladder: Ladder) -> str:
 
 
 def build_command(
-    source: Path, ladder: Ladder, source_fps: Fraction, out_dir: Path, options: EncodeOptions
+    source: Path,
+    ladder: Ladder,
+    source_fps: Fraction,
+    out_dir: Path,
+    options: EncodeOptions,
+    hdr: str | None = None,
 ) -> list[str]:
     """The FFmpeg arguments: decode once, scale per rung, encode all, segment as CMAF."""
     period = segment_period(ladder, options.segment_seconds)
-    args = ["-i", str(source), "-filter_complex", _filter_graph(ladder, source_fps)]
+    args = ["-i", str(source), "-filter_complex", _filter_graph(ladder, source_fps, hdr)]
     for i, rung in enumerate(ladder.video):
         args += _video_args(i, rung, period, options)
     args += ["-preset", options.preset, "-profile:v", "high", "-sc_threshold", "0"]
     args += ["-forced-idr", "1", "-threads", str(options.threads)]
+    if hdr:
+        args += SDR_TAGS
     args += _audio_args(ladder)
     args += ["-f", "dash", "-seg_duration", f"{period:.6f}", "-use_template", "1"]
     args += ["-use_timeline", "1", "-adaptation_sets", _adaptation_sets(ladder)]
@@ -158,6 +173,7 @@ def encode(
     duration: float,
     out_dir: Path,
     options: EncodeOptions | None = None,
+    hdr: str | None = None,
     progress: Progress | None = None,
 ) -> EncodeResult:
     """Encode `source` into `out_dir`: one init segment and numbered media segments per track."""
@@ -167,7 +183,7 @@ def encode(
     out_dir.mkdir(parents=True, exist_ok=True)
     timeout = options.timeout_seconds or 300.0 + duration * 30.0
     started = time.monotonic()
-    command = build_command(source, ladder, source_fps, out_dir, options)
+    command = build_command(source, ladder, source_fps, out_dir, options, hdr)
     ffmpeg.run(command, timeout=timeout, duration=duration, stage="encode", progress=progress)
     tracks = read_segmenter_mpd(out_dir / SEGMENTER_MPD, ladder)
     period = segment_period(ladder, options.segment_seconds)

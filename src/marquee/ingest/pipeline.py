@@ -64,6 +64,7 @@ def run_pipeline(
         duration=probed.duration,
         out_dir=out_dir,
         options=options.encode,
+        hdr=probed.video.hdr,
         progress=progress,
     )
     packaged = package(encoded, subtitles=tracks, progress=progress)
