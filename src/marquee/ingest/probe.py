@@ -232,6 +232,7 @@ def _sample(container: Any, stream: Any, declared: float | None) -> tuple[float,
 
 
 def _decode_samples(container: Any, stream: Any, declared: float | None) -> tuple[float, int]:
+    previous = av.logging.get_level()
     av.logging.set_level(av.logging.ERROR)
     try:
         with av.logging.Capture(local=False) as logs:
@@ -240,7 +241,7 @@ def _decode_samples(container: Any, stream: Any, declared: float | None) -> tupl
         reason = exc.strerror or "undecodable data"
         raise _reject("media_corrupt", f"The video has corrupt frames ({reason}).") from exc
     finally:
-        av.logging.set_level(None)
+        av.logging.set_level(previous)
     errors = [message.strip() for level, _, message in logs if level <= av.logging.ERROR]
     if errors:
         raise _reject("media_corrupt", f"The video has corrupt frames: {errors[0]}.")
