@@ -13,6 +13,7 @@ from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
+from marquee.ingest import uploads_routes as ingest_uploads_routes
 from marquee.jobs import routes as jobs_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
 from marquee.ratelimit import make_rate_limiter
@@ -30,6 +31,7 @@ API_ROUTERS: list[APIRouter] = [
     *events_routes.routers,
     *recommend_routes.routers,
     *jobs_routes.routers,
+    *ingest_uploads_routes.routers,
     *search_routes.routers,
 ]
 

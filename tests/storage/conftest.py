@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,8 @@ import pytest
 from marquee.storage.base import ObjectStore
 from marquee.storage.local import LocalStore
 from marquee.storage.s3 import S3Store
-from tests import services
 
 _buckets = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    with services.moto_s3() as url:
-        yield url
 
 
 def s3_store(endpoint: str) -> S3Store:

@@ -24,7 +24,7 @@ class JobKind(enum.StrEnum):
 
 
 # Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
-DEFAULT_JOB_MODULES: tuple[str, ...] = ()
+DEFAULT_JOB_MODULES: tuple[str, ...] = ("marquee.ingest.uploads",)
 
 
 class PermanentJobError(Exception):
