@@ -96,6 +96,11 @@ class _ItemToItem:
     def _fit_history(self, train: Interactions) -> None:
         self.user_history = history(train, self.half_life)
 
+    def reweigh_history(self, train: Interactions, half_life: float | None) -> None:
+        """Switch the history's recency weighting without refitting the item-item matrix."""
+        self.half_life = half_life
+        self._fit_history(train)
+
     def _weights(self) -> sp.csr_matrix | FloatArray:
         raise NotImplementedError
 
