@@ -6,6 +6,7 @@ from marquee.db import Base
 from marquee.events import aggregates as events_aggregates
 from marquee.events import models as events_models
 from marquee.jobs import models as jobs_models
+from marquee.recommend import tables as recommend_tables
 from marquee.search import models as search_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "events_aggregates",
     "events_models",
     "jobs_models",
+    "recommend_tables",
     "search_models",
 ]

@@ -1,0 +1,156 @@
+"""Training from the event log: candidates per profile, title neighbours and popularity."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from marquee.events.models import Event
+from marquee.recommend.data import Interactions, RawLog, encode
+from marquee.recommend.evaluate import top_k
+from marquee.recommend.models import EASE, ItemKNN
+from marquee.recommend.tables import ModelRun, RecCandidate, SimilarTitle, TitlePopularity
+
+MODEL_NAME = "EASE+ItemKNN"
+CANDIDATES = 100
+NEIGHBOURS = 20
+BATCH = 1000
+# How strongly each kind of event says "this profile likes this title" (ratings carry their own).
+CONFIDENCE = {
+    "complete": 5.0,
+    "thumbs_up": 5.0,
+    "my_list_add": 3.0,
+    "play_start": 2.0,
+    "progress": 2.0,
+}
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    profiles: int
+    titles: int
+    interactions: int
+    seconds: float
+
+
+def _confidence(kind: str, payload: dict[str, Any]) -> float | None:
+    if kind == "rating":
+        return float(payload.get("rating", 3.0))
+    return CONFIDENCE.get(kind)
+
+
+def load_log(session: Session) -> tuple[Interactions, set[tuple[str, str]]] | None:
+    """Positive interactions from the events, and the (profile, title) pairs thumbed down."""
+    users: list[str] = []
+    items: list[str] = []
+    ratings: list[float] = []
+    stamps: list[float] = []
+    disliked: set[tuple[str, str]] = set()
+    query = select(
+        Event.profile_id, Event.title_id, Event.kind, Event.payload, Event.occurred_at
+    ).where(Event.title_id.is_not(None))
+    for profile_id, title_id, kind, payload, occurred_at in session.execute(query):
+        if kind == "thumbs_down":
+            disliked.add((str(profile_id), str(title_id)))
+            continue
+        value = _confidence(kind, payload or {})
+        if value is None:
+            continue
+        users.append(str(profile_id))
+        items.append(str(title_id))
+        ratings.append(value)
+        stamps.append(occurred_at.timestamp())
+    if not users:
+        return None
+    (log,) = encode(RawLog(users, items, np.asarray(ratings), np.asarray(stamps)))
+    keep = np.array([(u, i) not in disliked for u, i in zip(users, items, strict=True)], dtype=bool)
+    return log.subset(keep), disliked
+
+
+def _candidate_rows(log: Interactions, ease: EASE) -> list[dict[str, Any]]:
+    seen = log.matrix()
+    rows: list[dict[str, Any]] = []
+    k = min(CANDIDATES, log.n_items)
+    for start in range(0, log.n_users, BATCH):
+        users = np.arange(start, min(start + BATCH, log.n_users))
+        scores = ease.scores(users)
+        picks = top_k(scores, seen[users], k)
+        for offset, user in enumerate(users):
+            profile = uuid.UUID(log.user_ids[user])
+            for item in picks[offset]:
+                score = float(scores[offset, item])
+                if np.isfinite(score) and score > 0:
+                    rows.append(
+                        {
+                            "profile_id": profile,
+                            "title_id": uuid.UUID(log.item_ids[item]),
+                            "score": score,
+                        }
+                    )
+    return rows
+
+
+def _neighbour_rows(log: Interactions, knn: ItemKNN) -> list[dict[str, Any]]:
+    # knn.similarity is stored transposed (column j holds item j's neighbours).
+    by_source = knn.similarity.T.tocsr()
+    rows: list[dict[str, Any]] = []
+    for item in range(log.n_items):
+        start, end = by_source.indptr[item], by_source.indptr[item + 1]
+        cols, vals = by_source.indices[start:end], by_source.data[start:end]
+        for j in np.argsort(-vals)[:NEIGHBOURS]:
+            rows.append(
+                {
+                    "title_id": uuid.UUID(log.item_ids[item]),
+                    "similar_id": uuid.UUID(log.item_ids[cols[j]]),
+                    "score": float(vals[j]),
+                }
+            )
+    return rows
+
+
+def _replace(session: Session, table: type[Any], rows: list[dict[str, Any]]) -> None:
+    session.execute(delete(table))
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(table), rows[start : start + 5000])
+
+
+def train(*, session: Session, lam: float = 250.0) -> TrainSummary | None:
+    """Fit on every event and replace the serving tables in this transaction."""
+    started = time.perf_counter()
+    loaded = load_log(session)
+    if loaded is None:
+        return None
+    log, _ = loaded
+    ease, knn = EASE(lam=lam), ItemKNN(k=50)
+    ease.fit(log)
+    knn.fit(log)
+    popularity = np.asarray(log.matrix().sum(axis=0)).ravel()
+    _replace(session, RecCandidate, _candidate_rows(log, ease))
+    _replace(session, SimilarTitle, _neighbour_rows(log, knn))
+    _replace(
+        session,
+        TitlePopularity,
+        [
+            {"title_id": uuid.UUID(t), "score": float(p)}
+            for t, p in zip(log.item_ids, popularity, strict=True)
+        ],
+    )
+    seconds = time.perf_counter() - started
+    summary = TrainSummary(log.n_users, log.n_items, len(log), round(seconds, 2))
+    session.add(
+        ModelRun(
+            model=MODEL_NAME,
+            profiles=summary.profiles,
+            titles=summary.titles,
+            interactions=summary.interactions,
+            seconds=summary.seconds,
+        )
+    )
+    session.flush()
+    return summary
