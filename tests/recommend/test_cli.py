@@ -77,3 +77,16 @@ def test_eval_needs_train_and_test_together(tmp_path: Path) -> None:
     assert "--train and --test go together" in result.output
     result = runner.invoke(app, ["recs", "eval", "--protocol", "weekly"])
     assert result.exit_code == 2
+
+
+def test_eval_with_histories_too_short_to_tune_uses_defaults(tmp_path: Path) -> None:
+    train, test = tmp_path / "train.tsv", tmp_path / "test.tsv"
+    train.write_text(HEADER + "".join(f"u{u}\tm{u % 3}\t5\t1\n" for u in range(9)))
+    test.write_text(HEADER + "u0\tm1\t5\t2\nu1\tm2\t5\t2\nghost\tm1\t5\t2\n")
+    result = runner.invoke(
+        app, ["recs", "eval", "--train", str(train), "--test", str(test), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["hybrid"]["weights"] == {"EASE": 1.0}
+    assert {row["users"] for row in report["results"]} == {2}  # the unknown user is skipped

@@ -46,3 +46,11 @@ def test_evaluate_reports_means_coverage_and_popularity() -> None:
     assert result.coverage == pytest.approx(2 / 4)  # top-1 lists: items 1 and 0
     assert result.mean_popularity == pytest.approx((20 + 10) / 2)
     assert result.as_dict()["ndcg"] == {"@1": result.ndcg[1], "@2": result.ndcg[2]}
+
+
+def test_metrics_hold_when_the_catalogue_is_smaller_than_k() -> None:
+    ranked = np.array([[1, 0]])
+    relevant = sp.csr_matrix(np.array([[1, 0]]))
+    recall, ndcg = rank_metrics(ranked, relevant, (10,))
+    assert recall[10].tolist() == [1.0]
+    assert ndcg[10][0] == pytest.approx(1 / np.log2(3))

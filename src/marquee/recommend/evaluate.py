@@ -66,8 +66,9 @@ def rank_metrics(
     discounts = _discounts(max(ks))
     ideal_cum = np.cumsum(discounts)
     for k in ks:
-        recall[k] = hits[:, :k].sum(axis=1) / n_relevant
-        dcg = (hits[:, :k] * discounts[:k]).sum(axis=1)
+        top = hits[:, :k]  # narrower than k when the catalogue is smaller than k
+        recall[k] = top.sum(axis=1) / n_relevant
+        dcg = (top * discounts[: top.shape[1]]).sum(axis=1)
         ideal = ideal_cum[np.minimum(n_relevant, k).astype(np.int64) - 1]
         ndcg[k] = dcg / ideal
     return recall, ndcg

@@ -66,6 +66,8 @@ class Validation:
         return cls(users, relevant[users], penalty)
 
     def ndcg(self, scores: FloatArray, k: int = 10) -> float:
+        if not len(self.users):
+            return 0.0  # nothing to validate on: every candidate ties, defaults win
         ranked = best_k(scores + self.penalty, k)
         return float(rank_metrics(ranked, self.relevant, (k,))[1][k].mean())
 
