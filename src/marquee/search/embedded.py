@@ -264,14 +264,14 @@ class EmbeddedIndex:
         offset: int,
         limit: int,
     ) -> tuple[list[SearchHit], int]:
-        """Engine order, with the first RERANK_WINDOW hits re-ordered by how much of the title
-        the query covers: the engine scores every typo match alike, so "godfater" would not
+        """Engine order, with the first RERANK_WINDOW hits re-ordered by how well the query
+        covers the title: the engine scores every typo match alike, so "godfater" would not
         otherwise prefer "The Godfather" to "The Godfather: Part II". The window is fixed, so
         pages stay disjoint."""
         top = searcher.search(query, RERANK_WINDOW, weight_by_field="weight")
         hits = [self._hit(searcher, score, address) for score, address in top.hits]
         hits = [
-            replace(hit, score=hit.score * (0.5 + text.title_coverage(hit.title, terms)))
+            replace(hit, score=hit.score * (0.5 + text.title_match(hit.title, terms)))
             for hit in hits
         ]
         hits.sort(key=lambda hit: -hit.score)

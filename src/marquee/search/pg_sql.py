@@ -92,9 +92,18 @@ def facets(match: str) -> TextClause:
 
 
 def corrections() -> TextClause:
-    """Dictionary words within the allowed edits of each term, found through the trigram index."""
+    """Candidate corrections per term from the trigram index (the edit budget is checked after).
+
+    A term that is itself a dictionary word (or, for the word being typed, the start of one)
+    gets no corrections: "nightw" should find "Nightwatch", not "Night".
+    """
     return text(
-        "SELECT q.term, w.word FROM unnest(CAST(:terms AS text[])) AS q(term) "
-        "JOIN search_words w ON w.word % q.term "
-        "AND levenshtein(w.word, q.term) <= CASE WHEN length(q.term) >= 9 THEN 2 ELSE 1 END"
+        "WITH q(term, is_last) AS ("
+        "  SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:last AS boolean[])))"
+        " SELECT q.term, c.word FROM q CROSS JOIN LATERAL ("
+        "   SELECT w.word FROM search_words w"
+        "   WHERE w.word % q.term AND abs(length(w.word) - length(q.term)) <= 2"
+        "   ORDER BY similarity(w.word, q.term) DESC LIMIT 40) c"
+        " WHERE NOT EXISTS (SELECT 1 FROM search_words x"
+        "   WHERE x.word >= q.term AND x.word < q.term || '~' AND (q.is_last OR x.word = q.term))"
     )

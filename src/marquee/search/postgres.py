@@ -144,8 +144,14 @@ class PostgresIndex:
         fixes: dict[str, set[str]] = {}
         typo_terms = [t for t in terms if text.max_edits(t)]
         if typo_terms:
-            for term, word in conn.execute(pg_sql.corrections(), {"terms": typo_terms}):
-                fixes.setdefault(term, set()).add(word)
+            last = [t == terms[-1] for t in typo_terms]
+            conn.execute(sql("SET pg_trgm.similarity_threshold = 0.2"))
+            rows = conn.execute(pg_sql.corrections(), {"terms": typo_terms, "last": last})
+            for term, word in rows:
+                # Checked here rather than in SQL: a swap of two letters is one edit, as in
+                # the embedded engine, which PostgreSQL's levenshtein() counts as two.
+                if text.edit_distance(term, word) <= text.max_edits(term):
+                    fixes.setdefault(term, set()).add(word)
         params = {}
         for i, term in enumerate(terms):
             head = f"{term}:*" if i == len(terms) - 1 else term

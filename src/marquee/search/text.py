@@ -123,10 +123,13 @@ def _close(term: str, word: str) -> bool:
     return edits > 0 and edit_distance(term, word[: len(term) + edits]) <= edits
 
 
-def title_coverage(title: str, terms: list[str]) -> float:
-    """The share of the title's words that the query's terms match (exactly, by prefix or typo)."""
+def title_match(title: str, terms: list[str]) -> float:
+    """How well the query covers the title, 0 to 1: mostly the share of query terms found in
+    the title, partly the share of title words the query found (short exact titles win ties).
+    """
     words = [normalise_token(t) for t in tokens(title)]
-    if not words:
+    if not words or not terms:
         return 0.0
-    matched = sum(1 for word in words if any(_close(term, word) for term in terms))
-    return matched / len(words)
+    found = sum(1 for term in terms if any(_close(term, word) for word in words))
+    covered = sum(1 for word in words if any(_close(term, word) for term in terms))
+    return 0.7 * found / len(terms) + 0.3 * covered / len(words)
