@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
@@ -133,3 +134,21 @@ def test_registry_loads_job_modules_from_settings(settings: Settings) -> None:
         Registry([*handlers.JOBS, handlers.JOBS[0]])
     with pytest.raises(ValueError, match="attempts"):
         Registry([JobSpec(kind="x", handler=handlers.flaky, attempts=0)])
+
+
+def test_the_loop_survives_a_database_outage(worker: Worker) -> None:
+    job = _enqueue(worker.session_factory, "test.flaky", {"succeed_on": 1})
+    real = worker.session_factory
+    calls = {"n": 0}
+
+    def flaky_factory() -> Session:
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise OperationalError("connect", {}, Exception("database is away"))
+        return real()
+
+    worker.session_factory = flaky_factory  # type: ignore[assignment]
+    assert worker.run(max_jobs=1) == 1
+    assert calls["n"] > 2
+    worker.session_factory = real
+    assert _job(real, job).state == JobState.SUCCEEDED

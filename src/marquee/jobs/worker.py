@@ -109,7 +109,17 @@ class Worker:
         """Work until asked to stop (or, with `once`, until the queue is empty); return jobs run."""
         ran = 0
         while not self.stopping.is_set():
-            if self.run_once():
+            try:
+                claimed = self.run_once()
+            except Exception:
+                # The database may be briefly away; a job left mid-way is re-claimed after
+                # its lease, so the loop just waits and tries again.
+                if once:
+                    raise
+                log.exception("worker loop error")
+                self.stopping.wait(self.settings.job_poll_seconds)
+                continue
+            if claimed:
                 ran += 1
                 if max_jobs is not None and ran >= max_jobs:
                     break
