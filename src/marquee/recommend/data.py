@@ -137,12 +137,24 @@ def _number(path: Path, lineno: int, column: str, text: str) -> float:
     return value
 
 
-def load_tsv(path: Path) -> RawLog:
-    """Read a tab-separated user/item[/rating/timestamp] file with a header row.
+def _row(
+    path: Path, lineno: int, line: str, columns: dict[str, int], width: int
+) -> tuple[str, str, float, float]:
+    fields = line.split("\t")
+    if len(fields) != width:
+        raise InvalidInteractions(
+            f"{path}: line {lineno}: expected {width} tab-separated fields, got {len(fields)}"
+        )
+    user, item = fields[columns["user_id"]].strip(), fields[columns["item_id"]].strip()
+    if not user or not item:
+        raise InvalidInteractions(f"{path}: line {lineno}: user_id and item_id must be set")
+    rating, stamp = columns.get("rating"), columns.get("timestamp")
+    value = 1.0 if rating is None else _number(path, lineno, "rating", fields[rating])
+    when = float(lineno) if stamp is None else _number(path, lineno, "timestamp", fields[stamp])
+    return user, item, value, when
 
-    Column names may carry RecBole type suffixes (`user_id:token`). Missing ratings
-    count as 1; missing timestamps follow file order.
-    """
+
+def _read_lines(path: Path) -> list[str]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -151,31 +163,27 @@ def load_tsv(path: Path) -> RawLog:
         raise InvalidInteractions(f"{path}: not a UTF-8 text file ({exc})") from None
     if not lines:
         raise InvalidInteractions(f"{path}: the file is empty (expected a header row)")
+    return lines
+
+
+def load_tsv(path: Path) -> RawLog:
+    """Read a tab-separated user/item[/rating/timestamp] file with a header row.
+
+    Column names may carry RecBole type suffixes (`user_id:token`). Missing ratings
+    count as 1; missing timestamps follow file order.
+    """
+    lines = _read_lines(path)
     columns = _header(path, lines[0])
     width = len(lines[0].split("\t"))
-    users, items, ratings, times = [], [], [], []
-    for lineno, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != width:
-            raise InvalidInteractions(
-                f"{path}: line {lineno}: expected {width} tab-separated fields, got {len(fields)}"
-            )
-        user, item = fields[columns["user_id"]].strip(), fields[columns["item_id"]].strip()
-        if not user or not item:
-            raise InvalidInteractions(f"{path}: line {lineno}: user_id and item_id must be set")
-        users.append(user)
-        items.append(item)
-        rating = columns.get("rating")
-        stamp = columns.get("timestamp")
-        ratings.append(1.0 if rating is None else _number(path, lineno, "rating", fields[rating]))
-        times.append(
-            float(lineno) if stamp is None else _number(path, lineno, "timestamp", fields[stamp])
-        )
-    if not users:
+    rows = [
+        _row(path, lineno, line, columns, width)
+        for lineno, line in enumerate(lines[1:], start=2)
+        if line.strip()
+    ]
+    if not rows:
         raise InvalidInteractions(f"{path}: no interactions after the header row")
-    return RawLog(users, items, np.array(ratings), np.array(times))
+    users, items, ratings, times = zip(*rows, strict=True)
+    return RawLog(list(users), list(items), np.array(ratings), np.array(times))
 
 
 def filter_rating(log: RawLog, min_rating: float) -> RawLog:
