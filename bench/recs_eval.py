@@ -48,18 +48,18 @@ def show(report: Report, oracle: tuple[float, float], seconds: float) -> None:
     print(f"\n== {report.dataset}, {report.protocol} protocol, {report.stats}")
     head = f"{'model':12} {'R@10':>7} {'R@20':>7} {'N@10':>7} {'N@20':>7} {'cov@10':>7}"
     extra = " RecBole ML-1M N@10" if report.protocol == "random" else ""
-    print(f"{head} {'pop@10':>7} {'xPop':>6} {'train s':>8}{extra}")
+    print(f"{head} {'pop@10':>7} {'xPop':>6} {'train s':>8} {'CPU s':>6}{extra}")
     for r in report.results:
         line = (
             f"{r.model:12} {r.recall[10]:7.4f} {r.recall[20]:7.4f} {r.ndcg[10]:7.4f} "
             f"{r.ndcg[20]:7.4f} {r.coverage:7.3f} {r.mean_popularity:7.1f} "
-            f"{r.ndcg[10] / base:5.2f}x {r.train_seconds:8.2f}"
+            f"{r.ndcg[10] / base:5.2f}x {r.train_seconds:8.2f} {r.train_cpu_seconds:6.2f}"
         )
         if report.protocol == "random" and r.model in RECBOLE_ML1M_NDCG10:
             line += f" {RECBOLE_ML1M_NDCG10[r.model]:18.4f}"
         print(line)
     if report.protocol == "random":
-        print(f"{'(BPR)':12} {'':>63} {RECBOLE_ML1M_NDCG10['BPR']:18.4f}")
+        print(f"{'(BPR)':12} {'':>70} {RECBOLE_ML1M_NDCG10['BPR']:18.4f}")
     hybrid = next(r for r in report.results if r.model == "Hybrid")
     ease = next(r for r in report.results if r.model == "EASE")
     print(f"EASE lambda tuned on validation: {ease.params.get('lam')}")
@@ -71,8 +71,9 @@ def show(report: Report, oracle: tuple[float, float], seconds: float) -> None:
     )
     fitted = sum(r.train_seconds for r in report.results)
     print(
-        f"tuning {report.tune_seconds:.1f} s, fitting all models {fitted:.1f} s "
-        f"(hybrid {hybrid.train_seconds:.2f} s), whole run {seconds:.1f} s"
+        f"tuning {report.tune_seconds:.1f} s ({report.tune_cpu_seconds:.1f} s CPU), fitting all "
+        f"models {fitted:.1f} s (hybrid {hybrid.train_seconds:.2f} s, "
+        f"{hybrid.train_cpu_seconds:.2f} s CPU), whole run {seconds:.1f} s"
     )
 
 

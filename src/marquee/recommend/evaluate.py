@@ -25,6 +25,7 @@ class Result:
     mean_popularity: float
     users: int
     train_seconds: float = 0.0
+    train_cpu_seconds: float = 0.0
     params: dict[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
