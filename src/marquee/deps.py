@@ -14,6 +14,8 @@ from marquee.accounts import profiles as account_profiles
 from marquee.accounts import service as accounts
 from marquee.accounts.models import Profile, Role, User
 from marquee.audience import Audience, resolve_country
+from marquee.catalog import browse as catalog_browse
+from marquee.catalog.models import Title
 from marquee.config import Settings
 from marquee.errors import AuthenticationFailed, PermissionDenied
 from marquee.ratelimit import RateLimiter
@@ -113,3 +115,11 @@ def get_audience(profile: CurrentProfile, country: ViewerCountry) -> Audience:
 
 
 ProfileAudience = Annotated[Audience, Depends(get_audience)]
+
+
+def get_visible_title(session: DbSession, audience: ProfileAudience, title_id: uuid.UUID) -> Title:
+    """The `{title_id}` in the path, if this profile may see it here and now; else 404."""
+    return catalog_browse.get_title(session=session, audience=audience, title_id=title_id)
+
+
+VisibleTitle = Annotated[Title, Depends(get_visible_title)]

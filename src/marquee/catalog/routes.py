@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Path, Query
 from marquee.catalog import browse
 from marquee.catalog.admin_routes import routers as admin_routers
 from marquee.catalog.browse import TitleFilters, TitleSort
-from marquee.catalog.models import Season, Title, TitleKind
+from marquee.catalog.models import Episode, Title, TitleKind
 from marquee.catalog.schemas import EpisodeRead, GenreCount, TitleDetail, TitleRead
-from marquee.deps import DbSession, ProfileAudience
+from marquee.deps import DbSession, ProfileAudience, VisibleTitle
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 titles = APIRouter(prefix="/titles", tags=["titles"])
@@ -46,8 +46,8 @@ def list_titles(
 
 
 @titles.get("/{title_id}", response_model=TitleDetail)
-def read_title(session: DbSession, audience: ProfileAudience, title_id: uuid.UUID) -> Title:
-    return browse.get_title(session=session, audience=audience, title_id=title_id)
+def read_title(title: VisibleTitle) -> Title:
+    return title
 
 
 @titles.get("/{title_id}/seasons/{number}/episodes", response_model=list[EpisodeRead])
@@ -56,10 +56,8 @@ def list_episodes(
     audience: ProfileAudience,
     title_id: uuid.UUID,
     number: Annotated[int, Path(ge=0, le=10000)],
-) -> list[object]:
-    season: Season = browse.get_season(
-        session=session, audience=audience, title_id=title_id, number=number
-    )
+) -> list[Episode]:
+    season = browse.get_season(session=session, audience=audience, title_id=title_id, number=number)
     return list(season.episodes)
 
 
