@@ -38,7 +38,7 @@ def test_eval_json_on_a_tsv_pair(tmp_path: Path) -> None:
         app, ["recs", "eval", "--train", str(train), "--test", str(test), "--json"]
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["protocol"] == "given"
     assert report["stats"] == {"users": 30, "items": 20, "train_rows": 190, "test_rows": 90}
     rows = {row["model"]: row for row in report["results"]}
@@ -87,6 +87,6 @@ def test_eval_with_histories_too_short_to_tune_uses_defaults(tmp_path: Path) -> 
         app, ["recs", "eval", "--train", str(train), "--test", str(test), "--json"]
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["hybrid"]["weights"] == {"EASE": 1.0}
     assert {row["users"] for row in report["results"]} == {2}  # the unknown user is skipped

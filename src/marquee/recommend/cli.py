@@ -67,6 +67,7 @@ def eval_command(
     cache_dir: Annotated[Path | None, typer.Option(help="Where data sets are cached.")] = None,
 ) -> None:
     """Evaluate every model offline (MovieLens-100K by default, or your own TSV pair)."""
+    from marquee.datasets import DatasetUnavailable
     from marquee.errors import MarqueeError
     from marquee.recommend import offline
 
@@ -80,10 +81,14 @@ def eval_command(
         else:
             dataset = offline.movielens(_cache_dir(cache_dir), protocol)  # type: ignore[arg-type]
             used = protocol
+        typer.echo(f"tuning on a validation split of {dataset.name}, then testing...", err=True)
         report = offline.run(dataset, used)
     except MarqueeError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None
+    except DatasetUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
