@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -66,6 +67,52 @@ def worker(
     chosen = [kind.strip() for kind in kinds.split(",") if kind.strip()] or None
     ran = run_worker(settings, kinds=chosen, once=once)
     typer.echo(f"worker stopped after {ran} job(s)")
+
+
+@app.command()
+def ingest(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The master to upload.")
+    ],
+    title: Annotated[str | None, typer.Option(help="Title id the file is for.")] = None,
+    episode: Annotated[str | None, typer.Option(help="Episode id the file is for.")] = None,
+    server: Annotated[str, typer.Option(help="Marquee API base URL.")] = "http://127.0.0.1:8000",
+    email: Annotated[str, typer.Option(envvar="MARQUEE_EMAIL", help="Editor sign-in.")] = "",
+    password: Annotated[
+        str, typer.Option(envvar="MARQUEE_PASSWORD", help="Editor password.", hide_input=True)
+    ] = "",
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow processing.")] = True,
+) -> None:
+    """Upload a master (resumable: run it again after a cut) and follow its processing."""
+    from rich.console import Console
+
+    from marquee.ingest import uploads_cli
+    from marquee.ingest.uploads_client import UploadClient, UploadFailed, login
+
+    meta = {"filename": file.name, **({"title_id": title} if title else {})}
+    meta |= {"episode_id": episode} if episode else {}
+    console = Console()
+    try:
+        client = UploadClient(server, login(server, email, password))
+    except UploadFailed as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    try:
+        book = uploads_cli.ResumeBook(Settings().var_dir / "ingest-uploads.json")
+        url = uploads_cli.upload_file(client, file, meta, book, console)
+        status = client.status(url)
+        console.print(f"uploaded {file.name}: upload {status['id']}, job {status['job_id']}")
+        if wait and status["job_id"]:
+            job = uploads_cli.follow_job(client, str(status["job_id"]), console)
+            if job["state"] != "succeeded":
+                console.print(f"[red]processing failed:[/red] {job['last_error']}")
+                raise typer.Exit(1)
+            console.print("processed: the title version is ready")
+    except UploadFailed as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    finally:
+        client.close()
 
 
 @user_app.command("create")

@@ -5,15 +5,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -27,7 +23,7 @@ from marquee.db import transaction
 from marquee.storage import keys, make_store
 from marquee.storage.s3 import S3Store
 from tests.catalog.factories import make_title
-from tests.services import free_port
+from tests.services import free_port, serve_app
 from tests.support import signup_with_role
 
 MIB = 1024 * 1024
@@ -54,24 +50,6 @@ def settings(request: pytest.FixtureRequest, settings: Settings) -> Settings:
     if isinstance(store, S3Store):
         store.ensure_bucket()
     return configured
-
-
-@contextmanager
-def serve(app: FastAPI, port: int) -> Iterator[str]:
-    """The app under uvicorn on loopback, in a thread, until the block ends."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 def _file(path: Path, size: int) -> Path:
@@ -114,7 +92,7 @@ def test_tuspy_upload_survives_interruptions_a_restart_and_a_cut(
     auth = {"Authorization": f"Bearer {editor.access_token}"}
     meta = {"title_id": title_id, "filename": "master.mp4", "filetype": "video/mp4"}
 
-    with serve(app, port) as base:
+    with serve_app(app, port) as base:
         tus = tus_client.TusClient(f"{base}/api/v1/admin/uploads/", headers=auth)
         first = Sha256Uploader(
             file_path=str(source),
@@ -137,7 +115,7 @@ def test_tuspy_upload_survives_interruptions_a_restart_and_a_cut(
     # A fresh server process on the same database and store: nothing acknowledged is lost.
     restarted = create_app(settings)
     try:
-        with serve(restarted, port) as base:
+        with serve_app(restarted, port) as base:
             path = url.split(str(port), 1)[1]
             head = httpx.head(url, headers={**auth, "Tus-Resumable": "1.0.0"})
             assert int(head.headers["Upload-Offset"]) == 7 * MIB
