@@ -14,6 +14,7 @@ from marquee.db import make_engine, make_sessionmaker
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
 from marquee.ingest import uploads_routes as ingest_uploads_routes
+from marquee.ingest.uploads_tus import TUS_EXPOSED_HEADERS
 from marquee.jobs import routes as jobs_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
 from marquee.ratelimit import make_rate_limiter
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
+            expose_headers=TUS_EXPOSED_HEADERS,
         )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 

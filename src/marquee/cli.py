@@ -145,8 +145,17 @@ def demo(
     summary = load_demo(settings)
     typer.echo(summary)
     if serve_after:
+        import subprocess
+        import sys
+
+        # One worker process alongside the API, so uploads are processed out of the box.
+        background = subprocess.Popen([sys.executable, "-m", "marquee.cli", "worker"])
         typer.echo(f"Marquee is serving on http://127.0.0.1:{port}")
-        serve(host="127.0.0.1", port=port, workers=1)
+        try:
+            serve(host="127.0.0.1", port=port, workers=1)
+        finally:
+            background.terminate()
+            background.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -314,3 +314,17 @@ def test_unknown_uploads_are_not_found(client: TestClient, editor: ApiUser, tmp_
     assert client.head(url, headers={**TUS, **editor.headers}).status_code == 404
     assert_problem(_patch(client, editor, url, 0, b"x"), 404, "upload_not_found")
     assert_problem(client.get(url, headers=editor.headers), 404, "upload_not_found")
+
+
+def test_browsers_on_another_origin_may_read_the_tus_headers(settings: Settings) -> None:
+    from marquee.app import create_app
+
+    web = create_app(settings.model_copy(update={"cors_origins": ["http://web.example"]}))
+    try:
+        with TestClient(web) as browser:
+            response = browser.options(f"{BASE}/", headers={"Origin": "http://web.example"})
+    finally:
+        web.state.engine.dispose()
+    exposed = response.headers["Access-Control-Expose-Headers"]
+    for name in ["Location", "Upload-Offset", "Tus-Resumable"]:
+        assert name in exposed

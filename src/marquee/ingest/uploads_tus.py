@@ -17,6 +17,19 @@ EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
 CHECKSUM_ALGORITHMS = ("sha1", "sha256")
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 MAX_METADATA_LENGTH = 4096
+# Browser clients on another origin (tus-js-client) must be allowed to read these.
+TUS_EXPOSED_HEADERS = [
+    "Location",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Tus-Checksum-Algorithm",
+    "Upload-Offset",
+    "Upload-Length",
+    "Upload-Expires",
+    "Upload-Metadata",
+]
 _KEY = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
 
 
