@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -159,3 +161,15 @@ def test_hybrid_with_one_weight_ranks_like_that_component() -> None:
 def test_hybrid_rejects_weights_for_unknown_components() -> None:
     with pytest.raises(ValueError, match="unknown components"):
         Hybrid({"pop": MostPopular()}, {"ease": 1.0})
+
+
+def test_weighted_als_fits_strong_signals_closer_than_weak_ones() -> None:
+    rows = [(f"u{u}", item, 1.0) for u in range(8) for item in ("x", "y", "z")]
+    log = log_of([*rows, ("me", "x", 1.0), ("me", "y", 1.0)])
+    ratings = np.ones(len(log))
+    ratings[-2:] = [20.0, 0.05]  # "me" finished x twice over and barely sampled y
+    strong = dataclasses.replace(log, rating=ratings)
+    model = ALS(factors=2, regularization=0.1, alpha=1.0, iterations=30, threads=1, weighted=True)
+    model.fit(strong)
+    me = model.scores(user(log, "me"))[0]
+    assert abs(1 - me[code(log, "x")]) < abs(1 - me[code(log, "y")])

@@ -176,7 +176,11 @@ class EASE(_ItemToItem):
 
 
 class ALS:
-    """Matrix factorisation on implicit confidence 1 + alpha·r (Hu, Koren, Volinsky 2008)."""
+    """Matrix factorisation on implicit confidence 1 + alpha·r (Hu, Koren, Volinsky 2008).
+
+    r is 1 per interaction, or with `weighted` the log's rating column (a watch fraction,
+    a thumbs-up bonus), so that strong signals pull the factors harder than a glance.
+    """
 
     name = "ALS"
 
@@ -188,9 +192,11 @@ class ALS:
         iterations: int = 15,
         threads: int = 2,
         seed: int = 7,
+        weighted: bool = False,
     ) -> None:
         self.factors, self.regularization, self.alpha = factors, regularization, alpha
         self.iterations, self.threads, self.seed = iterations, threads, seed
+        self.weighted = weighted
         self.user_factors = np.zeros((0, 0))
         self.item_factors = np.zeros((0, 0))
 
@@ -208,7 +214,8 @@ class ALS:
                 num_threads=self.threads,
                 random_state=self.seed,
             )
-            model.fit(train.matrix().astype(np.float32), show_progress=False)
+            signal = train.matrix(train.rating if self.weighted else None)
+            model.fit(signal.astype(np.float32), show_progress=False)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float64)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float64)
 
