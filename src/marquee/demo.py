@@ -138,7 +138,7 @@ def import_history(
             "kind": "rating",
             "occurred_at": datetime.fromtimestamp(r.timestamp, UTC),
             "country": HISTORY_COUNTRY,
-            "payload": {"stars": r.rating, "source": movielens.SOURCE},
+            "payload": {"rating": r.rating, "source": movielens.SOURCE},
         }
         for r in ratings
         if r.user_id in profiles and r.item_id in titles

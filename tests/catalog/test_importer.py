@@ -62,7 +62,7 @@ def test_import_creates_titles_accounts_and_history(db: Session) -> None:
     assert first.kind == "rating"
     assert first.title_id == toy.id
     assert first.occurred_at == datetime.fromtimestamp(874965758, UTC)
-    assert first.payload == {"stars": 5.0, "source": "movielens"}
+    assert first.payload == {"rating": 5.0, "source": "movielens"}
 
 
 def test_regions_windows_and_maturity_are_visible_in_the_catalogue(db: Session) -> None:
