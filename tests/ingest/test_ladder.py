@@ -116,3 +116,16 @@ def test_segment_period_is_whole_frames_on_every_rung(fps: Fraction, expected: f
     for rung in ladder.video:
         frames = Fraction(period).limit_denominator(100000) * rung.frame_rate
         assert abs(frames - round(frames)) < 1e-6
+
+
+def test_a_scope_film_keeps_its_full_width_and_pays_for_its_pixels() -> None:
+    rungs = {r.name: r for r in video_rungs(1920, 800, FPS25)}
+    assert list(rungs) == ["240p", "360p", "480p", "720p", "1080p"]
+    assert (rungs["1080p"].width, rungs["1080p"].height) == (1920, 800)
+    assert rungs["1080p"].bitrate == round(6_000_000 * 800 / 1080)
+    assert (rungs["240p"].width, rungs["240p"].height) == (426, 178)
+
+
+def test_a_source_between_boxes_tops_out_at_its_own_size() -> None:
+    rungs = video_rungs(640, 272, FPS25)
+    assert [(r.name, r.width, r.height) for r in rungs] == [("240p", 426, 182), ("360p", 640, 272)]

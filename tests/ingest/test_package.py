@@ -41,7 +41,7 @@ def _mpd(result: PipelineResult) -> ET.Element:
 
 def test_master_playlist_declares_every_variant(bilingual_package: PipelineResult) -> None:
     _, variants = _master(bilingual_package)
-    assert [v["RESOLUTION"] for v in variants] == ["428x240", "640x360", "854x480"]
+    assert [v["RESOLUTION"] for v in variants] == ["426x240", "640x360", "854x480"]
     for variant in variants:
         video, audio = variant["CODECS"].split(",")
         assert re.fullmatch(r"avc1\.64[0-9a-f]{4}", video)

@@ -91,22 +91,33 @@ def output_frame_rate(source: Fraction) -> Fraction:
     return rate / divisor
 
 
-def video_rungs(width: int, height: int, frame_rate: Fraction) -> tuple[VideoRendition, ...]:
-    """Every rung up to the source size, never upscaled, aspect kept, even dimensions.
+def _fits(width: int, height: int, size: int) -> float:
+    """Scale that fits the picture in rung `size`'s 16:9 box (9:16 for portrait ones)."""
+    box_long, box_short = size * 16 / 9, size
+    if height > width:
+        return min(box_short / width, box_long / height)
+    return min(box_long / width, box_short / height)
 
-    A rung is named by the picture's short side, so a 1080x1920 portrait video is "1080p".
+
+def video_rungs(width: int, height: int, frame_rate: Fraction) -> tuple[VideoRendition, ...]:
+    """Every rung whose box the source fills, never upscaled, aspect kept, even dimensions.
+
+    A rung is a 16:9 box: a 1920x800 scope film is "1080p" at 1920x800, a 1080x1920
+    portrait video "1080p" too. Bitrates scale with the pixels actually in the box.
     """
     fps = output_frame_rate(frame_rate)
     high_fps = fps > 31
-    short = min(width, height)
-    rungs = [(size, kbps) for size, kbps in H264_RUNGS if size <= short]
-    if not rungs:  # a source below 240p gets one rung at its own size
-        rungs = [(short, H264_RUNGS[0][1] * short // H264_RUNGS[0][0])]
+    rungs = [(size, kbps, _fits(width, height, size)) for size, kbps in H264_RUNGS]
+    rungs = [rung for rung in rungs if rung[2] <= 1.0]
+    if not rungs:  # a source smaller than the 240p box gets one rung at its own size
+        short = min(width, height)
+        rungs = [(short, H264_RUNGS[0][1], 1.0)]
     renditions = []
-    for size, kbps in rungs:
-        scale = size / short
+    for size, kbps, scale in rungs:
+        box_pixels = size * size * 16 / 9
+        pixels = min(1.0, (width * scale) * (height * scale) / box_pixels)
         big = size >= HIGH_FPS_MIN_HEIGHT
-        bitrate = round(kbps * 1000 * (HIGH_FPS_FACTOR if high_fps and big else 1.0))
+        bitrate = round(kbps * 1000 * pixels * (HIGH_FPS_FACTOR if high_fps and big else 1.0))
         maxrate = round(bitrate * MAXRATE_FACTOR)
         renditions.append(
             VideoRendition(
