@@ -17,6 +17,7 @@ from marquee.recommend.models import (
     Model,
     MostPopular,
     Trending,
+    history_of,
     recency_weights,
 )
 from tests.recommend.factories import DAY, code, log_of, user
@@ -173,3 +174,46 @@ def test_weighted_als_fits_strong_signals_closer_than_weak_ones() -> None:
     model.fit(strong)
     me = model.scores(user(log, "me"))[0]
     assert abs(1 - me[code(log, "x")]) < abs(1 - me[code(log, "y")])
+
+
+def test_score_history_matches_scores_for_a_training_user() -> None:
+    log = log_of([*CHAIN, ("u3", "c", 2), ("u4", "c", 1), ("u4", "d", 2), ("me", "a", 3)])
+    me = user(log, "me")
+    seen = history_of([code(log, "a")], log.n_items)
+    for model in (EASE(lam=1.0), ItemKNN(shrink=0.0), MostPopular(), Trending()):
+        model.fit(log)
+        assert model.score_history(seen) == pytest.approx(model.scores(me))
+
+
+def test_als_folds_a_new_history_into_its_taste_cluster() -> None:
+    rows = [(f"a{u}", item, 1.0) for u in range(6) for item in ("a1", "a2", "a3")]
+    rows += [(f"b{u}", item, 1.0) for u in range(6) for item in ("b1", "b2", "b3")]
+    log = log_of(rows)
+    model = ALS(factors=4, regularization=0.01, alpha=4.0, iterations=20, threads=1, seed=1)
+    model.fit(log)
+    newcomer = history_of([code(log, "b1"), code(log, "b2")], log.n_items)
+    scores = model.score_history(newcomer)[0]
+    best_unseen = max(("a1", "a2", "a3", "b3"), key=lambda item: scores[code(log, item)])
+    assert best_unseen == "b3"
+    assert model.score_history(sp.csr_matrix((1, log.n_items))).tolist() == [[0.0] * 6]
+
+
+def test_a_new_profile_gets_content_picks_from_its_first_views() -> None:
+    log = log_of(
+        [("u1", "horror1", 1), ("u2", "comedy1", 1), ("u2", "comedy2", 2)], items=["horror2"]
+    )
+    genre = {"horror1": 0, "horror2": 0, "comedy1": 1, "comedy2": 1}
+    cols = [genre[item] for item in log.item_ids]
+    features = sp.csr_matrix((np.ones(len(cols)), (range(len(cols)), cols)), shape=(log.n_items, 2))
+    hybrid = Hybrid(
+        {"pop": MostPopular(), "content": ContentBased(features)}, {"pop": 0.2, "content": 1.0}
+    )
+    hybrid.fit(log)
+    scores = hybrid.score_history(history_of([code(log, "horror1")], log.n_items))[0]
+    unseen = sorted(("horror2", "comedy1", "comedy2"), key=lambda item: -scores[code(log, item)])
+    assert unseen[0] == "horror2"
+
+
+def test_history_of_weighs_the_latest_view_most() -> None:
+    row = history_of([2, 0, 1], 4, half_life=1.0).toarray()[0]
+    assert row.tolist() == [0.5, 1.0, 0.25, 0.0]

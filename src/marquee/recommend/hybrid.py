@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import scipy.sparse as sp
 
 from marquee.recommend.data import FloatArray, IntArray, Interactions
 from marquee.recommend.models import Model
@@ -49,4 +50,11 @@ class Hybrid:
 
     def scores(self, users: IntArray) -> FloatArray:
         parts = {name: standardise(self.components[name].scores(users)) for name in self.weights}
+        return blend(parts, self.weights)
+
+    def score_history(self, history: sp.csr_matrix) -> FloatArray:
+        """Blend for histories outside the training log (new profiles, the latest views)."""
+        parts = {
+            name: standardise(self.components[name].score_history(history)) for name in self.weights
+        }
         return blend(parts, self.weights)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -24,6 +25,10 @@ class Model(Protocol):
         """A (len(users), n_items) array; higher means more recommended."""
         ...
 
+    def score_history(self, history: sp.csr_matrix) -> FloatArray:
+        """Scores for histories given as (n, n_items) rows, e.g. a new profile's first views."""
+        ...
+
 
 def recency_weights(train: Interactions, half_life: float | None) -> FloatArray:
     """Per-row weight 0.5 ** (k / half_life), k = how many of the user's later rows follow it.
@@ -42,6 +47,18 @@ def recency_weights(train: Interactions, half_life: float | None) -> FloatArray:
     weights = np.empty(len(train))
     weights[order] = 0.5 ** (later / half_life)
     return weights
+
+
+def history_of(items: Sequence[int], n_items: int, half_life: float | None = None) -> sp.csr_matrix:
+    """One history row from item codes, oldest first, weighted like `recency_weights`."""
+    later = np.arange(len(items) - 1, -1, -1, dtype=np.float64)
+    weights = np.ones(len(items)) if half_life is None else 0.5 ** (later / half_life)
+    row = sp.csr_matrix(
+        (weights, (np.zeros(len(items), dtype=np.int64), np.asarray(items, dtype=np.int64))),
+        shape=(1, n_items),
+    )
+    row.sum_duplicates()
+    return row
 
 
 def history(train: Interactions, half_life: float | None = None) -> sp.csr_matrix:
@@ -65,6 +82,9 @@ class MostPopular:
     def scores(self, users: IntArray) -> FloatArray:
         return np.tile(self.popularity, (len(users), 1))
 
+    def score_history(self, history: sp.csr_matrix) -> FloatArray:
+        return np.tile(self.popularity, (history.shape[0], 1))
+
 
 class Trending:
     """Popularity where each interaction's weight halves every `half_life_days` before the latest."""
@@ -84,6 +104,9 @@ class Trending:
 
     def scores(self, users: IntArray) -> FloatArray:
         return np.tile(self.popularity, (len(users), 1))
+
+    def score_history(self, history: sp.csr_matrix) -> FloatArray:
+        return np.tile(self.popularity, (history.shape[0], 1))
 
 
 class _ItemToItem:
@@ -105,7 +128,10 @@ class _ItemToItem:
         raise NotImplementedError
 
     def scores(self, users: IntArray) -> FloatArray:
-        product = self.user_history[users] @ self._weights()
+        return self.score_history(self.user_history[users])
+
+    def score_history(self, history: sp.csr_matrix) -> FloatArray:
+        product = history @ self._weights()
         return np.asarray(product.todense() if sp.issparse(product) else product)
 
 
@@ -176,7 +202,7 @@ class EASE(_ItemToItem):
 
 
 class ALS:
-    """Matrix factorisation on implicit confidence 1 + alpha·r (Hu, Koren, Volinsky 2008).
+    """Matrix factorisation on implicit confidence alpha·r (Hu, Koren, Volinsky 2008).
 
     r is 1 per interaction, or with `weighted` the log's rating column (a watch fraction,
     a thumbs-up bonus), so that strong signals pull the factors harder than a glance.
@@ -222,6 +248,24 @@ class ALS:
     def scores(self, users: IntArray) -> FloatArray:
         return np.asarray(self.user_factors[users] @ self.item_factors.T)
 
+    def score_history(self, history: sp.csr_matrix) -> FloatArray:
+        """Fold each history in: the user factors one more ALS step would give it."""
+        items = self.item_factors
+        gram = items.T @ items + self.regularization * np.eye(items.shape[1])
+        history = sp.csr_matrix(history)
+        folded = np.zeros((history.shape[0], items.shape[1]))
+        for row in range(history.shape[0]):
+            start, end = history.indptr[row], history.indptr[row + 1]
+            seen, signal = history.indices[start:end], history.data[start:end]
+            if not len(seen):
+                continue
+            # The same normal equations as implicit's solver, for one extra user.
+            confidence = self.alpha * (signal if self.weighted else np.ones(len(seen)))
+            factors = items[seen]
+            lhs = gram + (factors.T * (confidence - 1.0)) @ factors
+            folded[row] = np.linalg.solve(lhs, factors.T @ confidence)
+        return np.asarray(folded @ items.T)
+
 
 class ContentBased:
     """Cosine between a user's feature profile and each item's features (genres, decade, ...).
@@ -249,10 +293,16 @@ class ContentBased:
     def fit(self, train: Interactions) -> None:
         if self.features.shape[0] != train.n_items:
             raise ValueError("content features must have one row per coded item")
-        profiles = np.asarray((history(train, self.half_life) @ self.features).todense())
+        self.profiles = self._profiles(history(train, self.half_life))
+
+    def _profiles(self, rows: sp.csr_matrix) -> FloatArray:
+        profiles = np.asarray((rows @ self.features).todense())
         norms = np.linalg.norm(profiles, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        self.profiles = profiles / norms
+        return np.asarray(profiles / norms)
 
     def scores(self, users: IntArray) -> FloatArray:
         return np.asarray(self.features @ self.profiles[users].T).T
+
+    def score_history(self, history: sp.csr_matrix) -> FloatArray:
+        return np.asarray(self.features @ self._profiles(history).T).T
