@@ -58,12 +58,12 @@ def _counts(url: str) -> list[int]:
 
 def test_demo_loads_once_and_reruns_change_nothing(demo_settings: Settings) -> None:
     summary = load_demo(demo_settings)
-    assert "14 titles, 3 accounts, 9 events added" in summary
+    assert "14 titles, 3 accounts, 9 events added; 2 demo series added" in summary
     assert "viewer@marquee.demo / marquee-demo" in summary
     first = _counts(demo_settings.resolved_database_url)
-    assert first == [14, 6, 9]
+    assert first == [16, 6, 9]
     again = load_demo(demo_settings)
-    assert "0 titles, 0 accounts, 0 events added" in again
+    assert "0 titles, 0 accounts, 0 events added; 0 demo series added" in again
     assert _counts(demo_settings.resolved_database_url) == first
 
 
@@ -80,7 +80,7 @@ def test_demo_viewer_browses_the_imported_catalogue(demo_settings: Settings) -> 
         profile = client.get("/api/v1/me/profiles", headers=headers).json()["items"][0]
         params = {"profile_id": profile["id"]}
         page = client.get("/api/v1/titles", params=params, headers=headers).json()
-        assert page["total"] == 9
+        assert page["total"] == 11
         genres = client.get("/api/v1/genres", params=params, headers=headers).json()
         assert {g["slug"] for g in genres} >= {"comedy", "drama", "thriller"}
     app.state.engine.dispose()

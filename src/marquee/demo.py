@@ -21,6 +21,7 @@ from marquee.accounts import billing, service
 from marquee.accounts.models import Profile, Role, Subscription, SubscriptionStatus, User
 from marquee.accounts.security import hash_password
 from marquee.catalog import movielens
+from marquee.catalog.demo_series import ensure_demo_series
 from marquee.catalog.importer import import_movies, insert_rows
 from marquee.config import Settings
 from marquee.datasets import movielens_100k
@@ -172,16 +173,26 @@ def load_movielens(*, settings: Settings) -> ImportReport:
         engine.dispose()
 
 
+def load_demo_series(*, settings: Settings) -> int:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            return ensure_demo_series(session=session)
+    finally:
+        engine.dispose()
+
+
 def load_demo(settings: Settings) -> str:
     started = time.perf_counter()
     upgrade(settings)
     ensure_demo_accounts(settings=settings)
     report = load_movielens(settings=settings)
+    series = load_demo_series(settings=settings)
     elapsed = time.perf_counter() - started
     return (
         f"demo ready in {elapsed:.1f}s (MovieLens import {report.seconds:.1f}s: "
         f"{report.titles_added} titles, {report.accounts_added} accounts, "
-        f"{report.events_added} events added)\n"
+        f"{report.events_added} events added; {series} demo series added)\n"
         f"sign in as {DEMO_ACCOUNTS[0][0]} / {DEMO_PASSWORD} "
         f"(editor: {DEMO_ACCOUNTS[1][0]}, admin: {DEMO_ACCOUNTS[2][0]}; "
         f"history accounts: {HISTORY_EMAIL.format(1)} … {HISTORY_EMAIL.format(943)})"
