@@ -32,6 +32,7 @@ HALF_LIVES: tuple[float | None, ...] = (None, 2.0, 3.5, 5.0, 10.0, 20.0)
 # The hybrid weighs the user's history by recency in these components (see models.history).
 RECENCY_AWARE = ("EASE", "ItemKNN")
 WEIGHT_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+MAX_VALIDATION_USERS = 4000
 PRIOR_STEPS = (-0.5, -0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1)
 
 
@@ -60,6 +61,10 @@ class Validation:
     def of(cls, train: Interactions, valid: Interactions) -> Validation:
         relevant = valid.matrix()
         users = np.flatnonzero(relevant.getnnz(axis=1) > 0).astype(np.int64)
+        if len(users) > MAX_VALIDATION_USERS:
+            # Dense score rows for every user would not fit in memory on large logs.
+            rng = np.random.default_rng(0)
+            users = np.sort(rng.choice(users, MAX_VALIDATION_USERS, replace=False))
         # Known items get -inf once here rather than on every one of hundreds of trials.
         penalty = np.asarray(train.matrix()[users].todense(), dtype=np.float32)
         penalty[penalty > 0] = -np.inf
