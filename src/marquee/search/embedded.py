@@ -161,11 +161,13 @@ class EmbeddedIndex:
         )
 
     def _visible(self, audience: Audience) -> list[tantivy.Query]:
-        """The hard rule: published, licensed in this country now, within the maturity ceiling."""
+        """The hard rule: published, licensed in this country now, within the maturity ceiling.
+
+        Unpublished titles are never written to the index, so no clause is needed for them.
+        """
         now = seconds(audience.at, default=0)
         countries = [WORLDWIDE, audience.country.upper()]
         return [
-            self._range("published", 1, 1),
             self._range("maturity", None, audience.max_maturity),
             tantivy.Query.term_set_query(self.schema, "country", countries),
             self._range("starts", None, now),
@@ -239,22 +241,30 @@ class EmbeddedIndex:
         restrict = self._visible(audience) + self._filters(filters)
         searcher = self._index.searcher()
         fields = {**TEXT_FIELDS, "synopsis": 1.0}
-        if not terms:
-            combined = self._combine(None, restrict)
-        else:
-            combined = self._combine(self._text_query(terms, fields, require_all=True), restrict)
-            if _count(searcher.search(combined, 1, count=True)) == 0 and len(terms) > 1:
-                combined = self._combine(
-                    self._text_query(terms, fields, require_all=False), restrict
-                )
-        if terms and sort == Sort.RELEVANCE:
-            hits, total = self._relevance_page(searcher, combined, terms, offset, limit)
-        else:
-            field = "year" if sort == Sort.NEWEST else "popularity"
-            result = searcher.search(combined, limit, offset=offset, order_by_field=field)
-            hits = [self._hit(searcher, score, address) for score, address in result.hits]
-            total = _count(result)
+        scored = self._text_query(terms, fields, require_all=True) if terms else None
+        combined = self._combine(scored, restrict)
+        hits, total = self._page(searcher, combined, terms, sort, offset, limit)
+        if total == 0 and len(terms) > 1:
+            # No title has every word: rank those that have some of them instead.
+            scored = self._text_query(terms, fields, require_all=False)
+            combined = self._combine(scored, restrict)
+            hits, total = self._page(searcher, combined, terms, sort, offset, limit)
         return SearchResults(hits=hits, total=total, facets=self._facets(searcher, combined))
+
+    def _page(
+        self,
+        searcher: tantivy.Searcher,
+        query: tantivy.Query,
+        terms: list[str],
+        sort: Sort,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[SearchHit], int]:
+        if terms and sort == Sort.RELEVANCE:
+            return self._relevance_page(searcher, query, terms, offset, limit)
+        field = "year" if sort == Sort.NEWEST else "popularity"
+        result = searcher.search(query, limit, offset=offset, order_by_field=field)
+        return [self._hit(searcher, score, addr) for score, addr in result.hits], _count(result)
 
     def _relevance_page(
         self,
@@ -329,8 +339,10 @@ class EmbeddedIndex:
         people_query = self._combine(
             self._text_query(terms, {"people": 1.0}, require_all=True), visible
         )
-        title_hits = searcher.search(titles_query, limit, weight_by_field="weight").hits
+        title_hits = searcher.search(titles_query, limit * 3, weight_by_field="weight").hits
         titles = [self._hit(searcher, s, a) for s, a in title_hits]
+        # Prefix matches all score alike; prefer titles the typed words cover best.
+        titles.sort(key=lambda h: (-h.score * (0.5 + text.title_match(h.title, terms)), h.title))
         people_hits = searcher.search(people_query, 50, order_by_field="popularity").hits
         people = _matching_people(searcher, [a for _, a in people_hits], terms)
         return merge_suggestions(

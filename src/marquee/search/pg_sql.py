@@ -54,10 +54,10 @@ def _filters(filters: SearchFilters) -> str:
 
 def match_sql(query: str | None, filters: SearchFilters, *, weights: str | None = None) -> str:
     """Visible documents matching `query` (a tsquery expression) with their blended score."""
-    columns = (
-        "d.title_id, d.title, d.kind, d.year, d.decade, d.genres, d.language, d.people,"
-        " d.popularity"
-    )
+    # People names are only read for suggestions; carrying them through a search costs.
+    columns = "d.title_id, d.title, d.kind, d.year, d.decade, d.genres, d.language, d.popularity"
+    if weights == "b":
+        columns += ", d.people"
     if query is None:
         return (
             f"SELECT {columns}, 0.0 AS score FROM search_documents d"
@@ -78,16 +78,31 @@ def page(match: str, order: str) -> TextClause:
     return text(f"SELECT * FROM ({match}) d ORDER BY {ORDERS[order]} OFFSET :offset LIMIT :limit")
 
 
-def facets(match: str) -> TextClause:
-    """Counts per facet value plus the total, over exactly the rows a viewer may see."""
+FACET_ROWS = """
+SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM m
+UNION ALL SELECT 'genre', g.value, count(*)
+    FROM m, jsonb_array_elements_text(m.genres) AS g(value) GROUP BY g.value
+UNION ALL SELECT 'decade', CAST(m.decade AS text), count(*) FROM m GROUP BY m.decade
+UNION ALL SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind
+UNION ALL SELECT 'language', m.language, count(*) FROM m GROUP BY m.language"""
+
+
+def search(match: str, order: str) -> TextClause:
+    """One statement for a results page and its facet counts, so the match is computed once.
+
+    Facet rows carry (facet, value, n); hit rows carry the page, numbered by `ord`.
+    """
     return text(
-        f"WITH m AS ({match}) "
-        "SELECT 'total', NULL, count(*) FROM m "
-        "UNION ALL SELECT 'genre', g.value, count(*) "
-        "FROM m, jsonb_array_elements_text(m.genres) AS g(value) GROUP BY g.value "
-        "UNION ALL SELECT 'decade', CAST(m.decade AS text), count(*) FROM m GROUP BY m.decade "
-        "UNION ALL SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind "
-        "UNION ALL SELECT 'language', m.language, count(*) FROM m GROUP BY m.language"
+        f"WITH m AS MATERIALIZED ({match}),"
+        f" f AS ({FACET_ROWS}),"
+        f" p AS (SELECT d.*, row_number() OVER (ORDER BY {ORDERS[order]}) AS ord FROM m d"
+        f"   ORDER BY ord OFFSET :offset LIMIT :limit)"
+        " SELECT f.facet, f.value, f.n, NULL AS ord, CAST(NULL AS uuid) AS title_id,"
+        "   NULL AS title, NULL AS kind, CAST(NULL AS integer) AS year,"
+        "   CAST(NULL AS jsonb) AS genres, NULL AS language,"
+        "   CAST(NULL AS double precision) AS score FROM f"
+        " UNION ALL SELECT NULL, NULL, NULL, p.ord, p.title_id, p.title, p.kind, p.year,"
+        "   p.genres, p.language, p.score FROM p"
     )
 
 

@@ -145,7 +145,7 @@ class PostgresIndex:
         typo_terms = [t for t in terms if text.max_edits(t)]
         if typo_terms:
             last = [t == terms[-1] for t in typo_terms]
-            conn.execute(sql("SET pg_trgm.similarity_threshold = 0.2"))
+            conn.execute(sql("SET LOCAL pg_trgm.similarity_threshold = 0.2"))
             rows = conn.execute(pg_sql.corrections(), {"terms": typo_terms, "last": last})
             for term, word in rows:
                 # Checked here rather than in SQL: a swap of two letters is one edit, as in
@@ -162,6 +162,8 @@ class PostgresIndex:
     def _params(
         self, conn: Connection, audience: Audience, filters: SearchFilters, query: str
     ) -> dict[str, Any]:
+        # Compiling a plan to machine code costs more than these queries take to run.
+        conn.execute(sql("SET LOCAL jit = off"))
         terms = text.query_terms(query)
         return {
             **self._term_params(conn, terms),
@@ -186,21 +188,19 @@ class PostgresIndex:
         limit: int = 20,
     ) -> SearchResults:
         terms = text.query_terms(query)
+        order = sort.value if terms or sort != Sort.RELEVANCE else Sort.POPULAR.value
         with self._engine.connect() as conn:
-            params = self._params(conn, audience, filters, query)
+            params = {**self._params(conn, audience, filters, query), "offset": offset}
+            params["limit"] = limit
             match = self._match(terms, filters, require_all=True)
-            total, facets = _facets(conn.execute(pg_sql.facets(match), params).all())
+            rows = conn.execute(pg_sql.search(match, order), params).mappings().all()
+            total, facets = _facets(rows)
             if total == 0 and len(terms) > 1:
                 match = self._match(terms, filters, require_all=False)
-                total, facets = _facets(conn.execute(pg_sql.facets(match), params).all())
-            order = "relevance" if terms and sort == Sort.RELEVANCE else sort.value
-            if order == "relevance" and not terms:
-                order = Sort.POPULAR.value
-            rows = conn.execute(
-                pg_sql.page(match, order), {**params, "offset": offset, "limit": limit}
-            ).mappings()
-            hits = [_hit(row) for row in rows]
-        return SearchResults(hits=hits, total=total, facets=facets)
+                rows = conn.execute(pg_sql.search(match, order), params).mappings().all()
+                total, facets = _facets(rows)
+        hits = sorted((row for row in rows if row["ord"] is not None), key=lambda r: r["ord"])
+        return SearchResults(hits=[_hit(row) for row in hits], total=total, facets=facets)
 
     def _match(self, terms: list[str], filters: SearchFilters, *, require_all: bool) -> str:
         if not terms:
@@ -249,10 +249,11 @@ def _hit(row: Any) -> SearchHit:
 def _facets(rows: Sequence[Any]) -> tuple[int, dict[str, list[FacetCount]]]:
     total = 0
     facets: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
-    for facet, value, count in rows:
+    for row in rows:
+        facet, value, count = row["facet"], row["value"], row["n"]
         if facet == "total":
             total = int(count)
-        elif value is not None and value != "":
+        elif facet is not None and value is not None and value != "":
             facets[facet].append(FacetCount(value=str(value), count=int(count)))
     for name, counts in facets.items():
         counts.sort(key=lambda c: (-c.count, c.value))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_QUERY_LENGTH = 200
 
@@ -116,6 +117,7 @@ def person_matches(name: str, terms: list[str]) -> bool:
     return all(any(_close(term, word) for word in words) for term in terms)
 
 
+@lru_cache(maxsize=65_536)
 def _close(term: str, word: str) -> bool:
     if word.startswith(term):
         return True
