@@ -246,3 +246,35 @@ def test_small_middle_parts_are_refused_where_the_backend_needs_big_ones(
     with pytest.raises(InvalidPart):
         store.compose("up/small", handle, parts)
     assert not store.exists("up/small")
+
+
+def test_rewriting_a_middle_part_keeps_the_others(store: ObjectStore) -> None:
+    size = max(store.min_part_size, 1024)
+    handle = store.start_parts("up/middle")
+    for n in (1, 2, 3):
+        store.put_part("up/middle", handle, n, io.BytesIO(_part(n, size)))
+    store.put_part("up/middle", handle, 2, io.BytesIO(_part(9, size)))
+    parts = store.list_parts("up/middle", handle)
+    assert [p.number for p in parts] == [1, 2, 3]
+    store.compose("up/middle", handle, parts)
+    assert read_all(store, "up/middle") == _part(1, size) + _part(9, size) + _part(3, size)
+
+
+def test_local_compose_ignores_bytes_of_a_crashed_append(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "media")
+    handle = store.start_parts("up/crash")
+    parts = [store.put_part("up/crash", handle, n, io.BytesIO(_part(n, 100))) for n in (1, 2)]
+    # A process died while appending part 3: its bytes are on disk but were never recorded.
+    with (tmp_path / "media" / ".parts" / handle / "data").open("ab") as data:
+        data.write(b"garbage")
+    assert store.list_parts("up/crash", handle) == parts
+    assert store.compose("up/crash", handle, parts) == 200
+    assert read_all(store, "up/crash") == _part(1, 100) + _part(2, 100)
+    assert not (tmp_path / "media" / ".parts" / handle).exists()
+    again = store.start_parts("up/crash2")
+    store.put_part("up/crash2", again, 1, io.BytesIO(b"abc"))
+    with (tmp_path / "media" / ".parts" / again / "data").open("ab") as data:
+        data.write(b"garbage")
+    second = store.put_part("up/crash2", again, 2, io.BytesIO(b"def"))
+    store.compose("up/crash2", again, [*store.list_parts("up/crash2", again)[:1], second])
+    assert read_all(store, "up/crash2") == b"abcdef"

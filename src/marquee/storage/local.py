@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from marquee.storage.base import (
     CHUNK_SIZE,
@@ -22,17 +21,9 @@ from marquee.storage.base import (
     iter_chunks,
 )
 from marquee.storage.keys import safe_key, safe_prefix
+from marquee.storage.local_parts import PartSet, fsync_dir
 
 _HANDLE_CHARS = set("0123456789abcdef")
-
-
-def _fsync_dir(path: Path) -> None:
-    # A rename is durable only once the directory entry itself reaches the disk.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _read_range(path: Path, first: int, length: int) -> Iterator[bytes]:
@@ -74,7 +65,7 @@ class LocalStore:
             os.replace(temp, target)
         finally:
             temp.unlink(missing_ok=True)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         return size
 
     def put(self, key: str, source: Source) -> int:
@@ -139,10 +130,10 @@ class LocalStore:
                 return
             directory = directory.parent
 
-    # Multipart: each part is its own file; `compose` concatenates them into a temp file
-    # and renames it into place, so the object appears whole or not at all.
+    # Multipart: see `local_parts`. `compose` renames or concatenates into place, so the
+    # object appears whole or not at all.
 
-    def _part_dir(self, key: str, handle: str) -> Path:
+    def _part_set(self, key: str, handle: str) -> PartSet:
         safe_key(key)
         if not handle or set(handle) - _HANDLE_CHARS or len(handle) != 32:
             raise InvalidPart(f"{handle!r} is not a multipart upload handle.")
@@ -150,7 +141,7 @@ class LocalStore:
         marker = directory / "key"
         if not marker.is_file() or marker.read_text() != key:
             raise InvalidPart(f"No multipart upload {handle} is open for {key!r}.")
-        return directory
+        return PartSet(directory)
 
     def start_parts(self, key: str) -> str:
         safe_key(key)
@@ -163,40 +154,32 @@ class LocalStore:
     def put_part(self, key: str, handle: str, number: int, source: Source) -> PartInfo:
         if number < 1:
             raise InvalidPart("Part numbers start at 1.")
-        target = self._part_dir(key, handle) / f"{number:05d}.part"
+        parts = self._part_set(key, handle)
+        if parts.is_next(number):
+            return parts.append(number, source)
+        target = parts.loose_target(number)
         size = self._write_atomically(target, source)
-        st = target.stat()
-        return PartInfo(number=number, size=size, etag=f"{size:x}-{st.st_mtime_ns:x}")
+        return PartInfo(number=number, size=size, etag=f"{size:x}-{target.stat().st_mtime_ns:x}")
 
     def list_parts(self, key: str, handle: str) -> builtins.list[PartInfo]:
-        directory = self._part_dir(key, handle)
-        parts = []
-        for path in sorted(directory.glob("*.part")):
-            st = path.stat()
-            etag = f"{st.st_size:x}-{st.st_mtime_ns:x}"
-            parts.append(PartInfo(number=int(path.stem), size=st.st_size, etag=etag))
-        return parts
+        return self._part_set(key, handle).parts()
 
     def compose(self, key: str, handle: str, parts: builtins.list[PartInfo]) -> int:
-        directory = self._part_dir(key, handle)
-        stored = {part.number: part for part in self.list_parts(key, handle)}
-        files: builtins.list[BinaryIO] = []
-        try:
-            for part in parts:
-                if stored.get(part.number) != part:
-                    raise InvalidPart(f"Part {part.number} is missing or has changed.")
-                files.append((directory / f"{part.number:05d}.part").open("rb"))
-            size = self._write_atomically(self._path(key), _concat(files))
-        finally:
-            for handle_file in files:
-                handle_file.close()
-        shutil.rmtree(directory, ignore_errors=True)
+        part_set = self._part_set(key, handle)
+        stored = {part.number: part for part in part_set.parts()}
+        for part in parts:
+            if stored.get(part.number) != part:
+                raise InvalidPart(f"Part {part.number} is missing or has changed.")
+        target = self._path(key)
+        if parts and part_set.whole_data(parts):
+            size = part_set.seal()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part_set.data, target)
+            fsync_dir(target.parent)
+        else:
+            size = self._write_atomically(target, part_set.chunks(parts))
+        shutil.rmtree(part_set.directory, ignore_errors=True)
         return size
 
     def abort_parts(self, key: str, handle: str) -> None:
-        shutil.rmtree(self._part_dir(key, handle), ignore_errors=True)
-
-
-def _concat(files: list[BinaryIO]) -> Iterator[bytes]:
-    for handle in files:
-        yield from iter_chunks(handle)
+        shutil.rmtree(self._part_set(key, handle).directory, ignore_errors=True)
