@@ -6,6 +6,7 @@ from alembic import context
 
 from marquee.config import Settings
 from marquee.db import make_engine
+from marquee.migrate import include_name
 from marquee.models import Base
 
 config = context.config
@@ -19,6 +20,7 @@ def run() -> None:
             connection=connection,
             target_metadata=Base.metadata,
             compare_type=True,
+            include_name=include_name,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
