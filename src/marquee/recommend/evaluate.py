@@ -45,8 +45,9 @@ def top_k(scores: FloatArray, exclude: sp.csr_matrix, k: int) -> IntArray:
 
 def best_k(scores: FloatArray, k: int) -> IntArray:
     """Each row's k highest-scoring column indices, best first."""
-    k = min(k, scores.shape[1])
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    n = scores.shape[1]
+    k = min(k, n)
+    part = np.argpartition(scores, n - k, axis=1)[:, n - k :]
     picked = np.take_along_axis(scores, part, axis=1)
     order = np.argsort(-picked, axis=1, kind="stable")
     return np.asarray(np.take_along_axis(part, order, axis=1), dtype=np.int64)

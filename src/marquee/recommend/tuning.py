@@ -104,22 +104,23 @@ def coordinate_ascent(
     parts: Mapping[str, FloatArray], start: Mapping[str, float], val: Validation, passes: int = 2
 ) -> tuple[dict[str, float], float]:
     """Greedy one-weight-at-a-time search; never worse than the starting blend."""
-    weights = dict(start)
+    weights = {name: float(start.get(name, 0.0)) for name in parts}
     best = val.ndcg(blend(parts, weights))
     for _ in range(passes):
         improved = False
         for name in parts:
-            steps = PRIOR_STEPS if name == "Trending" else WEIGHT_STEPS
-            for step in steps:
-                trial = {**weights, name: step}
-                if not any(trial.values()):
+            others = {other: w for other, w in weights.items() if other != name}
+            # The rest of the blend is fixed while this weight moves: sum it once.
+            rest = blend(parts, others) if any(others.values()) else 0.0
+            for step in PRIOR_STEPS if name == "Trending" else WEIGHT_STEPS:
+                if not any(others.values()) and step == 0:
                     continue
-                score = val.ndcg(blend(parts, trial))
+                score = val.ndcg(rest + step * parts[name])
                 if score > best + 1e-6:
-                    weights, best, improved = trial, score, True
+                    weights, best, improved = {**weights, name: step}, score, True
         if not improved:
             break
-    return weights, best
+    return {name: w for name, w in weights.items() if w}, best
 
 
 def _standardised(model: Model, val: Validation) -> FloatArray:
