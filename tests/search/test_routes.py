@@ -191,6 +191,25 @@ def test_catalogue_changes_are_searchable_within_a_second(
     _wait_for(lambda: _search(client, viewer, q="zardoz")["total"] == 0)
 
 
+def test_deleted_titles_and_closed_windows_leave_search(
+    client: TestClient, app: FastAPI, shelf: dict[str, str]
+) -> None:
+    editor = signup_with_role(client, app, Role.EDITOR)
+    viewer = signup(client)
+    title_id = shelf["godfather"]
+    windows = client.get(f"/api/v1/admin/titles/{title_id}", headers=editor.headers).json()
+    for window in windows["availability"]:
+        deleted = client.delete(
+            f"/api/v1/admin/titles/{title_id}/availability/{window['id']}", headers=editor.headers
+        )
+        assert deleted.status_code == 204, deleted.text
+    _wait_for(lambda: _names(_search(client, viewer, q="godfather")) == ["The Godfather: Part II"])
+    part_two = _search(client, viewer, q="godfather")["items"][0]["id"]
+    removed = client.delete(f"/api/v1/admin/titles/{part_two}", headers=editor.headers)
+    assert removed.status_code == 204, removed.text
+    _wait_for(lambda: _search(client, viewer, q="godfather")["total"] == 0)
+
+
 def test_renaming_a_person_reindexes_their_titles(
     client: TestClient, app: FastAPI, shelf: dict[str, str]
 ) -> None:

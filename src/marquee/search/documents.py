@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -123,10 +122,3 @@ def all_title_ids(session: Session) -> list[uuid.UUID]:
 def batched(ids: Sequence[uuid.UUID], size: int) -> Iterable[Sequence[uuid.UUID]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
-
-
-def group_windows(windows: Iterable[Window]) -> dict[str, list[Window]]:
-    grouped: dict[str, list[Window]] = defaultdict(list)
-    for window in windows:
-        grouped[window.country].append(window)
-    return grouped
