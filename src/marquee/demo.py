@@ -29,6 +29,8 @@ from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.events.models import Event
 from marquee.maturity import Maturity
 from marquee.migrate import upgrade
+from marquee.recommend import train_db
+from marquee.recommend.tables import ModelRun
 
 DEMO_PASSWORD = "marquee-demo"
 DEMO_ACCOUNTS = (
@@ -182,17 +184,32 @@ def load_demo_series(*, settings: Settings) -> int:
         engine.dispose()
 
 
+def train_recommendations(*, settings: Settings, force: bool) -> float | None:
+    """Fit the home-row models on the history unless a fitted run exists; returns seconds taken."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            if not force and session.scalar(select(ModelRun.id).limit(1)) is not None:
+                return None
+            summary = train_db.train(session=session)
+            return summary.seconds if summary else None
+    finally:
+        engine.dispose()
+
+
 def load_demo(settings: Settings) -> str:
     started = time.perf_counter()
     upgrade(settings)
     ensure_demo_accounts(settings=settings)
     report = load_movielens(settings=settings)
     series = load_demo_series(settings=settings)
+    trained = train_recommendations(settings=settings, force=report.events_added > 0)
     elapsed = time.perf_counter() - started
     return (
         f"demo ready in {elapsed:.1f}s (MovieLens import {report.seconds:.1f}s: "
         f"{report.titles_added} titles, {report.accounts_added} accounts, "
-        f"{report.events_added} events added; {series} demo series added)\n"
+        f"{report.events_added} events added; {series} demo series added"
+        f"{f'; recommendations trained in {trained:.1f}s' if trained is not None else ''})\n"
         f"sign in as {DEMO_ACCOUNTS[0][0]} / {DEMO_PASSWORD} "
         f"(editor: {DEMO_ACCOUNTS[1][0]}, admin: {DEMO_ACCOUNTS[2][0]}; "
         f"history accounts: {HISTORY_EMAIL.format(1)} … {HISTORY_EMAIL.format(943)})"

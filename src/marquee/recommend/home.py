@@ -7,20 +7,15 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from marquee.audience import Audience
-from marquee.catalog.models import Genre, Title, title_genres
-from marquee.catalog.visibility import visible_to
-from marquee.events import analytics
 from marquee.events import service as events
 from marquee.events.models import Event
-from marquee.recommend import sources
 from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.schemas import Home, HomeRow, HomeTitle
+from marquee.recommend.snapshot import Card, Snapshot, SnapshotCache, still_visible
 from marquee.recommend.sources import CandidateSource, Scored
-from marquee.recommend.tables import TitlePopularity
 
 log = logging.getLogger("marquee.recommend")
 ROW = 20
@@ -76,50 +71,44 @@ def _fraction(event: Event) -> float:
 
 @dataclass
 class Builder:
-    session: Session
-    audience: Audience
+    snap: Snapshot
     history: History
     seen: set[uuid.UUID] = field(default_factory=set)
     rows: list[HomeRow] = field(default_factory=list)
-
-    def visible(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Title]:
-        if not ids:
-            return {}
-        query = (
-            select(Title)
-            .where(visible_to(self.audience), Title.id.in_(list(ids)))
-            .options(selectinload(Title.genres))
-        )
-        return {title.id: title for title in self.session.scalars(query)}
 
     def add(
         self, key: str, name: str, reason: str, ids: Iterable[uuid.UUID], limit: int = ROW
     ) -> bool:
         """Append a row of the first `limit` visible, unseen, not excluded titles; False if none."""
-        wanted = [
-            t for t in dict.fromkeys(ids) if t not in self.seen and t not in self.history.excluded
-        ]
-        titles = self.visible(wanted[: limit * 4])
-        chosen = [titles[t] for t in wanted if t in titles][:limit]
+        cards = self.snap.cards
+        chosen: list[Card] = []
+        for title in ids:
+            if title in cards and title not in self.seen and title not in self.history.excluded:
+                chosen.append(cards[title])
+                self.seen.add(title)
+                if len(chosen) == limit:
+                    break
         if not chosen:
             return False
-        self.seen.update(t.id for t in chosen)
-        items = [
-            _item(t, self.history.unfinished.get(t.id) if key == "continue" else None)
-            for t in chosen
-        ]
+        progress = self.history.unfinished if key == "continue" else {}
+        items = [_item(card, progress.get(card.id)) for card in chosen]
         self.rows.append(HomeRow(key=key, title=name, reason=reason, items=items))
         return True
 
+    def keep_only(self, allowed: set[uuid.UUID]) -> None:
+        for row in self.rows:
+            row.items = [item for item in row.items if item.id in allowed]
+        self.rows = [row for row in self.rows if row.items]
 
-def _item(title: Title, progress: float | None) -> HomeTitle:
+
+def _item(card: Card, progress: float | None) -> HomeTitle:
     return HomeTitle(
-        id=title.id,
-        name=title.name,
-        release_year=title.release_year,
-        maturity_rating=title.maturity_rating,
-        genres=[g.name for g in title.genres],
-        poster=title.poster,
+        id=card.id,
+        name=card.name,
+        release_year=card.release_year,
+        maturity_rating=card.maturity_rating,
+        genres=list(card.genres),
+        poster=card.poster,
         progress=round(progress, 3) if progress is not None else None,
     )
 
@@ -159,9 +148,8 @@ def model_scores(
 def _personal_rows(b: Builder, scores: ModelScores) -> None:
     # "Because you watched" claims its titles first so that the broad top picks, shown above it,
     # do not swallow every neighbour of the anchor title.
-    anchors = b.visible([title for title, _ in scores.because])
     for title, similar in scores.because:  # the latest title whose neighbours are left to show
-        anchor = anchors.get(title)
+        anchor = b.snap.cards.get(title)
         reason = f"similar to {anchor.name}" if anchor else ""
         if anchor and b.add(
             "because", f"Because you watched {anchor.name}", reason, _ids(similar), BECAUSE_ROW
@@ -177,43 +165,19 @@ def _personal_rows(b: Builder, scores: ModelScores) -> None:
         b.rows[i], b.rows[j] = b.rows[j], b.rows[i]
 
 
-def _popular(session: Session) -> list[uuid.UUID]:
-    return _ids(sources.popularity(session, OVERFETCH * 2))
-
-
-def _genre_rows(b: Builder, popular: list[uuid.UUID], count: int = 3) -> None:
-    anchors = b.visible(b.history.recent[:20] or popular[:20])
+def _genre_rows(b: Builder, count: int = 3) -> None:
+    personal = bool(b.history.recent)
+    anchors = [
+        b.snap.cards[t] for t in (b.history.recent[:20] or b.snap.popular[:20]) if t in b.snap.cards
+    ]
     tally: dict[str, int] = {}
-    for title in anchors.values():
-        for genre in title.genres:
-            tally[genre.slug] = tally.get(genre.slug, 0) + 1
+    for card in anchors:
+        for slug in card.genres:
+            tally[slug] = tally.get(slug, 0) + 1
     for slug in sorted(tally, key=lambda s: (-tally[s], s))[:count]:
-        query = (
-            select(Title.id, Genre.name)
-            .join(title_genres, title_genres.c.title_id == Title.id)
-            .join(Genre, Genre.id == title_genres.c.genre_id)
-            .outerjoin(TitlePopularity, TitlePopularity.title_id == Title.id)
-            .where(Genre.slug == slug, visible_to(b.audience))
-            .order_by(TitlePopularity.score.desc().nulls_last(), Title.sort_name)
-            .limit(OVERFETCH)
-        )
-        found = b.session.execute(query).all()
-        if found:
-            b.add(
-                f"genre:{slug}", found[0][1], f"you watch {found[0][1]}", [row[0] for row in found]
-            )
-
-
-def _new_releases(b: Builder) -> list[uuid.UUID]:
-    query = (
-        select(Title.id)
-        .where(visible_to(b.audience))
-        .order_by(
-            Title.release_year.desc().nulls_last(), Title.published_at.desc().nulls_last(), Title.id
-        )
-        .limit(OVERFETCH)
-    )
-    return list(b.session.scalars(query))
+        name = b.snap.genre_names.get(slug, slug)
+        reason = f"you watch {name}" if personal else f"popular in {name}"
+        b.add(f"genre:{slug}", name, reason, b.snap.by_genre.get(slug, []))
 
 
 def build_home(
@@ -223,11 +187,12 @@ def build_home(
     audience: Audience,
     source: CandidateSource,
     breaker: CircuitBreaker,
+    snapshots: SnapshotCache,
 ) -> Home:
     history = History.from_events(events.recent_for_profile(session=session, profile_id=profile_id))
-    b = Builder(session=session, audience=audience, history=history)
+    snap = snapshots.get(session, audience)
+    b = Builder(snap=snap, history=history)
     b.add("continue", "Continue watching", "unfinished", list(history.unfinished))
-    popular = _popular(session)
     degraded = False
     try:
         scores = breaker.call(lambda: model_scores(session, source, profile_id, history.recent))
@@ -238,25 +203,30 @@ def build_home(
     else:
         _personal_rows(b, scores)
     if not any(row.key == "top_picks" for row in b.rows):
-        b.add("top_picks", "Top picks for you", "popular", popular)
-    trending = _ids(
-        [
-            (t.title_id, t.score)
-            for t in analytics.trending(session=session, country=None, limit=OVERFETCH)
-        ]
-    )
-    b.add("trending", "Trending now", "trending" if trending else "popular", trending or popular)
-    top10 = [
-        t.title_id
-        for t in analytics.top_titles(session=session, days=7, country=audience.country, limit=50)
-    ]
+        b.add("top_picks", "Top picks for you", "popular", snap.popular)
     b.add(
-        "top10",
-        f"Top 10 in {audience.country}",
-        "most watched this week" if top10 else "popular",
-        top10 or popular,
-        limit=10,
+        "trending",
+        "Trending now",
+        "trending" if snap.trending else "popular",
+        snap.trending or snap.popular,
     )
-    b.add("new", "New releases", "newest", _new_releases(b))
-    _genre_rows(b, popular)
+    top10 = "most watched this week" if snap.top10 else "popular"
+    b.add("top10", f"Top 10 in {audience.country}", top10, snap.top10 or snap.popular, limit=10)
+    b.add("new", "New releases", "newest", snap.newest)
+    _genre_rows(b)
+    # The snapshot may be seconds old: whatever is shown is checked against the catalogue now.
+    b.keep_only(still_visible(session, audience, {i.id for row in b.rows for i in row.items}))
     return Home(profile_id=profile_id, country=audience.country, degraded=degraded, rows=b.rows)
+
+
+def recheck(home: Home, *, session: Session, audience: Audience) -> Home:
+    """A cached page minus anything that stopped being visible since (unpublished, window ended)."""
+    shown = {item.id for row in home.rows for item in row.items}
+    allowed = still_visible(session, audience, shown)
+    if allowed == shown:
+        return home
+    rows = [
+        row.model_copy(update={"items": [i for i in row.items if i.id in allowed]})
+        for row in home.rows
+    ]
+    return home.model_copy(update={"rows": [row for row in rows if row.items]})

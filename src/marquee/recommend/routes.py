@@ -12,19 +12,23 @@ from marquee.deps import CurrentUser, DbSession, ViewerCountry
 from marquee.recommend import cache, home
 from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.schemas import Home
+from marquee.recommend.snapshot import SnapshotCache
 from marquee.recommend.sources import CandidateSource, TableSource
 
 router = APIRouter(prefix="/profiles", tags=["home"])
 routers = [router]
 
 
-def _state(request: Request) -> tuple[CandidateSource, CircuitBreaker, cache.HomeCache]:
+def _state(
+    request: Request,
+) -> tuple[CandidateSource, CircuitBreaker, cache.HomeCache, SnapshotCache]:
     state = request.app.state
     if not hasattr(state, "home_cache"):
         state.rec_source = TableSource()
         state.home_breaker = CircuitBreaker(budget_ms=50.0)
         state.home_cache = cache.HomeCache()
-    return state.rec_source, state.home_breaker, state.home_cache
+        state.home_snapshots = SnapshotCache()
+    return state.rec_source, state.home_breaker, state.home_cache, state.home_snapshots
 
 
 @router.get("/{profile_id}/home", response_model=Home)
@@ -37,15 +41,20 @@ def read_home(
 ) -> Home:
     """Ordered rows, each with its reason; only titles this profile may watch here and now."""
     profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
-    source, breaker, rows_cache = _state(request)
+    source, breaker, rows_cache, snapshots = _state(request)
     key = (profile.id, country, profile.maturity_ceiling)
     current = cache.marker(session, profile.id, rows_cache.ttl_seconds)
+    audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
     cached = rows_cache.get(key, current)
     if cached is not None:
-        return cached
-    audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
+        return home.recheck(cached, session=session, audience=audience)
     result = home.build_home(
-        session=session, profile_id=profile.id, audience=audience, source=source, breaker=breaker
+        session=session,
+        profile_id=profile.id,
+        audience=audience,
+        source=source,
+        breaker=breaker,
+        snapshots=snapshots,
     )
     if not result.degraded:
         rows_cache.put(key, current, result)
