@@ -57,3 +57,14 @@ def test_train_writes_a_manifest_with_its_parameters(tmp_path: Path) -> None:
     assert manifest["weights"] == TUNED.weights
     assert len(manifest["files"]) == summary["files"] > 0
     assert all((tmp_path / "recs" / name).is_file() for name in manifest["files"])
+
+
+def test_load_skips_unweighted_content_when_no_features_are_given(tmp_path: Path) -> None:
+    log, features = _log_and_features()
+    weights = {"EASE": 1.0, "ItemKNN": 0.5}
+    tuned = Tuned(params=TUNED.params, half_life=None, weights=weights)
+    train(log, tmp_path, features=features, tuned=tuned)
+    loaded, _ = load(tmp_path)
+    assert set(loaded.weights) == {"EASE", "ItemKNN"}
+    assert "Content" not in loaded.components
+    assert loaded.scores(np.arange(2)).shape == (2, log.n_items)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from marquee.recommend import tuning
-from marquee.recommend.split import temporal_split
+from marquee.recommend.hybrid import Hybrid
+from marquee.recommend.split import given_protocol, temporal_split
 from tests.recommend.factories import log_of
 
 
@@ -38,3 +39,18 @@ def test_coordinate_ascent_finds_the_informative_component() -> None:
     assert score == pytest.approx(1.0)
     assert score > start
     assert weights["ItemKNN"] > 0
+
+
+def test_catalogues_too_large_for_ease_tune_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tuning, "EASE_MAX_ITEMS", 5)
+    log = _log(10, 6)
+    assert log.n_items > 5
+    train, test = temporal_split(log)
+    tuned = tuning.tune(given_protocol(train, test), None)
+    assert "EASE" not in tuned.params
+    assert "EASE" not in tuned.weights
+    assert tuned.weights  # the blend starts from item-kNN instead
+    hybrid = Hybrid(tuning.hybrid_components(tuned, None), tuned.weights)
+    hybrid.fit(train)
+    assert hybrid.scores(np.arange(3)).shape == (3, log.n_items)
+    assert set(tuning.tuned_models(tuned, None)) == set(tuned.params)

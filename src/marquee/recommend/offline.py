@@ -22,7 +22,7 @@ from marquee.recommend.evaluate import Result, evaluate
 from marquee.recommend.hybrid import Hybrid
 from marquee.recommend.models import Model, MostPopular
 from marquee.recommend.split import Split, given_protocol, random_protocol, temporal_protocol
-from marquee.recommend.tuning import Tuned, factories, hybrid_components, tune
+from marquee.recommend.tuning import Tuned, hybrid_components, tune, tuned_models
 
 Protocol = Literal["temporal", "random"]
 # RecBole's ML-1M benchmark keeps ratings of 3 and above for the random 8:1:1 protocol.
@@ -87,8 +87,7 @@ def from_files(train_path: Path, test_path: Path) -> Dataset:
 def final_models(tuned: Tuned, features: sp.csr_matrix | None) -> list[Model]:
     """Every model with its tuned parameters, plus the hybrid, unfitted."""
     models: list[Model] = [MostPopular()]
-    for name, factory in factories(features).items():
-        models.append(factory(dict(tuned.params[name])))
+    models.extend(tuned_models(tuned, features).values())
     models.append(Hybrid(hybrid_components(tuned, features), tuned.weights))
     return models
 

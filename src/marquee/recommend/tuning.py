@@ -33,6 +33,8 @@ HALF_LIVES: tuple[float | None, ...] = (None, 2.0, 3.5, 5.0, 10.0, 20.0)
 RECENCY_AWARE = ("EASE", "ItemKNN")
 WEIGHT_STEPS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 MAX_VALIDATION_USERS = 4000
+# A dense float64 item x item matrix of 20,000 titles is 3.2 GB; larger catalogues skip EASE.
+EASE_MAX_ITEMS = 20_000
 PRIOR_STEPS = (-0.5, -0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1)
 
 
@@ -133,11 +135,29 @@ def _validation_scores(model: Model, train: Interactions, val: Validation) -> Fl
     return _standardised(model, val)
 
 
+def usable(features: sp.csr_matrix | None, n_items: int) -> dict[str, Factory]:
+    """The models that fit this catalogue: EASE's dense item x item inverse has a size limit."""
+    made = factories(features)
+    if n_items > EASE_MAX_ITEMS:
+        del made["EASE"]
+    return made
+
+
+def _fit_aware(
+    tuned: Tuned, made: Mapping[str, Factory], train: Interactions
+) -> dict[str, EASE | ItemKNN]:
+    classes: dict[str, type[EASE] | type[ItemKNN]] = {"EASE": EASE, "ItemKNN": ItemKNN}
+    aware = {name: classes[name](**tuned.params[name]) for name in RECENCY_AWARE if name in made}
+    for model in aware.values():
+        model.fit(train)
+    return aware
+
+
 def tune(split: Split, features: sp.csr_matrix | None) -> Tuned:
     """Pick every model's parameters, then the hybrid's half-life and weights, on validation."""
     val = Validation.of(split.tune_train, split.tune_valid)
     tuned = Tuned()
-    made = factories(features)
+    made = usable(features, split.train.n_items)
     for name, factory in made.items():
         params, score = best_params(factory, GRIDS[name], split.tune_train, val)
         tuned.params[name], tuned.validation_ndcg[name] = params, score
@@ -146,32 +166,34 @@ def tune(split: Split, features: sp.csr_matrix | None) -> Tuned:
         for name in made
         if name not in RECENCY_AWARE
     }
-    aware: dict[str, EASE | ItemKNN] = {
-        "EASE": EASE(**tuned.params["EASE"]),
-        "ItemKNN": ItemKNN(**tuned.params["ItemKNN"]),
-    }
-    for model in aware.values():
-        model.fit(split.tune_train)
+    aware = _fit_aware(tuned, made, split.tune_train)
+    start = {"EASE": 1.0} if "EASE" in made else {"ItemKNN": 1.0}
     best = -1.0
     for half_life in HALF_LIVES:
         parts = dict(fixed)
         for name, model in aware.items():
             model.reweigh_history(split.tune_train, half_life)
             parts[name] = _standardised(model, val)
-        weights, score = coordinate_ascent(parts, {"EASE": 1.0}, val)
+        weights, score = coordinate_ascent(parts, start, val)
         if score > best:
             best, tuned.half_life, tuned.weights = score, half_life, weights
     tuned.validation_ndcg["Hybrid"] = best
     return tuned
 
 
+def tuned_models(tuned: Tuned, features: sp.csr_matrix | None) -> dict[str, Model]:
+    """Every tuned model, unfitted, with its own parameters."""
+    made = factories(features)
+    return {name: made[name](dict(p)) for name, p in tuned.params.items() if name in made}
+
+
 def hybrid_components(tuned: Tuned, features: sp.csr_matrix | None) -> dict[str, Model]:
     """Fresh, unfitted components for the tuned hybrid."""
     made = factories(features)
     components = {}
-    for name, factory in made.items():
-        params = dict(tuned.params[name])
-        if name in RECENCY_AWARE:
-            params["half_life"] = tuned.half_life
-        components[name] = factory(params)
+    for name, params in tuned.params.items():
+        if name not in made:
+            continue  # content features were not supplied; only an error if weighted
+        extra = {"half_life": tuned.half_life} if name in RECENCY_AWARE else {}
+        components[name] = made[name]({**params, **extra})
     return components
