@@ -21,6 +21,9 @@ MODEL_NAME = "EASE+ItemKNN"
 CANDIDATES = 100
 NEIGHBOURS = 20
 BATCH = 1000
+# EASE inverts a dense items x items matrix: past a few thousand items it is fitted on the
+# most-engaged ones only (the long tail still gets neighbours from the sparse item-kNN).
+MAX_EASE_ITEMS = 4000
 # How strongly each kind of event says "this profile likes this title" (ratings carry their own).
 CONFIDENCE = {
     "complete": 5.0,
@@ -114,6 +117,24 @@ def _neighbour_rows(log: Interactions, knn: ItemKNN) -> list[dict[str, Any]]:
     return rows
 
 
+def _head(log: Interactions, limit: int) -> Interactions:
+    """The log restricted to its `limit` most-engaged items, re-coded."""
+    counts = np.bincount(log.item, minlength=log.n_items)
+    if log.n_items <= limit:
+        return log
+    keep = np.zeros(log.n_items, dtype=bool)
+    keep[np.argsort(-counts, kind="stable")[:limit]] = True
+    mask = keep[log.item]
+    raw = RawLog(
+        [log.user_ids[u] for u in log.user[mask]],
+        [log.item_ids[i] for i in log.item[mask]],
+        log.rating[mask],
+        log.timestamp[mask],
+    )
+    (head,) = encode(raw)
+    return head
+
+
 def _replace(session: Session, table: type[Any], rows: list[dict[str, Any]]) -> None:
     session.execute(delete(table))
     for start in range(0, len(rows), 5000):
@@ -127,11 +148,12 @@ def train(*, session: Session, lam: float = 250.0) -> TrainSummary | None:
     if loaded is None:
         return None
     log, _ = loaded
+    head = _head(log, MAX_EASE_ITEMS)
     ease, knn = EASE(lam=lam), ItemKNN(k=50)
-    ease.fit(log)
+    ease.fit(head)
     knn.fit(log)
     popularity = np.asarray(log.matrix().sum(axis=0)).ravel()
-    _replace(session, RecCandidate, _candidate_rows(log, ease))
+    _replace(session, RecCandidate, _candidate_rows(head, ease))
     _replace(session, SimilarTitle, _neighbour_rows(log, knn))
     _replace(
         session,
