@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -226,20 +227,33 @@ async def _receive(
 
 
 async def _stream_body(request: Request, writer: ChunkWriter, token: str) -> None:
-    """Feed the writer; a dropped connection keeps what arrived unless a checksum covers it."""
+    """Feed the writer, storing each full part while the next one arrives; a dropped
+    connection keeps what arrived unless a checksum covers it."""
     await run_in_threadpool(writer.load_tail)
     renewed = time.monotonic()
+    storing: asyncio.Future[None] | None = None
     try:
-        async for chunk in request.stream():
-            if writer.feed(chunk):
-                await run_in_threadpool(writer.flush_parts)
-            if time.monotonic() - renewed > uploads.LOCK_SECONDS / 3:
-                renewed = time.monotonic()
-                await _db(request, lambda s: _renew(s, writer.upload_id, token))
-    except ClientDisconnect:
-        if writer.checksum is not None:
-            raise
-        return
+        try:
+            async for chunk in request.stream():
+                writer.feed(chunk)
+                while writer.has_full_part():
+                    if storing is not None:
+                        await storing
+                    part = writer.take_part()
+                    storing = asyncio.ensure_future(run_in_threadpool(writer.store_part, part))
+                if time.monotonic() - renewed > uploads.LOCK_SECONDS / 3:
+                    renewed = time.monotonic()
+                    await _db(request, lambda s: _renew(s, writer.upload_id, token))
+        except ClientDisconnect:
+            if writer.checksum is not None:
+                raise
+        if storing is not None:
+            await storing
+    finally:
+        if storing is not None and not storing.done():
+            # An error left a part in flight: let it land before anything cleans up.
+            await asyncio.wait([storing])
+            storing.exception()  # the first error is the one being raised
     writer.verify()
 
 

@@ -72,10 +72,18 @@ class ChunkWriter:
             self.hasher.update(chunk)
         return len(self.buffer) >= self.part_size
 
-    def flush_parts(self) -> None:
-        while len(self.buffer) >= self.part_size:
-            self._put_part(bytes(memoryview(self.buffer)[: self.part_size]))
-            del self.buffer[: self.part_size]
+    def has_full_part(self) -> bool:
+        return len(self.buffer) >= self.part_size
+
+    def take_part(self) -> bytes:
+        """Detach the next full part from the buffer, to store while more bytes arrive."""
+        body = bytes(memoryview(self.buffer)[: self.part_size])
+        del self.buffer[: self.part_size]
+        return body
+
+    def store_part(self, body: bytes) -> None:
+        """Store one taken part; parts must be stored one at a time, in the order taken."""
+        self._put_part(body)
 
     def verify(self) -> None:
         if self.checksum and self.hasher and self.hasher.digest() != self.checksum[1]:
