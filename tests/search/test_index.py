@@ -173,3 +173,17 @@ def test_suggest_titles_and_people(catalogue: Index) -> None:
 def test_suggest_returns_at_most_ten(index: Index) -> None:
     index.upsert([doc(f"Alpha {n}") for n in range(15)])
     assert len(index.suggest("alp", VIEWER)) == 10
+
+
+def test_titles_starting_with_the_query_come_first(index: Index) -> None:
+    index.upsert(
+        [
+            doc("Meet", popularity=50),
+            doc("Men Meet Me"),
+            doc("Meet Me in St. Louis"),
+            doc("Siege", popularity=50),
+            doc("Under Siege 2: Dark Territory"),
+        ]
+    )
+    assert titles(index, "meet me")[0] == "Meet Me in St. Louis"
+    assert titles(index, "under siege 2")[0] == "Under Siege 2: Dark Territory"

@@ -34,7 +34,7 @@ WRITER_HEAP = 64_000_000
 # Popularity only nudges relevance: 1,000 plays multiply a score by about 1.3.
 POPULARITY_DAMPING = 0.04
 TEXT_FIELDS = {"title": 4.0, "original_title": 3.0, "people": 2.5, "genre_text": 1.5}
-RERANK_WINDOW = 40
+RERANK_WINDOW = 60
 FUZZY_FIELDS = ("title", "original_title", "people")
 FACET_FIELDS = {"genre": "genre", "decade": "decade", "type": "kind", "language": "language"}
 

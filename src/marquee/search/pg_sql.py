@@ -19,6 +19,13 @@ d.published AND d.maturity <= :max_maturity AND EXISTS (
 
 POPULARITY = "(1 + 0.04 * ln(1 + greatest(d.popularity, 0)))"
 
+# The title starts with what was typed (article aside), or holds it as a phrase.
+PHRASE = """(CASE
+    WHEN starts_with(d.title_norm, :qnorm) OR starts_with(d.title_norm, 'the ' || :qnorm)
+      OR starts_with(d.title_norm, 'a ' || :qnorm) THEN 1.0
+    WHEN strpos(' ' || d.title_norm, ' ' || :qnorm) > 0 THEN 0.3
+    ELSE 0 END)"""
+
 ORDERS = {
     "relevance": "score DESC, d.title_id",
     "popular": "d.popularity DESC, score DESC, d.title_id",
@@ -52,24 +59,36 @@ def _filters(filters: SearchFilters) -> str:
     return "".join(f" AND {c}" for c in clauses)
 
 
-def match_sql(query: str | None, filters: SearchFilters, *, weights: str | None = None) -> str:
-    """Visible documents matching `query` (a tsquery expression) with their blended score."""
+def match_sql(
+    terms: int,
+    filters: SearchFilters,
+    *,
+    require_all: bool = True,
+    synopsis: bool = True,
+    weights: str | None = None,
+) -> str:
+    """Visible documents matching the first `terms` term parameters, with their blended score.
+
+    Rows must match every term (or any, when `require_all` is false) but are ranked on any:
+    ts_rank's proximity scoring of an AND query misjudges prefix terms that overlap.
+    """
     # People names are only read for suggestions; carrying them through a search costs.
     columns = "d.title_id, d.title, d.kind, d.year, d.decade, d.genres, d.language, d.popularity"
     if weights == "b":
         columns += ", d.people"
-    if query is None:
+    if terms == 0:
         return (
             f"SELECT {columns}, 0.0 AS score FROM search_documents d"
             f" WHERE {VISIBLE}{_filters(filters)}"
         )
+    query = tsquery_expr(terms, require_all=require_all, synopsis=synopsis)
+    ranked = tsquery_expr(terms, require_all=False, synopsis=synopsis)
     vector = f"ts_filter(d.document, '{{{weights}}}')" if weights else "d.document"
-    score = (
-        f"(ts_rank(d.document, q.query) + 0.5 * similarity(d.title_norm, :qnorm)) * {POPULARITY}"
-    )
+    score = "(ts_rank(d.document, q.ranked) + 0.5 * similarity(d.title_norm, :qnorm)"
+    score += f" + {PHRASE}) * {POPULARITY}"
     return (
         f"SELECT {columns}, {score} AS score"
-        f" FROM search_documents d, (SELECT {query} AS query) q"
+        f" FROM search_documents d, (SELECT {query} AS query, {ranked} AS ranked) q"
         f" WHERE {vector} @@ q.query AND {VISIBLE}{_filters(filters)}"
     )
 

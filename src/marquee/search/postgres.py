@@ -203,26 +203,26 @@ class PostgresIndex:
         return SearchResults(hits=[_hit(row) for row in hits], total=total, facets=facets)
 
     def _match(self, terms: list[str], filters: SearchFilters, *, require_all: bool) -> str:
-        if not terms:
-            return pg_sql.match_sql(None, filters)
-        expr = pg_sql.tsquery_expr(len(terms), require_all=require_all, synopsis=True)
-        return pg_sql.match_sql(expr, filters)
+        return pg_sql.match_sql(len(terms), filters, require_all=require_all)
 
     def suggest(self, q: str, audience: Audience, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
         terms = text.query_terms(q)
         if not terms:
             return []
-        expr = pg_sql.tsquery_expr(len(terms), require_all=True, synopsis=False)
         none = SearchFilters()
         with self._engine.connect() as conn:
             params = {**self._params(conn, audience, none, q), "offset": 0}
             title_rows = conn.execute(
-                pg_sql.page(pg_sql.match_sql(expr, none, weights="a"), "relevance"),
+                pg_sql.page(
+                    pg_sql.match_sql(len(terms), none, synopsis=False, weights="a"), "relevance"
+                ),
                 {**params, "limit": limit},
             ).mappings()
             titles = [Suggestion(r["title"], "title", r["title_id"]) for r in title_rows]
             people_rows = conn.execute(
-                pg_sql.page(pg_sql.match_sql(expr, none, weights="b"), "popular"),
+                pg_sql.page(
+                    pg_sql.match_sql(len(terms), none, synopsis=False, weights="b"), "popular"
+                ),
                 {**params, "limit": 50},
             ).mappings()
             names: dict[str, None] = {}

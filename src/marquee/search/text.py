@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 MAX_QUERY_LENGTH = 200
+ARTICLES = ("the", "a", "an")
 
 # Letters NFKD does not decompose into an ASCII base plus a mark.
 _SPECIAL = str.maketrans(
@@ -126,12 +127,22 @@ def _close(term: str, word: str) -> bool:
 
 
 def title_match(title: str, terms: list[str]) -> float:
-    """How well the query covers the title, 0 to 1: mostly the share of query terms found in
-    the title, partly the share of title words the query found (short exact titles win ties).
+    """How well the query fits the title, 0 to 2: mostly the share of query terms found in
+    the title, partly the share of title words found, plus a bonus when the title starts with
+    the query as typed (article aside) or holds it as a phrase.
     """
     words = [normalise_token(t) for t in tokens(title)]
     if not words or not terms:
         return 0.0
     found = sum(1 for term in terms if any(_close(term, word) for word in words))
     covered = sum(1 for word in words if any(_close(term, word) for term in terms))
-    return 0.7 * found / len(terms) + 0.3 * covered / len(words)
+    return 0.7 * found / len(terms) + 0.3 * covered / len(words) + phrase_bonus(words, terms)
+
+
+def phrase_bonus(words: list[str], terms: list[str]) -> float:
+    title = " ".join(words)
+    phrase = " ".join(terms)
+    bare = title.split(" ", 1)[1] if words[0] in ARTICLES and len(words) > 1 else title
+    if title.startswith(phrase) or bare.startswith(phrase):
+        return 1.0
+    return 0.3 if f" {phrase}" in f" {title}" else 0.0
