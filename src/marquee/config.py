@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     job_poll_seconds: float = Field(default=1.0, gt=0)
     # Extra modules whose `JOBS` the worker registers, comma-separated (e.g. plugins, tests).
     job_modules: str = ""
+    event_retention_days: int = Field(default=400, ge=1)
 
     upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)
     upload_expiry_seconds: int = Field(default=24 * 3600, gt=0)

@@ -21,10 +21,17 @@ class JobKind(enum.StrEnum):
 
     INGEST = "ingest"
     EXPIRE_UPLOADS = "expire_uploads"
+    RECS_TRAIN = "recs_train"
+    EVENTS_AGGREGATE = "events_aggregate"
+    EVENTS_PRUNE = "events_prune"
 
 
 # Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
-DEFAULT_JOB_MODULES: tuple[str, ...] = ("marquee.ingest.uploads",)
+DEFAULT_JOB_MODULES: tuple[str, ...] = (
+    "marquee.ingest.uploads",
+    "marquee.recommend.tasks",
+    "marquee.events.tasks",
+)
 
 
 class PermanentJobError(Exception):
@@ -77,8 +84,12 @@ class JobSpec:
 class Registry:
     """Specs by kind; a worker claims only the kinds its registry knows."""
 
-    def __init__(self, specs: Iterable[JobSpec]) -> None:
+    def __init__(
+        self, specs: Iterable[JobSpec], periodic: Iterable[tuple[str, float]] = ()
+    ) -> None:
         self._specs: dict[str, JobSpec] = {}
+        # (kind, every N seconds): queued by idle workers, once per period.
+        self.periodic = list(periodic)
         for spec in specs:
             if spec.kind in self._specs:
                 raise ValueError(f"job kind {spec.kind!r} is registered twice")
@@ -100,9 +111,11 @@ def module_names(settings: Settings) -> list[str]:
 
 
 def load_registry(modules: Sequence[str]) -> Registry:
-    """Import each module and register the `JOBS` it declares."""
+    """Import each module and register the `JOBS` (and `PERIODIC` schedules) it declares."""
     specs: list[JobSpec] = []
+    periodic: list[tuple[str, float]] = []
     for name in modules:
         module = importlib.import_module(name)
         specs.extend(getattr(module, "JOBS", ()))
-    return Registry(specs)
+        periodic.extend(getattr(module, "PERIODIC", ()))
+    return Registry(specs, periodic)

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
-from marquee.db import make_engine, make_sessionmaker, transaction
-from marquee.jobs import service
+from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
+from marquee.jobs import schedule, service
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import (
     JobContext,
@@ -126,8 +126,20 @@ class Worker:
             elif once:
                 break
             else:
+                self._schedule()
                 self.stopping.wait(self.settings.job_poll_seconds)
         return ran
+
+    def _schedule(self) -> None:
+        """Queue the periodic jobs that are due (idempotent: one per period across workers)."""
+        periodic = [(kind, every) for kind, every in self.registry.periodic if kind in self.kinds]
+        if not periodic:
+            return
+        try:
+            with transaction(self.session_factory) as session:
+                schedule.enqueue_due(session=session, periodic=periodic, now=utcnow())
+        except Exception:
+            log.exception("could not queue periodic jobs")
 
     def run_once(self) -> bool:
         """Claim and run one job; False when none was due."""

@@ -1,0 +1,23 @@
+"""Job handlers for recommendations: retrain the serving tables from the event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marquee.db import transaction
+from marquee.jobs.registry import JobContext, JobKind, JobSpec
+from marquee.recommend import train_db
+
+RETRAIN_EVERY_SECONDS = 3600
+
+
+def retrain(ctx: JobContext) -> dict[str, Any]:
+    ctx.progress("train", 0.0)
+    with transaction(ctx.session_factory) as session:
+        summary = train_db.train(session=session)
+    ctx.progress("train", 100.0)
+    return summary.__dict__ if summary else {"skipped": "no events yet"}
+
+
+JOBS = [JobSpec(kind=JobKind.RECS_TRAIN, handler=retrain, attempts=3, timeout_seconds=1800.0)]
+PERIODIC = [(JobKind.RECS_TRAIN, RETRAIN_EVERY_SECONDS)]
