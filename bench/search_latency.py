@@ -156,7 +156,10 @@ def main() -> None:
     args = parser.parse_args()
     corpus = build(args.titles)
     work = workload(mixed(corpus.docs, args.queries))
-    print(f"{len(corpus.docs)} titles, {len(work)} mixed queries, {os.cpu_count()} CPUs")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"{len(corpus.docs)} titles, {len(work)} mixed queries, {os.cpu_count()} CPUs, load {load}"
+    )
     rows = {}
     for backend in (embedded, postgres):
         with backend(corpus.docs) as built:
@@ -173,6 +176,7 @@ def main() -> None:
             f"{name:10} {built.seconds:8.1f} {built.disk_mb:8.0f} {built.rss_mb:13.0f} {rss:14.0f}"
             f" {p50:12.2f} {p99:7.2f} {h50:9.2f} {h99:7.2f}"
         )
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     emb, pg = rows["embedded"], rows["postgres"]
     print(
         f"\npostgres/embedded p50 in-process {pg[1][0] / emb[1][0]:.2f}x, p99 {pg[1][1] / emb[1][1]:.2f}x;"

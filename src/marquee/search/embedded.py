@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
@@ -31,6 +32,7 @@ from marquee.search.windows import FOREVER, WORLDWIDE, disjoint_rows, seconds
 
 SCHEMA_VERSION = "v1"
 WRITER_HEAP = 64_000_000
+WRITER_WAIT_SECONDS = 5.0
 # Popularity only nudges relevance: 1,000 plays multiply a score by about 1.3.
 POPULARITY_DAMPING = 0.04
 TEXT_FIELDS = {"title": 4.0, "original_title": 3.0, "people": 2.5, "genre_text": 1.5}
@@ -116,9 +118,21 @@ class EmbeddedIndex:
 
     # -- writes ---------------------------------------------------------------------------
 
+    def _writer(self) -> tantivy.IndexWriter:
+        """The index's single writer; another process (a second worker, `marquee search
+        reindex`) may hold it for a moment, so wait a little before giving up."""
+        deadline = time.monotonic() + WRITER_WAIT_SECONDS
+        while True:
+            try:
+                return self._index.writer(WRITER_HEAP, 1)
+            except ValueError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def _write(self, ids: Sequence[uuid.UUID], docs: Sequence[SearchDocument]) -> None:
         with self._write_lock:
-            writer = self._index.writer(WRITER_HEAP, 1)
+            writer = self._writer()
             try:
                 for title_id in ids:
                     writer.delete_documents_by_term("title_id", str(title_id))
@@ -141,7 +155,7 @@ class EmbeddedIndex:
 
     def clear(self) -> None:
         with self._write_lock:
-            writer = self._index.writer(WRITER_HEAP, 1)
+            writer = self._writer()
             writer.delete_all_documents()
             writer.commit()
             writer.wait_merging_threads()
