@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from marquee.db import transaction, utcnow
-from marquee.events import consume, service
+from marquee.events import consume, partitions, service
 from marquee.jobs.registry import JobContext, JobKind, JobSpec
 
 AGGREGATE_EVERY_SECONDS = 60
@@ -25,10 +25,19 @@ def aggregate(ctx: JobContext) -> dict[str, Any]:
 
 
 def prune(ctx: JobContext) -> dict[str, Any]:
-    cutoff = utcnow() - timedelta(days=ctx.settings.event_retention_days)
+    """Daily upkeep: partitions for the coming days, then retention (whole partitions first)."""
+    now = utcnow()
+    cutoff = now - timedelta(days=ctx.settings.event_retention_days)
     with transaction(ctx.session_factory) as session:
+        created = partitions.ensure_partitions(session=session, today=now.date())
+        dropped = partitions.drop_before(session=session, cutoff=cutoff)
         removed = service.prune(session=session, older_than=cutoff)
-    return {"removed": removed, "before": cutoff.isoformat()}
+    return {
+        "created": created,
+        "dropped": dropped,
+        "removed": removed,
+        "before": cutoff.isoformat(),
+    }
 
 
 JOBS = [
