@@ -83,3 +83,20 @@ def test_train_writes_serving_tables(
 def test_train_with_no_events_does_nothing(session_factory: sessionmaker[Session]) -> None:
     with transaction(session_factory) as session:
         assert train_db.train(session=session) is None
+
+
+def test_recs_train_command_fits_the_serving_tables(
+    session_factory: sessionmaker[Session], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from marquee.cli import app
+
+    titles, people = [uuid.uuid4() for _ in range(3)], [uuid.uuid4() for _ in range(4)]
+    _events(session_factory, [(p, t, "complete") for p in people for t in titles])
+    monkeypatch.setenv("MARQUEE_DATABASE_URL", db_url)
+    result = CliRunner().invoke(app, ["recs", "train"])
+    assert result.exit_code == 0, result.output
+    assert '"titles": 3' in result.output
+    with transaction(session_factory) as session:
+        assert session.scalar(select(ModelRun.titles)) == 3

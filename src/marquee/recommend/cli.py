@@ -1,4 +1,4 @@
-"""The `marquee recs` commands: offline evaluation and (file-based) training."""
+"""The `marquee recs` commands: offline evaluation, serving training and offline artefacts."""
 
 from __future__ import annotations
 
@@ -96,6 +96,22 @@ def eval_command(
 
 
 @recs_app.command("train")
+def train_serving_command() -> None:
+    """Fit the home-row models on the event log and replace the serving tables (what workers run hourly)."""
+    from marquee.db import make_engine, make_sessionmaker, transaction
+    from marquee.recommend import train_db
+
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            summary = train_db.train(session=session)
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps(summary.__dict__ if summary else {"skipped": "no events yet"}))
+
+
+@recs_app.command("train-offline")
 def train_command(
     out: Annotated[Path | None, typer.Option(help="Directory for the model artefacts.")] = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Where data sets are cached.")] = None,
