@@ -17,6 +17,7 @@ from marquee.audience import Audience, resolve_country
 from marquee.catalog import browse as catalog_browse
 from marquee.catalog.models import Title
 from marquee.config import Settings
+from marquee.db import transaction
 from marquee.errors import AuthenticationFailed, PermissionDenied
 from marquee.ratelimit import RateLimiter
 from marquee.storage import ObjectStore
@@ -29,15 +30,8 @@ def get_settings(request: Request) -> Settings:
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request: committed when the route returns, rolled back on error."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with transaction(request.app.state.sessionmaker) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:

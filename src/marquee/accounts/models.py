@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marquee.db import Base, IdMixin, TimestampMixin, utcnow
+from marquee.db import Base, IdMixin, TimestampMixin, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -25,18 +25,12 @@ class SubscriptionStatus(enum.StrEnum):
     CANCELED = "canceled"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.VIEWER)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.VIEWER)
     display_name: Mapped[str] = mapped_column(String(80), default="")
     country: Mapped[str | None] = mapped_column(String(2), default=None)
     # Bumped on password change and "sign out everywhere": older access tokens stop working.
@@ -107,7 +101,7 @@ class Subscription(IdMixin, TimestampMixin, Base):
     )
     plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"))
     status: Mapped[SubscriptionStatus] = mapped_column(
-        _enum(SubscriptionStatus, "subscription_status")
+        str_enum(SubscriptionStatus, "subscription_status")
     )
     current_period_end: Mapped[datetime]
     provider: Mapped[str] = mapped_column(String(20), default="manual")

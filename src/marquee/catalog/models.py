@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marquee.db import Base, IdMixin, TimestampMixin
+from marquee.db import Base, IdMixin, TimestampMixin, str_enum
 
 
 class TitleKind(enum.StrEnum):
@@ -40,12 +39,6 @@ class CreditRole(enum.StrEnum):
     CAST = "cast"
     DIRECTOR = "director"
     WRITER = "writer"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 # JSONB on PostgreSQL so external ids can be indexed and queried there later.
@@ -78,7 +71,7 @@ class Title(IdMixin, TimestampMixin, Base):
         Index("ix_titles_sort_name", "sort_name"),
     )
 
-    kind: Mapped[TitleKind] = mapped_column(_enum(TitleKind, "title_kind"))
+    kind: Mapped[TitleKind] = mapped_column(str_enum(TitleKind, "title_kind"))
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     # Lower-cased name without a leading article, so "The Matrix" sorts under M.
@@ -90,7 +83,7 @@ class Title(IdMixin, TimestampMixin, Base):
     maturity_level: Mapped[int]
     original_language: Mapped[str | None] = mapped_column(String(2), default=None)
     state: Mapped[PublishState] = mapped_column(
-        _enum(PublishState, "publish_state"), default=PublishState.DRAFT
+        str_enum(PublishState, "publish_state"), default=PublishState.DRAFT
     )
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     poster: Mapped[str | None] = mapped_column(String(1000), default=None)
@@ -171,7 +164,7 @@ class Credit(IdMixin, Base):
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[CreditRole] = mapped_column(_enum(CreditRole, "credit_role"))
+    role: Mapped[CreditRole] = mapped_column(str_enum(CreditRole, "credit_role"))
     character: Mapped[str | None] = mapped_column(String(200), default=None)
     order: Mapped[int] = mapped_column(default=0)
 

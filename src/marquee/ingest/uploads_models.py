@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marquee.db import Base, IdMixin, TimestampMixin
+from marquee.db import Base, IdMixin, TimestampMixin, str_enum
 
 
 class UploadState(enum.StrEnum):
@@ -26,12 +26,6 @@ class UploadPurpose(enum.StrEnum):
     AUDIO = "audio"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class Upload(IdMixin, TimestampMixin, Base):
     __tablename__ = "uploads"
 
@@ -45,7 +39,7 @@ class Upload(IdMixin, TimestampMixin, Base):
         ForeignKey("episodes.id", ondelete="CASCADE"), index=True, default=None
     )
     purpose: Mapped[UploadPurpose] = mapped_column(
-        _enum(UploadPurpose, "upload_purpose"), default=UploadPurpose.MASTER
+        str_enum(UploadPurpose, "upload_purpose"), default=UploadPurpose.MASTER
     )
     filename: Mapped[str] = mapped_column(String(255), default="")
     filetype: Mapped[str] = mapped_column(String(100), default="")
@@ -58,7 +52,7 @@ class Upload(IdMixin, TimestampMixin, Base):
     length: Mapped[int] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[UploadState] = mapped_column(
-        _enum(UploadState, "upload_state"), default=UploadState.RECEIVING
+        str_enum(UploadState, "upload_state"), default=UploadState.RECEIVING
     )
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
