@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import pytest
@@ -61,4 +62,7 @@ def bilingual_package(bilingual: Path, srt: Path, media_dir: Path) -> PipelineRe
 
 @pytest.fixture(scope="session")
 def big_buck_bunny() -> Path:
-    return sample_clip("bigbuckbunny.mp4", CACHE)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / ".clips.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test workers share one download
+        return sample_clip("bigbuckbunny.mp4", CACHE)
