@@ -79,6 +79,17 @@ def in_process(built: Built, work: list[tuple[str, SearchFilters, str]]) -> tupl
     return timed(calls)
 
 
+def by_kind(built: Built, kinds: list[str], work: list[tuple[str, SearchFilters, str]]) -> None:
+    """In-process p50/p99 per query kind, to show where the tail comes from."""
+    samples: dict[str, list[float]] = {}
+    for kind, (query, filters, country) in zip(kinds, work, strict=True):
+        started = time.perf_counter()
+        built.index.search(query, filters, Audience(country=country))
+        samples.setdefault(kind, []).append(time.perf_counter() - started)
+    cells = [f"{k} {percentiles(v)[0]:.1f}/{percentiles(v)[1]:.1f}" for k, v in samples.items()]
+    print(f"  {built.name} p50/p99 ms by kind: " + ", ".join(cells))
+
+
 def _prepare_database(url: str) -> None:
     engine = make_engine(url)
     Base.metadata.create_all(engine)
@@ -155,7 +166,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     args = parser.parse_args()
     corpus = build(args.titles)
-    work = workload(mixed(corpus.docs, args.queries))
+    queries = mixed(corpus.docs, args.queries)
+    work = workload(queries)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"{len(corpus.docs)} titles, {len(work)} mixed queries, {os.cpu_count()} CPUs, load {load}"
@@ -164,6 +176,7 @@ def main() -> None:
     for backend in (embedded, postgres):
         with backend(corpus.docs) as built:
             process = in_process(built, work)
+            by_kind(built, [kind for kind, _ in queries], work)
             http = over_http(built, work)
             rows[built.name] = (built, process, http)
             print(f"{built.name}: built in {built.seconds:.1f}s, {built.disk_mb:.0f} MB on disk")
