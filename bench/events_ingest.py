@@ -103,12 +103,18 @@ def run_backend(name: str, url: str, total: int, repeat: int) -> None:
     ]
     owned = set(profiles)
     now = utcnow()
+    known = service.KnownTitles()  # the API keeps one per process, as here
 
     def ours() -> None:
         for batch in batches:
             with transaction(factory) as session:
                 result = service.ingest(
-                    session=session, raw=batch, profile_ids=owned, country="US", now=now
+                    session=session,
+                    raw=batch,
+                    profile_ids=owned,
+                    country="US",
+                    now=now,
+                    known=known,
                 )
                 assert not result.rejected
 

@@ -49,7 +49,16 @@ def ingest_events(
 ) -> BatchResult:
     """Append up to 500 events; each bad one is reported with its index, the good ones are kept."""
     owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
-    result = service.ingest(session=session, raw=body.events, profile_ids=owned, country=country)
+    state = request.app.state
+    if not hasattr(state, "known_titles"):
+        state.known_titles = service.KnownTitles()
+    result = service.ingest(
+        session=session,
+        raw=body.events,
+        profile_ids=owned,
+        country=country,
+        known=state.known_titles,
+    )
     _metrics(request).observe(result.accepted, [r.code for r in result.rejected])
     return BatchResult(accepted=len(result.accepted), rejected=result.rejected)
 

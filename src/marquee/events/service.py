@@ -74,11 +74,26 @@ def validate_batch(
     return good, rejected
 
 
-def _known_titles(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    wanted = set(ids)
-    if not wanted:
-        return set()
-    return set(session.scalars(select(Title.id).where(Title.id.in_(wanted))))
+class KnownTitles:
+    """Title ids seen to exist, so that each batch only looks up the ones it has not met yet.
+
+    Bounded; a title deleted later may still be accepted for a while, which only costs an
+    analytics row that references nothing.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._ids: set[uuid.UUID] = set()
+
+    def filter(self, session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        wanted = set(ids)
+        unknown = wanted - self._ids
+        if unknown:
+            found = set(session.scalars(select(Title.id).where(Title.id.in_(unknown))))
+            if len(self._ids) + len(found) > self.limit:
+                self._ids.clear()
+            self._ids |= found
+        return wanted & self._ids
 
 
 def ingest(
@@ -88,11 +103,12 @@ def ingest(
     profile_ids: set[uuid.UUID],
     country: str | None,
     now: datetime | None = None,
+    known: KnownTitles | None = None,
 ) -> IngestResult:
     """Validate a batch and append its good events in one multi-row insert."""
     now = now or utcnow()
     good, rejected = validate_batch(raw=raw, profile_ids=profile_ids, now=now)
-    titles = _known_titles(session, (event.title_id for _, event in good))
+    titles = (known or KnownTitles()).filter(session, (event.title_id for _, event in good))
     accepted: list[EventIn] = []
     rows: list[dict[str, Any]] = []
     for index, event in good:
