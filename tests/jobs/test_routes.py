@@ -78,3 +78,24 @@ def test_unknown_jobs_and_bad_filters_are_problems(client: TestClient, app: Fast
     assert_problem(bad_state, 422, "validation_error")
     bad_cursor = client.get("/api/v1/admin/jobs?cursor=%%%", headers=editor.headers)
     assert_problem(bad_cursor, 400, "invalid_cursor")
+
+
+def test_editors_retry_dead_jobs_only(client: TestClient, app: FastAPI) -> None:
+    running_id = _seed(app)
+    with transaction(app.state.sessionmaker) as session:
+        dead = service.fail(
+            session=session, job_id=uuid.UUID(running_id), worker_id="w1", error="x", permanent=True
+        )
+        assert dead.state == "dead"
+    editor = signup_with_role(client, app, Role.EDITOR)
+    again = client.post(f"/api/v1/admin/jobs/{running_id}/retry", headers=editor.headers)
+    assert again.status_code == 200, again.text
+    body = again.json()
+    assert (body["state"], body["attempts"], body["last_error"]) == ("queued", 0, "x")
+    twice = client.post(f"/api/v1/admin/jobs/{running_id}/retry", headers=editor.headers)
+    assert_problem(twice, 409, "job_not_retryable")
+    missing = client.post(f"/api/v1/admin/jobs/{uuid.uuid4()}/retry", headers=editor.headers)
+    assert_problem(missing, 404, "job_not_found")
+    viewer = signup(client)
+    refused = client.post(f"/api/v1/admin/jobs/{running_id}/retry", headers=viewer.headers)
+    assert_problem(refused, 403, "editor_required")

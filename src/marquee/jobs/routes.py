@@ -33,3 +33,9 @@ def list_jobs(
 @admin.get("/{job_id}", response_model=JobRead)
 def get_job(job_id: uuid.UUID, session: DbSession) -> JobRead:
     return JobRead.model_validate(service.get_job(session=session, job_id=job_id))
+
+
+@admin.post("/{job_id}/retry", response_model=JobRead)
+def retry_job(job_id: uuid.UUID, session: DbSession) -> JobRead:
+    """Run a failed or dead job again, with a fresh set of attempts; its last error stays."""
+    return JobRead.model_validate(service.retry(session=session, job_id=job_id))

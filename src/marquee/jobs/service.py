@@ -220,6 +220,23 @@ def release(*, session: Session, job_id: uuid.UUID, worker_id: str) -> bool:
     )
 
 
+def retry(*, session: Session, job_id: uuid.UUID) -> Job:
+    """Give a dead (or waiting-to-retry) job a fresh set of attempts, to run now."""
+    retried = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state.in_([JobState.DEAD, JobState.FAILED]))
+        .values(state=JobState.QUEUED, attempts=0, run_after=utcnow(), finished_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    job = get_job(session=session, job_id=job_id)
+    if retried.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"Job {job_id} is {job.state}; only failed or dead jobs are retried.",
+            code="job_not_retryable",
+        )
+    return job
+
+
 def get_job(*, session: Session, job_id: uuid.UUID) -> Job:
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
