@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import delete, insert, select
@@ -177,3 +177,22 @@ def recent_for_profile(*, session: Session, profile_id: uuid.UUID, limit: int = 
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+class RecentEvent(Protocol):
+    title_id: uuid.UUID | None
+    kind: str
+    payload: dict[str, Any]
+
+
+def recent_rows(
+    *, session: Session, profile_id: uuid.UUID, limit: int = 500
+) -> Sequence[RecentEvent]:
+    """The profile's latest events as light rows (no ORM objects), newest first."""
+    query = (
+        select(Event.title_id, Event.kind, Event.payload)
+        .where(Event.profile_id == profile_id)
+        .order_by(Event.occurred_at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return session.execute(query).all()

@@ -6,12 +6,12 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from marquee.audience import Audience
 from marquee.events import service as events
-from marquee.events.models import Event
 from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.schemas import Home, HomeRow, HomeTitle
 from marquee.recommend.snapshot import Card, Snapshot, SnapshotCache, still_visible
@@ -34,9 +34,10 @@ class History:
     unfinished: dict[uuid.UUID, float] = field(default_factory=dict)
 
     @classmethod
-    def from_events(cls, latest: Sequence[Event]) -> History:
+    def from_events(cls, latest: Sequence[events.RecentEvent]) -> History:
         history = cls()
         judged: set[uuid.UUID] = set()
+        engaged: set[uuid.UUID] = set()
         for event in latest:  # newest first
             title = event.title_id
             if title is None:
@@ -47,13 +48,15 @@ class History:
                     history.disliked.add(title)
             if event.kind == "complete":
                 history.finished.add(title)
+            unfinished = history.unfinished
             if (
                 event.kind == "progress"
                 and title not in history.finished
-                and title not in history.unfinished
+                and title not in unfinished
             ):
-                history.unfinished[title] = _fraction(event)
-            if event.kind in ENGAGED and title not in history.recent:
+                unfinished[title] = _fraction(event.payload)
+            if event.kind in ENGAGED and title not in engaged:
+                engaged.add(title)
                 history.recent.append(title)
         history.unfinished = {t: f for t, f in history.unfinished.items() if f < 0.95}
         return history
@@ -63,8 +66,8 @@ class History:
         return self.finished | self.disliked
 
 
-def _fraction(event: Event) -> float:
-    payload = event.payload or {}
+def _fraction(payload: dict[str, Any] | None) -> float:
+    payload = payload or {}
     duration = float(payload.get("duration") or 0)
     return float(payload.get("position", 0)) / duration if duration > 0 else 0.0
 
@@ -189,7 +192,7 @@ def build_home(
     breaker: CircuitBreaker,
     snapshots: SnapshotCache,
 ) -> Home:
-    history = History.from_events(events.recent_for_profile(session=session, profile_id=profile_id))
+    history = History.from_events(events.recent_rows(session=session, profile_id=profile_id))
     snap = snapshots.get(session, audience)
     b = Builder(snap=snap, history=history)
     b.add("continue", "Continue watching", "unfinished", list(history.unfinished))
