@@ -40,7 +40,23 @@ from marquee.recommend.snapshot import SnapshotCache
 from marquee.recommend.sources import TableSource
 from marquee.recommend.tables import TitlePopularity
 
-WORDS = ["night", "river", "storm", "glass", "garden", "silent", "iron", "golden", "last", "first", "lost", "city", "dream", "winter", "fire"]
+WORDS = [
+    "night",
+    "river",
+    "storm",
+    "glass",
+    "garden",
+    "silent",
+    "iron",
+    "golden",
+    "last",
+    "first",
+    "lost",
+    "city",
+    "dream",
+    "winter",
+    "fire",
+]
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
