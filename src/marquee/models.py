@@ -5,6 +5,7 @@ from marquee.catalog import models as catalog_models
 from marquee.db import Base
 from marquee.events import aggregates as events_aggregates
 from marquee.events import models as events_models
+from marquee.ingest import models as ingest_models
 from marquee.ingest import uploads_models as ingest_uploads_models
 from marquee.jobs import models as jobs_models
 from marquee.recommend import tables as recommend_tables
@@ -16,6 +17,7 @@ __all__ = [
     "catalog_models",
     "events_aggregates",
     "events_models",
+    "ingest_models",
     "ingest_uploads_models",
     "jobs_models",
     "recommend_tables",
