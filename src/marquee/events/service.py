@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import case, delete, insert, null, select
 from sqlalchemy.orm import Session
 
 from marquee.catalog.models import Title
@@ -189,8 +189,10 @@ def recent_rows(
     *, session: Session, profile_id: uuid.UUID, limit: int = 500
 ) -> Sequence[RecentEvent]:
     """The profile's latest events as light rows (no ORM objects), newest first."""
+    # Only progress events need their payload (position, duration); skip decoding the rest.
+    payload = case((Event.kind == "progress", Event.payload), else_=null()).label("payload")
     query = (
-        select(Event.title_id, Event.kind, Event.payload)
+        select(Event.title_id, Event.kind, payload)
         .where(Event.profile_id == profile_id)
         .order_by(Event.occurred_at.desc(), Event.id.desc())
         .limit(limit)

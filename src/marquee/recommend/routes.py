@@ -27,7 +27,7 @@ def _state(
         state.rec_source = TableSource()
         state.home_breaker = CircuitBreaker(budget_ms=50.0)
         state.home_cache = cache.HomeCache()
-        state.home_snapshots = SnapshotCache()
+        state.home_snapshots = SnapshotCache(factory=state.sessionmaker)
     return state.rec_source, state.home_breaker, state.home_cache, state.home_snapshots
 
 

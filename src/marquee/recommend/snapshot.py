@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.audience import Audience
 from marquee.catalog.models import Genre, Title, title_genres
@@ -92,20 +92,51 @@ def build(session: Session, audience: Audience) -> Snapshot:
 
 
 class SnapshotCache:
-    def __init__(self, ttl_seconds: float = 30.0) -> None:
+    """Snapshots per audience; a stale one is served while a background thread rebuilds it."""
+
+    def __init__(
+        self, ttl_seconds: float = 30.0, factory: sessionmaker[Session] | None = None
+    ) -> None:
         self.ttl_seconds = ttl_seconds
+        self.factory = factory
         self._snapshots: dict[tuple[str, int], Snapshot] = {}
+        self._refreshing: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
 
     def get(self, session: Session, audience: Audience) -> Snapshot:
         key = (audience.country, audience.max_maturity)
         with self._lock:
             snap = self._snapshots.get(key)
-        if snap is None or time.monotonic() - snap.built_at > self.ttl_seconds:
+        if snap is None or (self.factory is None and self._stale(snap)):
             snap = build(session, audience)
             with self._lock:
                 self._snapshots[key] = snap
+        elif self._stale(snap):
+            self._refresh_in_background(key, audience)
         return snap
+
+    def _stale(self, snap: Snapshot) -> bool:
+        return time.monotonic() - snap.built_at > self.ttl_seconds
+
+    def _refresh_in_background(self, key: tuple[str, int], audience: Audience) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        threading.Thread(target=self._refresh, args=(key, audience), daemon=True).start()
+
+    def _refresh(self, key: tuple[str, int], audience: Audience) -> None:
+        assert self.factory is not None
+        try:
+            with self.factory() as session:
+                fresh = build(
+                    session, Audience(country=audience.country, max_maturity=audience.max_maturity)
+                )
+            with self._lock:
+                self._snapshots[key] = fresh
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
 
     def clear(self) -> None:
         with self._lock:
