@@ -279,3 +279,20 @@ def test_home_of_another_accounts_profile_is_not_found(world: World, client: Tes
         f"/api/v1/profiles/{world.comedy_fan.profile_id}/home", headers=world.horror_fan.headers
     )
     assert_problem(response, 404, "profile_not_found")
+
+
+def test_stale_snapshots_are_served_while_rebuilt_in_the_background(
+    world: World, app: FastAPI
+) -> None:
+    from marquee.audience import Audience
+    from marquee.recommend.snapshot import SnapshotCache
+
+    snapshots = SnapshotCache(ttl_seconds=0.0, factory=app.state.sessionmaker)
+    audience = Audience(country="US")
+    with app.state.sessionmaker() as session:
+        first = snapshots.get(session, audience)
+        assert first.cards
+        deadline = time.monotonic() + 10
+        while snapshots.get(session, audience) is first and time.monotonic() < deadline:
+            time.sleep(0.05)  # the stale snapshot is served until the rebuild lands
+        assert snapshots.get(session, audience) is not first
