@@ -14,6 +14,7 @@ from marquee.db import make_engine, make_sessionmaker
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
 from marquee.ingest import uploads_routes as ingest_uploads_routes
+from marquee.ingest import versions_routes as ingest_versions_routes
 from marquee.ingest.uploads_tus import TUS_EXPOSED_HEADERS
 from marquee.jobs import routes as jobs_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
@@ -33,6 +34,7 @@ API_ROUTERS: list[APIRouter] = [
     *recommend_routes.routers,
     *jobs_routes.routers,
     *ingest_uploads_routes.routers,
+    *ingest_versions_routes.routers,
     *search_routes.routers,
 ]
 

@@ -70,6 +70,11 @@ def version_prefix(version: uuid.UUID) -> str:
     return f"versions/{version}/"
 
 
+def version_file(version: uuid.UUID, relative: str) -> str:
+    """A packaged file (manifest, segment, sidecar, artwork) at `relative` inside its version."""
+    return safe_key(f"{version_prefix(version)}{relative}")
+
+
 def master(version: uuid.UUID) -> str:
     """The source file a version was encoded from."""
     return f"versions/{version}/master/source"

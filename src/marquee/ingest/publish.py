@@ -1,0 +1,205 @@
+"""Publishing a packaged title version: store every file, then switch to it in one transaction."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marquee.catalog import service as catalog
+from marquee.catalog.models import Episode, PublishState, Title
+from marquee.catalog.state import TitleEvent, allowed_events
+from marquee.db import utcnow
+from marquee.errors import NotFound
+from marquee.ingest.models import MediaVersion, VersionState
+from marquee.ingest.pipeline import ARTWORK_DIR, PACKAGE_DIR, PipelineResult
+from marquee.storage import keys
+from marquee.storage.base import ObjectStore
+
+log = logging.getLogger("marquee.ingest")
+
+# Version ids are derived from the job key, so a re-run writes over its own objects.
+VERSION_NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4c1b-9d57-2b7e0f4a9c13")
+
+
+class EpisodeNotFound(NotFound):
+    code = "episode_not_found"
+
+
+class TitleGone(NotFound):
+    code = "title_not_found"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a version is for: a title, or one episode of it."""
+
+    title_id: uuid.UUID
+    episode_id: uuid.UUID | None = None
+
+
+@dataclass
+class StoredFiles:
+    keys: list[str] = field(default_factory=list)
+    artwork: dict[str, Any] = field(default_factory=dict)
+
+
+def version_id_for(job_key: str) -> uuid.UUID:
+    return uuid.uuid5(VERSION_NAMESPACE, job_key)
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def store_outputs(
+    store: ObjectStore,
+    version_id: uuid.UUID,
+    work_dir: Path,
+    result: PipelineResult,
+    progress: Callable[[float], None] = lambda fraction: None,
+) -> StoredFiles:
+    """Upload the package (manifests at the version's root) and the artwork under `artwork/`."""
+    package_dir, artwork_dir = work_dir / PACKAGE_DIR, work_dir / ARTWORK_DIR
+    files = [(p, p.relative_to(package_dir).as_posix()) for p in _files(package_dir)]
+    if result.artwork is not None:
+        files += [
+            (p, f"artwork/{p.relative_to(artwork_dir).as_posix()}") for p in _files(artwork_dir)
+        ]
+    stored = StoredFiles()
+    for n, (path, relative) in enumerate(files, start=1):
+        key = keys.version_file(version_id, relative)
+        with path.open("rb") as body:
+            store.put(key, body)
+        stored.keys.append(key)
+        progress(n / len(files))
+    if result.artwork is not None:
+        stored.artwork = _artwork_keys(version_id, result)
+    return stored
+
+
+def _artwork_keys(version_id: uuid.UUID, result: PipelineResult) -> dict[str, Any]:
+    art = result.artwork
+    assert art is not None
+
+    def art_key(path: Path) -> str:
+        return keys.version_file(version_id, f"artwork/{path.name}")
+
+    return {
+        "poster": art_key(art.poster),
+        "thumbnails": [art_key(p) for p in art.thumbnails],
+        "sprites": [art_key(p) for p in art.sprites],
+        "trickplay": art_key(art.trickplay),
+    }
+
+
+def describe(result: PipelineResult) -> dict[str, Any]:
+    """The rendition and track tables a version row keeps, from the packager's own figures."""
+    package = result.package
+    renditions = [
+        {
+            "name": r.name,
+            "width": r.width,
+            "height": r.height,
+            "bandwidth": r.bandwidth,
+            "average_bandwidth": r.average_bandwidth,
+            "codecs": r.codecs,
+            "frame_rate": r.frame_rate,
+        }
+        for r in package.video
+    ]
+    audio = [
+        {"name": r.name, "language": r.language, "codecs": r.codecs, "bandwidth": r.bandwidth}
+        for r in package.audio
+    ]
+    subtitles = [
+        {"name": s.name, "language": s.language, "forced": s.forced, "sdh": s.sdh}
+        for s in package.subtitles
+    ]
+    return {
+        "duration_seconds": package.duration,
+        "renditions": renditions,
+        "audio_tracks": audio,
+        "subtitle_tracks": subtitles,
+    }
+
+
+def _apply_if_allowed(session: Session, title_id: uuid.UUID, event: TitleEvent) -> None:
+    title = session.get(Title, title_id)
+    if title is not None and event in allowed_events(title.state):
+        catalog.apply_event(session=session, title_id=title_id, event=event)
+
+
+def mark_started(*, session: Session, target: Target) -> None:
+    """A movie's title shows it is processing; a series' state is not one episode's to change."""
+    if session.get(Title, target.title_id) is None:
+        raise TitleGone(f"Title {target.title_id} was deleted before its media was processed.")
+    if target.episode_id is None:
+        _apply_if_allowed(session, target.title_id, TitleEvent.UPLOAD_STARTED)
+
+
+def mark_failed(*, session: Session, target: Target) -> None:
+    """Processing failed: the title leaves `processing` the way the state machine says."""
+    title = session.get(Title, target.title_id)
+    if target.episode_id is None and title is not None and title.state is PublishState.PROCESSING:
+        catalog.apply_event(
+            session=session, title_id=target.title_id, event=TitleEvent.PROCESSING_FAILED
+        )
+
+
+def _pointer_owner(session: Session, target: Target) -> Any:
+    if target.episode_id is None:
+        # Locked so that two versions finishing at once switch one after the other.
+        title = session.get(Title, target.title_id, with_for_update=True)
+        return title or catalog.get_title(session=session, title_id=target.title_id)
+    episode = session.get(Episode, target.episode_id, with_for_update=True)
+    if episode is None:
+        raise EpisodeNotFound(f"No episode {target.episode_id}.")
+    return episode
+
+
+def publish_version(*, session: Session, version: MediaVersion, target: Target) -> str | None:
+    """Insert `version`, point the title or episode at it and retire the one it replaces.
+
+    Returns the replaced version's object prefix, to be collected once this commits.
+    """
+    owner = _pointer_owner(session, target)
+    previous_id: uuid.UUID | None = owner.current_version_id
+    session.add(version)
+    session.flush()
+    owner.current_version_id = version.id
+    if target.episode_id is None:
+        _apply_if_allowed(session, target.title_id, TitleEvent.PROCESSING_SUCCEEDED)
+    previous = session.get(MediaVersion, previous_id) if previous_id else None
+    session.flush()
+    if previous is None or previous.id == version.id:
+        return None
+    previous.state = VersionState.RETIRED
+    previous.retired_at = utcnow()
+    session.flush()
+    return previous.prefix
+
+
+def list_versions(*, session: Session, title_id: uuid.UUID) -> list[MediaVersion]:
+    catalog.get_title(session=session, title_id=title_id)
+    query = (
+        select(MediaVersion)
+        .where(MediaVersion.title_id == title_id)
+        .order_by(MediaVersion.created_at.desc(), MediaVersion.id)
+    )
+    return list(session.scalars(query))
+
+
+def collect(store: ObjectStore, prefix: str) -> int:
+    """Delete a retired version's objects; a failure is logged, never raised."""
+    try:
+        return store.delete(keys.safe_prefix(prefix))
+    except Exception:
+        log.warning("could not delete retired version objects", exc_info=True)
+        return 0

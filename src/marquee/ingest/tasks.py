@@ -1,0 +1,204 @@
+"""The ingest job: a completed master upload becomes a published, immutable title version."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marquee.db import transaction
+from marquee.errors import MarqueeError
+from marquee.ingest import publish
+from marquee.ingest.models import MediaVersion
+from marquee.ingest.pipeline import PipelineResult, run_pipeline
+from marquee.ingest.subtitles import SubtitleInput
+from marquee.ingest.uploads_models import Upload, UploadPurpose, UploadState
+from marquee.jobs.models import Job
+from marquee.jobs.registry import (
+    JobContext,
+    JobInterrupted,
+    JobKind,
+    JobSpec,
+    PermanentJobError,
+)
+from marquee.storage import keys, make_store
+from marquee.storage.base import ObjectNotFound, ObjectStore
+
+# Overall percent at which each stage starts; encoding dominates the wall time.
+STAGE_START = {
+    "probe": 0.0,
+    "encode": 5.0,
+    "package": 70.0,
+    "artwork": 75.0,
+    "upload": 85.0,
+    "publish": 98.0,
+}
+STAGE_END = {"probe": 5.0, "encode": 70.0, "package": 75.0, "artwork": 85.0, "upload": 98.0}
+
+
+def _target(payload: dict[str, Any]) -> publish.Target:
+    try:
+        episode = payload.get("episode_id")
+        return publish.Target(
+            title_id=uuid.UUID(str(payload["title_id"])),
+            episode_id=uuid.UUID(str(episode)) if episode else None,
+        )
+    except (KeyError, ValueError) as exc:
+        raise PermanentJobError(f"The ingest job names no valid title: {exc}") from exc
+
+
+def _report(ctx: JobContext) -> Any:
+    def report(stage: str, percent: float) -> None:
+        start, end = STAGE_START.get(stage, 0.0), STAGE_END.get(stage, 100.0)
+        ctx.progress(stage, round(start + (end - start) * percent / 100.0, 1))
+
+    return report
+
+
+def _checkpoint(ctx: JobContext) -> None:
+    if ctx.should_stop():
+        raise JobInterrupted("the worker is stopping")
+
+
+def _download(store: ObjectStore, key: str, path: Path) -> Path:
+    with path.open("wb") as out:
+        for chunk in store.open(key):
+            out.write(chunk)
+    return path
+
+
+def _subtitles(
+    session: Session, store: ObjectStore, target: publish.Target, into: Path
+) -> list[SubtitleInput]:
+    """Every complete subtitle sidecar uploaded for the same title or episode, oldest first."""
+    query = (
+        select(Upload)
+        .where(
+            Upload.title_id == target.title_id,
+            Upload.episode_id.is_(None)
+            if target.episode_id is None
+            else Upload.episode_id == target.episode_id,
+            Upload.purpose == UploadPurpose.SUBTITLE,
+            Upload.state == UploadState.COMPLETE,
+        )
+        .order_by(Upload.created_at, Upload.id)
+    )
+    inputs = []
+    for upload in session.scalars(query):
+        path = _download(store, keys.upload(upload.id), into / f"sidecar-{upload.id}")
+        inputs.append(SubtitleInput(path, upload.language or "und", upload.forced, upload.sdh))
+    return inputs
+
+
+def _fetch_inputs(
+    ctx: JobContext, store: ObjectStore, target: publish.Target, work: Path
+) -> tuple[Path, list[SubtitleInput]]:
+    upload_id = uuid.UUID(str(ctx.payload["upload_id"]))
+    try:
+        source = _download(store, keys.upload(upload_id), work / "source")
+    except ObjectNotFound as exc:
+        raise PermanentJobError(f"The uploaded master {upload_id} is no longer stored.") from exc
+    try:
+        with transaction(ctx.session_factory) as session:
+            publish.mark_started(session=session, target=target)
+            subtitles = _subtitles(session, store, target, work)
+    except (publish.TitleGone, ObjectNotFound) as exc:
+        raise PermanentJobError(str(exc)) from exc
+    return source, subtitles
+
+
+def _encode(
+    ctx: JobContext, source: Path, subtitles: list[SubtitleInput], work: Path
+) -> PipelineResult:
+    try:
+        return run_pipeline(source, work, subtitles=subtitles, progress=_report(ctx))
+    except MarqueeError as exc:
+        # Bad media will be just as bad next time: no retries, the reason goes to the job.
+        raise PermanentJobError(str(exc)) from exc
+
+
+def _publish(
+    ctx: JobContext,
+    store: ObjectStore,
+    target: publish.Target,
+    work: Path,
+    result: PipelineResult,
+) -> MediaVersion:
+    version_id = publish.version_id_for(ctx.key)
+    report = _report(ctx)
+    stored = publish.store_outputs(
+        store, version_id, work, result, progress=lambda done: report("upload", done * 100)
+    )
+    _checkpoint(ctx)
+    report("publish", 0.0)
+    version = MediaVersion(
+        id=version_id,
+        title_id=target.title_id,
+        episode_id=target.episode_id,
+        upload_id=uuid.UUID(str(ctx.payload["upload_id"])),
+        prefix=keys.version_prefix(version_id),
+        hls_master=keys.manifest_hls(version_id),
+        dash_manifest=keys.manifest_dash(version_id),
+        artwork=stored.artwork,
+        **publish.describe(result),
+    )
+    with transaction(ctx.session_factory) as session:
+        retired = publish.publish_version(session=session, version=version, target=target)
+    if retired is not None:
+        publish.collect(store, retired)
+    report("publish", 100.0)
+    return version
+
+
+def _already_published(ctx: JobContext) -> bool:
+    """A worker may die between the publishing commit and marking the job done."""
+    with transaction(ctx.session_factory) as session:
+        return session.get(MediaVersion, publish.version_id_for(ctx.key)) is not None
+
+
+def run_ingest(ctx: JobContext) -> dict[str, Any]:
+    target = _target(ctx.payload)
+    version_id = publish.version_id_for(ctx.key)
+    if _already_published(ctx):
+        return {"version_id": str(version_id), "rerun": True}
+    store = make_store(ctx.settings)
+    work_root = ctx.settings.var_dir / "work"
+    work_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ingest-", dir=work_root) as tmp:
+        work = Path(tmp)
+        source, subtitles = _fetch_inputs(ctx, store, target, work)
+        _checkpoint(ctx)
+        result = _encode(ctx, source, subtitles, work)
+        _checkpoint(ctx)
+        version = _publish(ctx, store, target, work, result)
+    return {
+        "version_id": str(version.id),
+        "renditions": [r["name"] for r in version.renditions],
+        "duration_seconds": version.duration_seconds,
+    }
+
+
+def ingest_dead(session: Session, job: Job) -> None:
+    """The title leaves `processing` (back to draft, per the catalogue's state machine); the
+    reason stays on the job."""
+    try:
+        target = _target(job.payload)
+    except PermanentJobError:
+        return
+    publish.mark_failed(session=session, target=target)
+
+
+JOBS = [
+    JobSpec(
+        kind=JobKind.INGEST,
+        handler=run_ingest,
+        attempts=3,
+        timeout_seconds=6 * 3600.0,
+        backoff_seconds=30.0,
+        on_dead=ingest_dead,
+    )
+]

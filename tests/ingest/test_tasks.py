@@ -1,0 +1,229 @@
+"""The ingest job end to end: uploads in, worker runs, versions published atomically or not at all."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from marquee.accounts.models import Role
+from marquee.catalog.models import PublishState, Title
+from marquee.config import Settings
+from marquee.db import transaction
+from marquee.ingest import publish, tasks
+from marquee.ingest.models import MediaVersion, VersionState
+from marquee.jobs.models import Job, JobState
+from marquee.jobs.registry import JobContext, JobInterrupted, JobKind, load_registry, module_names
+from marquee.jobs.worker import Worker
+from marquee.storage import keys
+from marquee.storage.base import read_all
+from tests.catalog.factories import make_title
+from tests.ingest import media
+from tests.ingest.media import ffmpeg_client
+from tests.ingest.test_package import CLIENT_PROBE_NOISE
+from tests.support import ApiUser, signup_with_role
+
+UPLOADS = "/api/v1/admin/uploads/"
+OCTETS = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream"}
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4 s of 480x270 with audio: a two-rung ladder that encodes in about a second."""
+    path = tmp_path_factory.mktemp("ingest-media") / "short.mp4"
+    return media.make_clip(path, size="480x270", seconds=4)
+
+
+@pytest.fixture
+def editor(client: TestClient, app: FastAPI) -> ApiUser:
+    return signup_with_role(client, app, Role.EDITOR)
+
+
+def new_title(app: FastAPI, state: PublishState = PublishState.DRAFT) -> uuid.UUID:
+    with transaction(app.state.sessionmaker) as session:
+        return make_title(session, state=state).id
+
+
+def upload(client: TestClient, editor: ApiUser, body: bytes, **meta: str) -> dict[str, str]:
+    """A whole file in one creation-with-upload request; returns the upload's status."""
+    pairs = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())
+    headers = {**OCTETS, **editor.headers, "Upload-Length": str(len(body))}
+    headers["Upload-Metadata"] = pairs
+    created = client.post(UPLOADS, headers=headers, content=body)
+    assert created.status_code == 201, created.text
+    status: dict[str, str] = client.get(created.headers["Location"], headers=editor.headers).json()
+    assert status["state"] == "complete"
+    return status
+
+
+def make_worker(app: FastAPI) -> Worker:
+    settings: Settings = app.state.settings
+    return Worker(
+        settings=settings,
+        registry=load_registry(module_names(settings)),
+        session_factory=app.state.sessionmaker,
+        kinds=[JobKind.INGEST],
+    )
+
+
+def job_of(app: FastAPI, status: dict[str, str]) -> Job:
+    with transaction(app.state.sessionmaker) as session:
+        job = session.get(Job, uuid.UUID(status["job_id"]))
+        assert job is not None
+        session.expunge(job)
+        return job
+
+
+def title_of(app: FastAPI, title_id: uuid.UUID) -> Title:
+    with transaction(app.state.sessionmaker) as session:
+        title = session.get(Title, title_id)
+        assert title is not None
+        session.expunge(title)
+        return title
+
+
+def versions_of(app: FastAPI, title_id: uuid.UUID) -> list[MediaVersion]:
+    with transaction(app.state.sessionmaker) as session:
+        rows = publish.list_versions(session=session, title_id=title_id)
+        session.expunge_all()
+        return rows
+
+
+def assert_plays(app: FastAPI, version: MediaVersion) -> None:
+    """FFmpeg, as a client, decodes every rendition through both manifests from the store."""
+    root = app.state.settings.resolved_media_dir
+    for key in (version.hls_master, version.dash_manifest):
+        for index, rendition in enumerate(version.renditions):
+            frames, errors = ffmpeg_client(root / key, f"0:v:{index}", "0:a:0")
+            expected = round(version.duration_seconds * rendition["frame_rate"])
+            assert abs(frames - expected) <= 1, (key, index, frames, expected)
+            assert [e for e in errors if not CLIENT_PROBE_NOISE.match(e)] == []
+
+
+def test_a_completed_upload_becomes_the_titles_playable_version(
+    client: TestClient, app: FastAPI, editor: ApiUser, short_clip: Path, tmp_path: Path
+) -> None:
+    title_id = new_title(app)
+    upload(
+        client,
+        editor,
+        media.SRT.encode(),
+        title_id=str(title_id),
+        kind="subtitle",
+        language="en",
+    )
+    status = upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
+
+    assert make_worker(app).run(once=True) == 1
+
+    job = job_of(app, status)
+    assert (job.state, job.stage, job.percent) == (JobState.SUCCEEDED, "publish", 100.0)
+    (version,) = versions_of(app, title_id)
+    title = title_of(app, title_id)
+    assert (title.current_version_id, title.state) == (version.id, PublishState.PUBLISHED)
+    assert version.state is VersionState.READY
+    assert version.id == publish.version_id_for(job.key)
+    assert [(r["name"], r["height"]) for r in version.renditions] == [("240p", 240)]
+    assert [(s["language"], s["forced"]) for s in version.subtitle_tracks] == [("en", False)]
+    store = app.state.store
+    assert read_all(store, version.hls_master).startswith(b"#EXTM3U")
+    assert b"<MPD" in read_all(store, version.dash_manifest)
+    assert store.exists(version.artwork["poster"])
+    assert all(store.exists(key) for key in version.artwork["sprites"])
+    assert any(key.endswith(".vtt") and "subs" in key for key in store.list(version.prefix))
+    assert_plays(app, version)
+
+
+def test_re_encoding_switches_versions_and_collects_the_old_one(
+    client: TestClient, app: FastAPI, editor: ApiUser, short_clip: Path
+) -> None:
+    title_id = new_title(app, PublishState.PUBLISHED)
+    upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
+    assert make_worker(app).run(once=True) == 1
+    (first,) = versions_of(app, title_id)
+    old_keys = list(app.state.store.list(first.prefix))
+    assert len(old_keys) > 5
+
+    status = upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
+    assert make_worker(app).run(once=True) == 1
+
+    second, retired = versions_of(app, title_id)
+    assert second.id != first.id
+    assert retired.id == first.id
+    assert (second.state, retired.state) == (VersionState.READY, VersionState.RETIRED)
+    assert retired.retired_at is not None
+    title = title_of(app, title_id)
+    assert (title.current_version_id, title.state) == (second.id, PublishState.PUBLISHED)
+    assert list(app.state.store.list(first.prefix)) == []
+    assert app.state.store.exists(second.hls_master)
+    assert second.upload_id == uuid.UUID(status["id"])
+
+
+def test_bad_media_ends_dead_with_a_reason_and_the_worker_goes_on(
+    client: TestClient, app: FastAPI, editor: ApiUser, short_clip: Path
+) -> None:
+    bad_title, good_title = new_title(app), new_title(app)
+    bad = upload(client, editor, b"this is a text file, not a film\n" * 50, title_id=str(bad_title))
+    good = upload(client, editor, short_clip.read_bytes(), title_id=str(good_title))
+
+    assert make_worker(app).run(once=True) == 2
+
+    dead = job_of(app, bad)
+    assert dead.state is JobState.DEAD
+    assert dead.attempts == 1
+    assert dead.last_error is not None
+    assert "not a media file" in dead.last_error
+    assert versions_of(app, bad_title) == []
+    failed = title_of(app, bad_title)
+    assert (failed.state, failed.current_version_id) == (PublishState.DRAFT, None)
+    assert job_of(app, good).state is JobState.SUCCEEDED
+    assert title_of(app, good_title).state is PublishState.PUBLISHED
+    seen = client.get(f"/api/v1/admin/jobs/{dead.id}", headers=editor.headers).json()
+    assert (seen["state"], seen["last_error"]) == ("dead", dead.last_error)
+
+
+def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
+    client: TestClient, app: FastAPI, editor: ApiUser, short_clip: Path
+) -> None:
+    title_id = new_title(app, PublishState.PUBLISHED)
+    status = upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
+    job = job_of(app, status)
+    stopping, interrupt = threading.Event(), [True]
+
+    def report(stage: str, percent: float) -> None:
+        if stage == "encode" and interrupt:
+            stopping.set()  # what a lost lease or a shutdown does to a running handler
+
+    ctx = JobContext(
+        job_id=job.id,
+        kind=job.kind,
+        key=job.key,
+        payload=dict(job.payload),
+        attempt=1,
+        settings=app.state.settings,
+        session_factory=app.state.sessionmaker,
+        report=report,
+        stopping=stopping,
+    )
+    with pytest.raises(JobInterrupted):
+        tasks.run_ingest(ctx)
+    version_id = publish.version_id_for(job.key)
+    assert versions_of(app, title_id) == []
+    assert title_of(app, title_id).current_version_id is None
+    assert list(app.state.store.list(keys.version_prefix(version_id))) == []
+
+    interrupt.clear()
+    stopping.clear()
+    first = tasks.run_ingest(ctx)
+    assert first["version_id"] == str(version_id)
+    again = tasks.run_ingest(ctx)
+    assert again == {"version_id": str(version_id), "rerun": True}
+    with transaction(app.state.sessionmaker) as session:
+        assert session.scalar(select(func.count()).select_from(MediaVersion)) == 1
+    assert title_of(app, title_id).current_version_id == version_id

@@ -1,0 +1,129 @@
+"""Switching versions in one transaction, and the admin listing of a title's versions."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from marquee.accounts.models import Role
+from marquee.catalog.models import Episode, PublishState, Season, TitleKind
+from marquee.db import transaction
+from marquee.ingest import publish
+from marquee.ingest.models import MediaVersion, VersionState
+from marquee.storage import keys
+from tests.catalog.factories import make_title
+from tests.support import assert_problem, signup, signup_with_role
+
+BASE = "/api/v1/admin/titles"
+
+
+def _version(title_id: uuid.UUID, episode_id: uuid.UUID | None = None) -> MediaVersion:
+    version_id = uuid.uuid4()
+    return MediaVersion(
+        id=version_id,
+        title_id=title_id,
+        episode_id=episode_id,
+        duration_seconds=12.5,
+        renditions=[{"name": "240p", "width": 426, "height": 240, "codecs": "avc1.640015"}],
+        audio_tracks=[{"name": "audio_und", "language": "und"}],
+        subtitle_tracks=[],
+        prefix=keys.version_prefix(version_id),
+        hls_master=keys.manifest_hls(version_id),
+        dash_manifest=keys.manifest_dash(version_id),
+        artwork={},
+    )
+
+
+def test_publishing_points_the_title_and_retires_the_previous_version(db: Session) -> None:
+    title = make_title(db, state=PublishState.PROCESSING)
+    target = publish.Target(title.id)
+    first = _version(title.id)
+    assert publish.publish_version(session=db, version=first, target=target) is None
+    assert (title.current_version_id, title.state) == (first.id, PublishState.PUBLISHED)
+
+    second = _version(title.id)
+    retired = publish.publish_version(session=db, version=second, target=target)
+    assert retired == first.prefix
+    assert title.current_version_id == second.id
+    assert first.state is VersionState.RETIRED
+    assert first.retired_at is not None
+    assert second.state is VersionState.READY
+
+
+def test_an_episode_version_leaves_the_series_state_alone(db: Session) -> None:
+    series = make_title(db, state=PublishState.DRAFT, kind=TitleKind.SERIES)
+    season = Season(title_id=series.id, number=1)
+    db.add(season)
+    db.flush()
+    episode = Episode(season_id=season.id, title_id=series.id, number=1, name="Pilot")
+    db.add(episode)
+    db.flush()
+    target = publish.Target(series.id, episode.id)
+    publish.mark_started(session=db, target=target)
+    version = _version(series.id, episode.id)
+    publish.publish_version(session=db, version=version, target=target)
+    assert episode.current_version_id == version.id
+    assert (series.state, series.current_version_id) == (PublishState.DRAFT, None)
+
+
+def test_a_failed_ingest_returns_a_processing_title_to_draft(db: Session) -> None:
+    title = make_title(db, state=PublishState.DRAFT)
+    publish.mark_started(session=db, target=publish.Target(title.id))
+    assert title.state is PublishState.PROCESSING
+    publish.mark_failed(session=db, target=publish.Target(title.id))
+    assert title.state is PublishState.DRAFT
+    published = make_title(db, state=PublishState.PUBLISHED)
+    publish.mark_failed(session=db, target=publish.Target(published.id))
+    assert published.state is PublishState.PUBLISHED
+
+
+def test_a_deleted_title_cannot_start_processing(db: Session) -> None:
+    with pytest.raises(publish.TitleGone):
+        publish.mark_started(session=db, target=publish.Target(uuid.uuid4()))
+
+
+def test_version_ids_follow_the_job_key() -> None:
+    assert publish.version_id_for("ingest:a") == publish.version_id_for("ingest:a")
+    assert publish.version_id_for("ingest:a") != publish.version_id_for("ingest:b")
+
+
+def test_editors_list_a_titles_versions_newest_first(client: TestClient, app: FastAPI) -> None:
+    editor = signup_with_role(client, app, Role.EDITOR)
+    with transaction(app.state.sessionmaker) as session:
+        title = make_title(session)
+        other = make_title(session)
+        ids = []
+        for owner in (title, title, other):
+            version = _version(owner.id)
+            publish.publish_version(
+                session=session, version=version, target=publish.Target(owner.id)
+            )
+            ids.append(version.id)
+        title_id = title.id
+
+    response = client.get(f"{BASE}/{title_id}/versions", headers=editor.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(v["id"], v["state"]) for v in body] == [
+        (str(ids[1]), "ready"),
+        (str(ids[0]), "retired"),
+    ]
+    assert body[0]["hls_master"] == keys.manifest_hls(ids[1])
+    assert body[0]["renditions"][0]["height"] == 240
+
+
+def test_versions_are_for_editors_and_known_titles(client: TestClient, app: FastAPI) -> None:
+    viewer = signup(client)
+    with transaction(app.state.sessionmaker) as session:
+        title_id = make_title(session).id
+    assert_problem(
+        client.get(f"{BASE}/{title_id}/versions", headers=viewer.headers), 403, "editor_required"
+    )
+    editor = signup_with_role(client, app, Role.EDITOR)
+    missing = client.get(f"{BASE}/{uuid.uuid4()}/versions", headers=editor.headers)
+    assert_problem(missing, 404, "title_not_found")
+    assert client.get(f"{BASE}/{title_id}/versions", headers=editor.headers).json() == []
