@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import base64
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -227,3 +232,52 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
     with transaction(app.state.sessionmaker) as session:
         assert session.scalar(select(func.count()).select_from(MediaVersion)) == 1
     assert title_of(app, title_id).current_version_id == version_id
+
+
+def test_a_worker_killed_mid_encode_publishes_nothing_and_another_finishes(
+    client: TestClient, app: FastAPI, editor: ApiUser, clip: Path, tmp_path: Path
+) -> None:
+    settings: Settings = app.state.settings
+    title_id = new_title(app)
+    status = upload(client, editor, clip.read_bytes(), title_id=str(title_id))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "MARQUEE_ENV": "test",
+        "MARQUEE_DATABASE_URL": settings.resolved_database_url,
+        "MARQUEE_VAR_DIR": str(settings.var_dir),
+        "MARQUEE_JOB_LEASE_SECONDS": "1.5",
+        "MARQUEE_JOB_POLL_SECONDS": "0.1",
+        "MARQUEE_JSON_LOGS": "false",
+    }
+    with (tmp_path / "worker.out").open("wb") as output:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "marquee.cli", "worker"],
+            env=env,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not job_of(app, status).stage.startswith("encode"):
+            assert time.monotonic() < deadline, "encoding never began"
+            assert worker.poll() is None, (tmp_path / "worker.out").read_text()
+            time.sleep(0.02)
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+
+    assert job_of(app, status).state is JobState.RUNNING
+    assert versions_of(app, title_id) == []
+    assert title_of(app, title_id).current_version_id is None
+    version_id = publish.version_id_for(job_of(app, status).key)
+    assert not app.state.store.exists(keys.manifest_hls(version_id))
+
+    time.sleep(1.6)  # the dead worker's lease runs out
+    assert make_worker(app).run(once=True) == 1
+    job = job_of(app, status)
+    assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
+    (version,) = versions_of(app, title_id)
+    assert title_of(app, title_id).current_version_id == version.id == version_id
