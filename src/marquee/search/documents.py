@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, selectinload
 from marquee.catalog.models import Credit, PublishState, Title
 from marquee.db import utcnow
 from marquee.events.models import Event
+from marquee.events.schemas import EventKind
 
-# Event kinds that count as someone starting to watch a title.
-PLAY_KINDS = ("play", "playback_started", "complete")
+# A play is counted once, when it starts (the log's own kind, so the two never drift apart).
+PLAY_KINDS = (EventKind.PLAY_START.value,)
 POPULARITY_WINDOW = timedelta(days=7)
 
 
