@@ -72,6 +72,8 @@ def store_outputs(
         files += [
             (p, f"artwork/{p.relative_to(artwork_dir).as_posix()}") for p in _files(artwork_dir)
         ]
+    # A worker that died mid-upload may have left part of this same version behind.
+    store.delete(keys.version_prefix(version_id))
     stored = StoredFiles()
     for n, (path, relative) in enumerate(files, start=1):
         key = keys.version_file(version_id, relative)
@@ -153,7 +155,7 @@ def mark_failed(*, session: Session, target: Target) -> None:
         )
 
 
-def _pointer_owner(session: Session, target: Target) -> Any:
+def _pointer_owner(session: Session, target: Target) -> Title | Episode:
     if target.episode_id is None:
         # Locked so that two versions finishing at once switch one after the other.
         title = session.get(Title, target.title_id, with_for_update=True)

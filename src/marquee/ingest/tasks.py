@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from marquee.db import transaction
 from marquee.errors import MarqueeError
 from marquee.ingest import publish
+from marquee.ingest.ffmpeg import Progress
 from marquee.ingest.models import MediaVersion
 from marquee.ingest.pipeline import PipelineResult, run_pipeline
 from marquee.ingest.subtitles import SubtitleInput
@@ -51,7 +52,7 @@ def _target(payload: dict[str, Any]) -> publish.Target:
         raise PermanentJobError(f"The ingest job names no valid title: {exc}") from exc
 
 
-def _report(ctx: JobContext) -> Any:
+def _report(ctx: JobContext) -> Progress:
     def report(stage: str, percent: float) -> None:
         start, end = STAGE_START.get(stage, 0.0), STAGE_END.get(stage, 100.0)
         ctx.progress(stage, round(start + (end - start) * percent / 100.0, 1))
