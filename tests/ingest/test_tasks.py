@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from marquee.accounts.models import Role
+from marquee.app import create_app
 from marquee.catalog.models import PublishState, Title
 from marquee.config import Settings
 from marquee.db import transaction
@@ -26,8 +28,9 @@ from marquee.ingest.models import MediaVersion, VersionState
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import JobContext, JobInterrupted, JobKind, load_registry, module_names
 from marquee.jobs.worker import Worker
-from marquee.storage import keys
+from marquee.storage import keys, make_store
 from marquee.storage.base import read_all
+from marquee.storage.s3 import S3Store
 from tests.catalog.factories import make_title
 from tests.ingest import media
 from tests.ingest.media import ffmpeg_client
@@ -281,3 +284,36 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_another_finishes(
     assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
     (version,) = versions_of(app, title_id)
     assert title_of(app, title_id).current_version_id == version.id == version_id
+
+
+def test_versions_publish_to_and_are_collected_from_an_s3_store(
+    settings: Settings, s3_endpoint: str, short_clip: Path
+) -> None:
+    s3_settings = settings.model_copy(
+        update={
+            "storage_backend": "s3",
+            "s3_endpoint_url": s3_endpoint,
+            "s3_bucket": f"versions-{uuid.uuid4().hex[:12]}",
+            "s3_access_key": "testing",
+            "s3_secret_key": SecretStr("testing"),
+        }
+    )
+    store = make_store(s3_settings)
+    assert isinstance(store, S3Store)
+    store.ensure_bucket()
+    s3_app = create_app(s3_settings)
+    try:
+        with TestClient(s3_app) as client:
+            editor = signup_with_role(client, s3_app, Role.EDITOR)
+            title_id = new_title(s3_app, PublishState.PUBLISHED)
+            for _ in range(2):
+                upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
+                assert make_worker(s3_app).run(once=True) == 1
+        current, retired = versions_of(s3_app, title_id)
+        assert title_of(s3_app, title_id).current_version_id == current.id
+        assert read_all(store, current.hls_master).startswith(b"#EXTM3U")
+        assert b"<MPD" in read_all(store, current.dash_manifest)
+        assert len(list(store.list(current.prefix))) > 5
+        assert list(store.list(retired.prefix)) == []
+    finally:
+        s3_app.state.engine.dispose()
