@@ -31,7 +31,7 @@ from marquee.audience import Audience
 from marquee.catalog.models import Availability, Genre, PublishState, Title, TitleKind, title_genres
 from marquee.catalog.visibility import visible_to
 from marquee.config import Settings
-from marquee.db import transaction, utcnow
+from marquee.db import refresh_statistics, transaction, utcnow
 from marquee.demo import load_demo
 from marquee.events.models import Event
 from marquee.recommend import home, train_db
@@ -235,6 +235,7 @@ def prepare_synthetic(n_titles: int) -> Callable[[Settings], float]:
         started = time.perf_counter()
         with transaction(app.state.sessionmaker) as session:
             train_db.train(session=session)
+            refresh_statistics(session)  # as the hourly retraining job does
         app.state.engine.dispose()
         return time.perf_counter() - started
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, Uuid, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, Uuid, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -89,6 +89,16 @@ def make_engine(url: str) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let SQLite's planner know the data (PostgreSQL's autovacuum does this by itself).
+
+    Without statistics SQLite trusts any index on an equality, e.g. titles by publish state,
+    over a primary-key lookup, and a 2 ms query takes 45 ms on 100,000 titles.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("ANALYZE"))
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from marquee.catalog.demo_series import ensure_demo_series
 from marquee.catalog.importer import import_movies, insert_rows
 from marquee.config import Settings
 from marquee.datasets import movielens_100k
-from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
+from marquee.db import make_engine, make_sessionmaker, refresh_statistics, transaction, utcnow
 from marquee.events.models import Event
 from marquee.maturity import Maturity
 from marquee.migrate import upgrade
@@ -192,6 +192,7 @@ def train_recommendations(*, settings: Settings, force: bool) -> float | None:
             if not force and session.scalar(select(ModelRun.id).limit(1)) is not None:
                 return None
             summary = train_db.train(session=session)
+            refresh_statistics(session)
             return summary.seconds if summary else None
     finally:
         engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marquee.db import transaction
+from marquee.db import refresh_statistics, transaction
 from marquee.jobs.registry import JobContext, JobKind, JobSpec
 from marquee.recommend import train_db
 
@@ -15,6 +15,7 @@ def retrain(ctx: JobContext) -> dict[str, Any]:
     ctx.progress("train", 0.0)
     with transaction(ctx.session_factory) as session:
         summary = train_db.train(session=session)
+        refresh_statistics(session)
     ctx.progress("train", 100.0)
     return summary.__dict__ if summary else {"skipped": "no events yet"}
 
