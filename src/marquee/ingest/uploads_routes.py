@@ -170,6 +170,27 @@ def upload_status(upload_id: uuid.UUID, session: DbSession) -> UploadRead:
     return UploadRead.model_validate(uploads.get_upload(session=session, upload_id=upload_id))
 
 
+async def _unlock(request: Request, upload_id: uuid.UUID, token: str) -> None:
+    await _db(request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token))
+
+
+def _writer(
+    upload: Upload, store: ObjectStore, settings: Settings, checksum: tuple[str, bytes] | None
+) -> ChunkWriter:
+    """A writer that continues the upload from where the database says it stands."""
+    return ChunkWriter(
+        store=store,
+        upload_id=upload.id,
+        offset=upload.offset,
+        length=upload.length,
+        part_handle=upload.part_handle,
+        parts=list(upload.parts),
+        tail_key=upload.tail_key,
+        part_size=settings.upload_part_bytes,
+        checksum=checksum,
+    )
+
+
 async def _receive(
     request: Request,
     settings: Settings,
@@ -185,21 +206,9 @@ async def _receive(
         request, lambda s: uploads.lock_upload(session=s, upload_id=upload_id, offset=offset)
     )
     if declared is not None and declared.isdigit() and offset + int(declared) > upload.length:
-        await _db(
-            request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token)
-        )
+        await _unlock(request, upload_id, token)
         raise UploadTooLarge("The request carries more bytes than the upload's length.")
-    writer = ChunkWriter(
-        store=store,
-        upload_id=upload.id,
-        offset=upload.offset,
-        length=upload.length,
-        part_handle=upload.part_handle,
-        parts=list(upload.parts),
-        tail_key=upload.tail_key,
-        part_size=settings.upload_part_bytes,
-        checksum=checksum,
-    )
+    writer = _writer(upload, store, settings, checksum)
     try:
         await _stream_body(request, writer, token)
         outcome = await run_in_threadpool(writer.finish)
@@ -216,9 +225,7 @@ async def _receive(
         )
     except BaseException:
         await run_in_threadpool(writer.discard)
-        await _db(
-            request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token)
-        )
+        await _unlock(request, upload_id, token)
         raise
     if writer.old_tail and writer.old_tail != outcome.tail_key:
         # Safe now: the database no longer points at the old tail.
