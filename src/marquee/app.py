@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = make_store(settings)
 
     install_handlers(app)
+    events_routes.install(app)
+    recommend_routes.install(app)
     search_hooks.install(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -250,7 +250,7 @@ class _Slow:
 def test_failing_model_falls_back_to_popularity(
     world: World, app: FastAPI, client: TestClient
 ) -> None:
-    _home(client, world.comedy_fan)  # builds the serving state
+    _home(client, world.comedy_fan)  # a healthy answer first
     app.state.rec_source = _Failing()
     home = _home(client, world.comedy_fan, country="FR")
     assert home["degraded"] is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from marquee.accounts import profiles
 from marquee.deps import CurrentUser, DbSession, ViewerCountry, require_editor
@@ -31,12 +31,10 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
 
 
-def _metrics(request: Request) -> EventMetrics:
-    state = request.app.state
-    if not hasattr(state, "event_metrics"):
-        state.event_metrics = EventMetrics(state.metrics.registry)
-    metrics: EventMetrics = state.event_metrics
-    return metrics
+def install(app: FastAPI) -> None:
+    """Per-app state for ingest, built once by the app factory."""
+    app.state.event_metrics = EventMetrics(app.state.metrics.registry)
+    app.state.known_titles = service.KnownTitles()
 
 
 @events.post("", response_model=BatchResult)
@@ -50,8 +48,6 @@ def ingest_events(
     """Append up to 500 events; each bad one is reported with its index, the good ones are kept."""
     owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
     state = request.app.state
-    if not hasattr(state, "known_titles"):
-        state.known_titles = service.KnownTitles()
     result = service.ingest(
         session=session,
         raw=body.events,
@@ -59,7 +55,7 @@ def ingest_events(
         country=country,
         known=state.known_titles,
     )
-    _metrics(request).observe(result.accepted, [r.code for r in result.rejected])
+    state.event_metrics.observe(result.accepted, [r.code for r in result.rejected])
     return BatchResult(accepted=len(result.accepted), rejected=result.rejected)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 
 from marquee.accounts import profiles
 from marquee.audience import Audience
@@ -19,16 +19,12 @@ router = APIRouter(prefix="/profiles", tags=["home"])
 routers = [router]
 
 
-def _state(
-    request: Request,
-) -> tuple[CandidateSource, CircuitBreaker, cache.HomeCache, SnapshotCache]:
-    state = request.app.state
-    if not hasattr(state, "home_cache"):
-        state.rec_source = TableSource()
-        state.home_breaker = CircuitBreaker(budget_ms=50.0)
-        state.home_cache = cache.HomeCache()
-        state.home_snapshots = SnapshotCache(factory=state.sessionmaker)
-    return state.rec_source, state.home_breaker, state.home_cache, state.home_snapshots
+def install(app: FastAPI) -> None:
+    """Per-app serving state, built once by the app factory (tests may swap the source)."""
+    app.state.rec_source = TableSource()
+    app.state.home_breaker = CircuitBreaker(budget_ms=50.0)
+    app.state.home_cache = cache.HomeCache()
+    app.state.home_snapshots = SnapshotCache(factory=app.state.sessionmaker)
 
 
 @router.get("/{profile_id}/home", response_model=Home)
@@ -41,7 +37,11 @@ def read_home(
 ) -> Home:
     """Ordered rows, each with its reason; only titles this profile may watch here and now."""
     profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
-    source, breaker, rows_cache, snapshots = _state(request)
+    state = request.app.state
+    source: CandidateSource = state.rec_source
+    breaker: CircuitBreaker = state.home_breaker
+    rows_cache: cache.HomeCache = state.home_cache
+    snapshots: SnapshotCache = state.home_snapshots
     key = (profile.id, country, profile.maturity_ceiling)
     current = cache.marker(session, profile.id, rows_cache.ttl_seconds)
     audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
