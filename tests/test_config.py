@@ -27,7 +27,9 @@ def test_production_refuses_default_secrets() -> None:
         Settings(env="production")
     with pytest.raises(ValidationError, match="MARQUEE_MASTER_KEY"):
         Settings(env="production", secret_key="s" * 40)
-    Settings(env="production", secret_key="s" * 40, master_key="m" * 44)
+    with pytest.raises(ValidationError, match="MARQUEE_MEDIA_LINK_SECRET"):
+        Settings(env="production", secret_key="s" * 40, master_key="m" * 44)
+    Settings(env="production", secret_key="s" * 40, master_key="m" * 44, media_link_secret="l" * 40)
 
 
 def test_short_secrets_are_refused() -> None:

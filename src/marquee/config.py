@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "marquee-development-secret-do-not-use-in-production"
 DEV_MASTER_KEY = "ZGV2LW1hc3Rlci1rZXktZG8tbm90LXVzZS1pbi1wcm9kISE="  # base64 of 32 dev bytes
+DEV_MEDIA_LINK_SECRET = "marquee-development-media-link-secret"
 
 
 class Settings(BaseSettings):
@@ -46,6 +47,15 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=900, gt=0)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
 
+    # Shared with the edge (nginx `secure_link_md5`) so that it can check media links alone.
+    media_link_secret: SecretStr = SecretStr(DEV_MEDIA_LINK_SECRET)
+    # Where players fetch media: "" serves it from this app; a CDN edge in production.
+    media_base_url: str = ""
+    playback_link_ttl_seconds: int = Field(default=6 * 3600, gt=0)
+    # A stream slot is freed when its session stops or stays silent this long.
+    playback_idle_seconds: int = Field(default=120, gt=0)
+    playback_heartbeat_seconds: int = Field(default=10, gt=0)
+
     login_attempts_per_account: int = Field(default=5, gt=0)
     login_attempts_per_ip: int = Field(default=30, gt=0)
     login_window_seconds: int = Field(default=300, gt=0)
@@ -68,6 +78,8 @@ class Settings(BaseSettings):
                 raise ValueError("MARQUEE_SECRET_KEY must be set in production")
             if self.master_key.get_secret_value() == DEV_MASTER_KEY:
                 raise ValueError("MARQUEE_MASTER_KEY must be set in production")
+            if self.media_link_secret.get_secret_value() == DEV_MEDIA_LINK_SECRET:
+                raise ValueError("MARQUEE_MEDIA_LINK_SECRET must be set in production")
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("MARQUEE_SECRET_KEY must be at least 32 characters")
         return self

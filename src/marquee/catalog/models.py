@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -92,6 +93,9 @@ class Title(IdMixin, TimestampMixin, Base):
     external_ids: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
     # The playable media version; ingest switches it in one transaction when a version is ready.
     current_version_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    # Encrypt the media at packaging and release keys only to entitled sessions; off for
+    # trailers and free content.
+    encrypted: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     genres: Mapped[list[Genre]] = relationship(secondary=title_genres, order_by="Genre.name")
     seasons: Mapped[list[Season]] = relationship(

@@ -1,0 +1,1 @@
+"""Playback: entitled sessions, signed media links, protected keys, resume positions and delivery."""
