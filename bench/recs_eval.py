@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from marquee.recommend.algorithms import EASE
 from marquee.recommend.evaluate import evaluate
-from marquee.recommend.models import EASE
 from marquee.recommend.offline import Dataset, Report, movielens, run
 
 ROOT = Path(__file__).resolve().parents[1]

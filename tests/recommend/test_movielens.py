@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from marquee.recommend.algorithms import EASE, MostPopular
 from marquee.recommend.evaluate import evaluate
 from marquee.recommend.hybrid import Hybrid
-from marquee.recommend.models import EASE, MostPopular
 from marquee.recommend.offline import movielens
 from marquee.recommend.tuning import Tuned, hybrid_components
 

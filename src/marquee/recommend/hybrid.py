@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import scipy.sparse as sp
 
+from marquee.recommend.algorithms import Model
 from marquee.recommend.data import FloatArray, IntArray, Interactions
-from marquee.recommend.models import Model
 
 
 def standardise(scores: FloatArray) -> FloatArray:

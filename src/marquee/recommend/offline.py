@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from marquee.datasets import movielens_100k
+from marquee.recommend.algorithms import Model, MostPopular
 from marquee.recommend.data import (
     encode,
     filter_rating,
@@ -20,7 +21,6 @@ from marquee.recommend.data import (
 )
 from marquee.recommend.evaluate import Result, evaluate
 from marquee.recommend.hybrid import Hybrid
-from marquee.recommend.models import Model, MostPopular
 from marquee.recommend.split import Split, given_protocol, random_protocol, temporal_protocol
 from marquee.recommend.tuning import Tuned, hybrid_components, tune, tuned_models
 

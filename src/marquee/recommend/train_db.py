@@ -12,9 +12,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from marquee.events.models import Event
+from marquee.recommend.algorithms import EASE, ItemKNN
 from marquee.recommend.data import Interactions, RawLog, encode
 from marquee.recommend.evaluate import top_k
-from marquee.recommend.models import EASE, ItemKNN
 from marquee.recommend.tables import ModelRun, RecCandidate, SimilarTitle, TitlePopularity
 
 MODEL_NAME = "EASE+ItemKNN"

@@ -10,10 +10,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from marquee.recommend.algorithms import ALS, EASE, ContentBased, ItemKNN, Model, Trending
 from marquee.recommend.data import FloatArray, IntArray, Interactions
 from marquee.recommend.evaluate import best_k, rank_metrics
 from marquee.recommend.hybrid import blend, standardise
-from marquee.recommend.models import ALS, EASE, ContentBased, ItemKNN, Model, Trending
 from marquee.recommend.split import Split
 
 Params = dict[str, Any]

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from marquee.recommend.hybrid import Hybrid, standardise
-from marquee.recommend.models import (
+from marquee.recommend.algorithms import (
     ALS,
     EASE,
     ContentBased,
@@ -20,6 +19,7 @@ from marquee.recommend.models import (
     history_of,
     recency_weights,
 )
+from marquee.recommend.hybrid import Hybrid, standardise
 from tests.recommend.factories import DAY, code, log_of, user
 
 
