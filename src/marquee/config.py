@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "marquee-development-secret-do-not-use-in-production"
-DEV_MASTER_KEY = "ZGV2LW1hc3Rlci1rZXktZG8tbm90LXVzZS1pbi1wcm9kISE="  # base64 of 32 dev bytes
+DEV_MASTER_KEY = "ZGV2LW1hc3Rlci1rZXktbm90LWZvci1wcm9kLXVzZSE="  # base64 of 32 dev bytes
 DEV_MEDIA_LINK_SECRET = "marquee-development-media-link-secret"
 
 

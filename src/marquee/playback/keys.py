@@ -1,0 +1,176 @@
+"""Per-title content keys under envelope encryption, licence tokens and ClearKey licences.
+
+Each encrypted title has one 16-byte AES key and a random KID. The key is stored only
+wrapped: AES-256-GCM under the operator's master key (`MARQUEE_MASTER_KEY`), with the
+title id as associated data, so a wrapped key copied onto another title's row does not
+unwrap. Keys leave the server only inside a licence answered to a live, entitled session.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marquee.config import Settings
+from marquee.db import utcnow
+from marquee.errors import MarqueeError, PermissionDenied
+from marquee.playback.models import ContentKey, PlaybackSession
+
+KEY_BYTES = 16
+NONCE_BYTES = 12
+# The first byte of a wrapped key names its format, so the scheme can change without guessing.
+WRAP_FORMAT = b"\x01"
+LICENSE_PATH = "/api/v1/playback/sessions/{session_id}/license"
+CLEARKEY_SYSTEM = "org.w3.clearkey"
+
+
+class KeyUnavailable(MarqueeError):
+    """A stored key does not unwrap: the master key changed or the row was tampered with."""
+
+    status, code, title = 503, "key_unavailable", "Content key unavailable"
+
+
+class LicenseDenied(PermissionDenied):
+    code = "license_denied"
+
+
+@dataclass(frozen=True)
+class TitleKey:
+    """A title's content key in the clear; lives in memory only, never in a log line."""
+
+    title_id: uuid.UUID
+    kid: uuid.UUID
+    key: bytes = field(repr=False)
+
+
+def master_key(settings: Settings) -> bytes:
+    try:
+        raw = base64.b64decode(settings.master_key.get_secret_value(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyUnavailable("MARQUEE_MASTER_KEY is not valid base64.") from exc
+    if len(raw) != 32:
+        raise KeyUnavailable("MARQUEE_MASTER_KEY must decode to 32 bytes.")
+    return raw
+
+
+def wrap(master: bytes, *, title_id: uuid.UUID, key: bytes) -> bytes:
+    """format byte + nonce + AES-GCM(key) with the title id bound as associated data."""
+    nonce = os.urandom(NONCE_BYTES)
+    return WRAP_FORMAT + nonce + AESGCM(master).encrypt(nonce, key, title_id.bytes)
+
+
+def unwrap(master: bytes, *, title_id: uuid.UUID, wrapped: bytes) -> bytes:
+    if not wrapped.startswith(WRAP_FORMAT) or len(wrapped) < 1 + NONCE_BYTES + 16:
+        raise KeyUnavailable(f"The stored key of title {title_id} has an unknown format.")
+    nonce, sealed = wrapped[1 : 1 + NONCE_BYTES], wrapped[1 + NONCE_BYTES :]
+    try:
+        return AESGCM(master).decrypt(nonce, sealed, title_id.bytes)
+    except InvalidTag as exc:
+        raise KeyUnavailable(f"The stored key of title {title_id} does not unwrap.") from exc
+
+
+def _load(session: Session, title_id: uuid.UUID) -> ContentKey | None:
+    return session.scalars(select(ContentKey).where(ContentKey.title_id == title_id)).first()
+
+
+def _create(session: Session, master: bytes, title_id: uuid.UUID) -> ContentKey:
+    key = os.urandom(KEY_BYTES)
+    row = ContentKey(
+        title_id=title_id, key_id=uuid.uuid4(), wrapped_key=wrap(master, title_id=title_id, key=key)
+    )
+    # Two ingest jobs (two episodes of one series) may create the title's key at once:
+    # the loser's insert fails on the primary key and it takes the winner's key.
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        existing = _load(session, title_id)
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+def key_for_title(
+    *, session: Session, settings: Settings, title_id: uuid.UUID, create: bool = True
+) -> TitleKey | None:
+    """The title's key, made on first use when `create`; None if it has none and not `create`."""
+    master = master_key(settings)
+    row = _load(session, title_id)
+    if row is None:
+        if not create:
+            return None
+        row = _create(session, master, title_id)
+    key = unwrap(master, title_id=title_id, wrapped=row.wrapped_key)
+    return TitleKey(title_id=title_id, kid=row.key_id, key=key)
+
+
+# -- licence tokens: the credential the licence URL carries, bound to one session ----------
+
+
+def _token_mac(settings: Settings, session_id: uuid.UUID, expires: int) -> str:
+    secret = settings.secret_key.get_secret_value().encode()
+    message = f"license:{session_id}:{expires}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def license_token(settings: Settings, *, session_id: uuid.UUID, expires_at: datetime) -> str:
+    expires = int(expires_at.timestamp())
+    return f"{expires}.{_token_mac(settings, session_id, expires)}"
+
+
+def verify_license_token(
+    settings: Settings, *, session_id: uuid.UUID, token: str, now: datetime | None = None
+) -> None:
+    """Raise `LicenseDenied` unless `token` was issued for `session_id` and is unexpired."""
+    expires_text, _, mac = token.partition(".")
+    if not expires_text.isdigit() or len(expires_text) > 12 or not mac:
+        raise LicenseDenied("This licence link is not valid.")
+    expires = int(expires_text)
+    if not hmac.compare_digest(_token_mac(settings, session_id, expires), mac):
+        raise LicenseDenied("This licence link is not valid.")
+    if expires <= (now or utcnow()).timestamp():
+        raise LicenseDenied("This licence link has expired; start playback again.")
+
+
+def license_url(settings: Settings, playback_session: PlaybackSession) -> str:
+    """Where the player's EME licence request goes; the token in it is the only credential."""
+    token = license_token(
+        settings, session_id=playback_session.id, expires_at=playback_session.expires_at
+    )
+    path = LICENSE_PATH.format(session_id=playback_session.id)
+    return f"{path}?token={token}"
+
+
+# -- W3C ClearKey (EME spec section 9.1) ---------------------------------------------------
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def from_b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def license_response(keys: Iterable[TitleKey]) -> dict[str, Any]:
+    """The ClearKey licence: a JSON Web Key Set of symmetric ("oct") keys, base64url unpadded."""
+    return {
+        "keys": [{"kty": "oct", "k": b64url(k.key), "kid": b64url(k.kid.bytes)} for k in keys],
+        "type": "temporary",
+    }
