@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from marquee.ingest import ffmpeg
+from marquee.ingest.encrypt import Protection, ffmpeg_args
 from marquee.ingest.ffmpeg import Progress, TranscodeFailed
 from marquee.ingest.ladder import AudioRendition, Ladder, VideoRendition
 
@@ -35,6 +36,7 @@ class EncodeOptions:
     # pinning 1 or 2 threads per encoder was no faster.
     threads: int = 0
     timeout_seconds: float | None = None  # default: scaled with the source duration
+    protection: Protection | None = None  # CENC-encrypt every track with this key
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class EncodeResult:
     segment_seconds: float  # the exact spacing of keyframes and segment boundaries
     tracks: tuple[EncodedTrack, ...]
     elapsed: float
+    protection: Protection | None = None
 
     @property
     def video(self) -> tuple[EncodedTrack, ...]:
@@ -163,6 +166,8 @@ def build_command(
     args += ["-f", "dash", "-seg_duration", f"{period:.6f}", "-use_template", "1"]
     args += ["-use_timeline", "1", "-adaptation_sets", _adaptation_sets(ladder)]
     args += ["-init_seg_name", INIT_NAME, "-media_seg_name", MEDIA_NAME]
+    if options.protection is not None:
+        args += ffmpeg_args(options.protection)
     args += [str(out_dir / SEGMENTER_MPD)]
     return args
 
@@ -189,9 +194,9 @@ def encode(
     ffmpeg.run(command, timeout=timeout, duration=duration, stage="encode", progress=progress)
     tracks = read_segmenter_mpd(out_dir / SEGMENTER_MPD, ladder)
     period = segment_period(ladder, options.segment_seconds)
-    return EncodeResult(
-        out_dir, out_dir / SEGMENTER_MPD, period, tracks, time.monotonic() - started
-    )
+    elapsed = time.monotonic() - started
+    segmenter_mpd = out_dir / SEGMENTER_MPD
+    return EncodeResult(out_dir, segmenter_mpd, period, tracks, elapsed, options.protection)
 
 
 def _timeline(template: ET.Element) -> list[tuple[int, int]]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from marquee.ingest import boxes
+from marquee.ingest import boxes, encrypt
 from marquee.ingest.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
 from marquee.ingest.ffmpeg import Progress, TranscodeFailed
 from marquee.ingest.ladder import AudioRendition, VideoRendition
@@ -115,7 +116,7 @@ def describe(track: EncodedTrack) -> RenditionInfo:
     return replace(info, codecs=boxes.aac_codec_string(init), language=rendition.language)
 
 
-def media_playlist(track: EncodedTrack, out_dir: Path) -> str:
+def media_playlist(track: EncodedTrack, out_dir: Path, kid: uuid.UUID | None = None) -> str:
     target = max(round(s.duration) for s in track.segments)
     lines = [
         "#EXTM3U",
@@ -123,8 +124,10 @@ def media_playlist(track: EncodedTrack, out_dir: Path) -> str:
         f"#EXT-X-TARGETDURATION:{max(1, target)}",
         "#EXT-X-PLAYLIST-TYPE:VOD",
         "#EXT-X-INDEPENDENT-SEGMENTS",
-        f'#EXT-X-MAP:URI="{track.init.relative_to(out_dir).as_posix()}"',
     ]
+    if kid is not None:  # before the map: the key applies to the init section too
+        lines.append(encrypt.hls_key_tag(kid))
+    lines.append(f'#EXT-X-MAP:URI="{track.init.relative_to(out_dir).as_posix()}"')
     for segment in track.segments:
         lines += [f"#EXTINF:{segment.duration:.6f},", segment.path.relative_to(out_dir).as_posix()]
     lines.append("#EXT-X-ENDLIST")
@@ -213,9 +216,14 @@ def _stream_inf(video: RenditionInfo, audio: Sequence[RenditionInfo], has_subs: 
 
 
 def master_playlist(
-    video: Sequence[RenditionInfo], audio: Sequence[RenditionInfo], subs: Sequence[SubtitleTrack]
+    video: Sequence[RenditionInfo],
+    audio: Sequence[RenditionInfo],
+    subs: Sequence[SubtitleTrack],
+    kid: uuid.UUID | None = None,
 ) -> str:
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if kid is not None:  # lets a player ask for the licence before the first media playlist
+        lines.append(encrypt.hls_session_key_tag(kid))
     names = _audio_names(audio)
     lines += [_audio_media(a, names[i], i == 0) for i, a in enumerate(audio)]
     lines += [_subtitle_media(s, False) for s in subs]
@@ -268,6 +276,8 @@ def dash_manifest(
     first_free = len(period.findall("mpd:AdaptationSet", MPD_NS))
     for offset, sub in enumerate(subs):
         period.append(_subtitle_set(sub, first_free + offset))
+    if encoded.protection is not None:
+        encrypt.protect_mpd(root, encoded.protection.kid)
     for empty in ("mpd:ProgramInformation", "mpd:ServiceDescription"):
         for element in root.findall(empty, MPD_NS):
             if len(element) == 0:
@@ -284,10 +294,14 @@ def package(
 ) -> Package:
     """Write master/media playlists and the MPD next to the segments in `encoded.out_dir`."""
     out_dir = encoded.out_dir
+    kid = encoded.protection.kid if encoded.protection is not None else None
+    if encoded.protection is not None:
+        for track in encoded.tracks:
+            encrypt.add_pssh(track.init, encoded.protection)
     infos = {t.representation_id: describe(t) for t in encoded.tracks}
     for track in encoded.tracks:
         playlist = infos[track.representation_id].playlist
-        (out_dir / playlist).write_text(media_playlist(track, out_dir))
+        (out_dir / playlist).write_text(media_playlist(track, out_dir, kid))
     duration = max(t.duration for t in encoded.video)
     for sub in subtitles:
         if sub.path.parent != out_dir:
@@ -297,7 +311,7 @@ def package(
         (out_dir / f"{sub.key}.m3u8").write_text(subtitle_playlist(sub, duration))
     video = [infos[t.representation_id] for t in encoded.video]
     audio = [infos[t.representation_id] for t in encoded.audio]
-    (out_dir / MASTER_PLAYLIST).write_text(master_playlist(video, audio, subtitles))
+    (out_dir / MASTER_PLAYLIST).write_text(master_playlist(video, audio, subtitles, kid))
     (out_dir / DASH_MANIFEST).write_bytes(dash_manifest(encoded, infos, subtitles))
     encoded.segmenter_mpd.unlink(missing_ok=True)
     if progress is not None:
