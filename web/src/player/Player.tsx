@@ -1,0 +1,215 @@
+// The player: video, controls, track menus, trickplay, skip intro, next episode and shortcuts.
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ProfileRead } from "../api";
+import { profileStore } from "../state";
+import { actionForKey, formatTime } from "./keyboard";
+import type { PlayerAction } from "./keyboard";
+import { TrackMenus } from "./Menus";
+import { NextEpisodeCountdown, SkipIntro } from "./Overlays";
+import { SeekBar } from "./SeekBar";
+import { rememberTracks } from "./session";
+import type { PlaybackSession } from "./session";
+import { loadTrickplay } from "./trickplay";
+import type { TrickplayCue } from "./trickplay";
+import { usePlayback } from "./usePlayback";
+import type { Engine } from "./engine";
+import "./player.css";
+
+interface Props {
+  session: PlaybackSession;
+  profile: ProfileRead;
+  heading: string;
+  backHref: string;
+  onNextEpisode(episodeId: string): void;
+}
+
+const HIDE_CONTROLS_MS = 3000;
+// Without a credits marker the countdown starts this long before the end.
+const COUNTDOWN_LEAD_SECONDS = 15;
+
+function useTrickplay(url: string | null): TrickplayCue[] {
+  const [cues, setCues] = useState<TrickplayCue[]>([]);
+  useEffect(() => {
+    if (!url) return;
+    loadTrickplay(url).then(setCues, () => setCues([]));
+  }, [url]);
+  return cues;
+}
+
+function useIdle(active: boolean): [boolean, () => void] {
+  const [idle, setIdle] = useState(false);
+  const timer = useRef(0);
+  const wake = () => {
+    setIdle(false);
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => setIdle(true), HIDE_CONTROLS_MS);
+  };
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  return [active && idle, wake];
+}
+
+function saveChoice(profile: ProfileRead, change: Partial<ProfileRead>): void {
+  rememberTracks(profile.id, change).then(
+    (saved) => profileStore.get()?.id === saved.id && profileStore.set(saved),
+    () => undefined,
+  );
+}
+
+function perform(action: PlayerAction, video: HTMLVideoElement, frame: HTMLElement, engine: Engine | null, profile: ProfileRead) {
+  switch (action.kind) {
+    case "toggle-play":
+      if (video.paused) void video.play().catch(() => undefined);
+      else video.pause();
+      return;
+    case "seek-by":
+      video.currentTime = Math.max(0, Math.min(video.duration || 0, video.currentTime + action.seconds));
+      return;
+    case "fullscreen":
+      if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+      else void frame.requestFullscreen?.().catch(() => undefined);
+      return;
+    case "mute":
+      video.muted = !video.muted;
+      return;
+    case "captions": {
+      if (!engine) return;
+      const on = engine.activeText() !== null;
+      const first = engine.textTracks().find((t) => t.language === (profile.subtitle_language ?? profile.language)) ?? engine.textTracks()[0];
+      if (!on && !first) return;
+      engine.setText(on ? null : first.id);
+      saveChoice(profile, on ? { subtitles_enabled: false } : { subtitles_enabled: true, subtitle_language: first.language });
+    }
+  }
+}
+
+export function Player({ session, profile, heading, backHref, onNextEpisode }: Props) {
+  const frame = useRef<HTMLDivElement>(null);
+  const [video, setVideo] = useState<HTMLVideoElement | null>(null);
+  const { state, engine } = usePlayback(video, session, profile);
+  const cues = useTrickplay(session.trickplay_url);
+  const [idle, wake] = useIdle(state.playing);
+  const [countdownDismissed, setCountdownDismissed] = useState(false);
+  const [, refresh] = useState(0);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const action = actionForKey(event);
+      if (!action || !video || !frame.current) return;
+      event.preventDefault();
+      wake();
+      perform(action, video, frame.current, engine, profile);
+      refresh((n) => n + 1);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [video, engine, profile]);
+
+  const { intro_start, intro_end, credits_start } = session.markers;
+  const inIntro = intro_end !== null && state.current >= (intro_start ?? 0) && state.current < intro_end;
+  const countdownAt = credits_start ?? state.duration - COUNTDOWN_LEAD_SECONDS;
+  const showCountdown = session.next_episode !== null && !countdownDismissed && state.ready && state.current >= countdownAt;
+  const seek = (time: number) => {
+    if (video) video.currentTime = time;
+  };
+
+  return (
+    <div
+      class={`player${idle ? " player-idle" : ""}`}
+      ref={frame}
+      data-ready={state.ready ? "true" : "false"}
+      data-height={state.height || undefined}
+      onPointerMove={wake}
+      onFocusCapture={wake}
+    >
+      <video
+        ref={setVideo}
+        class="player-video"
+        playsInline
+        aria-label={heading}
+        onClick={() => video && perform({ kind: "toggle-play" }, video, frame.current!, engine, profile)}
+      />
+      {state.buffering && !state.error && <div class="player-spinner" role="status" aria-label="Loading video" />}
+      {state.error && (
+        <p class="player-error" role="alert">
+          {state.error}
+        </p>
+      )}
+      {inIntro && <SkipIntro onSkip={() => seek(intro_end!)} />}
+      {showCountdown && session.next_episode && (
+        <NextEpisodeCountdown
+          next={session.next_episode}
+          onPlay={() => onNextEpisode(session.next_episode!.episode_id)}
+          onCancel={() => setCountdownDismissed(true)}
+        />
+      )}
+      <div class="player-top">
+        <a class="player-back" href={backHref} aria-label="Back">
+          ←
+        </a>
+        <h1 class="player-heading">{heading}</h1>
+      </div>
+      <div class="player-controls">
+        <SeekBar current={state.current} duration={state.duration} buffered={state.buffered} cues={cues} onSeek={seek} />
+        <div class="player-buttons">
+          <button
+            type="button"
+            class="player-btn"
+            aria-label={state.playing ? "Pause" : "Play"}
+            onClick={() => video && perform({ kind: "toggle-play" }, video, frame.current!, engine, profile)}
+          >
+            {state.playing ? "❚❚" : "▶"}
+          </button>
+          <button type="button" class="player-btn" aria-label="Back 10 seconds" onClick={() => video && perform({ kind: "seek-by", seconds: -10 }, video, frame.current!, engine, profile)}>
+            ↺10
+          </button>
+          <button type="button" class="player-btn" aria-label="Forward 10 seconds" onClick={() => video && perform({ kind: "seek-by", seconds: 10 }, video, frame.current!, engine, profile)}>
+            10↻
+          </button>
+          <button
+            type="button"
+            class="player-btn"
+            aria-label={state.muted ? "Unmute" : "Mute"}
+            aria-pressed={state.muted}
+            onClick={() => video && perform({ kind: "mute" }, video, frame.current!, engine, profile)}
+          >
+            {state.muted ? "🔇" : "🔊"}
+          </button>
+          <span class="player-time" aria-live="off">
+            {formatTime(state.current)} / {formatTime(state.duration)}
+          </span>
+          <span class="player-spacer" />
+          {engine && state.ready && (
+            <TrackMenus
+              key={state.tracksVersion}
+              engine={engine}
+              maxHeight={session.max_height}
+              onQuality={(height) => {
+                engine.setQuality(height);
+                refresh((n) => n + 1);
+              }}
+              onAudio={(language) => {
+                engine.setAudioLanguage(language);
+                saveChoice(profile, { audio_language: language });
+                refresh((n) => n + 1);
+              }}
+              onText={(id) => {
+                engine.setText(id);
+                const track = engine.textTracks().find((t) => t.id === id);
+                saveChoice(profile, track ? { subtitles_enabled: true, subtitle_language: track.language } : { subtitles_enabled: false });
+                refresh((n) => n + 1);
+              }}
+            />
+          )}
+          <button
+            type="button"
+            class="player-btn"
+            aria-label="Full screen"
+            onClick={() => video && perform({ kind: "fullscreen" }, video, frame.current!, engine, profile)}
+          >
+            ⛶
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,184 @@
+// Shaka Player behind a small surface: load a protected DASH session, list and pick tracks.
+import shaka from "shaka-player/dist/shaka-player.dash";
+import type { PlaybackSession } from "./session";
+
+export interface QualityOption {
+  height: number;
+  bandwidth: number;
+}
+
+export interface TextOption {
+  id: number;
+  language: string;
+  label: string;
+}
+
+export interface EngineEvents {
+  onBuffering(buffering: boolean): void;
+  onRendition(height: number, bandwidthKbps: number): void;
+  onTracksChanged(): void;
+  onError(message: string, fatal: boolean): void;
+}
+
+export interface Preferences {
+  audioLanguage: string | null;
+  textLanguage: string | null;
+}
+
+let polyfilled = false;
+
+export class Engine {
+  readonly player: shaka.Player;
+  private autoQuality = true;
+
+  constructor(
+    readonly video: HTMLVideoElement,
+    private readonly events: EngineEvents,
+  ) {
+    if (!polyfilled) {
+      shaka.polyfill.installAll();
+      polyfilled = true;
+    }
+    this.player = new shaka.Player();
+    this.player.addEventListener("buffering", (e) => events.onBuffering(Boolean((e as unknown as { buffering: boolean }).buffering)));
+    this.player.addEventListener("adaptation", () => this.reportRendition());
+    this.player.addEventListener("variantchanged", () => this.reportRendition());
+    this.player.addEventListener("trackschanged", () => events.onTracksChanged());
+    this.player.addEventListener("error", (e) => this.reportError((e as unknown as { detail: shaka.util.Error }).detail));
+  }
+
+  static supported(): boolean {
+    return shaka.Player.isBrowserSupported();
+  }
+
+  async load(session: PlaybackSession, prefs: Preferences): Promise<void> {
+    await this.player.attach(this.video);
+    const config: Record<string, unknown> = {
+      abr: { enabled: true },
+      streaming: { bufferingGoal: 20, rebufferingGoal: 1 },
+      preferredAudioLanguage: prefs.audioLanguage ?? "",
+      preferredTextLanguage: prefs.textLanguage ?? "",
+    };
+    if (session.license_url) {
+      config.drm = { servers: { [session.key_system ?? "org.w3.clearkey"]: session.license_url } };
+    }
+    this.player.configure(config);
+    try {
+      await this.player.load(session.dash_url, session.start_position > 0 ? session.start_position : null);
+    } catch (err) {
+      this.reportError(err as shaka.util.Error);
+      throw err;
+    }
+    this.reportRendition();
+  }
+
+  destroy(): Promise<unknown> {
+    return this.player.destroy();
+  }
+
+  /** Distinct heights of the variants that share the current audio, tallest first. */
+  qualities(maxHeight: number): QualityOption[] {
+    const byHeight = new Map<number, QualityOption>();
+    for (const track of this.sameAudioVariants()) {
+      if (!track.height || track.height > maxHeight) continue;
+      const known = byHeight.get(track.height);
+      if (!known || track.bandwidth < known.bandwidth) {
+        byHeight.set(track.height, { height: track.height, bandwidth: track.bandwidth });
+      }
+    }
+    return [...byHeight.values()].sort((a, b) => b.height - a.height);
+  }
+
+  /** 0 means automatic (adaptive bitrate). */
+  selectedQuality(): number {
+    return this.autoQuality ? 0 : (this.activeVariant()?.height ?? 0);
+  }
+
+  setQuality(height: number): void {
+    if (height === 0) {
+      this.autoQuality = true;
+      this.player.configure({ abr: { enabled: true } });
+      return;
+    }
+    const track = this.sameAudioVariants().find((t) => t.height === height);
+    if (!track) return;
+    this.autoQuality = false;
+    this.player.configure({ abr: { enabled: false } });
+    // Clear what is buffered ahead (keeping 2 s) so the new quality shows within seconds.
+    this.player.selectVariantTrack(track, true, 2);
+    this.reportRendition();
+  }
+
+  audioLanguages(): string[] {
+    const languages = this.player.getAudioLanguagesAndRoles().map((l) => l.language);
+    return [...new Set(languages)].filter(Boolean);
+  }
+
+  activeAudioLanguage(): string | null {
+    return this.activeVariant()?.language ?? null;
+  }
+
+  setAudioLanguage(language: string): void {
+    this.player.selectAudioLanguage(language);
+  }
+
+  textTracks(): TextOption[] {
+    return this.player.getTextTracks().map((t) => ({
+      id: t.id,
+      language: t.language,
+      label: textLabel(t),
+    }));
+  }
+
+  activeText(): number | null {
+    if (!this.player.isTextTrackVisible()) return null;
+    return this.player.getTextTracks().find((t) => t.active)?.id ?? null;
+  }
+
+  setText(id: number | null): void {
+    if (id === null) {
+      void this.player.setTextTrackVisibility(false);
+      return;
+    }
+    const track = this.player.getTextTracks().find((t) => t.id === id);
+    if (!track) return;
+    this.player.selectTextTrack(track);
+    void this.player.setTextTrackVisibility(true);
+  }
+
+  private activeVariant(): shaka.extern.Track | undefined {
+    return this.player.getVariantTracks().find((t) => t.active);
+  }
+
+  private sameAudioVariants(): shaka.extern.Track[] {
+    const tracks = this.player.getVariantTracks();
+    const language = this.activeVariant()?.language;
+    return language === undefined ? tracks : tracks.filter((t) => t.language === language);
+  }
+
+  private reportRendition(): void {
+    const active = this.activeVariant();
+    if (active?.height) this.events.onRendition(active.height, active.bandwidth / 1000);
+  }
+
+  private reportError(error: shaka.util.Error | undefined): void {
+    const fatal = !error || error.severity === shaka.util.Error.Severity.CRITICAL;
+    const code = error?.code ?? 0;
+    this.events.onError(`The video could not be played (error ${code}).`, fatal);
+  }
+}
+
+function textLabel(track: shaka.extern.TextTrack): string {
+  let name = languageName(track.language);
+  if (track.forced) name += " (forced)";
+  if (track.roles.includes("caption") || /sdh/i.test(track.label ?? "")) name += " (SDH)";
+  return name;
+}
+
+export function languageName(code: string): string {
+  try {
+    return new Intl.DisplayNames([navigator.language || "en"], { type: "language" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}

@@ -1,0 +1,124 @@
+// Playback sessions over the API: start, heartbeat, stop, QoE beacons and remembered track choices.
+import { accessToken, ApiError, profiles, request } from "../api";
+import type { ProfileRead } from "../api";
+import type { QoeReport } from "./qoe";
+
+export interface Markers {
+  intro_start: number | null;
+  intro_end: number | null;
+  credits_start: number | null;
+}
+
+export interface NextEpisode {
+  episode_id: string;
+  title: string;
+  season: number;
+  number: number;
+}
+
+export interface PlaybackSession {
+  session_id: string;
+  hls_url: string;
+  dash_url: string;
+  license_url: string | null;
+  key_system: string | null;
+  resume_position: number;
+  start_position: number;
+  duration: number;
+  expires_at: string;
+  heartbeat_seconds: number;
+  title_id: string;
+  episode_id: string | null;
+  max_height: number;
+  trickplay_url: string | null;
+  markers: Markers;
+  next_episode: NextEpisode | null;
+}
+
+export type PlayState = "playing" | "paused" | "buffering" | "seeking";
+
+export interface Heartbeat {
+  position: number;
+  rendition?: string;
+  buffer_seconds?: number;
+  state: PlayState;
+}
+
+export interface SessionTarget {
+  profileId: string;
+  titleId: string;
+  episodeId?: string;
+  startAt?: number;
+}
+
+/** Codec families this browser can decode, so the server offers only renditions that play. */
+export function supportedCodecs(): string[] {
+  const probe: Record<string, string> = {
+    avc1: 'video/mp4; codecs="avc1.42E01E"',
+    hvc1: 'video/mp4; codecs="hvc1.1.6.L93.B0"',
+    av01: 'video/mp4; codecs="av01.0.05M.08"',
+    mp4a: 'audio/mp4; codecs="mp4a.40.2"',
+    "ec-3": 'audio/mp4; codecs="ec-3"',
+  };
+  const media = window.MediaSource;
+  if (!media) return ["avc1", "mp4a"];
+  return Object.keys(probe).filter((name) => media.isTypeSupported(probe[name]));
+}
+
+function deviceName(): string {
+  const ua = navigator.userAgent;
+  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrom/.test(ua) ? "Chrome" : "Browser";
+  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Mac/.test(ua) ? "macOS" : /Win/.test(ua) ? "Windows" : "Linux";
+  return `${browser} on ${os}`;
+}
+
+export function startSession(target: SessionTarget): Promise<PlaybackSession> {
+  const body: Record<string, unknown> = {
+    profile_id: target.profileId,
+    device: { codecs: supportedCodecs(), name: deviceName() },
+  };
+  if (target.episodeId) body.episode_id = target.episodeId;
+  else body.title_id = target.titleId;
+  if (target.startAt !== undefined) body.start_at = target.startAt;
+  return request<PlaybackSession>("POST", "/api/v1/playback/sessions", { body });
+}
+
+export function sendHeartbeat(sessionId: string, beat: Heartbeat): Promise<{ next_heartbeat_seconds: number }> {
+  return request("POST", `/api/v1/playback/sessions/${sessionId}/heartbeat`, { body: beat });
+}
+
+/** A request that outlives the page (leaving, closing the tab) — fetch keepalive carries the token. */
+function sendKeepalive(path: string, body: unknown): void {
+  const token = accessToken();
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  void fetch(path, { method: "POST", headers, body: JSON.stringify(body), keepalive: true }).catch(() => undefined);
+}
+
+export function stopSession(sessionId: string, position: number): void {
+  sendKeepalive(`/api/v1/playback/sessions/${sessionId}/stop`, { position: Math.max(0, position) });
+}
+
+export function sendQoe(session: PlaybackSession, profileId: string, report: QoeReport): void {
+  const event = {
+    kind: "qoe",
+    profile_id: profileId,
+    title_id: session.title_id,
+    episode_id: session.episode_id,
+    ...report,
+  };
+  sendKeepalive("/api/v1/events", { events: [event] });
+}
+
+export function isSessionEnded(err: unknown): boolean {
+  return err instanceof ApiError && (err.code === "session_ended" || err.status === 404);
+}
+
+/** Save the audio or subtitle choice on the profile so the next title starts with it. */
+export function rememberTracks(profileId: string, change: Partial<ProfileRead>): Promise<ProfileRead> {
+  const body: Record<string, unknown> = {};
+  for (const key of ["audio_language", "subtitle_language", "subtitles_enabled"] as const) {
+    if (change[key] !== undefined) body[key] = change[key];
+  }
+  return profiles.update(profileId, body);
+}
