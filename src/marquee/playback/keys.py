@@ -16,7 +16,7 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from marquee.accounts.billing import entitlements
+from marquee.accounts.models import User
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.errors import MarqueeError, PermissionDenied
@@ -174,3 +176,48 @@ def license_response(keys: Iterable[TitleKey]) -> dict[str, Any]:
         "keys": [{"kty": "oct", "k": b64url(k.key), "kid": b64url(k.kid.bytes)} for k in keys],
         "type": "temporary",
     }
+
+
+def _live_playback(
+    session: Session, settings: Settings, session_id: uuid.UUID, now: datetime
+) -> PlaybackSession:
+    """The session if it is not stopped, not idle past the limit and not expired."""
+    playback = session.get(PlaybackSession, session_id)
+    idle = timedelta(seconds=settings.playback_idle_seconds)
+    if (
+        playback is None
+        or playback.stopped_at is not None
+        or playback.last_seen_at + idle <= now
+        or playback.expires_at <= now
+    ):
+        raise LicenseDenied("Keys are released only to a live playback session.")
+    return playback
+
+
+def release_keys(
+    *,
+    session: Session,
+    settings: Settings,
+    session_id: uuid.UUID,
+    token: str,
+    kids: Iterable[bytes],
+    now: datetime | None = None,
+) -> list[TitleKey]:
+    """The keys a licence may carry: the title's, to a live session of an entitled account.
+
+    Every refusal is the same `license_denied`, so a caller learns nothing about which
+    check failed or which key ids exist.
+    """
+    now = now or utcnow()
+    verify_license_token(settings, session_id=session_id, token=token, now=now)
+    playback = _live_playback(session, settings, session_id, now)
+    user = session.get(User, playback.user_id)
+    if user is None or not entitlements(user=user, now=now).active:
+        raise LicenseDenied("Keys are released only to an active subscription.")
+    title_key = key_for_title(
+        session=session, settings=settings, title_id=playback.title_id, create=False
+    )
+    wanted = set(kids)
+    if title_key is None or not wanted or wanted != {title_key.kid.bytes}:
+        raise LicenseDenied("This session has no key with the requested key id.")
+    return [title_key]
