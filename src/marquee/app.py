@@ -18,6 +18,9 @@ from marquee.ingest import versions_routes as ingest_versions_routes
 from marquee.ingest.uploads_tus import TUS_EXPOSED_HEADERS
 from marquee.jobs import routes as jobs_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
+from marquee.playback import origin_routes as playback_origin_routes
+from marquee.playback import license_routes as playback_license_routes
+from marquee.playback import routes as playback_routes
 from marquee.ratelimit import make_rate_limiter
 from marquee.recommend import routes as recommend_routes
 from marquee.search import hooks as search_hooks
@@ -36,6 +39,8 @@ API_ROUTERS: list[APIRouter] = [
     *ingest_uploads_routes.routers,
     *ingest_versions_routes.routers,
     *search_routes.routers,
+    *playback_license_routes.routers,
+    *playback_routes.routers,
 ]
 
 
@@ -66,13 +71,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     events_routes.install(app)
     recommend_routes.install(app)
     search_hooks.install(app)
+    playback_origin_routes.install(app)
+    playback_routes.install(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=TUS_EXPOSED_HEADERS,
+            expose_headers=[*TUS_EXPOSED_HEADERS, *playback_origin_routes.MEDIA_EXPOSED_HEADERS],
         )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 

@@ -1,0 +1,176 @@
+"""Who may play what: the entitlement checks, in the order the playback contract fixes.
+
+A start is refused, each time with its own problem type: without an active subscription
+(402), for a title that does not exist or is not published (404), outside the title's
+licence windows for the viewer's country (451), above the profile's maturity ceiling
+(403), and when no ready version can be decoded by the device (409). Stream slots come
+last, in `service`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marquee.accounts.billing import Entitlements, entitlements
+from marquee.accounts.models import Profile, User
+from marquee.audience import Audience
+from marquee.catalog.browse import title_not_found
+from marquee.catalog.models import Episode, PublishState, Season, Title
+from marquee.catalog.visibility import available_now
+from marquee.errors import Conflict, MarqueeError, NotFound, PermissionDenied
+from marquee.ingest.models import MediaVersion, VersionState
+from marquee.playback import positions
+from marquee.playback.models import WatchPosition
+from marquee.playback.schemas import Device, SessionCreate
+
+
+class SubscriptionRequired(MarqueeError):
+    status, code, title = 402, "subscription_required", "Subscription required"
+
+
+class NotAvailableInRegion(MarqueeError):
+    status, code, title = 451, "not_available_in_region", "Not available in your region"
+
+
+class MaturityRestricted(PermissionDenied):
+    code = "maturity_restricted"
+
+
+class NotPlayable(Conflict):
+    code = "not_playable"
+
+
+@dataclass(frozen=True)
+class Target:
+    title: Title
+    episode: Episode | None
+    version: MediaVersion
+
+    @property
+    def item(self) -> positions.Item:
+        credits = self.episode.credits_start_seconds if self.episode else None
+        return positions.Item(
+            title_id=self.title.id,
+            episode_id=self.episode.id if self.episode else None,
+            duration=self.version.duration_seconds,
+            credits_start=float(credits) if credits is not None else None,
+        )
+
+
+def check_subscription(user: User, now: datetime) -> Entitlements:
+    plan = entitlements(user=user, now=now)
+    if not plan.active:
+        raise SubscriptionRequired("An active subscription is needed to watch.")
+    return plan
+
+
+def _find_title(session: Session, data: SessionCreate) -> tuple[Title, Episode | None]:
+    episode: Episode | None = None
+    title_id = data.title_id
+    if data.episode_id is not None:
+        episode = session.get(Episode, data.episode_id)
+        if episode is None:
+            raise NotFound("No such episode.", code="episode_not_found")
+        title_id = episode.title_id
+    title = session.get(Title, title_id) if title_id is not None else None
+    if title is None or title.state != PublishState.PUBLISHED:
+        if episode is not None:
+            raise NotFound("No such episode.", code="episode_not_found")
+        raise title_not_found()
+    return title, episode
+
+
+def _check_region(session: Session, title: Title, audience: Audience) -> None:
+    query = select(Title.id).where(Title.id == title.id, available_now(audience))
+    if session.scalar(query) is None:
+        raise NotAvailableInRegion(
+            f"This title is not available in your region ({audience.country}).",
+            country=audience.country,
+        )
+
+
+def _check_maturity(title: Title, profile: Profile) -> None:
+    if title.maturity_level > profile.maturity_ceiling:
+        raise MaturityRestricted(
+            f"{title.maturity_rating} is above this profile's maturity setting."
+        )
+
+
+def _resume_episode(session: Session, profile: Profile, title: Title) -> Episode | None:
+    """For a series started as a whole: the episode in progress, the one after, or the first."""
+    saved = session.scalar(
+        select(WatchPosition)
+        .where(
+            WatchPosition.profile_id == profile.id,
+            WatchPosition.title_id == title.id,
+            WatchPosition.episode_id.is_not(None),
+        )
+        .order_by(WatchPosition.updated_at.desc())
+        .limit(1)
+    )
+    if saved is not None and saved.episode_id is not None:
+        current = session.get(Episode, saved.episode_id)
+        if current is not None:
+            return next_episode(session=session, episode=current) if saved.completed else current
+    ordered = _episodes_in_order(session, title.id)
+    return ordered[0] if ordered else None
+
+
+def _episodes_in_order(session: Session, title_id: uuid.UUID) -> list[Episode]:
+    query = (
+        select(Episode)
+        .join(Season, Season.id == Episode.season_id)
+        .where(Episode.title_id == title_id)
+        .order_by(Season.number, Episode.number)
+    )
+    return list(session.scalars(query))
+
+
+def next_episode(*, session: Session, episode: Episode) -> Episode | None:
+    """The next episode that has media, across seasons; None after the last."""
+    ordered = _episodes_in_order(session, episode.title_id)
+    later = ordered[[e.id for e in ordered].index(episode.id) + 1 :]
+    return next((e for e in later if e.current_version_id is not None), None)
+
+
+def _families(codecs: str) -> set[str]:
+    return {part.strip().split(".", 1)[0].lower() for part in codecs.split(",") if part.strip()}
+
+
+def _playable_version(
+    session: Session, title: Title, episode: Episode | None, device: Device
+) -> MediaVersion:
+    version_id = episode.current_version_id if episode else title.current_version_id
+    version = session.get(MediaVersion, version_id) if version_id is not None else None
+    if version is None or version.state != VersionState.READY or not version.renditions:
+        raise NotPlayable("This title has no media ready to play yet.")
+    wanted = {c.lower() for c in device.codecs}
+    if wanted and not any(_families(str(r.get("codecs", ""))) & wanted for r in version.renditions):
+        raise NotPlayable("This device cannot decode any of this title's video renditions.")
+    return version
+
+
+def max_height(version: MediaVersion, *, plan_limit: int, device: Device) -> int:
+    """The tallest rendition within the plan and the device; the smallest if none fits."""
+    limit = min(plan_limit, device.max_height or plan_limit)
+    heights = sorted(int(r.get("height", 0)) for r in version.renditions)
+    fitting = [h for h in heights if h <= limit]
+    return fitting[-1] if fitting else heights[0]
+
+
+def resolve_target(
+    *, session: Session, profile: Profile, audience: Audience, data: SessionCreate
+) -> Target:
+    """The title or episode to play and its ready version, checked in the contract's order."""
+    title, episode = _find_title(session, data)
+    _check_region(session, title, audience)
+    _check_maturity(title, profile)
+    if episode is None and title.current_version_id is None:
+        episode = _resume_episode(session, profile, title)
+    version = _playable_version(session, title, episode, data.device)
+    return Target(title=title, episode=episode, version=version)

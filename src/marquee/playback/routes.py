@@ -1,0 +1,186 @@
+"""HTTP routes for playback sessions, heartbeats, the account's streams and resume positions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
+
+from marquee.accounts import profiles
+from marquee.accounts.billing import entitlements
+from marquee.audience import Audience
+from marquee.deps import CurrentProfile, CurrentUser, DbSession, SettingsDep, ViewerCountry
+from marquee.playback import positions, service
+from marquee.playback.keys import CLEARKEY_SYSTEM
+from marquee.playback.schemas import (
+    ContinueWatchingList,
+    HeartbeatCreate,
+    HeartbeatRead,
+    Markers,
+    NextEpisode,
+    PositionList,
+    SessionCreate,
+    SessionRead,
+    StopCreate,
+    StreamList,
+    StreamRead,
+)
+from marquee.playback.slots import StreamSlots, make_stream_slots
+
+playback = APIRouter(prefix="/playback", tags=["playback"])
+profile_rows = APIRouter(prefix="/profiles", tags=["playback"])
+routers = [playback, profile_rows]
+
+
+def install(app: FastAPI) -> None:
+    """The stream slot store, built once by the app factory: Redis if configured, else the table."""
+    app.state.stream_slots = make_stream_slots(app.state.settings.redis_url)
+
+
+def get_slots(request: Request) -> StreamSlots:
+    slots: StreamSlots = request.app.state.stream_slots
+    return slots
+
+
+Slots = Annotated[StreamSlots, Depends(get_slots)]
+
+
+@playback.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionRead)
+def start_session(
+    body: SessionCreate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    slots: Slots,
+    country: ViewerCountry,
+) -> SessionRead:
+    """Press play: entitlement checks, a stream slot, signed HLS/DASH URLs and where to start."""
+    profile = profiles.get_profile(session=session, user=user, profile_id=body.profile_id)
+    started = service.start_session(
+        session=session,
+        settings=settings,
+        slots=slots,
+        user=user,
+        profile=profile,
+        country=country,
+        data=body,
+    )
+    return _session_read(
+        session, settings.media_base_url, settings.playback_heartbeat_seconds, started
+    )
+
+
+def _session_read(
+    session: DbSession, base_url: str, heartbeat_seconds: int, started: service.Started
+) -> SessionRead:
+    pb, target = started.playback, started.target
+    prefix = f"{base_url}{started.link.prefix}"
+    episode = target.episode
+    trickplay = target.version.artwork.get("trickplay")
+    upcoming = service.next_episode_of(session=session, episode_id=pb.episode_id)
+    return SessionRead(
+        session_id=pb.id,
+        hls_url=f"{prefix}master.m3u8",
+        dash_url=f"{prefix}manifest.mpd",
+        license_url=started.license_url,
+        key_system=CLEARKEY_SYSTEM if started.license_url else None,
+        resume_position=started.resume_position,
+        start_position=started.start_position,
+        start_segment=started.start_segment,
+        segment_seconds=started.segment_seconds,
+        duration=target.version.duration_seconds,
+        expires_at=pb.expires_at,
+        heartbeat_seconds=heartbeat_seconds,
+        title_id=pb.title_id,
+        episode_id=pb.episode_id,
+        max_height=pb.max_height,
+        trickplay_url=_version_url(prefix, target.version.prefix, trickplay),
+        markers=Markers(
+            intro_start=episode.intro_start_seconds if episode else None,
+            intro_end=episode.intro_end_seconds if episode else None,
+            credits_start=episode.credits_start_seconds if episode else None,
+        ),
+        next_episode=NextEpisode(
+            episode_id=upcoming.id,
+            title=upcoming.name,
+            season=upcoming.season.number,
+            number=upcoming.number,
+        )
+        if upcoming
+        else None,
+    )
+
+
+def _version_url(prefix: str, version_prefix: str, key: object) -> str | None:
+    """A stored key of the version as a URL under the session's signed prefix."""
+    if not isinstance(key, str) or not key.startswith(version_prefix):
+        return None
+    return f"{prefix}{key[len(version_prefix) :]}"
+
+
+@playback.post("/sessions/{session_id}/heartbeat", response_model=HeartbeatRead)
+def heartbeat(
+    session_id: uuid.UUID,
+    body: HeartbeatCreate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    slots: Slots,
+) -> HeartbeatRead:
+    """About every `heartbeat_seconds`: keeps the stream slot and saves the position."""
+    expires_at = service.heartbeat(
+        session=session, settings=settings, slots=slots, user=user, session_id=session_id, data=body
+    )
+    return HeartbeatRead(
+        expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
+    )
+
+
+@playback.post("/sessions/{session_id}/stop", status_code=status.HTTP_204_NO_CONTENT)
+def stop_session(
+    session_id: uuid.UUID, body: StopCreate, user: CurrentUser, session: DbSession, slots: Slots
+) -> Response:
+    """Frees the stream slot and saves where the viewer stopped."""
+    service.stop(
+        session=session, slots=slots, user=user, session_id=session_id, position=body.position
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@playback.get("/streams", response_model=StreamList)
+def list_streams(user: CurrentUser, session: DbSession, slots: Slots) -> StreamList:
+    """The account's streams playing now, for "signed in on these devices"."""
+    items = [
+        StreamRead(
+            session_id=pb.id,
+            profile_id=pb.profile_id,
+            title_id=pb.title_id,
+            title=name,
+            device_name=str(pb.device.get("name", "")),
+            started_at=pb.created_at,
+            last_seen_at=pb.last_seen_at,
+        )
+        for pb, name in service.live_streams(session=session, slots=slots, user=user)
+    ]
+    return StreamList(items=items, max_streams=entitlements(user=user).max_streams)
+
+
+@playback.get("/positions", response_model=PositionList)
+def list_positions(
+    profile: CurrentProfile, session: DbSession, title_id: uuid.UUID
+) -> PositionList:
+    """Where this profile is in a movie, or in each episode of a series."""
+    items = positions.for_title(session=session, profile_id=profile.id, title_id=title_id)
+    return PositionList(items=items)
+
+
+@profile_rows.get("/{profile_id}/continue-watching", response_model=ContinueWatchingList)
+def continue_watching(
+    profile_id: uuid.UUID, user: CurrentUser, session: DbSession, country: ViewerCountry
+) -> ContinueWatchingList:
+    """Unfinished titles, newest first, only those this profile may still watch here."""
+    profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
+    items = positions.continue_watching(session=session, profile_id=profile.id, audience=audience)
+    return ContinueWatchingList(items=items)
