@@ -51,4 +51,3 @@ def test_site_root_serves_a_page(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "Marquee" in response.text
-    assert "/docs" in response.text

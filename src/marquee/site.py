@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from html import escape
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-WEB_DIR = Path(__file__).parent / "web"
+WEB_DIR = Path(__file__).parent / "web" / "dist"
 router = APIRouter(include_in_schema=False)
+
+# Paths the server answers itself; a client-side deep link never shadows them.
+SERVER_PREFIXES = ("/api", "/media", "/assets", "/docs", "/redoc", "/openapi.json")
+SERVER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -34,16 +40,87 @@ from <code>GET /api/v1/me/profiles</code> to the catalogue endpoints.</p>
 """
 
 
-@router.get("/", response_class=HTMLResponse)
-def index(request: Request) -> Response:
-    built = WEB_DIR / "index.html"
+class ImmutableFiles(StaticFiles):
+    """Hashed build assets: a changed file gets a new name, so browsers may keep each one for a year."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def _web_dir(request: Request) -> Path:
+    web_dir: Path = getattr(request.app.state, "web_dir", WEB_DIR)
+    return web_dir
+
+
+def _index(request: Request) -> Response:
+    built = _web_dir(request) / "index.html"
     if built.is_file():
+        # The shell must be revalidated so a new build's asset names are picked up at once.
         return FileResponse(built, headers={"Cache-Control": "no-cache"})
     return HTMLResponse(_PAGE.format(service=escape(request.app.title)))
 
 
-def mount_web(app: FastAPI) -> None:
-    """Serve the built client's hashed assets when the client has been built."""
-    assets = WEB_DIR / "assets"
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> Response:
+    return _index(request)
+
+
+def is_client_path(path: str) -> bool:
+    """True for paths the web client routes itself (deep links such as /title/<id>)."""
+    if path in SERVER_PATHS:
+        return False
+    return not any(path == p or path.startswith(p + "/") for p in SERVER_PREFIXES)
+
+
+def _root_file(web_dir: Path, path: str) -> Path | None:
+    """A top-level file of the build (favicon, robots.txt); never anything outside it."""
+    name = path.lstrip("/")
+    if not name or "/" in name or name.startswith("."):
+        return None
+    candidate = web_dir / name
+    return candidate if candidate.is_file() else None
+
+
+class ClientFallback:
+    """Answers GETs no route matched: deep links get the client's index page, the rest a 404."""
+
+    def __init__(self, app: FastAPI, not_found: ASGIApp) -> None:
+        self.app = app
+        self.not_found = not_found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        web_dir: Path = getattr(self.app.state, "web_dir", WEB_DIR)
+        wanted = scope["type"] == "http" and scope.get("method") in ("GET", "HEAD")
+        if wanted and is_client_path(path) and (web_dir / "index.html").is_file():
+            found = _root_file(web_dir, path)
+            if found is not None:
+                response: Response = FileResponse(found, headers={"Cache-Control": "no-cache"})
+            else:
+                response = FileResponse(
+                    web_dir / "index.html", headers={"Cache-Control": "no-cache"}
+                )
+            await response(scope, receive, send)
+            return
+        await self.not_found(scope, receive, send)
+
+
+def mount_web(app: FastAPI, web_dir: Path | None = None) -> None:
+    """Serve the built client: hashed assets, and index.html for client-side routes.
+
+    The fallback is the router's default handler, so it runs only after every route (including
+    ones added later) failed to match, and the API keeps its problem+json 404s.
+    """
+    app.state.web_dir = web_dir or WEB_DIR
+    assets = app.state.web_dir / "assets"
     if assets.is_dir():
-        app.mount("/assets", StaticFiles(directory=assets), name="assets")
+        app.mount("/assets", ImmutableFiles(directory=assets), name="assets")
+    app.router.default = ClientFallback(app, app.router.default)

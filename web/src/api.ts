@@ -1,0 +1,486 @@
+// The Marquee API client: typed calls, bearer tokens with refresh rotation, readable problem+json errors.
+
+export type Role = "viewer" | "editor" | "admin";
+export type TitleKind = "movie" | "series";
+
+export interface UserRead {
+  id: string;
+  email: string;
+  role: Role;
+  display_name: string;
+  country: string | null;
+  created_at: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type?: string;
+  expires_in: number;
+}
+
+export interface AuthSession {
+  user: UserRead;
+  tokens: TokenPair;
+}
+
+export interface ProfileRead {
+  id: string;
+  name: string;
+  is_kids: boolean;
+  maturity_ceiling: string;
+  maturity_level: number;
+  language: string;
+  subtitle_language: string | null;
+  subtitles_enabled: boolean;
+  audio_language: string | null;
+  avatar: string;
+}
+
+export interface ProfileWrite {
+  name?: string;
+  is_kids?: boolean;
+  maturity_ceiling?: string | null;
+  language?: string;
+  subtitle_language?: string | null;
+  subtitles_enabled?: boolean;
+  audio_language?: string | null;
+  avatar?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  next_cursor?: string | null;
+}
+
+export interface GenreRead {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface GenreCount extends GenreRead {
+  count: number;
+}
+
+export interface TitleRead {
+  id: string;
+  kind: TitleKind;
+  slug: string;
+  name: string;
+  synopsis: string;
+  release_year: number | null;
+  runtime_minutes: number | null;
+  maturity_rating: string;
+  original_language: string | null;
+  poster: string | null;
+  backdrop: string | null;
+  thumbnail: string | null;
+  genres: GenreRead[];
+}
+
+export interface CreditRead {
+  id: string;
+  person: { id: string; name: string };
+  role: "cast" | "director" | "writer";
+  character: string | null;
+  order: number;
+}
+
+export interface EpisodeRead {
+  id: string;
+  number: number;
+  name: string;
+  synopsis: string;
+  runtime_minutes: number | null;
+  intro_start_seconds: number | null;
+  intro_end_seconds: number | null;
+  credits_start_seconds: number | null;
+  thumbnail: string | null;
+}
+
+export interface SeasonRead {
+  id: string;
+  number: number;
+  name: string;
+  synopsis: string;
+  release_year: number | null;
+  episodes: EpisodeRead[];
+}
+
+export interface TitleDetail extends TitleRead {
+  credits: CreditRead[];
+  seasons: SeasonRead[];
+}
+
+export interface HomeTitle {
+  id: string;
+  name: string;
+  release_year: number | null;
+  maturity_rating: string;
+  genres: string[];
+  poster: string | null;
+  progress?: number | null;
+}
+
+export interface HomeRow {
+  key: string;
+  title: string;
+  reason: string;
+  items: HomeTitle[];
+}
+
+export interface Home {
+  profile_id: string;
+  country: string;
+  degraded: boolean;
+  rows: HomeRow[];
+}
+
+export interface SearchHit {
+  id: string;
+  name: string;
+  kind: string;
+  release_year: number | null;
+  genres: string[];
+  language: string | null;
+  score: number;
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+export interface SearchPage {
+  items: SearchHit[];
+  total: number;
+  next_cursor?: string | null;
+  query: string;
+  facets: Record<string, FacetCount[]>;
+}
+
+export interface Suggestion {
+  text: string;
+  kind: string;
+  title_id?: string | null;
+}
+
+export interface PlanRead {
+  code: string;
+  name: string;
+  max_resolution: number;
+  max_streams: number;
+  downloads: number;
+  price_cents: number;
+  currency: string;
+}
+
+export interface SubscriptionRead {
+  plan: PlanRead;
+  status: string;
+  current_period_end: string;
+  provider: string;
+}
+
+export interface Entitlements {
+  active: boolean;
+  status: string | null;
+  plan: string | null;
+  max_resolution: number;
+  max_streams: number;
+  downloads: number;
+  period_end: string | null;
+}
+
+export interface StreamRead {
+  session_id: string;
+  profile_id: string;
+  title_id: string;
+  title: string;
+  device_name: string | null;
+  started_at: string;
+  last_seen_at: string;
+}
+
+export interface Streams {
+  items: StreamRead[];
+  max_streams: number;
+}
+
+export interface WatchPosition {
+  title_id: string;
+  episode_id: string | null;
+  position: number;
+  duration: number;
+  completed: boolean;
+  updated_at: string;
+}
+
+export interface MyListItem {
+  title: TitleRead;
+  added_at: string;
+}
+
+export interface Rating {
+  title_id: string;
+  value: -1 | 0 | 1;
+  updated_at: string | null;
+}
+
+/** A problem+json answer turned into an Error whose message a viewer can read. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly body: Record<string, unknown>;
+
+  constructor(status: number, body: Record<string, unknown>) {
+    super(readableMessage(status, body));
+    this.name = "ApiError";
+    this.status = status;
+    this.code = typeof body.code === "string" ? body.code : problemCode(body.type);
+    this.body = body;
+  }
+}
+
+function problemCode(type: unknown): string {
+  if (typeof type !== "string") return "http_error";
+  return type.split("/").pop() || "http_error";
+}
+
+function readableMessage(status: number, body: Record<string, unknown>): string {
+  const errors = body.errors;
+  if (status === 422 && Array.isArray(errors) && errors.length > 0) {
+    return errors
+      .slice(0, 3)
+      .map((e: { loc?: string[]; msg?: string }) => {
+        const field = (e.loc ?? []).filter((p) => p !== "body" && p !== "query").join(".");
+        return field ? `${field}: ${e.msg ?? "invalid"}` : (e.msg ?? "invalid");
+      })
+      .join("; ");
+  }
+  if (typeof body.detail === "string" && body.detail) return body.detail;
+  if (typeof body.title === "string" && body.title) return body.title;
+  return status === 0 ? "The server could not be reached." : `Request failed (${status}).`;
+}
+
+const TOKENS_KEY = "marquee.tokens";
+
+type TokenListener = (tokens: TokenPair | null) => void;
+const tokenListeners = new Set<TokenListener>();
+
+export function loadTokens(): TokenPair | null {
+  try {
+    const raw = localStorage.getItem(TOKENS_KEY);
+    return raw ? (JSON.parse(raw) as TokenPair) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveTokens(tokens: TokenPair | null): void {
+  if (tokens) localStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
+  else localStorage.removeItem(TOKENS_KEY);
+  tokenListeners.forEach((listener) => listener(tokens));
+}
+
+export function onTokensChange(listener: TokenListener): () => void {
+  tokenListeners.add(listener);
+  return () => tokenListeners.delete(listener);
+}
+
+export function accessToken(): string | null {
+  return loadTokens()?.access_token ?? null;
+}
+
+// One refresh in flight at a time: refresh tokens rotate, so a second concurrent use would be a reuse.
+let refreshing: Promise<boolean> | null = null;
+
+async function refreshTokens(): Promise<boolean> {
+  const tokens = loadTokens();
+  if (!tokens) return false;
+  refreshing ??= (async () => {
+    try {
+      const resp = await fetch("/api/v1/auth/refresh", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refresh_token: tokens.refresh_token }),
+      });
+      if (!resp.ok) {
+        saveTokens(null);
+        return false;
+      }
+      saveTokens((await resp.json()) as TokenPair);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== "") params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function send(method: string, url: string, opts: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  const token = opts.auth === false ? null : accessToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+  return fetch(url, {
+    method,
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    signal: opts.signal,
+  });
+}
+
+/** Call the API; JSON in, JSON out, 204 → undefined; failures throw ApiError. */
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const url = withQuery(path, opts.query);
+  let resp: Response;
+  try {
+    resp = await send(method, url, opts);
+    if (resp.status === 401 && opts.auth !== false && loadTokens() && (await refreshTokens())) {
+      resp = await send(method, url, opts);
+    }
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    throw new ApiError(0, {});
+  }
+  if (resp.status === 204) return undefined as T;
+  const text = await resp.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { detail: text.slice(0, 200) };
+  }
+  if (!resp.ok) throw new ApiError(resp.status, (body ?? {}) as Record<string, unknown>);
+  return body as T;
+}
+
+const get = <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>("GET", path, { query, signal });
+const post = <T>(path: string, body?: unknown) => request<T>("POST", path, { body });
+
+export const auth = {
+  async register(email: string, password: string, display_name?: string): Promise<AuthSession> {
+    const s = await request<AuthSession>("POST", "/api/v1/auth/register", {
+      body: { email, password, ...(display_name ? { display_name } : {}) },
+      auth: false,
+    });
+    saveTokens(s.tokens);
+    return s;
+  },
+  async login(email: string, password: string): Promise<AuthSession> {
+    const s = await request<AuthSession>("POST", "/api/v1/auth/login", { body: { email, password }, auth: false });
+    saveTokens(s.tokens);
+    return s;
+  },
+  async logout(): Promise<void> {
+    const tokens = loadTokens();
+    if (tokens) {
+      await request<void>("POST", "/api/v1/auth/logout", { body: { refresh_token: tokens.refresh_token } }).catch(
+        () => undefined,
+      );
+    }
+    saveTokens(null);
+  },
+  async signOutEverywhere(): Promise<void> {
+    await post<void>("/api/v1/me/sign-out-everywhere");
+    saveTokens(null);
+  },
+};
+
+export const me = {
+  get: () => get<UserRead>("/api/v1/me"),
+  subscription: () => get<SubscriptionRead>("/api/v1/me/subscription"),
+  entitlements: () => get<Entitlements>("/api/v1/me/entitlements"),
+  plans: () => get<PlanRead[]>("/api/v1/plans"),
+};
+
+export const profiles = {
+  list: () => get<Page<ProfileRead>>("/api/v1/me/profiles"),
+  create: (body: ProfileWrite) => post<ProfileRead>("/api/v1/me/profiles", body),
+  update: (id: string, body: ProfileWrite) =>
+    request<ProfileRead>("PATCH", `/api/v1/me/profiles/${id}`, { body }),
+  remove: (id: string) => request<void>("DELETE", `/api/v1/me/profiles/${id}`),
+};
+
+export interface TitleFilters {
+  genre?: string;
+  year_from?: number;
+  year_to?: number;
+  type?: TitleKind;
+  sort?: "title" | "year" | "newest";
+  cursor?: string;
+  limit?: number;
+}
+
+export const catalog = {
+  titles: (profileId: string, filters: TitleFilters = {}) =>
+    get<Page<TitleRead>>("/api/v1/titles", { profile_id: profileId, ...filters }),
+  title: (profileId: string, titleId: string) =>
+    get<TitleDetail>(`/api/v1/titles/${titleId}`, { profile_id: profileId }),
+  genres: (profileId: string) => get<GenreCount[]>("/api/v1/genres", { profile_id: profileId }),
+  home: (profileId: string) => get<Home>(`/api/v1/profiles/${profileId}/home`),
+};
+
+export interface SearchFilters {
+  genre?: string;
+  year_from?: number;
+  year_to?: number;
+  type?: TitleKind;
+  language?: string;
+  sort?: "relevance" | "popular" | "newest";
+  cursor?: string;
+  limit?: number;
+}
+
+export const search = {
+  titles: (profileId: string, q: string, filters: SearchFilters = {}, signal?: AbortSignal) =>
+    get<SearchPage>("/api/v1/search", { profile_id: profileId, q, ...filters }, signal),
+  suggest: (profileId: string, q: string, signal?: AbortSignal) =>
+    get<{ items: Suggestion[] }>("/api/v1/search/suggest", { profile_id: profileId, q }, signal),
+};
+
+export const playback = {
+  streams: () => get<Streams>("/api/v1/playback/streams"),
+  positions: (profileId: string, titleId?: string) =>
+    get<{ items: WatchPosition[] }>("/api/v1/playback/positions", { profile_id: profileId, title_id: titleId }),
+};
+
+export const library = {
+  myList: (profileId: string, cursor?: string) =>
+    get<Page<MyListItem>>(`/api/v1/profiles/${profileId}/my-list`, { cursor, limit: 100 }),
+  add: (profileId: string, titleId: string) =>
+    request<MyListItem>("PUT", `/api/v1/profiles/${profileId}/my-list/${titleId}`),
+  remove: (profileId: string, titleId: string) =>
+    request<void>("DELETE", `/api/v1/profiles/${profileId}/my-list/${titleId}`),
+  contains: (profileId: string, titleId: string) =>
+    get<{ title_id: string; in_list: boolean }>(`/api/v1/profiles/${profileId}/my-list/${titleId}`),
+  rating: (profileId: string, titleId: string) => get<Rating>(`/api/v1/profiles/${profileId}/ratings/${titleId}`),
+  rate: (profileId: string, titleId: string, value: 1 | -1) =>
+    request<Rating>("PUT", `/api/v1/profiles/${profileId}/ratings/${titleId}`, { body: { value } }),
+  unrate: (profileId: string, titleId: string) =>
+    request<void>("DELETE", `/api/v1/profiles/${profileId}/ratings/${titleId}`),
+};

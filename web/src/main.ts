@@ -1,0 +1,19 @@
+// Entry point: restore the signed-in session, then render the router into #app.
+import { h, render } from "preact";
+import "./styles.css";
+import { Router } from "./router";
+import { interceptLinks, restoreSession } from "./state";
+
+async function start(): Promise<void> {
+  const root = document.getElementById("app");
+  if (!root) return;
+  interceptLinks(root);
+  try {
+    await restoreSession();
+  } catch {
+    // A server hiccup at start still shows the app; pages report their own errors.
+  }
+  render(h(Router, null), root);
+}
+
+void start();

@@ -1,0 +1,64 @@
+// The home page: a featured title, then the profile's rows (continue watching, picks, trending, genres…).
+import { catalog } from "../../api";
+import type { Home as HomeData, HomeTitle } from "../../api";
+import { useAsync } from "../../components/async";
+import { onRowsKeyDown } from "../../components/keys";
+import { posterGradient } from "../../components/Poster";
+import { Row } from "../../components/Row";
+import { ErrorNote, Loading } from "../../components/Status";
+import { profileStore, useStore } from "../../state";
+
+function featured(home: HomeData): HomeTitle | undefined {
+  const row = home.rows.find((r) => r.key === "top_picks") ?? home.rows.find((r) => r.key !== "continue") ?? home.rows[0];
+  return row?.items[0];
+}
+
+function Hero({ title }: { title: HomeTitle }) {
+  const style = title.poster
+    ? { backgroundImage: `url(${JSON.stringify(title.poster)})` }
+    : { background: posterGradient(title.id + title.name) };
+  return (
+    <section class="hero" style={style} aria-labelledby="hero-title">
+      <p class="row-reason">Featured for you</p>
+      <h1 id="hero-title">{title.name}</h1>
+      <div class="meta">
+        {title.release_year && <span>{title.release_year}</span>}
+        <span class="rating-badge">{title.maturity_rating}</span>
+        {title.genres.length > 0 && <span>{title.genres.slice(0, 3).join(" · ")}</span>}
+      </div>
+      <div class="btn-row">
+        <a class="btn btn-primary" href={`/watch/${title.id}`}>
+          ▶ Play
+        </a>
+        <a class="btn" href={`/title/${title.id}`}>
+          ⓘ More info
+        </a>
+      </div>
+    </section>
+  );
+}
+
+export default function Home() {
+  const profile = useStore(profileStore);
+  const home = useAsync(() => catalog.home(profile!.id), [profile?.id]);
+  if (home.loading && !home.data) return <Loading label="Loading your rows" />;
+  if (!home.data) return <ErrorNote message={home.error} />;
+  const hero = featured(home.data);
+  return (
+    <div class="home">
+      {hero ? <Hero title={hero} /> : <h1 class="sr-only">Home</h1>}
+      <ErrorNote message={home.error} />
+      {home.data.rows.length === 0 && <p class="empty page">Nothing to show yet. The catalogue is empty for this profile.</p>}
+      <div class="rows" data-nav-rows onKeyDown={onRowsKeyDown}>
+        {home.data.rows.map((row) => (
+          <Row id={row.key.replace(/[^a-z0-9_-]/gi, "-")} title={row.title} reason={reasonText(row.reason)} items={row.items} ranked={row.key === "top10"} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function reasonText(reason: string): string | undefined {
+  // Machine reasons that add nothing for a viewer stay hidden.
+  return ["unfinished", "popular", "newest", "personal"].includes(reason) ? undefined : reason;
+}

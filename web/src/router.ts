@@ -1,0 +1,96 @@
+// The route table: which page answers which path, and who may see it.
+import { h } from "preact";
+import type { ComponentType, VNode } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { Shell } from "./components/Shell";
+import { NotFoundPage } from "./components/NotFound";
+import { locationStore, navigate, profileStore, useStore, userStore } from "./state";
+
+export type Params = Record<string, string>;
+export type PageProps = { params: Params; query: URLSearchParams };
+type PageModule = { default: ComponentType<PageProps> };
+
+/**
+ * `needs`: "none" (anyone), "user" (signed in), "profile" (signed in and a profile chosen),
+ * "editor" (an editor or admin). Pages load on first visit so the player stays out of the home bundle.
+ */
+export interface Route {
+  path: string;
+  load: () => Promise<PageModule>;
+  needs: "none" | "user" | "profile" | "editor";
+  chrome?: boolean;
+}
+
+export const ROUTES: Route[] = [
+  { path: "/", load: () => import("./pages/viewer/Home"), needs: "profile" },
+  { path: "/signin", load: () => import("./pages/viewer/SignIn"), needs: "none", chrome: false },
+  { path: "/signup", load: () => import("./pages/viewer/SignUp"), needs: "none", chrome: false },
+  { path: "/profiles", load: () => import("./pages/viewer/Profiles"), needs: "user", chrome: false },
+  { path: "/title/:id", load: () => import("./pages/viewer/Title"), needs: "profile" },
+  { path: "/search", load: () => import("./pages/viewer/Search"), needs: "profile" },
+  { path: "/my-list", load: () => import("./pages/viewer/MyList"), needs: "profile" },
+  { path: "/account", load: () => import("./pages/viewer/Account"), needs: "user" },
+  // Player and studio routes are registered below this line.
+];
+
+export function matchPath(pattern: string, path: string): Params | null {
+  const want = pattern.split("/").filter(Boolean);
+  const got = path.split("/").filter(Boolean);
+  if (want.length !== got.length) return null;
+  const params: Params = {};
+  for (let i = 0; i < want.length; i++) {
+    if (want[i].startsWith(":")) params[want[i].slice(1)] = decodeURIComponent(got[i]);
+    else if (want[i] !== got[i]) return null;
+  }
+  return params;
+}
+
+function findRoute(path: string): { route: Route; params: Params } | null {
+  for (const route of ROUTES) {
+    const params = matchPath(route.path, path);
+    if (params) return { route, params };
+  }
+  return null;
+}
+
+/** Where a visitor must go first, or null when the route may render. */
+function redirectFor(route: Route, path: string): string | null {
+  const user = userStore.get();
+  if (route.needs === "none") return null;
+  if (!user) return `/signin?next=${encodeURIComponent(path)}`;
+  if (route.needs === "editor" && user.role === "viewer") return "/";
+  if (route.needs === "profile" && !profileStore.get()) return `/profiles?next=${encodeURIComponent(path)}`;
+  return null;
+}
+
+const loaded = new Map<string, ComponentType<PageProps>>();
+
+export function Router(): VNode<any> {
+  const location = useStore(locationStore);
+  useStore(userStore);
+  useStore(profileStore);
+  const found = findRoute(location.path);
+  const [, setTick] = useState(0);
+  const redirect = found ? redirectFor(found.route, location.path + window.location.search) : null;
+
+  useEffect(() => {
+    if (redirect) navigate(redirect, { replace: true });
+  }, [redirect]);
+
+  useEffect(() => {
+    if (!found || loaded.has(found.route.path)) return;
+    const key = found.route.path;
+    found.route.load().then((mod) => {
+      loaded.set(key, mod.default);
+      setTick((n) => n + 1);
+    });
+  }, [found?.route.path]);
+
+  if (!found) return h(Shell, null, h(NotFoundPage, null));
+  if (redirect) return h("div", { class: "page-loading", "aria-busy": "true" });
+  const Page = loaded.get(found.route.path);
+  const body = Page
+    ? h(Page, { params: found.params, query: location.query })
+    : h("div", { class: "page-loading", "aria-busy": "true" });
+  return found.route.chrome === false ? h("main", { id: "main", class: "bare" }, body) : h(Shell, null, body);
+}
