@@ -137,12 +137,15 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve after loading.")
     ] = True,
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    media: Annotated[
+        bool, typer.Option("--media/--no-media", help="Encode the demo clips for every title.")
+    ] = True,
 ) -> None:
     """Migrate, load the demo catalogue and accounts, then serve on 127.0.0.1."""
     from marquee.demo import load_demo
 
     settings = Settings()
-    summary = load_demo(settings)
+    summary = load_demo(settings, media=media)
     typer.echo(summary)
     if serve_after:
         import subprocess

@@ -26,6 +26,7 @@ from marquee.catalog.importer import import_movies, insert_rows
 from marquee.config import Settings
 from marquee.datasets import movielens_100k
 from marquee.db import make_engine, make_sessionmaker, refresh_statistics, transaction, utcnow
+from marquee.demo_media import attach_demo_media
 from marquee.events.models import Event
 from marquee.maturity import Maturity
 from marquee.migrate import upgrade
@@ -198,19 +199,30 @@ def train_recommendations(*, settings: Settings, force: bool) -> float | None:
         engine.dispose()
 
 
-def load_demo(settings: Settings) -> str:
+def _media_summary(settings: Settings) -> str:
+    media = attach_demo_media(settings=settings)
+    return (
+        f"; media in {media.seconds:.1f}s: {media.clips_encoded} clips encoded, "
+        f"{media.titles} titles and {media.episodes} episodes made playable"
+    )
+
+
+def load_demo(settings: Settings, *, media: bool = False) -> str:
+    """Load everything; with `media`, encode the demo clips (once) so every title plays."""
     started = time.perf_counter()
     upgrade(settings)
     ensure_demo_accounts(settings=settings)
     report = load_movielens(settings=settings)
     series = load_demo_series(settings=settings)
     trained = train_recommendations(settings=settings, force=report.events_added > 0)
+    playable = _media_summary(settings) if media else ""
     elapsed = time.perf_counter() - started
     return (
         f"demo ready in {elapsed:.1f}s (MovieLens import {report.seconds:.1f}s: "
         f"{report.titles_added} titles, {report.accounts_added} accounts, "
         f"{report.events_added} events added; {series} demo series added"
-        f"{f'; recommendations trained in {trained:.1f}s' if trained is not None else ''})\n"
+        f"{f'; recommendations trained in {trained:.1f}s' if trained is not None else ''}"
+        f"{playable})\n"
         f"sign in as {DEMO_ACCOUNTS[0][0]} / {DEMO_PASSWORD} "
         f"(editor: {DEMO_ACCOUNTS[1][0]}, admin: {DEMO_ACCOUNTS[2][0]}; "
         f"history accounts: {HISTORY_EMAIL.format(1)} … {HISTORY_EMAIL.format(943)})"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.accounts.models import Role
 from marquee.catalog.models import Episode, PublishState, Season, TitleKind
@@ -15,6 +17,7 @@ from marquee.db import transaction
 from marquee.ingest import publish
 from marquee.ingest.models import MediaVersion, VersionState
 from marquee.storage import keys
+from marquee.storage.local import LocalStore
 from tests.catalog.factories import make_title
 from tests.support import assert_problem, signup, signup_with_role
 
@@ -127,3 +130,41 @@ def test_versions_are_for_editors_and_known_titles(client: TestClient, app: Fast
     missing = client.get(f"{BASE}/{uuid.uuid4()}/versions", headers=editor.headers)
     assert_problem(missing, 404, "title_not_found")
     assert client.get(f"{BASE}/{title_id}/versions", headers=editor.headers).json() == []
+
+
+def _shared(title_id: uuid.UUID, prefix_of: MediaVersion) -> MediaVersion:
+    """Another title's version serving the objects stored under `prefix_of`'s prefix."""
+    version = _version(title_id)
+    version.prefix = prefix_of.prefix
+    version.hls_master = prefix_of.hls_master
+    return version
+
+
+def test_collecting_keeps_a_prefix_that_another_ready_version_serves(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    store = LocalStore(tmp_path / "media")
+    with transaction(session_factory) as session:
+        first, second = make_title(session), make_title(session)
+        owner = _version(first.id)
+        store.put(owner.hls_master, io.BytesIO(b"#EXTM3U\n"))
+        for title, version in ((first, owner), (second, _shared(second.id, owner))):
+            publish.publish_version(
+                session=session, version=version, target=publish.Target(title.id)
+            )
+        retired = publish.publish_version(
+            session=session, version=_version(first.id), target=publish.Target(first.id)
+        )
+        second_id = second.id
+    assert retired == owner.prefix
+
+    assert publish.collect(store, owner.prefix, session_factory) == 0
+    assert store.exists(owner.hls_master)
+
+    with transaction(session_factory) as session:
+        last = publish.publish_version(
+            session=session, version=_version(second_id), target=publish.Target(second_id)
+        )
+    assert last == owner.prefix
+    assert publish.collect(store, owner.prefix, session_factory) == 1
+    assert not store.exists(owner.hls_master)

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.catalog import service as catalog
 from marquee.catalog.models import Episode, PublishState, Title
 from marquee.catalog.state import TitleEvent, allowed_events
-from marquee.db import utcnow
+from marquee.db import transaction, utcnow
 from marquee.errors import NotFound
 from marquee.ingest.models import MediaVersion, VersionState
 from marquee.ingest.pipeline import ARTWORK_DIR, PACKAGE_DIR, PipelineResult
@@ -58,6 +58,36 @@ def _files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file())
 
 
+def package_files(work_dir: Path, with_artwork: bool) -> list[tuple[Path, str]]:
+    """(file, path inside the version) for the package (at the root) and the artwork."""
+    package_dir, artwork_dir = work_dir / PACKAGE_DIR, work_dir / ARTWORK_DIR
+    files = [(p, p.relative_to(package_dir).as_posix()) for p in _files(package_dir)]
+    if with_artwork:
+        files += [
+            (p, f"artwork/{p.relative_to(artwork_dir).as_posix()}") for p in _files(artwork_dir)
+        ]
+    return files
+
+
+def store_files(
+    store: ObjectStore,
+    version_id: uuid.UUID,
+    files: list[tuple[Path, str]],
+    progress: Callable[[float], None] = lambda fraction: None,
+) -> list[str]:
+    """Upload `files` under the version's prefix, which starts out empty."""
+    # A worker that died mid-upload may have left part of this same version behind.
+    store.delete(keys.version_prefix(version_id))
+    stored = []
+    for n, (path, relative) in enumerate(files, start=1):
+        key = keys.version_file(version_id, relative)
+        with path.open("rb") as body:
+            store.put(key, body)
+        stored.append(key)
+        progress(n / len(files))
+    return stored
+
+
 def store_outputs(
     store: ObjectStore,
     version_id: uuid.UUID,
@@ -66,21 +96,8 @@ def store_outputs(
     progress: Callable[[float], None] = lambda fraction: None,
 ) -> StoredFiles:
     """Upload the package (manifests at the version's root) and the artwork under `artwork/`."""
-    package_dir, artwork_dir = work_dir / PACKAGE_DIR, work_dir / ARTWORK_DIR
-    files = [(p, p.relative_to(package_dir).as_posix()) for p in _files(package_dir)]
-    if result.artwork is not None:
-        files += [
-            (p, f"artwork/{p.relative_to(artwork_dir).as_posix()}") for p in _files(artwork_dir)
-        ]
-    # A worker that died mid-upload may have left part of this same version behind.
-    store.delete(keys.version_prefix(version_id))
-    stored = StoredFiles()
-    for n, (path, relative) in enumerate(files, start=1):
-        key = keys.version_file(version_id, relative)
-        with path.open("rb") as body:
-            store.put(key, body)
-        stored.keys.append(key)
-        progress(n / len(files))
+    files = package_files(work_dir, result.artwork is not None)
+    stored = StoredFiles(keys=store_files(store, version_id, files, progress))
     if result.artwork is not None:
         stored.artwork = _artwork_keys(version_id, result)
     return stored
@@ -198,9 +215,26 @@ def list_versions(*, session: Session, title_id: uuid.UUID) -> list[MediaVersion
     return list(session.scalars(query))
 
 
-def collect(store: ObjectStore, prefix: str) -> int:
-    """Delete a retired version's objects; a failure is logged, never raised."""
+def prefix_in_use(*, session: Session, prefix: str) -> bool:
+    """Whether a ready version still serves objects under `prefix`."""
+    query = select(MediaVersion.id).where(
+        MediaVersion.prefix == prefix, MediaVersion.state == VersionState.READY
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def collect(store: ObjectStore, prefix: str, session_factory: sessionmaker[Session]) -> int:
+    """Delete a retired version's objects unless a ready version shares its prefix.
+
+    Versions may share one stored package (the demo attaches one encoding to many
+    titles), so the objects go only with the last version that points at them. Only
+    code that first finds a ready version on a prefix adds another one to it, so once
+    no ready version remains, none can appear. A failure is logged, never raised.
+    """
     try:
+        with transaction(session_factory) as session:
+            if prefix_in_use(session=session, prefix=prefix):
+                return 0
         return store.delete(keys.safe_prefix(prefix))
     except Exception:
         log.warning("could not delete retired version objects", exc_info=True)

@@ -10,12 +10,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
 from marquee.ingest import publish
+from marquee.ingest.encode import EncodeOptions
+from marquee.ingest.encrypt import Protection
 from marquee.ingest.ffmpeg import Progress
 from marquee.ingest.models import MediaVersion
-from marquee.ingest.pipeline import PipelineResult, run_pipeline
+from marquee.ingest.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.ingest.subtitles import SubtitleInput
 from marquee.ingest.uploads_models import Upload, UploadPurpose, UploadState
 from marquee.jobs.models import Job
@@ -26,6 +29,7 @@ from marquee.jobs.registry import (
     JobSpec,
     PermanentJobError,
 )
+from marquee.playback import keys as content_keys
 from marquee.storage import keys, make_store
 from marquee.storage.base import ObjectNotFound, ObjectStore
 
@@ -54,7 +58,9 @@ def _target(payload: dict[str, Any]) -> publish.Target:
 
 def _report(ctx: JobContext) -> Progress:
     def report(stage: str, percent: float) -> None:
-        start, end = STAGE_START.get(stage, 0.0), STAGE_END.get(stage, 100.0)
+        # A stage may carry its step ("encode 2/5"); the overall scale is per stage.
+        base = stage.split(" ", 1)[0]
+        start, end = STAGE_START.get(base, 0.0), STAGE_END.get(base, 100.0)
         ctx.progress(stage, round(start + (end - start) * percent / 100.0, 1))
 
     return report
@@ -112,11 +118,29 @@ def _fetch_inputs(
     return source, subtitles
 
 
+def _protection(ctx: JobContext, target: publish.Target) -> Protection | None:
+    """The title's content key if its media is to be encrypted; made on first use."""
+    with transaction(ctx.session_factory) as session:
+        title = session.get(Title, target.title_id)
+        if title is None or not title.encrypted:
+            return None
+        key = content_keys.key_for_title(session=session, settings=ctx.settings, title_id=title.id)
+    assert key is not None
+    return Protection(kid=key.kid, key=key.key)
+
+
 def _encode(
-    ctx: JobContext, source: Path, subtitles: list[SubtitleInput], work: Path
+    ctx: JobContext,
+    source: Path,
+    subtitles: list[SubtitleInput],
+    work: Path,
+    protection: Protection | None,
 ) -> PipelineResult:
+    options = PipelineOptions(encode=EncodeOptions(protection=protection))
     try:
-        return run_pipeline(source, work, subtitles=subtitles, progress=_report(ctx))
+        return run_pipeline(
+            source, work, subtitles=subtitles, options=options, progress=_report(ctx)
+        )
     except MarqueeError as exc:
         # Bad media will be just as bad next time: no retries, the reason goes to the job.
         raise PermanentJobError(str(exc)) from exc
@@ -150,7 +174,7 @@ def _publish(
     with transaction(ctx.session_factory) as session:
         retired = publish.publish_version(session=session, version=version, target=target)
     if retired is not None:
-        publish.collect(store, retired)
+        publish.collect(store, retired, ctx.session_factory)
     report("publish", 100.0)
     return version
 
@@ -173,7 +197,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         work = Path(tmp)
         source, subtitles = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)
-        result = _encode(ctx, source, subtitles, work)
+        result = _encode(ctx, source, subtitles, work, _protection(ctx, target))
         _checkpoint(ctx)
         version = _publish(ctx, store, target, work, result)
     return {
