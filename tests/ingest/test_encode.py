@@ -81,7 +81,11 @@ def test_half_rate_rungs_cut_at_the_same_instants(tmp_path: Path) -> None:
         assert starts == expected
         assert keyframes == expected
     percents = [p for _, p in reports]
-    assert {stage for stage, _ in reports} == {"encode"}
+    # Four renditions in one pass: "encode i/4" steps as the pass crosses each quarter.
+    assert [stage for stage, _ in reports][-1] == "encode 4/4"
+    for stage, percent in reports:
+        assert stage == f"encode {min(4, int(percent // 25) + 1)}/4", (stage, percent)
+    assert {stage for stage, _ in reports} >= {"encode 1/4", "encode 4/4"}
     assert percents == sorted(percents)
     assert percents[-1] == 100.0
 

@@ -29,7 +29,8 @@ def test_big_buck_bunny_end_to_end(big_buck_bunny: Path, srt: Path, tmp_path: Pa
         ("720p", 1280, 720, "avc1.64001f", 2),
     ]
     assert [(a.language, a.codecs) for a in package.audio] == [("und", "mp4a.40.2")]
-    stages = [stage for stage, _ in reports]
+    stages = [stage.split(" ")[0] for stage, _ in reports]
+    assert "encode 4/4" in {stage for stage, _ in reports}
     assert stages[0] == "probe"
     assert stages.index("encode") < stages.index("package") < stages.index("artwork")
     assert reports[-1] == ("artwork", 100.0)

@@ -172,6 +172,23 @@ def build_command(
     return args
 
 
+def rendition_progress(progress: Progress, count: int) -> Progress:
+    """Report the one-pass encode as "encode i/n" of a ladder of `count` renditions.
+
+    All renditions are encoded together from one decoder, so none finishes before the
+    others and FFmpeg's clock gives one percentage for all of them. The pass is split
+    into `count` equal shares instead: `i` steps up as the percentage crosses each i/n
+    boundary, and reads "n/n" once the pass is done. It is progress through the pass,
+    not a count of finished renditions.
+    """
+
+    def report(stage: str, percent: float) -> None:
+        current = min(count, int(percent * count / 100.0) + 1)
+        progress(f"{stage} {current}/{count}", percent)
+
+    return report
+
+
 def encode(
     source: Path,
     ladder: Ladder,
@@ -191,6 +208,8 @@ def encode(
     timeout = options.timeout_seconds or 300.0 + duration * 30.0
     started = time.monotonic()
     command = build_command(source, ladder, source_fps, out_dir, options, hdr)
+    if progress is not None:
+        progress = rendition_progress(progress, len(ladder.video))
     ffmpeg.run(command, timeout=timeout, duration=duration, stage="encode", progress=progress)
     tracks = read_segmenter_mpd(out_dir / SEGMENTER_MPD, ladder)
     period = segment_period(ladder, options.segment_seconds)

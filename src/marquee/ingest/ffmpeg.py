@@ -19,6 +19,8 @@ Progress = Callable[[str, float], None]
 """`progress(stage, percent)`: percent runs from 0 to 100 within one stage."""
 
 STDERR_LINES_KEPT = 12
+# How often FFmpeg reports its clock (default 0.5 s): short encodes still show their steps.
+STATS_PERIOD = "0.2"
 
 
 class MediaRejected(Unprocessable):
@@ -76,7 +78,8 @@ def run(
     clock into a percentage for `progress`.
     """
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y"]
-    command += ["-loglevel", "error", "-progress", "pipe:1", *map(str, args)]
+    command += ["-loglevel", "error", "-progress", "pipe:1", "-stats_period", STATS_PERIOD]
+    command += list(map(str, args))
     tail: collections.deque[str] = collections.deque(maxlen=STDERR_LINES_KEPT)
     started = time.monotonic()
     with subprocess.Popen(
