@@ -31,6 +31,15 @@ export const ROUTES: Route[] = [
   { path: "/my-list", load: () => import("./pages/viewer/MyList"), needs: "profile" },
   { path: "/account", load: () => import("./pages/viewer/Account"), needs: "user" },
   // Player and studio routes are registered below this line.
+  { path: "/watch/:titleId", load: () => import("./pages/watch"), needs: "profile", chrome: false },
+  { path: "/watch/:titleId/:episodeId", load: () => import("./pages/watch"), needs: "profile", chrome: false },
+  { path: "/studio", load: () => import("./pages/editor/Titles"), needs: "editor" },
+  { path: "/studio/titles/:id", load: () => import("./pages/editor/TitleEditor"), needs: "editor" },
+  { path: "/studio/people", load: () => import("./pages/editor/People"), needs: "editor" },
+  { path: "/studio/upload", load: () => import("./pages/editor/Upload"), needs: "editor" },
+  { path: "/studio/jobs", load: () => import("./pages/editor/Jobs"), needs: "editor" },
+  { path: "/studio/jobs/:id", load: () => import("./pages/editor/JobDetail"), needs: "editor" },
+  { path: "/studio/analytics", load: () => import("./pages/editor/Analytics"), needs: "editor" },
 ];
 
 export function matchPath(pattern: string, path: string): Params | null {
