@@ -50,6 +50,10 @@ class LocalStore:
     def _path(self, key: str) -> Path:
         return self.root / safe_key(key)
 
+    def path_for(self, key: str) -> Path:
+        """The file holding `key`, for servers that send files themselves (sendfile)."""
+        return self._path(key)
+
     def _write_atomically(self, target: Path, source: Source) -> int:
         self._tmp.mkdir(parents=True, exist_ok=True)
         temp = self._tmp / uuid.uuid4().hex
