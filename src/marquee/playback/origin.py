@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Generic, TypeVar
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
 from marquee.errors import MarqueeError, NotFound, PermissionDenied
+from marquee.playback import service
 from marquee.playback.manifests import StreamFilter, rewrite_dash, rewrite_hls_master
 from marquee.playback.models import PlaybackSession
 from marquee.playback.signing import LinkInvalid, MediaLink, verify
@@ -212,7 +213,7 @@ class Origin:
         """The manifest for a live session, cut to its limits (cached per version and limits)."""
         with self._sessions() as session:
             row = self._check_row(session.get(PlaybackSession, target.link.session_id), target.link)
-            if not self._live(row, now):
+            if not service.is_live(row, settings=self.settings, now=now):
                 raise MediaSessionEnded("This playback session has ended; start playback again.")
             rule = StreamFilter.of(row.max_height, row.device.get("codecs") or ())
         cache_key = (target.link.version_id, target.relative, rule)
@@ -228,11 +229,6 @@ class Origin:
         made = Manifest(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
         self._manifests.put(cache_key, made)
         return made
-
-    def _live(self, row: PlaybackSession, now: datetime) -> bool:
-        """Not stopped and heard from within the idle limit: the rule stream slots follow."""
-        idle = timedelta(seconds=self.settings.playback_idle_seconds)
-        return row.stopped_at is None and row.last_seen_at + idle > now
 
     def cached_stat(self, key: str) -> ObjectStat | None:
         return self._stats.get(key)
