@@ -89,7 +89,7 @@ export default function Profiles({ query }: PageProps) {
         <ul class="profile-grid">
           {list.data.items.map((p) => (
             <li>
-              <button class="profile-tile" type="button" onClick={() => choose(p)} aria-label={managing ? `Edit ${p.name}` : `${p.name}${p.is_kids ? " (kids)" : ""}`}>
+              <button class="profile-tile" type="button" data-profile-id={p.id} onClick={() => choose(p)} aria-label={managing ? `Edit ${p.name}` : `${p.name}${p.is_kids ? " (kids)" : ""}`}>
                 <Avatar profile={p} />
                 <span>{managing ? `✎ ${p.name}` : p.name}</span>
               </button>
