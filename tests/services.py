@@ -172,3 +172,29 @@ def serve_app(app: object, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@contextmanager
+def nginx(config: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Debian's nginx in the foreground with `config` (prefix: its folder) until the block ends."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    error_log = config.parent / "startup-error.log"
+    command = [binary, "-e", str(error_log), "-p", str(config.parent), "-c", str(config)]
+    proc = subprocess.Popen([*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if proc.poll() is not None:
+                log = error_log.read_text() if error_log.exists() else ""
+                raise RuntimeError(f"nginx exited with {proc.returncode}: {log}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx is not listening on {port}") from None
+                time.sleep(0.02)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

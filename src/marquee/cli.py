@@ -10,6 +10,7 @@ import uvicorn
 
 from marquee.catalog.cli import catalog_app
 from marquee.config import Settings
+from marquee.edge import edge_app
 from marquee.ingest.media_cli import media_app
 from marquee.recommend.cli import recs_app
 from marquee.search.cli import search_app
@@ -21,6 +22,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(media_app, name="media")
 app.add_typer(recs_app, name="recs")
 app.add_typer(search_app, name="search")
+app.add_typer(edge_app, name="edge")
 
 
 @app.command()
