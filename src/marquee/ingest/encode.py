@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -125,7 +126,7 @@ def _audio_args(ladder: Ladder) -> list[str]:
     for i, track in enumerate(ladder.audio):
         args += [
             "-map",
-            f"0:a:{track.source_index}",
+            f"{track.input_index}:a:{track.source_index}",
             f"-metadata:s:a:{i}",
             f"language={track.language}",
         ]
@@ -152,10 +153,20 @@ def build_command(
     out_dir: Path,
     options: EncodeOptions,
     hdr: str | None = None,
+    audio_inputs: Sequence[Path] = (),
+    duration: float | None = None,
 ) -> list[str]:
-    """The FFmpeg arguments: decode once, scale per rung, encode all, segment as CMAF."""
+    """The FFmpeg arguments: decode once, scale per rung, encode all, segment as CMAF.
+
+    `audio_inputs` are sidecar audio files, FFmpeg inputs 1, 2, ...; each is cut at the
+    master's `duration` so that a longer dub cannot stretch the programme.
+    """
     period = segment_period(ladder, options.segment_seconds)
-    args = ["-i", str(source), "-filter_complex", _filter_graph(ladder, source_fps, hdr)]
+    args = ["-i", str(source)]
+    for path in audio_inputs:
+        args += ["-t", f"{duration:.3f}"] if duration else []
+        args += ["-i", str(path)]
+    args += ["-filter_complex", _filter_graph(ladder, source_fps, hdr)]
     for i, rung in enumerate(ladder.video):
         args += _video_args(i, rung, period, options)
     args += ["-preset", options.preset, "-profile:v", "high", "-sc_threshold", "0"]
@@ -199,6 +210,7 @@ def encode(
     options: EncodeOptions | None = None,
     hdr: str | None = None,
     progress: Progress | None = None,
+    audio_inputs: Sequence[Path] = (),
 ) -> EncodeResult:
     """Encode `source` into `out_dir`: one init segment and numbered media segments per track."""
     options = options or EncodeOptions()
@@ -207,7 +219,9 @@ def encode(
     out_dir.mkdir(parents=True, exist_ok=True)
     timeout = options.timeout_seconds or 300.0 + duration * 30.0
     started = time.monotonic()
-    command = build_command(source, ladder, source_fps, out_dir, options, hdr)
+    command = build_command(
+        source, ladder, source_fps, out_dir, options, hdr, audio_inputs, duration
+    )
     if progress is not None:
         progress = rendition_progress(progress, len(ladder.video))
     ffmpeg.run(command, timeout=timeout, duration=duration, stage="encode", progress=progress)

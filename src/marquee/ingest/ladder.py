@@ -64,11 +64,12 @@ class VideoRendition:
 @dataclass(frozen=True)
 class AudioRendition:
     name: str  # "audio_eng"
-    source_index: int  # which source audio stream (`0:a:N`)
+    source_index: int  # which audio stream of its input (`I:a:N`)
     language: str
     bitrate: int = AUDIO_BITRATE
     sample_rate: int = AUDIO_SAMPLE_RATE
     channels: int = AUDIO_CHANNELS
+    input_index: int = 0  # 0: the master; 1, 2, ...: audio sidecars, in upload order
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from marquee.ingest import audio_tracks
 from marquee.ingest import subtitles as sidecars
 from marquee.ingest.artwork import Artwork, ArtworkOptions, make_artwork
+from marquee.ingest.audio_tracks import AudioInput
 from marquee.ingest.encode import EncodeOptions, EncodeResult, encode
 from marquee.ingest.ffmpeg import Progress
 from marquee.ingest.ladder import Ladder, build_ladder
@@ -40,19 +42,22 @@ def run_pipeline(
     work_dir: Path,
     *,
     subtitles: Sequence[SubtitleInput] = (),
+    audio: Sequence[AudioInput] = (),
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
 ) -> PipelineResult:
     """Turn `source` into `work_dir/package` (HLS + DASH) and `work_dir/artwork`.
 
-    Every input is checked before the first frame is encoded, so a bad sidecar costs
-    no encoding time. Re-running into the same `work_dir` overwrites the outputs.
+    `audio` sidecars become extra AAC renditions after the master's own tracks. Every
+    input is checked before the first frame is encoded, so a bad sidecar costs no
+    encoding time. Re-running into the same `work_dir` overwrites the outputs.
     """
     options = options or PipelineOptions()
     report = progress or (lambda stage, percent: None)
     report("probe", 0.0)
     probed = probe(source)
-    ladder = build_ladder(probed)
+    extra_audio = [audio_tracks.check(track) for track in audio]
+    ladder = audio_tracks.with_sidecars(build_ladder(probed), extra_audio)
     out_dir = work_dir / PACKAGE_DIR
     checked = [sidecars.check(sub) for sub in subtitles]
     tracks = [sidecars.write(sub, out_dir) for sub in checked]
@@ -66,6 +71,7 @@ def run_pipeline(
         options=options.encode,
         hdr=probed.video.hdr,
         progress=progress,
+        audio_inputs=[track.path for track in extra_audio],
     )
     packaged = package(encoded, subtitles=tracks, progress=progress)
     artwork = None
