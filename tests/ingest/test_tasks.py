@@ -53,9 +53,14 @@ def editor(client: TestClient, app: FastAPI) -> ApiUser:
     return signup_with_role(client, app, Role.EDITOR)
 
 
-def new_title(app: FastAPI, state: PublishState = PublishState.DRAFT) -> uuid.UUID:
+def new_title(
+    app: FastAPI, state: PublishState = PublishState.DRAFT, *, encrypted: bool = False
+) -> uuid.UUID:
+    """A title whose media is clear unless asked, so FFmpeg can play it back without keys."""
     with transaction(app.state.sessionmaker) as session:
-        return make_title(session, state=state).id
+        title = make_title(session, state=state)
+        title.encrypted = encrypted
+        return title.id
 
 
 def upload(client: TestClient, editor: ApiUser, body: bytes, **meta: str) -> dict[str, str]:
@@ -194,6 +199,11 @@ def test_bad_media_ends_dead_with_a_reason_and_the_worker_goes_on(
     assert title_of(app, good_title).state is PublishState.PUBLISHED
     seen = client.get(f"/api/v1/admin/jobs/{dead.id}", headers=editor.headers).json()
     assert (seen["state"], seen["last_error"]) == ("dead", dead.last_error)
+    admin = client.get(f"/api/v1/admin/titles/{bad_title}", headers=editor.headers).json()
+    assert admin["state"] == "draft"
+    assert admin["processing_error"] == f"{dead.last_error} (job {dead.id})"
+    good_admin = client.get(f"/api/v1/admin/titles/{good_title}", headers=editor.headers)
+    assert good_admin.json()["processing_error"] is None
 
 
 def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(

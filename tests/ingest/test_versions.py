@@ -84,6 +84,36 @@ def test_a_failed_ingest_returns_a_processing_title_to_draft(db: Session) -> Non
     assert published.state is PublishState.PUBLISHED
 
 
+def test_a_failure_stays_on_the_title_until_a_version_for_it_publishes(db: Session) -> None:
+    title = make_title(db, state=PublishState.PUBLISHED)
+    target = publish.Target(title.id)
+    publish.mark_failed(session=db, target=target, reason="FFmpeg failed during encode")
+    assert title.processing_error == "FFmpeg failed during encode"
+    assert title.state is PublishState.PUBLISHED  # the version it has still plays
+    publish.publish_version(session=db, version=_version(title.id), target=target)
+    assert title.processing_error is None
+
+
+def test_an_episode_failure_names_the_episode_on_its_series(db: Session) -> None:
+    series = make_title(db, state=PublishState.PUBLISHED, kind=TitleKind.SERIES)
+    season = Season(title_id=series.id, number=2)
+    db.add(season)
+    db.flush()
+    first, second = (
+        Episode(season_id=season.id, title_id=series.id, number=n, name=f"E{n}") for n in (1, 2)
+    )
+    db.add_all([first, second])
+    db.flush()
+    failed = publish.Target(series.id, first.id)
+    publish.mark_failed(session=db, target=failed, reason="not a media file")
+    assert series.processing_error == (f"Episode 1 of season 2 ({first.id}): not a media file")
+    other = publish.Target(series.id, second.id)
+    publish.publish_version(session=db, version=_version(series.id, second.id), target=other)
+    assert series.processing_error is not None  # another episode's success settles nothing
+    publish.publish_version(session=db, version=_version(series.id, first.id), target=failed)
+    assert series.processing_error is None
+
+
 def test_a_deleted_title_cannot_start_processing(db: Session) -> None:
     with pytest.raises(publish.TitleGone):
         publish.mark_started(session=db, target=publish.Target(uuid.uuid4()))

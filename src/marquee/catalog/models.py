@@ -93,6 +93,9 @@ class Title(IdMixin, TimestampMixin, Base):
     external_ids: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
     # The playable media version; ingest switches it in one transaction when a version is ready.
     current_version_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    # Why the latest media processing for this title (or one of its episodes) failed;
+    # cleared when a version for the same title or episode is published.
+    processing_error: Mapped[str | None] = mapped_column(Text, default=None)
     # Encrypt the media at packaging and release keys only to entitled sessions; off for
     # trailers and free content.
     encrypted: Mapped[bool] = mapped_column(default=True, server_default=true())

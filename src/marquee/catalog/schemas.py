@@ -310,6 +310,7 @@ class AdminTitleRead(TitleDetail):
     published_at: datetime | None
     external_ids: dict[str, Any]
     current_version_id: uuid.UUID | None
+    processing_error: str | None
     availability: list[AvailabilityRead]
     created_at: datetime
     updated_at: datetime

@@ -163,13 +163,38 @@ def mark_started(*, session: Session, target: Target) -> None:
         _apply_if_allowed(session, target.title_id, TitleEvent.UPLOAD_STARTED)
 
 
-def mark_failed(*, session: Session, target: Target) -> None:
-    """Processing failed: the title leaves `processing` the way the state machine says."""
+def _failure_label(session: Session, target: Target) -> str:
+    if target.episode_id is None:
+        return ""
+    episode = session.get(Episode, target.episode_id)
+    if episode is None:
+        return f"Episode {target.episode_id}: "
+    return f"Episode {episode.number} of season {episode.season.number} ({episode.id}): "
+
+
+def mark_failed(*, session: Session, target: Target, reason: str = "") -> None:
+    """Processing failed: the title keeps the reason and leaves `processing` the way the state
+    machine says. An episode's failure is kept on its series, naming the episode."""
     title = session.get(Title, target.title_id)
-    if target.episode_id is None and title is not None and title.state is PublishState.PROCESSING:
+    if title is None:
+        return
+    if reason:
+        title.processing_error = (_failure_label(session, target) + reason)[:4000]
+    if target.episode_id is None and title.state is PublishState.PROCESSING:
         catalog.apply_event(
             session=session, title_id=target.title_id, event=TitleEvent.PROCESSING_FAILED
         )
+    session.flush()
+
+
+def _clear_failure(session: Session, target: Target) -> None:
+    """A published version settles the failure it follows, and only that one."""
+    title = session.get(Title, target.title_id)
+    error = title.processing_error if title is not None else None
+    if title is None or error is None:
+        return
+    if target.episode_id is None or str(target.episode_id) in error:
+        title.processing_error = None
 
 
 def _pointer_owner(session: Session, target: Target) -> Title | Episode:
@@ -193,6 +218,7 @@ def publish_version(*, session: Session, version: MediaVersion, target: Target) 
     session.add(version)
     session.flush()
     owner.current_version_id = version.id
+    _clear_failure(session, target)
     if target.episode_id is None:
         _apply_if_allowed(session, target.title_id, TitleEvent.PROCESSING_SUCCEEDED)
     previous = session.get(MediaVersion, previous_id) if previous_id else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
 from marquee.ingest import publish
+from marquee.ingest.audio_tracks import AudioInput
 from marquee.ingest.encode import EncodeOptions
 from marquee.ingest.encrypt import Protection
 from marquee.ingest.ffmpeg import Progress
@@ -78,10 +80,8 @@ def _download(store: ObjectStore, key: str, path: Path) -> Path:
     return path
 
 
-def _subtitles(
-    session: Session, store: ObjectStore, target: publish.Target, into: Path
-) -> list[SubtitleInput]:
-    """Every complete subtitle sidecar uploaded for the same title or episode, oldest first."""
+def _sidecars(session: Session, target: publish.Target, purpose: UploadPurpose) -> list[Upload]:
+    """Every complete sidecar of `purpose` uploaded for the same title or episode, oldest first."""
     query = (
         select(Upload)
         .where(
@@ -89,21 +89,38 @@ def _subtitles(
             Upload.episode_id.is_(None)
             if target.episode_id is None
             else Upload.episode_id == target.episode_id,
-            Upload.purpose == UploadPurpose.SUBTITLE,
+            Upload.purpose == purpose,
             Upload.state == UploadState.COMPLETE,
         )
         .order_by(Upload.created_at, Upload.id)
     )
-    inputs = []
-    for upload in session.scalars(query):
+    return list(session.scalars(query))
+
+
+@dataclass
+class Sidecars:
+    subtitles: list[SubtitleInput] = field(default_factory=list)
+    audio: list[AudioInput] = field(default_factory=list)
+
+
+def _fetch_sidecars(
+    session: Session, store: ObjectStore, target: publish.Target, into: Path
+) -> Sidecars:
+    found = Sidecars()
+    for upload in _sidecars(session, target, UploadPurpose.SUBTITLE):
         path = _download(store, keys.upload(upload.id), into / f"sidecar-{upload.id}")
-        inputs.append(SubtitleInput(path, upload.language or "und", upload.forced, upload.sdh))
-    return inputs
+        found.subtitles.append(
+            SubtitleInput(path, upload.language or "und", upload.forced, upload.sdh)
+        )
+    for upload in _sidecars(session, target, UploadPurpose.AUDIO):
+        path = _download(store, keys.upload(upload.id), into / f"audio-{upload.id}")
+        found.audio.append(AudioInput(path, upload.language or "und"))
+    return found
 
 
 def _fetch_inputs(
     ctx: JobContext, store: ObjectStore, target: publish.Target, work: Path
-) -> tuple[Path, list[SubtitleInput]]:
+) -> tuple[Path, Sidecars]:
     upload_id = uuid.UUID(str(ctx.payload["upload_id"]))
     try:
         source = _download(store, keys.upload(upload_id), work / "source")
@@ -112,10 +129,10 @@ def _fetch_inputs(
     try:
         with transaction(ctx.session_factory) as session:
             publish.mark_started(session=session, target=target)
-            subtitles = _subtitles(session, store, target, work)
+            sidecars = _fetch_sidecars(session, store, target, work)
     except (publish.TitleGone, ObjectNotFound) as exc:
         raise PermanentJobError(str(exc)) from exc
-    return source, subtitles
+    return source, sidecars
 
 
 def _protection(ctx: JobContext, target: publish.Target) -> Protection | None:
@@ -132,14 +149,19 @@ def _protection(ctx: JobContext, target: publish.Target) -> Protection | None:
 def _encode(
     ctx: JobContext,
     source: Path,
-    subtitles: list[SubtitleInput],
+    sidecars: Sidecars,
     work: Path,
     protection: Protection | None,
 ) -> PipelineResult:
     options = PipelineOptions(encode=EncodeOptions(protection=protection))
     try:
         return run_pipeline(
-            source, work, subtitles=subtitles, options=options, progress=_report(ctx)
+            source,
+            work,
+            subtitles=sidecars.subtitles,
+            audio=sidecars.audio,
+            options=options,
+            progress=_report(ctx),
         )
     except MarqueeError as exc:
         # Bad media will be just as bad next time: no retries, the reason goes to the job.
@@ -195,9 +217,9 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ingest-", dir=work_root) as tmp:
         work = Path(tmp)
-        source, subtitles = _fetch_inputs(ctx, store, target, work)
+        source, sidecars = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)
-        result = _encode(ctx, source, subtitles, work, _protection(ctx, target))
+        result = _encode(ctx, source, sidecars, work, _protection(ctx, target))
         _checkpoint(ctx)
         version = _publish(ctx, store, target, work, result)
     return {
@@ -208,13 +230,14 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
 
 
 def ingest_dead(session: Session, job: Job) -> None:
-    """The title leaves `processing` (back to draft, per the catalogue's state machine); the
-    reason stays on the job."""
+    """The title leaves `processing` (back to draft, per the catalogue's state machine) and
+    shows the job's last error in its admin view."""
     try:
         target = _target(job.payload)
     except PermanentJobError:
         return
-    publish.mark_failed(session=session, target=target)
+    reason = job.last_error or "processing stopped without a reason"
+    publish.mark_failed(session=session, target=target, reason=f"{reason} (job {job.id})")
 
 
 JOBS = [
