@@ -17,9 +17,10 @@ from marquee.ingest import uploads_routes as ingest_uploads_routes
 from marquee.ingest import versions_routes as ingest_versions_routes
 from marquee.ingest.uploads_tus import TUS_EXPOSED_HEADERS
 from marquee.jobs import routes as jobs_routes
+from marquee.library import routes as library_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
-from marquee.playback import origin_routes as playback_origin_routes
 from marquee.playback import license_routes as playback_license_routes
+from marquee.playback import origin_routes as playback_origin_routes
 from marquee.playback import routes as playback_routes
 from marquee.ratelimit import make_rate_limiter
 from marquee.recommend import routes as recommend_routes
@@ -41,6 +42,7 @@ API_ROUTERS: list[APIRouter] = [
     *search_routes.routers,
     *playback_license_routes.routers,
     *playback_routes.routers,
+    *library_routes.routers,
 ]
 
 

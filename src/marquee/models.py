@@ -8,6 +8,7 @@ from marquee.events import models as events_models
 from marquee.ingest import models as ingest_models
 from marquee.ingest import uploads_models as ingest_uploads_models
 from marquee.jobs import models as jobs_models
+from marquee.library import models as library_models
 from marquee.playback import models as playback_models
 from marquee.recommend import tables as recommend_tables
 from marquee.search import models as search_models
@@ -21,6 +22,7 @@ __all__ = [
     "ingest_models",
     "ingest_uploads_models",
     "jobs_models",
+    "library_models",
     "playback_models",
     "recommend_tables",
     "search_models",

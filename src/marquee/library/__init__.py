@@ -1,0 +1,1 @@
+"""A profile's own library: the titles saved to My List and thumbs up/down ratings."""
