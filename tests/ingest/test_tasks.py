@@ -23,7 +23,7 @@ from marquee.app import create_app
 from marquee.catalog.models import PublishState, Title
 from marquee.config import Settings
 from marquee.db import transaction
-from marquee.ingest import publish, tasks
+from marquee.ingest import publish, tasks, workdirs
 from marquee.ingest.models import MediaVersion, VersionState
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import JobContext, JobInterrupted, JobKind, load_registry, module_names
@@ -294,6 +294,11 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_another_finishes(
     assert (job.state, job.attempts) == (JobState.SUCCEEDED, 2)
     (version,) = versions_of(app, title_id)
     assert title_of(app, title_id).current_version_id == version.id == version_id
+    # The killed worker's scratch files stay behind until a sweep finds them stale.
+    (leftover,) = workdirs.work_root(settings).glob(f"ingest-{job.id}-1-*")
+    later = time.time() + settings.job_lease_seconds + 1
+    assert workdirs.sweep(settings, app.state.sessionmaker, now=later) == 1
+    assert not leftover.exists()
 
 
 def test_versions_publish_to_and_are_collected_from_an_s3_store(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
-from marquee.ingest import publish
+from marquee.ingest import publish, workdirs
 from marquee.ingest.audio_tracks import AudioInput
 from marquee.ingest.encode import EncodeOptions
 from marquee.ingest.encrypt import Protection
@@ -213,10 +212,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     if _already_published(ctx):
         return {"version_id": str(version_id), "rerun": True}
     store = make_store(ctx.settings)
-    work_root = ctx.settings.var_dir / "work"
-    work_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="ingest-", dir=work_root) as tmp:
-        work = Path(tmp)
+    with workdirs.work_dir(ctx.settings, ctx.job_id, ctx.attempt) as work:
         source, sidecars = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)
         result = _encode(ctx, source, sidecars, work, _protection(ctx, target))
@@ -250,3 +246,5 @@ JOBS = [
         on_dead=ingest_dead,
     )
 ]
+# Every worker sweeps its own machine's leftovers of killed workers, at start and when idle.
+HOUSEKEEPING = [(workdirs.sweep, workdirs.SWEEP_EVERY_SECONDS)]

@@ -67,6 +67,9 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
+# Local upkeep every worker process runs for itself (e.g. its machine's scratch files),
+# at start and then every N seconds while idle; unlike periodic jobs, not once per cluster.
+Housekeeping = Callable[[Settings, sessionmaker[Session]], object]
 # Called in the transaction that marks a job dead, e.g. to mark a title failed with the reason.
 DeadHandler = Callable[[Session, Job], None]
 
@@ -86,11 +89,15 @@ class Registry:
     """Specs by kind; a worker claims only the kinds its registry knows."""
 
     def __init__(
-        self, specs: Iterable[JobSpec], periodic: Iterable[tuple[str, float]] = ()
+        self,
+        specs: Iterable[JobSpec],
+        periodic: Iterable[tuple[str, float]] = (),
+        housekeeping: Iterable[tuple[Housekeeping, float]] = (),
     ) -> None:
         self._specs: dict[str, JobSpec] = {}
         # (kind, every N seconds): queued by idle workers, once per period.
         self.periodic = list(periodic)
+        self.housekeeping = list(housekeeping)
         for spec in specs:
             if spec.kind in self._specs:
                 raise ValueError(f"job kind {spec.kind!r} is registered twice")
@@ -112,11 +119,14 @@ def module_names(settings: Settings) -> list[str]:
 
 
 def load_registry(modules: Sequence[str]) -> Registry:
-    """Import each module and register the `JOBS` (and `PERIODIC` schedules) it declares."""
+    """Import each module and register the `JOBS` (with `PERIODIC` schedules and local
+    `HOUSEKEEPING`) it declares."""
     specs: list[JobSpec] = []
     periodic: list[tuple[str, float]] = []
+    housekeeping: list[tuple[Housekeeping, float]] = []
     for name in modules:
         module = importlib.import_module(name)
         specs.extend(getattr(module, "JOBS", ()))
         periodic.extend(getattr(module, "PERIODIC", ()))
-    return Registry(specs, periodic)
+        housekeeping.extend(getattr(module, "HOUSEKEEPING", ()))
+    return Registry(specs, periodic, housekeeping)

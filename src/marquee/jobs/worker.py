@@ -101,6 +101,7 @@ class Worker:
         self.kinds = kinds if kinds is not None else registry.kinds
         self.lease_seconds = settings.job_lease_seconds
         self.stopping = threading.Event()
+        self._upkeep_due = [0.0] * len(registry.housekeeping)  # monotonic; 0 = at start
 
     def request_stop(self) -> None:
         self.stopping.set()
@@ -108,6 +109,7 @@ class Worker:
     def run(self, *, once: bool = False, max_jobs: int | None = None) -> int:
         """Work until asked to stop (or, with `once`, until the queue is empty); return jobs run."""
         ran = 0
+        self._housekeep()
         while not self.stopping.is_set():
             try:
                 claimed = self.run_once()
@@ -127,8 +129,21 @@ class Worker:
                 break
             else:
                 self._schedule()
+                self._housekeep()
                 self.stopping.wait(self.settings.job_poll_seconds)
         return ran
+
+    def _housekeep(self) -> None:
+        """Run this process's local upkeep that is due; a failure waits for the next round."""
+        now = time.monotonic()
+        for n, (task, every) in enumerate(self.registry.housekeeping):
+            if now < self._upkeep_due[n]:
+                continue
+            self._upkeep_due[n] = now + every
+            try:
+                task(self.settings, self.session_factory)
+            except Exception:
+                log.exception("housekeeping failed", extra={"task": getattr(task, "__name__", "")})
 
     def _schedule(self) -> None:
         """Queue the periodic jobs that are due (idempotent: one per period across workers)."""
