@@ -20,7 +20,7 @@ from marquee.db import make_engine
 from marquee.search.documents import SearchDocument
 from marquee.search.embedded import EmbeddedIndex
 from marquee.search.index import Index
-from marquee.search.models import SearchDocumentRow, SearchWindowRow, SearchWordRow
+from marquee.search.models import SearchEntryRow, SearchWordRow
 from marquee.search.postgres import PostgresIndex
 
 
@@ -75,7 +75,7 @@ def embedded(docs: list[SearchDocument]) -> Iterator[Built]:
 def postgres(docs: list[SearchDocument]) -> Iterator[Built]:
     with services.postgres() as url, tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(url)
-        for table in (SearchDocumentRow, SearchWindowRow, SearchWordRow):
+        for table in (SearchEntryRow, SearchWordRow):
             table.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
         index = PostgresIndex(engine)
         seconds = _fill(index, docs, 2_000)
@@ -84,7 +84,7 @@ def postgres(docs: list[SearchDocument]) -> Iterator[Built]:
             size = conn.execute(
                 sql(
                     "SELECT sum(pg_total_relation_size(c)) FROM unnest(ARRAY"
-                    "['search_documents', 'search_windows', 'search_words']::regclass[]) c"
+                    "['search_entries', 'search_words']::regclass[]) c"
                 )
             ).scalar_one()
         yield Built("postgres", index, seconds, 0.0, size / 2**20, url, Path(tmp) / "var")

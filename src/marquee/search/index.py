@@ -56,6 +56,8 @@ class SearchResults:
     hits: list[SearchHit]
     total: int
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    # False when `total` and the facet counts are estimates (see the PostgreSQL backend).
+    exact: bool = True
 
 
 @dataclass(frozen=True)

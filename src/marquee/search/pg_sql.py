@@ -9,13 +9,13 @@ from __future__ import annotations
 from sqlalchemy import TextClause, text
 
 from marquee.search.index import SearchFilters
+from marquee.search.models import SAMPLE_BUCKETS
 
-VISIBLE = """
-d.published AND d.maturity <= :max_maturity AND EXISTS (
-    SELECT 1 FROM search_windows w
-    WHERE w.title_id = d.title_id AND w.country IN ('*', :country)
-      AND w.starts_at <= :now AND (w.ends_at IS NULL OR w.ends_at > :now)
-)"""
+# Visibility is a filter on the entry's own columns: see SearchEntryRow.
+VISIBLE = (
+    "d.maturity <= :max_maturity AND d.country IN ('*', :country)"
+    " AND d.starts <= :now AND d.ends > :now"
+)
 
 POPULARITY = "(1 + 0.04 * ln(1 + greatest(d.popularity, 0)))"
 
@@ -26,11 +26,16 @@ PHRASE = """(CASE
     WHEN strpos(' ' || d.title_norm, ' ' || :qnorm) > 0 THEN 0.3
     ELSE 0 END)"""
 
+# Every order ends on the title id, so pages never overlap; the popular order is the one an
+# index (popularity, title_id) walks backwards.
 ORDERS = {
-    "relevance": "score DESC, d.title_id",
-    "popular": "d.popularity DESC, score DESC, d.title_id",
-    "newest": "d.year DESC NULLS LAST, d.popularity DESC, d.title_id",
+    "relevance": "score DESC, d.popularity DESC, d.title_id DESC",
+    "popular": "d.popularity DESC, d.title_id DESC",
+    "newest": "d.year DESC NULLS LAST, d.popularity DESC, d.title_id DESC",
 }
+COLUMNS = "d.title_id, d.title, d.kind, d.year, d.decade, d.genres, d.language, d.popularity"
+# Prefixes of the folded title that earn the full phrase bonus; each is an index range.
+PREFIX_FORMS = ("", "the ", "a ")
 
 
 def tsquery_expr(count: int, *, require_all: bool, synopsis: bool) -> str:
@@ -47,7 +52,7 @@ def tsquery_expr(count: int, *, require_all: bool, synopsis: bool) -> str:
 def _filters(filters: SearchFilters) -> str:
     clauses = []
     if filters.genre:
-        clauses.append("d.genre_keys @> CAST(:genre AS jsonb)")
+        clauses.append("d.genres @> ARRAY[CAST(:genre AS varchar)]")
     if filters.kind:
         clauses.append("d.kind = :kind")
     if filters.language:
@@ -59,7 +64,7 @@ def _filters(filters: SearchFilters) -> str:
     return "".join(f" AND {c}" for c in clauses)
 
 
-def match_sql(
+def where_sql(
     terms: int,
     filters: SearchFilters,
     *,
@@ -67,61 +72,124 @@ def match_sql(
     synopsis: bool = True,
     weights: str | None = None,
 ) -> str:
-    """Visible documents matching the first `terms` term parameters, with their blended score.
-
-    Rows must match every term (or any, when `require_all` is false) but are ranked on any:
-    ts_rank's proximity scoring of an AND query misjudges prefix terms that overlap.
-    """
-    # People names are only read for suggestions; carrying them through a search costs.
-    columns = "d.title_id, d.title, d.kind, d.year, d.decade, d.genres, d.language, d.popularity"
-    if weights == "b":
-        columns += ", d.people"
+    """The condition on an entry `d`: visible, within the filters, matching the query terms."""
+    condition = VISIBLE + _filters(filters)
     if terms == 0:
-        return (
-            f"SELECT {columns}, 0.0 AS score FROM search_documents d"
-            f" WHERE {VISIBLE}{_filters(filters)}"
-        )
+        return condition
     query = tsquery_expr(terms, require_all=require_all, synopsis=synopsis)
-    ranked = tsquery_expr(terms, require_all=False, synopsis=synopsis)
     vector = f"ts_filter(d.document, '{{{weights}}}')" if weights else "d.document"
-    score = "(ts_rank(d.document, q.ranked) + 0.5 * similarity(d.title_norm, :qnorm)"
-    score += f" + {PHRASE}) * {POPULARITY}"
+    return f"{vector} @@ ({query}) AND {condition}"
+
+
+def score_sql(terms: int, *, synopsis: bool = True) -> str:
+    """Text rank, title similarity and phrase bonus, nudged by recent plays.
+
+    Ranked on any term even when all must match: ts_rank's proximity scoring of an AND query
+    misjudges prefix terms that overlap.
+    """
+    if terms == 0:
+        return "0.0"
+    ranked = tsquery_expr(terms, require_all=False, synopsis=synopsis)
     return (
-        f"SELECT {columns}, {score} AS score"
-        f" FROM search_documents d, (SELECT {query} AS query, {ranked} AS ranked) q"
-        f" WHERE {vector} @@ q.query AND {VISIBLE}{_filters(filters)}"
+        f"((ts_rank(d.document, {ranked}) + 0.5 * similarity(d.title_norm, :qnorm)"
+        f" + {PHRASE}) * {POPULARITY})"
     )
 
 
-def page(match: str, order: str) -> TextClause:
-    return text(f"SELECT * FROM ({match}) d ORDER BY {ORDERS[order]} OFFSET :offset LIMIT :limit")
+def probe(where: str) -> TextClause:
+    """How many entries match, counting no further than :probe."""
+    return text(
+        f"SELECT count(*) FROM (SELECT 1 FROM search_entries d WHERE {where} LIMIT :probe) x"
+    )
 
 
-FACET_ROWS = """
-SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM m
-UNION ALL SELECT 'genre', g.value, count(*)
-    FROM m, jsonb_array_elements_text(m.genres) AS g(value) GROUP BY g.value
+TOTAL_ROW = "SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM m"
+VALUE_ROWS = """
+SELECT 'genre', g.value, count(*) FROM m, unnest(m.genres) AS g(value) GROUP BY g.value
 UNION ALL SELECT 'decade', CAST(m.decade AS text), count(*) FROM m GROUP BY m.decade
 UNION ALL SELECT 'type', m.kind, count(*) FROM m GROUP BY m.kind
 UNION ALL SELECT 'language', m.language, count(*) FROM m GROUP BY m.language"""
+FACET_ROWS = f"{TOTAL_ROW} UNION ALL {VALUE_ROWS}"
+
+_FACET_SELECT = (
+    "SELECT f.facet, f.value, f.n, NULL AS ord, CAST(NULL AS uuid) AS title_id,"
+    " NULL AS title, NULL AS kind, CAST(NULL AS integer) AS year,"
+    " CAST(NULL AS varchar[]) AS genres, NULL AS language,"
+    " CAST(NULL AS double precision) AS score FROM f"
+)
 
 
-def search(match: str, order: str) -> TextClause:
-    """One statement for a results page and its facet counts, so the match is computed once.
+def exact(where: str, score: str, order: str) -> TextClause:
+    """A results page with exact facet counts, if the match has at most :exact_limit entries.
 
-    Facet rows carry (facet, value, n); hit rows carry the page, numbered by `ord`.
+    One statement reads the match once (up to :probe entries) and counts it; only a small
+    match goes on to be ranked and counted by facet. Facet rows carry (facet, value, n), the
+    'total' row counting no further than :probe; hit rows carry the page, numbered by `ord`.
     """
     return text(
-        f"WITH m AS MATERIALIZED ({match}),"
-        f" f AS ({FACET_ROWS}),"
-        f" p AS (SELECT d.*, row_number() OVER (ORDER BY {ORDERS[order]}) AS ord FROM m d"
-        f"   ORDER BY ord OFFSET :offset LIMIT :limit)"
-        " SELECT f.facet, f.value, f.n, NULL AS ord, CAST(NULL AS uuid) AS title_id,"
-        "   NULL AS title, NULL AS kind, CAST(NULL AS integer) AS year,"
-        "   CAST(NULL AS jsonb) AS genres, NULL AS language,"
-        "   CAST(NULL AS double precision) AS score FROM f"
+        f"WITH found AS MATERIALIZED (SELECT {COLUMNS}, d.title_norm, d.document"
+        f"   FROM search_entries d WHERE {where} LIMIT :probe),"
+        " m AS MATERIALIZED (SELECT * FROM found"
+        "   WHERE (SELECT count(*) FROM found) <= :exact_limit),"
+        " f AS (SELECT 'total' AS facet, NULL AS value, count(*) AS n FROM found"
+        f"   UNION ALL {VALUE_ROWS}),"
+        f" p AS (SELECT d.*, row_number() OVER (ORDER BY {ORDERS[order]}) AS ord"
+        f"   FROM (SELECT d.*, {score} AS score FROM m d) d"
+        "   ORDER BY ord OFFSET :offset LIMIT :limit)"
+        f" {_FACET_SELECT}"
         " UNION ALL SELECT NULL, NULL, NULL, p.ord, p.title_id, p.title, p.kind, p.year,"
         "   p.genres, p.language, p.score FROM p"
+    )
+
+
+def sampled_facets(where: str) -> TextClause:
+    """Total and facet counts over the fixed sample of the index (scaled up by the caller)."""
+    return text(
+        f"WITH m AS MATERIALIZED (SELECT {COLUMNS} FROM search_entries d"
+        f"   WHERE {where} AND d.bucket < {SAMPLE_BUCKETS})"
+        f" {FACET_ROWS}"
+    )
+
+
+def ordered(where: str, score: str, order: str, *, extra: str = "") -> TextClause:
+    """A page in an order an index can walk (or any order, over a small match)."""
+    return text(
+        f"SELECT {COLUMNS}, {score} AS score FROM search_entries d WHERE {where}{extra}"
+        f" ORDER BY {ORDERS[order]} OFFSET :offset LIMIT :limit"
+    )
+
+
+def people(where: str) -> TextClause:
+    """The credits of the most played entries matching on people's names."""
+    return text(
+        f"SELECT d.people FROM search_entries d WHERE {where}"
+        f" ORDER BY {ORDERS['popular']} LIMIT :limit"
+    )
+
+
+def candidates(where: str, score: str, prefixes: int) -> TextClause:
+    """The likely best of a large match, ranked: its most played entries, and those whose
+    title starts with the query (article aside).
+
+    Each source is an index walk of :window matches. A title range is read in title order
+    before the text is checked, so the planner cannot swap the walk for a scan of the match.
+    """
+    key = "SELECT d.title_id, d.slot FROM search_entries d"
+    branches = [f"({key} WHERE {where} ORDER BY d.popularity DESC, d.title_id DESC LIMIT :window)"]
+    for i in range(prefixes):
+        titled = (
+            "SELECT d.* FROM search_entries d"
+            f" WHERE d.title_norm LIKE :prefix{i} AND {VISIBLE}"
+            " ORDER BY d.title_norm LIMIT :window * 4"
+        )
+        branches.append(
+            f"(SELECT d.title_id, d.slot FROM ({titled}) d WHERE {where} LIMIT :window)"
+        )
+    union = " UNION ".join(branches)
+    return text(
+        f"SELECT {COLUMNS}, {score} AS score FROM ({union}) c"
+        " JOIN search_entries d ON d.title_id = c.title_id AND d.slot = c.slot"
+        f" ORDER BY {ORDERS['relevance']}"
     )
 
 
@@ -135,9 +203,10 @@ def corrections() -> TextClause:
         "WITH q(term, is_last) AS ("
         "  SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:last AS boolean[])))"
         " SELECT q.term, c.word FROM q CROSS JOIN LATERAL ("
-        "   SELECT w.word FROM search_words w"
+        "   SELECT w.word, similarity(w.word, q.term) AS sim FROM search_words w"
         "   WHERE w.word % q.term AND abs(length(w.word) - length(q.term)) <= 2"
-        "   ORDER BY similarity(w.word, q.term) DESC LIMIT 40) c"
+        "   ORDER BY sim DESC LIMIT 40) c"
         " WHERE NOT EXISTS (SELECT 1 FROM search_words x"
         "   WHERE x.word >= q.term AND x.word < q.term || '~' AND (q.is_last OR x.word = q.term))"
+        " ORDER BY q.term, c.sim DESC, c.word"
     )

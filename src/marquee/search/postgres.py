@@ -1,10 +1,18 @@
-"""The PostgreSQL search backend: weighted tsvector, pg_trgm typo correction, shared by replicas."""
+"""The PostgreSQL search backend: weighted tsvector, pg_trgm typo correction, shared by replicas.
+
+Reads do bounded work. A probe counts the match up to `exact_limit`; a match that small is
+ranked and counted exactly. A larger one is ranked from the entries index ranges reach
+cheaply (its most played, and titles starting with the query), followed by the rest in
+popularity order, and its total and facet counts are estimated from a fixed 1-in-16 sample
+of the index; the results then say so (`exact` is false). Estimates are scaled counts of
+visible matches only, so a hidden title never shows, not even as a count.
+"""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert
@@ -27,17 +35,13 @@ from marquee.search.index import (
     Suggestion,
     merge_suggestions,
 )
-from marquee.search.models import SearchDocumentRow, SearchWindowRow, SearchWordRow
+from marquee.search.models import BUCKETS, SAMPLE_BUCKETS, SearchEntryRow, SearchWordRow
+from marquee.search.windows import disjoint_rows, seconds
 
-SCHEMA_DDL = (
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE EXTENSION IF NOT EXISTS fuzzystrmatch",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_document "
-    "ON search_documents USING gin (document)",
-    "CREATE INDEX IF NOT EXISTS ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS ix_search_documents_genre_keys "
-    "ON search_documents USING gin (genre_keys)",
-)
+EXACT_LIMIT = 1000
+# Entries read from each index range when ranking a large match.
+WINDOW = 50
+SAMPLE_SCALE = BUCKETS // SAMPLE_BUCKETS
 
 _VECTOR = (
     "setweight(to_tsvector('simple', :v_title), 'A')"
@@ -46,39 +50,41 @@ _VECTOR = (
     " || setweight(to_tsvector('simple', :v_genres), 'C')"
     " || setweight(to_tsvector('english', :v_synopsis), 'D')"
 )
+# Compiling a plan to machine code costs more than these queries take to run; the index is
+# read from memory, where an index walk in order costs little more than a sequential read.
+_SETTINGS = (
+    "SELECT set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true),"
+    " set_config('pg_trgm.similarity_threshold', '0.2', true)"
+)
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create the extensions, tables and indexes this backend needs (idempotent)."""
-    with engine.begin() as conn:
-        conn.execute(sql("SELECT pg_advisory_xact_lock(727001)"))
-        for table in (SearchDocumentRow, SearchWindowRow, SearchWordRow):
-            table.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
-        for statement in SCHEMA_DDL:
-            conn.execute(sql(statement))
-
-
-def _row(doc: SearchDocument) -> dict[str, Any]:
-    return {
+def _rows(doc: SearchDocument) -> list[dict[str, Any]]:
+    """One row per disjoint licence row; none for an unpublished title."""
+    if not doc.published:
+        return []
+    shared = {
         "title_id": doc.title_id,
         "kind": doc.kind,
         "title": doc.title,
         "title_norm": text.index_text(doc.title),
         "people": doc.people[:50],
         "genres": doc.genres,
-        "genre_keys": doc.genres,
         "year": doc.year,
         "decade": doc.decade,
         "language": doc.language,
         "maturity": doc.maturity_level,
-        "published": doc.published,
         "popularity": doc.popularity,
+        "bucket": doc.title_id.int % BUCKETS,
         "v_title": text.index_text(doc.title),
         "v_original": text.index_text(doc.original_title),
         "v_people": text.index_text(" ".join(doc.people)),
         "v_genres": text.index_text(" ".join(doc.genres)),
         "v_synopsis": text.index_text(doc.synopsis),
     }
+    return [
+        {**shared, "slot": slot, "country": country, "starts": start, "ends": end}
+        for slot, (country, start, end) in enumerate(disjoint_rows(doc.windows))
+    ]
 
 
 def _words(docs: Sequence[SearchDocument]) -> list[dict[str, str]]:
@@ -89,40 +95,38 @@ def _words(docs: Sequence[SearchDocument]) -> list[dict[str, str]]:
     return [{"word": word} for word in sorted(words)]
 
 
-class PostgresIndex:
-    """Search rows in the application database, so every API replica sees the same index."""
+@dataclass(frozen=True)
+class _Match:
+    where: str
+    score: str
+    probed: int  # matching entries, counted up to the probe limit
 
-    def __init__(self, engine: Engine) -> None:
+
+class PostgresIndex:
+    """Search rows in the application database, so every API replica sees the same index.
+
+    The tables, indexes and the pg_trgm extension come from the migrations.
+    """
+
+    def __init__(self, engine: Engine, *, exact_limit: int = EXACT_LIMIT) -> None:
         self._engine = engine
-        ensure_schema(engine)
+        self.exact_limit = exact_limit
+
+    # -- writes ---------------------------------------------------------------------------
 
     def upsert(self, docs: Sequence[SearchDocument]) -> None:
-        visible = [doc for doc in docs if doc.published]
+        rows = [row for doc in docs for row in _rows(doc)]
         with self._engine.begin() as conn:
             self._delete(conn, [doc.title_id for doc in docs])
-            if not visible:
+            if not rows:
                 return
-            statement = insert(SearchDocumentRow).values(document=sql(_VECTOR))
-            conn.execute(statement, [_row(doc) for doc in visible])
-            windows = [
-                {
-                    "title_id": doc.title_id,
-                    "country": w.country.upper(),
-                    "starts_at": w.starts_at,
-                    "ends_at": w.ends_at,
-                }
-                for doc in visible
-                for w in doc.windows
-            ]
-            if windows:
-                conn.execute(insert(SearchWindowRow), windows)
-            words = _words(visible)
-            if words:
-                conn.execute(pg_insert(SearchWordRow).on_conflict_do_nothing(), words)
+            conn.execute(insert(SearchEntryRow).values(document=sql(_VECTOR)), rows)
+            words = _words([doc for doc in docs if doc.published])
+            conn.execute(pg_insert(SearchWordRow).on_conflict_do_nothing(), words)
 
     def _delete(self, conn: Connection, ids: Sequence[uuid.UUID]) -> None:
         if ids:
-            conn.execute(delete(SearchDocumentRow).where(SearchDocumentRow.title_id.in_(ids)))
+            conn.execute(delete(SearchEntryRow).where(SearchEntryRow.title_id.in_(ids)))
 
     def delete(self, ids: Sequence[uuid.UUID]) -> None:
         with self._engine.begin() as conn:
@@ -130,53 +134,14 @@ class PostgresIndex:
 
     def clear(self) -> None:
         with self._engine.begin() as conn:
-            conn.execute(sql("DELETE FROM search_documents"))
+            conn.execute(sql("DELETE FROM search_entries"))
             conn.execute(sql("DELETE FROM search_words"))
 
     def count(self) -> int:
         with self._engine.connect() as conn:
-            return int(conn.execute(sql("SELECT count(*) FROM search_documents")).scalar_one())
+            return int(conn.execute(sql("SELECT count(*) FROM search_entries")).scalar_one())
 
     # -- reads ----------------------------------------------------------------------------
-
-    def _term_params(self, conn: Connection, terms: list[str]) -> dict[str, str]:
-        """tsquery text per term from folded alphanumeric terms (never raw input), typos fixed."""
-        fixes: dict[str, set[str]] = {}
-        typo_terms = [t for t in terms if text.max_edits(t)]
-        if typo_terms:
-            last = [t == terms[-1] for t in typo_terms]
-            conn.execute(sql("SET LOCAL pg_trgm.similarity_threshold = 0.2"))
-            rows = conn.execute(pg_sql.corrections(), {"terms": typo_terms, "last": last})
-            for term, word in rows:
-                # Checked here rather than in SQL: a swap of two letters is one edit, as in
-                # the embedded engine, which PostgreSQL's levenshtein() counts as two.
-                if text.edit_distance(term, word) <= text.max_edits(term):
-                    fixes.setdefault(term, set()).add(word)
-        params = {}
-        for i, term in enumerate(terms):
-            head = f"{term}:*" if i == len(terms) - 1 else term
-            params[f"t{i}"] = " | ".join([head, *sorted(fixes.get(term, set()) - {term})])
-            params[f"s{i}"] = head
-        return params
-
-    def _params(
-        self, conn: Connection, audience: Audience, filters: SearchFilters, query: str
-    ) -> dict[str, Any]:
-        # Compiling a plan to machine code costs more than these queries take to run.
-        conn.execute(sql("SET LOCAL jit = off"))
-        terms = text.query_terms(query)
-        return {
-            **self._term_params(conn, terms),
-            "qnorm": " ".join(terms),
-            "max_maturity": audience.max_maturity,
-            "country": audience.country.upper(),
-            "now": audience.at,
-            "genre": json.dumps([filters.genre]) if filters.genre else None,
-            "kind": filters.kind,
-            "language": filters.language,
-            "year_from": filters.year_from,
-            "year_to": filters.year_to,
-        }
 
     def search(
         self,
@@ -189,21 +154,119 @@ class PostgresIndex:
     ) -> SearchResults:
         terms = text.query_terms(query)
         order = sort.value if terms or sort != Sort.RELEVANCE else Sort.POPULAR.value
+        score = pg_sql.score_sql(len(terms))
         with self._engine.connect() as conn:
-            params = {**self._params(conn, audience, filters, query), "offset": offset}
-            params["limit"] = limit
-            match = self._match(terms, filters, require_all=True)
-            rows = conn.execute(pg_sql.search(match, order), params).mappings().all()
+            params = self._params(conn, audience, filters, terms)
+            params.update(offset=offset, limit=limit, exact_limit=self.exact_limit)
+            where = pg_sql.where_sql(len(terms), filters)
+            rows = conn.execute(pg_sql.exact(where, score, order), params).mappings().all()
             total, facets = _facets(rows)
             if total == 0 and len(terms) > 1:
-                match = self._match(terms, filters, require_all=False)
-                rows = conn.execute(pg_sql.search(match, order), params).mappings().all()
+                # No title has every word: rank those that have some of them instead.
+                where = pg_sql.where_sql(len(terms), filters, require_all=False)
+                rows = conn.execute(pg_sql.exact(where, score, order), params).mappings().all()
                 total, facets = _facets(rows)
-        hits = sorted((row for row in rows if row["ord"] is not None), key=lambda r: r["ord"])
-        return SearchResults(hits=[_hit(row) for row in hits], total=total, facets=facets)
+            if total <= self.exact_limit:
+                hits = sorted((r for r in rows if r["ord"] is not None), key=lambda r: r["ord"])
+                return SearchResults([_hit(r) for r in hits], total, facets)
+            return self._estimated(conn, _Match(where, score, total), order, params)
 
-    def _match(self, terms: list[str], filters: SearchFilters, *, require_all: bool) -> str:
-        return pg_sql.match_sql(len(terms), filters, require_all=require_all)
+    def _estimated(
+        self, conn: Connection, match: _Match, order: str, params: dict[str, Any]
+    ) -> SearchResults:
+        """A page of a large match, with its total and facet counts estimated from the sample."""
+        if order == Sort.RELEVANCE.value:
+            found = self._ranked(conn, match, params)
+        else:
+            statement = pg_sql.ordered(match.where, match.score, order)
+            found = list(conn.execute(statement, params).mappings())
+        sample = conn.execute(pg_sql.sampled_facets(match.where), params).mappings().all()
+        total, facets = _facets(sample, scale=SAMPLE_SCALE)
+        # The match is known to be larger than the exact limit, whatever the sample says.
+        total = max(total, match.probed)
+        return SearchResults([_hit(r) for r in found], total, facets, exact=False)
+
+    def _match(
+        self,
+        conn: Connection,
+        terms: list[str],
+        filters: SearchFilters,
+        params: dict[str, Any],
+        **shape: Any,
+    ) -> _Match:
+        """Entries having every term; if none do, those having any of them."""
+        synopsis = shape.get("synopsis", True)
+        score = pg_sql.score_sql(len(terms), synopsis=synopsis)
+        where = pg_sql.where_sql(len(terms), filters, **shape)
+        probed = int(conn.execute(pg_sql.probe(where), params).scalar_one())
+        if probed == 0 and len(terms) > 1:
+            where = pg_sql.where_sql(len(terms), filters, require_all=False, **shape)
+            probed = int(conn.execute(pg_sql.probe(where), params).scalar_one())
+        return _Match(where, score, probed)
+
+    def _ranked(self, conn: Connection, match: _Match, params: dict[str, Any]) -> list[Any]:
+        """A relevance page of a match: exact on a small one; on a large one, the ranked
+        candidates first and then every other entry by popularity, so pages never overlap."""
+        if match.probed <= self.exact_limit:
+            statement = pg_sql.ordered(match.where, match.score, "relevance")
+            return list(conn.execute(statement, params).mappings())
+        prefixes = _prefixes(params)
+        statement = pg_sql.candidates(match.where, match.score, len(prefixes))
+        params = {**params, **prefixes, "window": WINDOW}
+        top = list(conn.execute(statement, params).mappings())
+        offset, limit = params["offset"], params["limit"]
+        page = top[offset : offset + limit]
+        if len(page) < limit:
+            rest = pg_sql.ordered(
+                match.where, match.score, "popular", extra=" AND d.title_id <> ALL(:seen)"
+            )
+            more = {
+                "seen": [r["title_id"] for r in top],
+                "offset": max(0, offset - len(top)),
+                "limit": limit - len(page),
+            }
+            page += list(conn.execute(rest, {**params, **more}).mappings())
+        return page
+
+    def _term_params(self, conn: Connection, terms: list[str]) -> dict[str, Any]:
+        """tsquery text per term from folded alphanumeric terms (never raw input), typos fixed."""
+        fixes: dict[str, list[str]] = {}
+        typo_terms = [t for t in terms if text.max_edits(t)]
+        if typo_terms:
+            last = [t == terms[-1] for t in typo_terms]
+            rows = conn.execute(pg_sql.corrections(), {"terms": typo_terms, "last": last})
+            for term, word in rows:
+                # Checked here rather than in SQL: a swap of two letters is one edit, as in
+                # the embedded engine, which PostgreSQL's levenshtein() counts as two.
+                if word != term and text.edit_distance(term, word) <= text.max_edits(term):
+                    fixes.setdefault(term, []).append(word)
+        params: dict[str, Any] = {
+            "qnorm": " ".join(terms),
+            # The query with each typo replaced by its closest word, for prefix ranges.
+            "qfixed": " ".join(fixes[t][0] if t in fixes else t for t in terms),
+        }
+        for i, term in enumerate(terms):
+            head = f"{term}:*" if i == len(terms) - 1 else term
+            params[f"t{i}"] = " | ".join([head, *sorted(fixes.get(term, []))])
+            params[f"s{i}"] = head
+        return params
+
+    def _params(
+        self, conn: Connection, audience: Audience, filters: SearchFilters, terms: list[str]
+    ) -> dict[str, Any]:
+        conn.execute(sql(_SETTINGS))
+        return {
+            **self._term_params(conn, terms),
+            "max_maturity": audience.max_maturity,
+            "country": audience.country.upper(),
+            "now": seconds(audience.at, default=0),
+            "genre": filters.genre,
+            "kind": filters.kind,
+            "language": filters.language,
+            "year_from": filters.year_from,
+            "year_to": filters.year_to,
+            "probe": self.exact_limit + 1,
+        }
 
     def suggest(self, q: str, audience: Audience, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
         terms = text.query_terms(q)
@@ -211,27 +274,33 @@ class PostgresIndex:
             return []
         none = SearchFilters()
         with self._engine.connect() as conn:
-            params = {**self._params(conn, audience, none, q), "offset": 0}
-            title_rows = conn.execute(
-                pg_sql.page(
-                    pg_sql.match_sql(len(terms), none, synopsis=False, weights="a"), "relevance"
-                ),
-                {**params, "limit": limit},
-            ).mappings()
+            params = {**self._params(conn, audience, none, terms), "offset": 0, "limit": limit}
+            match = self._match(conn, terms, none, params, synopsis=False, weights="a")
+            title_rows = self._ranked(conn, match, params)
             titles = [Suggestion(r["title"], "title", r["title_id"]) for r in title_rows]
-            people_rows = conn.execute(
-                pg_sql.page(
-                    pg_sql.match_sql(len(terms), none, synopsis=False, weights="b"), "popular"
-                ),
-                {**params, "limit": 50},
-            ).mappings()
-            names: dict[str, None] = {}
-            for row in people_rows:
-                for name in row["people"]:
-                    if text.person_matches(name, terms):
-                        names.setdefault(name, None)
-        people = [Suggestion(name, "person") for name in names]
-        return merge_suggestions(titles, people, limit)
+            people = self._people(conn, terms, params)
+        return merge_suggestions(titles, [Suggestion(n, "person") for n in people], limit)
+
+    def _people(self, conn: Connection, terms: list[str], params: dict[str, Any]) -> list[str]:
+        """Names matching every term, from the most played titles crediting them."""
+        where = pg_sql.where_sql(len(terms), SearchFilters(), synopsis=False, weights="b")
+        rows = conn.execute(pg_sql.people(where), {**params, "limit": 50})
+        names: dict[str, None] = {}
+        for (people,) in rows:
+            for name in people:
+                if text.person_matches(name, terms):
+                    names.setdefault(name, None)
+        return list(names)
+
+
+def _prefixes(params: dict[str, Any]) -> dict[str, str]:
+    """LIKE patterns for the titles that start with the query, as typed and with typos fixed.
+
+    Terms are folded alphanumeric words, so they carry no LIKE wildcards.
+    """
+    bases = list(dict.fromkeys([params["qnorm"], params["qfixed"]]))
+    patterns = [f"{form}{base}%" for base in bases for form in pg_sql.PREFIX_FORMS]
+    return {f"prefix{i}": pattern for i, pattern in enumerate(patterns)}
 
 
 def _hit(row: Any) -> SearchHit:
@@ -246,15 +315,18 @@ def _hit(row: Any) -> SearchHit:
     )
 
 
-def _facets(rows: Sequence[Any]) -> tuple[int, dict[str, list[FacetCount]]]:
+def _facets(rows: Sequence[Any], scale: int = 1) -> tuple[int, dict[str, list[FacetCount]]]:
     total = 0
     facets: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
     for row in rows:
-        facet, value, count = row["facet"], row["value"], row["n"]
+        facet, value = row["facet"], row["value"]
+        if facet is None:
+            continue
+        count = int(row["n"]) * scale
         if facet == "total":
-            total = int(count)
-        elif facet is not None and value is not None and value != "":
-            facets[facet].append(FacetCount(value=str(value), count=int(count)))
+            total = count
+        elif value is not None and value != "":
+            facets[facet].append(FacetCount(value=str(value), count=count))
     for name, counts in facets.items():
         counts.sort(key=lambda c: (-c.count, c.value))
         del counts[FACET_SIZE:]
