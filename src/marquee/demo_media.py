@@ -1,12 +1,12 @@
 """Demo media: encode the reference clips once and attach them so that every demo title plays.
 
 Each clip goes through the real pipeline once, into a cache keyed by the clip and the
-encoding settings, and is stored once under its own version prefix. Every title and
-episode without media then gets its own `MediaVersion` row pointing at one of those
-shared prefixes: a row costs a few hundred bytes, a copy of the objects megabytes, and
-1,700 titles would otherwise mean 1,700 copies. Garbage collection deletes a prefix
-only once no ready version points at it (`publish.collect`), so retiring one title's
-demo version never takes the media away from the others.
+encoding settings, and is stored once as one `MediaVersion`. Every title and episode
+without media then points at one of those versions. Sharing the version itself, not
+only its objects, is what lets playback keep addressing a version's files by its id,
+and it costs nothing per title, where 1,700 copies of the objects would cost gigabytes.
+A title moving to its own upload retires a shared version only when no other title or
+episode still plays it (`publish.still_current`), so the objects outlive every user.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from marquee.catalog.importer import insert_rows
 from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
 from marquee.datasets import sample_clip
-from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
+from marquee.db import make_engine, make_sessionmaker, transaction
 from marquee.ingest import ffmpeg, publish
 from marquee.ingest.encode import EncodeOptions
 from marquee.ingest.models import MediaVersion, VersionState
@@ -82,7 +81,7 @@ class EncodedClip:
 
     @property
     def version_id(self) -> uuid.UUID:
-        """Names the shared prefix; no version row has this id."""
+        """The id of the clip's one shared version, and so of its stored prefix."""
         return uuid.uuid5(DEMO_NAMESPACE, self.directory.name)
 
 
@@ -171,14 +170,6 @@ def encode_clip(clip: DemoClip, cache_dir: Path) -> tuple[EncodedClip, bool]:
     return _load(target), True
 
 
-def store_clip(*, session: Session, store: ObjectStore, clip: EncodedClip) -> None:
-    """Upload the clip's package once; a ready version on its prefix proves it is stored."""
-    prefix = keys.version_prefix(clip.version_id)
-    if not publish.prefix_in_use(session=session, prefix=prefix):
-        files = publish.package_files(clip.directory, with_artwork=bool(clip.artwork))
-        publish.store_files(store, clip.version_id, files)
-
-
 def _artwork_keys(clip: EncodedClip) -> dict[str, Any]:
     def key(name: str) -> str:
         return keys.version_file(clip.version_id, f"artwork/{name}")
@@ -194,24 +185,37 @@ def _artwork_keys(clip: EncodedClip) -> dict[str, Any]:
     }
 
 
-def version_row(
-    clip: EncodedClip, title_id: uuid.UUID, episode_id: uuid.UUID | None
-) -> dict[str, Any]:
-    prefix = keys.version_prefix(clip.version_id)
-    return {
-        # Keyed by prefix and owner: a re-run that somehow reaches here inserts the same id.
-        "id": uuid.uuid5(DEMO_NAMESPACE, f"{prefix}|{title_id}|{episode_id}"),
-        "title_id": title_id,
-        "episode_id": episode_id,
-        "upload_id": None,
-        "created_at": utcnow(),
-        "state": VersionState.READY,
-        "prefix": prefix,
-        "hls_master": keys.manifest_hls(clip.version_id),
-        "dash_manifest": keys.manifest_dash(clip.version_id),
-        "artwork": _artwork_keys(clip),
-        **clip.description,
-    }
+def shared_version(
+    *,
+    session: Session,
+    store: ObjectStore,
+    clip: EncodedClip,
+    title_id: uuid.UUID,
+    episode_id: uuid.UUID | None,
+) -> MediaVersion:
+    """The clip's one version, stored and ready; the first title given to it is its owner."""
+    version = session.get(MediaVersion, clip.version_id)
+    if version is not None and version.state is VersionState.READY:
+        return version
+    files = publish.package_files(clip.directory, with_artwork=bool(clip.artwork))
+    publish.store_files(store, clip.version_id, files)
+    if version is None:
+        version = MediaVersion(
+            id=clip.version_id,
+            title_id=title_id,
+            episode_id=episode_id,
+            prefix=keys.version_prefix(clip.version_id),
+            hls_master=keys.manifest_hls(clip.version_id),
+            dash_manifest=keys.manifest_dash(clip.version_id),
+            artwork=_artwork_keys(clip),
+            **clip.description,
+        )
+        session.add(version)
+    else:
+        # Retired when the last title playing it moved on, and its objects collected.
+        version.state, version.retired_at = VersionState.READY, None
+    session.flush()
+    return version
 
 
 def _unplayable(session: Session) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, uuid.UUID]]]:
@@ -226,13 +230,22 @@ def _unplayable(session: Session) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID
     return list(titles), [(e.id, e.title_id) for e in episodes]
 
 
-def attach(*, session: Session, clips: Sequence[EncodedClip]) -> tuple[int, int]:
-    """Give every title and episode without media a version of one of `clips`, in turn."""
+def attach(
+    *, session: Session, store: ObjectStore, clips: Sequence[EncodedClip]
+) -> tuple[int, int]:
+    """Point every title and episode without media at one of `clips`' versions, in turn."""
     titles, episodes = _unplayable(session)
     owners = [(t, None) for t in titles] + [(t, e) for e, t in episodes]
-    rows = [version_row(clips[n % len(clips)], t, e) for n, (t, e) in enumerate(owners)]
-    insert_rows(session, MediaVersion, rows)
-    pointers = {row["episode_id"] or row["title_id"]: row["id"] for row in rows}
+    versions: dict[uuid.UUID, uuid.UUID] = {}
+    pointers: dict[uuid.UUID, uuid.UUID] = {}
+    for n, (title_id, episode_id) in enumerate(owners):
+        clip = clips[n % len(clips)]
+        if clip.version_id not in versions:
+            version = shared_version(
+                session=session, store=store, clip=clip, title_id=title_id, episode_id=episode_id
+            )
+            versions[clip.version_id] = version.id
+        pointers[episode_id or title_id] = versions[clip.version_id]
     if titles:
         changes = [{"id": t, "current_version_id": pointers[t]} for t in titles]
         session.execute(update(Title), changes)
@@ -263,9 +276,8 @@ def attach_demo_media(
         encoded = [encode_clip(clip, cache) for clip in clips]
         store = make_store(settings)
         with transaction(factory) as session:
-            for clip, _ in encoded:
-                store_clip(session=session, store=store, clip=clip)
-            titles, episodes = attach(session=session, clips=[clip for clip, _ in encoded])
+            clips_ready = [clip for clip, _ in encoded]
+            titles, episodes = attach(session=session, store=store, clips=clips_ready)
     finally:
         engine.dispose()
     fresh = sum(1 for _, new in encoded if new)

@@ -198,3 +198,44 @@ def test_collecting_keeps_a_prefix_that_another_ready_version_serves(
     assert last == owner.prefix
     assert publish.collect(store, owner.prefix, session_factory) == 1
     assert not store.exists(owner.hls_master)
+
+
+def test_a_shared_version_retires_only_when_nothing_plays_it(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    store = LocalStore(tmp_path / "media")
+    with transaction(session_factory) as session:
+        movie, other = make_title(session), make_title(session)
+        series = make_title(session, kind=TitleKind.SERIES)
+        season = Season(title_id=series.id, number=1)
+        session.add(season)
+        session.flush()
+        episode = Episode(season_id=season.id, title_id=series.id, number=1, name="Pilot")
+        session.add(episode)
+        shared = _version(movie.id)
+        store.put(shared.hls_master, io.BytesIO(b"#EXTM3U\n"))
+        session.add(shared)
+        session.flush()
+        movie.current_version_id = other.current_version_id = shared.id
+        episode.current_version_id = shared.id
+        owners = [
+            publish.Target(movie.id),
+            publish.Target(other.id),
+            publish.Target(series.id, episode.id),
+        ]
+        # The series plays the shared version through its episode: the admin list shows it.
+        listed = publish.list_versions(session=session, title_id=series.id)
+        assert [v.id for v in listed] == [shared.id]
+
+    retired = []
+    for target in owners:
+        with transaction(session_factory) as session:
+            fresh = _version(target.title_id, target.episode_id)
+            retired.append(publish.publish_version(session=session, version=fresh, target=target))
+    assert retired == [None, None, shared.prefix]
+    with transaction(session_factory) as session:
+        row = session.get(MediaVersion, shared.id)
+        assert row is not None
+        assert row.state is VersionState.RETIRED
+    assert publish.collect(store, shared.prefix, session_factory) == 1
+    assert not store.exists(shared.hls_master)

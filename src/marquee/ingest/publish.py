@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.catalog import service as catalog
@@ -223,7 +223,7 @@ def publish_version(*, session: Session, version: MediaVersion, target: Target) 
         _apply_if_allowed(session, target.title_id, TitleEvent.PROCESSING_SUCCEEDED)
     previous = session.get(MediaVersion, previous_id) if previous_id else None
     session.flush()
-    if previous is None or previous.id == version.id:
+    if previous is None or previous.id == version.id or still_current(session, previous.id):
         return None
     previous.state = VersionState.RETIRED
     previous.retired_at = utcnow()
@@ -231,11 +231,35 @@ def publish_version(*, session: Session, version: MediaVersion, target: Target) 
     return previous.prefix
 
 
+def still_current(session: Session, version_id: uuid.UUID) -> bool:
+    """Whether a title or an episode still plays the version.
+
+    One version may serve several titles (the demo attaches one encoding of a clip to
+    many), so switching one of them away retires it only when it was the last. Two
+    such switches committing at once may both leave it ready: it is then kept, never
+    lost.
+    """
+    for owner in (Title, Episode):
+        pointer = select(owner.id).where(owner.current_version_id == version_id).limit(1)
+        if session.scalar(pointer) is not None:
+            return True
+    return False
+
+
 def list_versions(*, session: Session, title_id: uuid.UUID) -> list[MediaVersion]:
+    """The title's own versions, and the shared ones it or its episodes play."""
     catalog.get_title(session=session, title_id=title_id)
+    played = select(Title.current_version_id).where(Title.id == title_id)
+    played_by_episodes = select(Episode.current_version_id).where(Episode.title_id == title_id)
     query = (
         select(MediaVersion)
-        .where(MediaVersion.title_id == title_id)
+        .where(
+            or_(
+                MediaVersion.title_id == title_id,
+                MediaVersion.id.in_(played),
+                MediaVersion.id.in_(played_by_episodes),
+            )
+        )
         .order_by(MediaVersion.created_at.desc(), MediaVersion.id)
     )
     return list(session.scalars(query))
@@ -250,12 +274,10 @@ def prefix_in_use(*, session: Session, prefix: str) -> bool:
 
 
 def collect(store: ObjectStore, prefix: str, session_factory: sessionmaker[Session]) -> int:
-    """Delete a retired version's objects unless a ready version shares its prefix.
+    """Delete a retired version's objects unless a ready version still serves that prefix.
 
-    Versions may share one stored package (the demo attaches one encoding to many
-    titles), so the objects go only with the last version that points at them. Only
-    code that first finds a ready version on a prefix adds another one to it, so once
-    no ready version remains, none can appear. A failure is logged, never raised.
+    Each version has its own prefix today; the check keeps a retired row from ever
+    taking objects that a ready one reads. A failure is logged, never raised.
     """
     try:
         with transaction(session_factory) as session:
