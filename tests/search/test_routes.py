@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,9 @@ from fastapi.testclient import TestClient
 from marquee.accounts.models import Role
 from marquee.catalog.models import Credit, CreditRole, Person, PublishState
 from marquee.db import transaction, utcnow
+from marquee.pagination import PageParams, encode_cursor
+from marquee.search import routes
+from marquee.search.index import SearchHit, SearchResults
 from tests.catalog.factories import LONG_AGO, make_genre, make_title
 from tests.support import ApiUser, assert_problem, signup, signup_with_role
 
@@ -137,6 +141,8 @@ def test_syntax_characters_are_plain_text(
         ({"language": "english"}, "validation_error"),
         ({"year_from": 2000, "year_to": 1990}, "invalid_year_range"),
         ({"q": "x" * 201}, "validation_error"),
+        ({"gnere": "crime"}, "unknown_parameter"),
+        ({"rating": "5"}, "unknown_parameter"),
     ],
 )
 def test_bad_filters_are_refused(
@@ -147,6 +153,33 @@ def test_bad_filters_are_refused(
         "/api/v1/search", params={"profile_id": user.profile_id, **params}, headers=user.headers
     )
     assert_problem(response, 422, code)
+
+
+def test_suggest_refuses_unknown_parameters(client: TestClient) -> None:
+    user = signup(client)
+    response = client.get(
+        "/api/v1/search/suggest",
+        params={"profile_id": user.profile_id, "q": "god", "genre": "crime"},
+        headers=user.headers,
+    )
+    assert_problem(response, 422, "unknown_parameter")
+
+
+def _hit(n: int) -> SearchHit:
+    return SearchHit(uuid.uuid4(), f"Title {n}", "movie", 2000, ["Drama"], "en", 1.0)
+
+
+def test_estimated_counts_are_flagged_and_pages_end_when_short() -> None:
+    estimated = SearchResults([_hit(n) for n in range(3)], total=2000, exact=False)
+    full = routes._page(estimated, "x", PageParams(offset=2000, limit=3))
+    assert not full.counts_exact
+    assert full.next_cursor == encode_cursor(2003)  # past the estimate, yet more may follow
+    short = SearchResults([_hit(1)], total=2000, exact=False)
+    assert routes._page(short, "x", PageParams(offset=0, limit=3)).next_cursor is None
+    exact = SearchResults([_hit(n) for n in range(3)], total=3)
+    page = routes._page(exact, "x", PageParams(offset=0, limit=3))
+    assert page.counts_exact
+    assert page.next_cursor is None
 
 
 def test_search_needs_a_signed_in_profile(client: TestClient) -> None:

@@ -19,11 +19,11 @@ VISIBLE = (
 
 POPULARITY = "(1 + 0.04 * ln(1 + greatest(d.popularity, 0)))"
 
-# The title starts with what was typed (article aside), or holds it as a phrase.
+# The title starts with what was typed (article aside, typos corrected), or holds it as a phrase.
 PHRASE = """(CASE
-    WHEN starts_with(d.title_norm, :qnorm) OR starts_with(d.title_norm, 'the ' || :qnorm)
-      OR starts_with(d.title_norm, 'a ' || :qnorm) THEN 1.0
-    WHEN strpos(' ' || d.title_norm, ' ' || :qnorm) > 0 THEN 0.3
+    WHEN starts_with(d.title_norm, :qfixed) OR starts_with(d.title_norm, 'the ' || :qfixed)
+      OR starts_with(d.title_norm, 'a ' || :qfixed) THEN 1.0
+    WHEN strpos(' ' || d.title_norm, ' ' || :qfixed) > 0 THEN 0.3
     ELSE 0 END)"""
 
 # Every order ends on the title id, so pages never overlap; the popular order is the one an

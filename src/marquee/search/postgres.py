@@ -108,9 +108,12 @@ class PostgresIndex:
     The tables, indexes and the pg_trgm extension come from the migrations.
     """
 
-    def __init__(self, engine: Engine, *, exact_limit: int = EXACT_LIMIT) -> None:
+    def __init__(
+        self, engine: Engine, *, exact_limit: int = EXACT_LIMIT, window: int = WINDOW
+    ) -> None:
         self._engine = engine
         self.exact_limit = exact_limit
+        self.window = window
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -212,7 +215,7 @@ class PostgresIndex:
             return list(conn.execute(statement, params).mappings())
         prefixes = _prefixes(params)
         statement = pg_sql.candidates(match.where, match.score, len(prefixes))
-        params = {**params, **prefixes, "window": WINDOW}
+        params = {**params, **prefixes, "window": self.window}
         top = list(conn.execute(statement, params).mappings())
         offset, limit = params["offset"], params["limit"]
         page = top[offset : offset + limit]

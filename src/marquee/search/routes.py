@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from marquee.catalog.models import TitleKind
 from marquee.deps import DbSession, ProfileAudience
-from marquee.pagination import PageParams, make_page, page_params
+from marquee.errors import Unprocessable
+from marquee.pagination import PageParams, encode_cursor, make_page, page_params
 from marquee.search import service
 from marquee.search.index import Index, SearchResults, Sort
 from marquee.search.schemas import (
@@ -29,6 +30,27 @@ QueryText = Annotated[
     Query(max_length=MAX_QUERY_LENGTH, description="Free text; syntax characters are plain text."),
 ]
 Year = Annotated[int | None, Query(ge=1800, le=2200)]
+SEARCH_PARAMETERS = frozenset(
+    {"q", "profile_id", "genre", "year_from", "year_to", "type", "language", "sort"}
+    | {"cursor", "limit"}
+)
+SUGGEST_PARAMETERS = frozenset({"q", "profile_id"})
+
+
+def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
+    """A misspelt filter (`gnere=drama`) is refused rather than silently searching unfiltered."""
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        names = ", ".join(name[:40] for name in unknown[:5])
+        raise Unprocessable(f"Unknown search parameter: {names}.", code="unknown_parameter")
+
+
+def search_parameters(request: Request) -> None:
+    _refuse_unknown(request, SEARCH_PARAMETERS)
+
+
+def suggest_parameters(request: Request) -> None:
+    _refuse_unknown(request, SUGGEST_PARAMETERS)
 
 
 def get_index(request: Request) -> Index:
@@ -53,6 +75,10 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
         for hit in results.hits
     ]
     page = make_page(hits, total=results.total, params=params)
+    if not results.exact:
+        # An estimated total cannot tell where the hits end; a short page can.
+        full = len(hits) == params.limit
+        page.next_cursor = encode_cursor(params.offset + len(hits)) if full else None
     facets = {
         name: [FacetCountRead(value=c.value, count=c.count) for c in counts]
         for name, counts in results.facets.items()
@@ -63,10 +89,11 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
         next_cursor=page.next_cursor,
         query=query,
         facets=facets,
+        counts_exact=results.exact,
     )
 
 
-@router.get("", response_model=SearchPage)
+@router.get("", response_model=SearchPage, dependencies=[Depends(search_parameters)])
 def search(
     session: DbSession,
     audience: ProfileAudience,
@@ -101,7 +128,7 @@ def search(
     return _page(results, q, params)
 
 
-@router.get("/suggest", response_model=SuggestionList)
+@router.get("/suggest", response_model=SuggestionList, dependencies=[Depends(suggest_parameters)])
 def suggest(audience: ProfileAudience, index: SearchIndex, q: QueryText = "") -> SuggestionList:
     """Up to ten titles and people for search-as-you-type."""
     items = service.suggest(index=index, query=q, audience=audience)

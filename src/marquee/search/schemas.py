@@ -27,6 +27,8 @@ class FacetCountRead(BaseModel):
 class SearchPage(Page[SearchHitRead]):
     query: str
     facets: dict[str, list[FacetCountRead]]
+    # False when `total` and the facet counts are estimates, for very large matches.
+    counts_exact: bool = True
 
 
 class SuggestionRead(BaseModel):

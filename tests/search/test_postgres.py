@@ -1,0 +1,139 @@
+"""The PostgreSQL backend on matches too large to count exactly: estimates, pages, no leaks."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+
+from marquee.audience import Audience
+from marquee.db import make_engine, utcnow
+from marquee.maturity import Maturity
+from marquee.models import Base
+from marquee.search.documents import SearchDocument, Window
+from marquee.search.index import SearchFilters, SearchResults, Sort
+from marquee.search.models import BUCKETS, SAMPLE_BUCKETS, SearchEntryRow, SearchWordRow
+from marquee.search.postgres import SAMPLE_SCALE, PostgresIndex
+from tests.search.conftest import EVER, doc
+
+VIEWER = Audience(country="GB", max_maturity=Maturity.MATURE)
+NONE = SearchFilters()
+_serial = itertools.count(1)
+
+
+def sampled_id() -> uuid.UUID:
+    """An id whose entries fall in the fixed sample counts are estimated from."""
+    return uuid.UUID(int=next(_serial) * BUCKETS)
+
+
+def unsampled_id() -> uuid.UUID:
+    return uuid.UUID(int=next(_serial) * BUCKETS + SAMPLE_BUCKETS)
+
+
+@pytest.fixture
+def index(postgresql_url: str) -> Iterator[PostgresIndex]:
+    """Exact up to 3 matches; candidate walks of 2 entries."""
+    engine = make_engine(postgresql_url)
+    tables = [SearchEntryRow.__table__, SearchWordRow.__table__]
+    Base.metadata.create_all(engine, tables=tables)  # type: ignore[arg-type]
+    index = PostgresIndex(engine, exact_limit=3, window=2)
+    index.clear()
+    yield index
+    index.clear()
+    engine.dispose()
+
+
+def hidden_comets() -> list[SearchDocument]:
+    """A sampled "Comet" for each way a title can be hidden from VIEWER."""
+    soon = utcnow() + timedelta(days=2)
+    return [
+        doc("Comet Draft", title_id=sampled_id(), published=False, genres=["Secret"]),
+        doc("Comet Abroad", title_id=sampled_id(), windows=[Window("US", EVER)], genres=["Secret"]),
+        doc("Comet Soon", title_id=sampled_id(), windows=[Window("*", soon)], genres=["Secret"]),
+        doc(
+            "Comet Adult",
+            title_id=sampled_id(),
+            maturity_level=Maturity.ADULTS,
+            genres=["Secret"],
+            language="de",
+        ),
+    ]
+
+
+def visible_comets(
+    count: int, make_id: Callable[[], uuid.UUID] = sampled_id
+) -> list[SearchDocument]:
+    return [doc(f"Comet {n}", title_id=make_id(), genres=["Drama"]) for n in range(count)]
+
+
+def all_pages(index: PostgresIndex, query: str, sort: Sort = Sort.RELEVANCE) -> list[uuid.UUID]:
+    seen: list[uuid.UUID] = []
+    for offset in range(0, 100, 3):
+        page = index.search(query, NONE, VIEWER, sort, offset, 3).hits
+        seen += [hit.title_id for hit in page]
+        if len(page) < 3:
+            return seen
+    raise AssertionError("pages never ended")
+
+
+def test_small_matches_are_counted_exactly(index: PostgresIndex) -> None:
+    index.upsert(visible_comets(3) + hidden_comets())
+    results = index.search("comet", NONE, VIEWER)
+    assert results.exact
+    assert results.total == 3
+
+
+def test_large_matches_are_estimated_from_visible_sampled_entries(index: PostgresIndex) -> None:
+    index.upsert(visible_comets(6) + visible_comets(10, unsampled_id) + hidden_comets())
+    for query in ("comet", ""):
+        results = index.search(query, NONE, VIEWER)
+        assert not results.exact, query
+        assert results.total == 6 * SAMPLE_SCALE, query
+        assert _counts(results, "genre") == {"Drama": 6 * SAMPLE_SCALE}, query
+        assert _counts(results, "language") == {"en": 6 * SAMPLE_SCALE}, query
+        assert not {hit.title for hit in results.hits} & {d.title for d in hidden_comets()}
+
+
+def test_an_estimate_never_falls_below_what_the_probe_counted(index: PostgresIndex) -> None:
+    index.upsert(visible_comets(5, unsampled_id))
+    results = index.search("comet", NONE, VIEWER)
+    assert not results.exact
+    assert results.total == 4  # more than the exact limit of 3, none of them sampled
+    assert _counts(results, "genre") == {}
+
+
+def test_large_match_pages_cover_every_visible_hit_once(index: PostgresIndex) -> None:
+    visible = visible_comets(4) + visible_comets(7, unsampled_id)
+    index.upsert(visible + hidden_comets())
+    expected = {d.title_id for d in visible}
+    for query, sort in (("comet", Sort.RELEVANCE), ("comet", Sort.NEWEST), ("", Sort.POPULAR)):
+        seen = all_pages(index, query, sort)
+        assert len(seen) == len(set(seen)), (query, sort)
+        assert set(seen) == expected, (query, sort)
+
+
+def test_titles_starting_with_the_query_rank_first_among_many_popular_matches(
+    index: PostgresIndex,
+) -> None:
+    popular = [doc(f"Night of Love {n}", popularity=100 + n) for n in range(6)]
+    index.upsert([*popular, doc("Love Story", popularity=0)])
+    results = index.search("love", NONE, VIEWER)
+    assert not results.exact
+    assert results.hits[0].title == "Love Story"
+    typo = index.search("lovve", NONE, VIEWER)
+    assert typo.hits[0].title == "Love Story"
+
+
+def test_large_matches_are_filtered_and_never_suggest_hidden_titles(index: PostgresIndex) -> None:
+    index.upsert(visible_comets(8) + hidden_comets())
+    assert index.search("comet", SearchFilters(genre="Secret"), VIEWER).total == 0
+    suggestions = index.suggest("come", VIEWER)
+    assert 0 < len(suggestions) <= 10
+    assert all(s.text.startswith("Comet ") and s.text[6:].isdigit() for s in suggestions)
+
+
+def _counts(results: SearchResults, facet: str) -> dict[str, int]:
+    return {f.value: f.count for f in results.facets[facet]}
