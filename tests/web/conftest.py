@@ -62,6 +62,23 @@ CATALOGUE: list[tuple[str, str, int, list[str], str, str]] = [
     ("Harbour Lights", "TV-PG", 2020, ["Drama"], "en", "series"),
 ]
 SERIES_EPISODES = ["Arrival", "The Long Night", "Homecoming"]
+# Enough further titles that home rows (20 cards each, no title twice) fill several rows.
+_WORDS = ["Silver", "Midnight", "Paper", "Golden", "Hidden", "Northern", "Electric", "Quiet"]
+_NOUNS = ["Harbor", "Garden", "Signal", "Canyon"]
+_GENRES = ["Drama", "Comedy", "Adventure", "Animation", "Crime", "Romance"]
+_RATINGS = ["G", "PG", "PG-13", "R"]
+CATALOGUE += [
+    (
+        f"{word} {noun}",
+        _RATINGS[(i + j) % 4],
+        1950 + (i * 4 + j * 7) % 74,
+        [_GENRES[(i + j) % 6]],
+        "en",
+        "movie",
+    )
+    for i, word in enumerate(_WORDS)
+    for j, noun in enumerate(_NOUNS)
+]
 
 
 @dataclass

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
+import httpx
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import Site, axe_violations, console_errors, describe_violations, screenshot
+from tests.web.conftest import (
+    Account,
+    Site,
+    axe_violations,
+    console_errors,
+    describe_violations,
+    screenshot,
+)
+
+ADULT = {"R", "NC-17", "TV-MA"}
 
 
 def assert_clean(page: Page, name: str) -> None:
@@ -15,7 +27,236 @@ def assert_clean(page: Page, name: str) -> None:
     assert console_errors(page) == []
 
 
+def kids_profile(site: Site, account: Account) -> str:
+    with httpx.Client(base_url=site.url, headers=account.headers) as api:
+        response = api.post("/api/v1/me/profiles", json={"name": "Kids", "is_kids": True})
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+
+def card_ids(page: Page, scope: str = "main") -> set[str]:
+    ids = page.locator(f"{scope} [data-title-id]").evaluate_all(
+        "els => els.map(e => e.dataset.titleId)"
+    )
+    return set(ids)
+
+
+def adult_ids(site: Site) -> set[str]:
+    return {site.titles[name] for name, rating in site.ratings.items() if rating in ADULT}
+
+
 def test_sign_in_page(site: Site, page: Page) -> None:
     page.goto(f"{site.url}/signin")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert_clean(page, "signin")
+
+
+def test_sign_up_then_pick_a_profile(site: Site, page: Page) -> None:
+    page.goto(f"{site.url}/")
+    page.wait_for_url("**/signin**")
+    page.get_by_role("link", name="Sign up now").click()
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+    assert_clean(page, "signup")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("Email").fill("ada-web@example.com")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    # The browser's own validation stops a too-short password before the server sees it.
+    expect(page).to_have_url(re.compile(r"/signup"))
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Who's watching?")).to_be_visible()
+    # A reload keeps the session (tokens are stored).
+    page.reload()
+    expect(page.get_by_role("heading", name="Who's watching?")).to_be_visible()
+    assert console_errors(page) == []
+
+
+def test_wrong_password_reads_as_a_message(site: Site, page: Page) -> None:
+    account = site.new_account()
+    page.goto(f"{site.url}/signin")
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    assert "401" not in alert.inner_text()
+    assert len(alert.inner_text()) > 5
+
+
+def test_profiles_create_kids_and_edit(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account)
+    expect(page.get_by_role("heading", name="Who's watching?")).to_be_visible()
+    page.get_by_role("button", name="Add profile").click()
+    page.get_by_label("Name").fill("Junior")
+    page.get_by_label("Kids profile").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("button", name="Junior (kids)")).to_be_visible()
+    page.get_by_role("button", name="Manage profiles").click()
+    page.get_by_role("button", name="Edit Junior").click()
+    assert_clean(page, "profile-edit")
+    page.get_by_label("Name").fill("Junior Two")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Done").click()
+    expect(page.get_by_role("button", name="Junior Two (kids)")).to_be_visible()
+    assert_clean(page, "profiles")
+
+
+def test_home_rows_and_arrow_keys(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    rows = page.locator("section.row")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 3
+    expect(page.get_by_role("link", name=re.compile("Play"))).to_be_visible()
+    assert_clean(page, "home")
+    first_row = page.locator("[data-nav-row]").first
+    first_row.locator("a.card").first.focus()
+    page.keyboard.press("ArrowRight")
+    second = first_row.locator("a.card").nth(1)
+    expect(second).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    focused_row = page.evaluate("document.activeElement.closest('[data-nav-row]') !== null")
+    assert focused_row
+    assert not page.locator("[data-nav-row]").first.evaluate(
+        "row => row.contains(document.activeElement)"
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/title/**")
+
+
+def test_kids_home_and_search_never_show_r_titles(site: Site, page: Page) -> None:
+    account = site.new_account()
+    kids = kids_profile(site, account)
+    site.sign_in(page, account, kids)
+    expect(page.locator("section.row").first).to_be_visible()
+    shown = card_ids(page)
+    assert shown, "the kids home shows titles"
+    assert not shown & adult_ids(site)
+    screenshot(page, "home-kids")
+    page.goto(f"{site.url}/search?q=pulp")
+    expect(page.get_by_role("status").filter(has_text="title")).to_be_visible()
+    assert site.titles["Pulp Fiction"] not in card_ids(page)
+    page.goto(f"{site.url}/search")
+    expect(page.locator(".grid a.card").first).to_be_visible()
+    assert not card_ids(page) & adult_ids(site)
+    page.goto(f"{site.url}/title/{site.titles['Heat']}")
+    expect(page.get_by_role("heading", name="Title unavailable")).to_be_visible()
+
+
+def test_title_page_my_list_and_thumbs(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    toy = site.titles["Toy Story"]
+    page.goto(f"{site.url}/title/{toy}")
+    expect(page.get_by_role("heading", name="Toy Story", level=1)).to_be_visible()
+    expect(page.get_by_text("Tom Hanks")).to_be_visible()
+    play = page.get_by_role("link", name="Play")
+    expect(play).to_have_attribute("href", f"/watch/{toy}")
+    my_list = page.get_by_role("button", name="My List")
+    expect(my_list).to_be_enabled()
+    my_list.click()
+    expect(my_list).to_have_attribute("aria-pressed", "true")
+    like = page.get_by_role("button", name="I like this")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    assert_clean(page, "title")
+    page.reload()
+    expect(page.get_by_role("button", name="My List")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="I like this")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("link", name="My List").click()
+    expect(page.get_by_role("heading", name="My List")).to_be_visible()
+    expect(page.locator(f"main [data-title-id='{toy}']")).to_be_visible()
+    assert_clean(page, "my-list")
+
+
+def test_series_page_lists_episodes(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    series = site.titles["Harbour Lights"]
+    page.goto(f"{site.url}/title/{series}")
+    expect(page.get_by_role("heading", name="Episodes")).to_be_visible()
+    episodes = page.locator("a.episode")
+    expect(episodes).to_have_count(3)
+    expect(page.get_by_role("link", name=re.compile("Play S1:E1"))).to_be_visible()
+    href = episodes.first.get_attribute("href")
+    assert href is not None
+    assert href.startswith(f"/watch/{series}/")
+    assert_clean(page, "title-series")
+
+
+def test_search_as_you_type_with_typos_and_filters(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    page.get_by_role("link", name="Search").click()
+    box = page.get_by_role("combobox", name="Search titles")
+    expect(box).to_be_focused()
+    box.press_sequentially("jurasic prk", delay=30)
+    result = page.locator(f"main .grid [data-title-id='{site.titles['Jurassic Park']}']")
+    expect(result).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=jurasic"))
+    assert_clean(page, "search")
+    box.fill("")
+    page.get_by_label("Genre", exact=True).select_option("Crime")
+    expect(page.locator(f"main [data-title-id='{site.titles['Fargo']}']")).to_be_visible()
+    expect(page.locator(f"main [data-title-id='{site.titles['Toy Story']}']")).to_have_count(0)
+    page.get_by_label("Decade").select_option("1990")
+    page.get_by_label("Language").select_option("en")
+    expect(page.locator(f"main [data-title-id='{site.titles['Heat']}']")).to_be_visible()
+    page.get_by_role("button", name="Clear filters").click()
+    page.get_by_label("Type").select_option("series")
+    expect(page.locator("main .grid a.card")).to_have_count(1)
+    screenshot(page, "search-filters")
+
+
+def test_search_suggestions_open_a_title(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    page.goto(f"{site.url}/search")
+    box = page.get_by_role("combobox", name="Search titles")
+    box.press_sequentially("casab", delay=30)
+    option = page.get_by_role("option", name=re.compile("Casablanca"))
+    expect(option).to_be_visible()
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url(f"**/title/{site.titles['Casablanca']}")
+
+
+def test_account_page_and_sign_out_everywhere(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    page.get_by_role("link", name="Account").click()
+    expect(page.get_by_role("heading", name="Plan")).to_be_visible()
+    expect(page.get_by_text("Screens at once")).to_be_visible()
+    expect(page.get_by_role("heading", name="Watching now")).to_be_visible()
+    assert_clean(page, "account")
+    page.get_by_role("button", name="Sign out of all devices").click()
+    page.wait_for_url("**/signin**")
+    page.goto(f"{site.url}/my-list")
+    page.wait_for_url("**/signin**")
+    with httpx.Client(base_url=site.url, headers=account.headers) as api:
+        assert api.get("/api/v1/me").status_code == 401
+
+
+def test_phone_width_has_no_horizontal_overflow(site: Site, page: Page) -> None:
+    account = site.new_account()
+    page.set_viewport_size({"width": 390, "height": 844})
+    site.sign_in(page, account, account.profile_id)
+    expect(page.locator("section.row").first).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    screenshot(page, "home-phone")
+    page.goto(f"{site.url}/title/{site.titles['Toy Story']}")
+    expect(page.get_by_role("heading", name="Toy Story", level=1)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    screenshot(page, "title-phone")
+
+
+def test_tv_width_home(site: Site, page: Page) -> None:
+    account = site.new_account()
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    site.sign_in(page, account, account.profile_id)
+    expect(page.locator("section.row").first).to_be_visible()
+    screenshot(page, "home-tv")
+    assert console_errors(page) == []

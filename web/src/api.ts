@@ -223,6 +223,12 @@ export interface MyListItem {
   added_at: string;
 }
 
+export interface MyListStatus {
+  title_id: string;
+  in_list: boolean;
+  added_at: string | null;
+}
+
 export interface Rating {
   title_id: string;
   value: -1 | 0 | 1;
@@ -473,11 +479,11 @@ export const library = {
   myList: (profileId: string, cursor?: string) =>
     get<Page<MyListItem>>(`/api/v1/profiles/${profileId}/my-list`, { cursor, limit: 100 }),
   add: (profileId: string, titleId: string) =>
-    request<MyListItem>("PUT", `/api/v1/profiles/${profileId}/my-list/${titleId}`),
+    request<MyListStatus>("PUT", `/api/v1/profiles/${profileId}/my-list/${titleId}`),
   remove: (profileId: string, titleId: string) =>
     request<void>("DELETE", `/api/v1/profiles/${profileId}/my-list/${titleId}`),
-  contains: (profileId: string, titleId: string) =>
-    get<{ title_id: string; in_list: boolean }>(`/api/v1/profiles/${profileId}/my-list/${titleId}`),
+  status: (profileId: string, titleId: string) =>
+    get<MyListStatus>(`/api/v1/profiles/${profileId}/my-list/${titleId}`),
   rating: (profileId: string, titleId: string) => get<Rating>(`/api/v1/profiles/${profileId}/ratings/${titleId}`),
   rate: (profileId: string, titleId: string, value: 1 | -1) =>
     request<Rating>("PUT", `/api/v1/profiles/${profileId}/ratings/${titleId}`, { body: { value } }),

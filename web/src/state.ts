@@ -90,14 +90,13 @@ function currentLocation(): Location {
 export const locationStore = new Store<Location>(currentLocation());
 
 /** Go to an in-app path without reloading; `replace` keeps the history entry count unchanged. */
-export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+export function navigate(to: string, opts: { replace?: boolean; keepScroll?: boolean } = {}): void {
   const here = window.location.pathname + window.location.search;
-  if (to !== here) {
-    if (opts.replace) history.replaceState(null, "", to);
-    else history.pushState(null, "", to);
-  }
+  if (to === here) return;
+  if (opts.replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
   locationStore.set(currentLocation());
-  window.scrollTo(0, 0);
+  if (!opts.keepScroll) window.scrollTo(0, 0);
 }
 
 window.addEventListener("popstate", () => locationStore.set(currentLocation()));

@@ -11,16 +11,16 @@ export interface CardTitle {
 
 export function TitleCard({ title, rank, href }: { title: CardTitle; rank?: number; href?: string }) {
   const progress = title.progress ?? null;
-  const label = [rank ? `Number ${rank}:` : "", title.name, title.release_year ? `(${title.release_year})` : "", progress !== null ? `, ${Math.round(progress * 100)}% watched` : ""]
-    .filter(Boolean)
-    .join(" ");
+  // The visible name is the link's name; year and progress follow for screen readers only.
+  const extra = [title.release_year ? String(title.release_year) : "", progress !== null ? `${Math.round(progress * 100)}% watched` : ""].filter(Boolean);
   return (
-    <a class="card" href={href ?? `/title/${title.id}`} aria-label={label} data-title-id={title.id}>
+    <a class="card" href={href ?? `/title/${title.id}`} data-title-id={title.id}>
       <Poster id={title.id} name={title.name} poster={title.poster} year={title.release_year} />
       {progress !== null && <ProgressBar value={progress} />}
-      <span class="card-name" aria-hidden="true">
+      <span class="card-name">
         {rank ? <span class="rank">{rank}</span> : null}
         {title.name}
+        {extra.length > 0 && <span class="sr-only">, {extra.join(", ")}</span>}
       </span>
     </a>
   );

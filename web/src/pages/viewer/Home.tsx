@@ -3,7 +3,7 @@ import { catalog } from "../../api";
 import type { Home as HomeData, HomeTitle } from "../../api";
 import { useAsync } from "../../components/async";
 import { onRowsKeyDown } from "../../components/keys";
-import { posterGradient } from "../../components/Poster";
+import { Poster, posterGradient } from "../../components/Poster";
 import { Row } from "../../components/Row";
 import { ErrorNote, Loading } from "../../components/Status";
 import { profileStore, useStore } from "../../state";
@@ -19,6 +19,9 @@ function Hero({ title }: { title: HomeTitle }) {
     : { background: posterGradient(title.id + title.name) };
   return (
     <section class="hero" style={style} aria-labelledby="hero-title">
+      <div class="hero-art">
+        <Poster id={title.id} name={title.name} poster={title.poster} year={title.release_year} />
+      </div>
       <p class="row-reason">Featured for you</p>
       <h1 id="hero-title">{title.name}</h1>
       <div class="meta">
@@ -31,7 +34,7 @@ function Hero({ title }: { title: HomeTitle }) {
           ▶ Play
         </a>
         <a class="btn" href={`/title/${title.id}`}>
-          ⓘ More info
+          More info
         </a>
       </div>
     </section>

@@ -89,9 +89,14 @@ export default function Profiles({ query }: PageProps) {
         <ul class="profile-grid">
           {list.data.items.map((p) => (
             <li>
-              <button class="profile-tile" type="button" data-profile-id={p.id} onClick={() => choose(p)} aria-label={managing ? `Edit ${p.name}` : `${p.name}${p.is_kids ? " (kids)" : ""}`}>
+              <button class="profile-tile" type="button" data-profile-id={p.id} onClick={() => choose(p)}>
                 <Avatar profile={p} />
-                <span>{managing ? `✎ ${p.name}` : p.name}</span>
+                <span>
+                  {managing && <span class="sr-only">Edit </span>}
+                  {managing && <span aria-hidden="true">✎ </span>}
+                  {p.name}
+                  {p.is_kids && <span class="sr-only"> (kids)</span>}
+                </span>
               </button>
             </li>
           ))}
