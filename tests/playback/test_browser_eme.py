@@ -1,0 +1,200 @@
+"""Chromium plays an encrypted title through EME (ClearKey) with a live session, and only then.
+
+A generated clip goes through the real ingest job into a CENC-encrypted package; Shaka
+Player, in Debian's Chromium driven by Playwright, loads its DASH manifest and asks the
+app's licence endpoint for the key, exactly as the web client does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, sync_playwright
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, HTMLResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from marquee.accounts import billing
+from marquee.accounts.models import Role, User
+from marquee.catalog.models import PublishState, Title
+from marquee.config import Settings
+from marquee.db import transaction, utcnow
+from marquee.ingest import encrypt
+from marquee.ingest.models import MediaVersion
+from marquee.playback import keys
+from marquee.playback.models import ContentKey, PlaybackSession
+from marquee.storage.base import read_all
+from tests import services
+from tests.catalog.factories import make_title
+from tests.ingest import media
+from tests.ingest.test_tasks import make_worker, upload
+from tests.support import signup, signup_with_role
+
+CHROMIUM = "/usr/bin/chromium"
+SHAKA = (
+    Path(__file__).resolve().parents[2]
+    / "web/node_modules/shaka-player/dist/shaka-player.compiled.js"
+)
+PLAYING_SECONDS = 2.5
+
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>EME check</title>
+<script src="/eme/shaka.js"></script></head>
+<body><video id="v" muted playsinline></video>
+<script>
+window.outcome = {errors: []};
+window.play = async (manifest, licence) => {
+  shaka.polyfill.installAll();
+  const video = document.getElementById("v");
+  const player = new shaka.Player();
+  await player.attach(video);
+  player.configure({drm: {servers: {"org.w3.clearkey": licence},
+                          retryParameters: {maxAttempts: 1, timeout: 5000}}});
+  player.addEventListener("error", (e) => window.outcome.errors.push(e.detail.code));
+  try {
+    await player.load(manifest);
+    await video.play();
+  } catch (e) {
+    window.outcome.errors.push(e.code || String(e));
+  }
+};
+</script></body></html>
+"""
+
+
+@dataclass
+class Encrypted:
+    version: MediaVersion
+    kid: uuid.UUID
+    viewer_id: uuid.UUID
+    profile_id: uuid.UUID
+
+
+def _ingest_encrypted(app: FastAPI, client: TestClient, tmp_path: Path) -> Encrypted:
+    """An encrypted draft title, a generated clip uploaded for it, the ingest job run."""
+    editor = signup_with_role(client, app, Role.EDITOR)
+    with transaction(app.state.sessionmaker) as session:
+        title = make_title(session, state=PublishState.DRAFT)
+        title.encrypted = True
+        title_id = title.id
+    clip = media.make_clip(tmp_path / "clip.mp4", size="426x240", seconds=8)
+    upload(client, editor, clip.read_bytes(), title_id=str(title_id))
+    assert make_worker(app).run(once=True) == 1
+    viewer = signup(client)
+    with transaction(app.state.sessionmaker) as session:
+        stored = session.get(Title, title_id)
+        assert stored is not None
+        version = session.get(MediaVersion, stored.current_version_id)
+        content_key = session.get(ContentKey, title_id)
+        assert version is not None
+        assert content_key is not None
+        account = session.get(User, uuid.UUID(viewer.id))
+        assert account is not None
+        billing.grant_plan(session=session, user=account, plan_code="standard", period_days=30)
+        session.expunge(version)
+        kid = content_key.key_id
+    return Encrypted(version, kid, uuid.UUID(viewer.id), uuid.UUID(viewer.profile_id))
+
+
+def _session(app: FastAPI, encrypted: Encrypted, *, stopped: bool = False) -> PlaybackSession:
+    with transaction(app.state.sessionmaker) as session:
+        playback = PlaybackSession(
+            user_id=encrypted.viewer_id,
+            profile_id=encrypted.profile_id,
+            title_id=encrypted.version.title_id,
+            version_id=encrypted.version.id,
+            max_height=1080,
+            device={"codecs": ["avc1", "mp4a"], "name": "Chromium"},
+            country="US",
+            expires_at=utcnow() + timedelta(hours=1),
+            stopped_at=utcnow() if stopped else None,
+        )
+        session.add(playback)
+        session.flush()
+        session.expunge(playback)
+        return playback
+
+
+def _site(app: FastAPI, media_dir: Path) -> Starlette:
+    """The app, plus the test page, Shaka and the stored package under /eme on one origin."""
+    return Starlette(
+        routes=[
+            Route("/eme/page.html", lambda request: HTMLResponse(PAGE)),
+            Route("/eme/shaka.js", lambda request: FileResponse(SHAKA)),
+            Mount("/eme/media", StaticFiles(directory=media_dir)),
+            Mount("/", app),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    args = ["--no-sandbox", "--disable-background-networking"]
+    args.append("--autoplay-policy=no-user-gesture-required")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        yield chromium
+        chromium.close()
+
+
+def _play(browser: Browser, base: str, manifest: str, licence: str, *, wait_ms: int) -> float:
+    """Load the manifest with the licence URL; the position reached, or the player's error."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}/eme/page.html")
+        # Not awaited: a player waiting for a key that never comes would block the call.
+        page.evaluate("([m, l]) => { window.play(m, l); }", [manifest, licence])
+        page.wait_for_function(
+            f"document.getElementById('v').currentTime > {PLAYING_SECONDS}"
+            " || window.outcome.errors.length > 0",
+            timeout=wait_ms,
+        )
+        errors = page.evaluate("window.outcome.errors")
+        position = float(page.evaluate("document.getElementById('v').currentTime"))
+        if errors:
+            raise PlaybackFailed(errors, position)
+        return position
+    finally:
+        page.close()
+
+
+class PlaybackFailed(Exception):
+    def __init__(self, errors: list[object], position: float) -> None:
+        super().__init__(f"player errors {errors} at {position:.2f} s")
+        self.errors, self.position = errors, position
+
+
+def test_an_encrypted_title_plays_only_with_a_live_session(
+    app: FastAPI, client: TestClient, tmp_path: Path, browser: Browser
+) -> None:
+    encrypted = _ingest_encrypted(app, client, tmp_path)
+    settings: Settings = app.state.settings
+    store = app.state.store
+    init = read_all(store, f"{encrypted.version.prefix}init-0.m4s")
+    assert encrypt.default_kid(init) == encrypted.kid
+    manifest = f"/eme/media/{encrypted.version.dash_manifest}"
+    live = _session(app, encrypted)
+    stopped = _session(app, encrypted, stopped=True)
+    licence = keys.license_url(settings, live)
+    tampered = licence[:-4] + ("AAAA" if not licence.endswith("AAAA") else "BBBB")
+
+    with services.serve_app(_site(app, settings.resolved_media_dir), services.free_port()) as base:
+        assert _play(browser, base, manifest, licence, wait_ms=30_000) > PLAYING_SECONDS
+        for refused in (tampered, keys.license_url(settings, stopped)):
+            with pytest.raises(PlaybackFailed) as failed:
+                _play(browser, base, manifest, refused, wait_ms=30_000)
+            # 6007: the licence request failed; not a frame was shown.
+            assert 6007 in failed.value.errors
+            assert failed.value.position == 0
+        # Without any licence server the media is undecodable: it is really encrypted.
+        with pytest.raises(PlaybackFailed) as failed:
+            _play(browser, base, manifest, "", wait_ms=30_000)
+        assert failed.value.position == 0
