@@ -12,6 +12,8 @@ import type { PlaybackSession } from "./session";
 import { loadTrickplay } from "./trickplay";
 import type { TrickplayCue } from "./trickplay";
 import { usePlayback } from "./usePlayback";
+import { Icon } from "./icons";
+import type { IconName } from "./icons";
 import type { Engine } from "./engine";
 import "./player.css";
 
@@ -46,6 +48,24 @@ function useIdle(active: boolean): [boolean, () => void] {
   };
   useEffect(() => () => window.clearTimeout(timer.current), []);
   return [active && idle, wake];
+}
+
+function useFullscreen(): boolean {
+  const [on, setOn] = useState(Boolean(document.fullscreenElement));
+  useEffect(() => {
+    const update = () => setOn(Boolean(document.fullscreenElement));
+    document.addEventListener("fullscreenchange", update);
+    return () => document.removeEventListener("fullscreenchange", update);
+  }, []);
+  return on;
+}
+
+function ControlButton({ label, icon, onClick }: { label: string; icon: IconName; onClick(): void }) {
+  return (
+    <button type="button" class="player-btn" aria-label={label} title={label} onClick={onClick}>
+      <Icon name={icon} />
+    </button>
+  );
 }
 
 function saveChoice(profile: ProfileRead, change: Partial<ProfileRead>): void {
@@ -90,15 +110,15 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
   const [idle, wake] = useIdle(state.playing);
   const [countdownDismissed, setCountdownDismissed] = useState(false);
   const [, refresh] = useState(0);
+  const fullscreen = useFullscreen();
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const action = actionForKey(event);
-      if (!action || !video || !frame.current) return;
+      if (!action) return;
       event.preventDefault();
       wake();
-      perform(action, video, frame.current, engine, profile);
-      refresh((n) => n + 1);
+      act(action);
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
@@ -108,6 +128,10 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
   const inIntro = intro_end !== null && state.current >= (intro_start ?? 0) && state.current < intro_end;
   const countdownAt = credits_start ?? state.duration - COUNTDOWN_LEAD_SECONDS;
   const showCountdown = session.next_episode !== null && !countdownDismissed && state.ready && state.current >= countdownAt;
+  const act = (action: PlayerAction) => {
+    if (video && frame.current) perform(action, video, frame.current, engine, profile);
+    refresh((n) => n + 1);
+  };
   const seek = (time: number) => {
     if (video) video.currentTime = time;
   };
@@ -126,7 +150,7 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
         class="player-video"
         playsInline
         aria-label={heading}
-        onClick={() => video && perform({ kind: "toggle-play" }, video, frame.current!, engine, profile)}
+        onClick={() => act({ kind: "toggle-play" })}
       />
       {state.buffering && !state.error && <div class="player-spinner" role="status" aria-label="Loading video" />}
       {state.error && (
@@ -144,36 +168,17 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
       )}
       <div class="player-top">
         <a class="player-back" href={backHref} aria-label="Back">
-          ←
+          <Icon name="arrowBack" />
         </a>
         <h1 class="player-heading">{heading}</h1>
       </div>
       <div class="player-controls">
         <SeekBar current={state.current} duration={state.duration} buffered={state.buffered} cues={cues} onSeek={seek} />
         <div class="player-buttons">
-          <button
-            type="button"
-            class="player-btn"
-            aria-label={state.playing ? "Pause" : "Play"}
-            onClick={() => video && perform({ kind: "toggle-play" }, video, frame.current!, engine, profile)}
-          >
-            {state.playing ? "❚❚" : "▶"}
-          </button>
-          <button type="button" class="player-btn" aria-label="Back 10 seconds" onClick={() => video && perform({ kind: "seek-by", seconds: -10 }, video, frame.current!, engine, profile)}>
-            ↺10
-          </button>
-          <button type="button" class="player-btn" aria-label="Forward 10 seconds" onClick={() => video && perform({ kind: "seek-by", seconds: 10 }, video, frame.current!, engine, profile)}>
-            10↻
-          </button>
-          <button
-            type="button"
-            class="player-btn"
-            aria-label={state.muted ? "Unmute" : "Mute"}
-            aria-pressed={state.muted}
-            onClick={() => video && perform({ kind: "mute" }, video, frame.current!, engine, profile)}
-          >
-            {state.muted ? "🔇" : "🔊"}
-          </button>
+          <ControlButton label={state.playing ? "Pause" : "Play"} icon={state.playing ? "pause" : "play"} onClick={() => act({ kind: "toggle-play" })} />
+          <ControlButton label="Back 10 seconds" icon="back10" onClick={() => act({ kind: "seek-by", seconds: -10 })} />
+          <ControlButton label="Forward 10 seconds" icon="forward10" onClick={() => act({ kind: "seek-by", seconds: 10 })} />
+          <ControlButton label={state.muted ? "Unmute" : "Mute"} icon={state.muted ? "muted" : "volume"} onClick={() => act({ kind: "mute" })} />
           <span class="player-time" aria-live="off">
             {formatTime(state.current)} / {formatTime(state.duration)}
           </span>
@@ -200,14 +205,7 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
               }}
             />
           )}
-          <button
-            type="button"
-            class="player-btn"
-            aria-label="Full screen"
-            onClick={() => video && perform({ kind: "fullscreen" }, video, frame.current!, engine, profile)}
-          >
-            ⛶
-          </button>
+          <ControlButton label="Full screen" icon={fullscreen ? "exitFullscreen" : "fullscreen"} onClick={() => act({ kind: "fullscreen" })} />
         </div>
       </div>
     </div>

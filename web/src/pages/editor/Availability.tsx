@@ -21,12 +21,16 @@ export function AvailabilitySection({ title, onChanged }: Props) {
   const action = useAction();
   const add = async (event: Event) => {
     event.preventDefault();
-    const v = formValues(event.currentTarget as HTMLFormElement);
+    const form = event.currentTarget as HTMLFormElement;
+    const v = formValues(form);
     const starts = toIso(v.starts_at) ?? new Date().toISOString();
     const ok = await action.run(() =>
       studio.addWindow(title.id, { country: v.country.toUpperCase() || "*", starts_at: starts, ends_at: toIso(v.ends_at) }),
     );
-    if (ok) onChanged();
+    if (ok) {
+      form.reset();
+      onChanged();
+    }
   };
   return (
     <section class="panel" aria-labelledby="avail-heading">

@@ -17,7 +17,8 @@ export function CreditsSection({ title, onChanged }: Props) {
   const people = useAsync(() => studio.people(q || undefined), [q]);
   const add = async (event: Event) => {
     event.preventDefault();
-    const v = formValues(event.currentTarget as HTMLFormElement);
+    const form = event.currentTarget as HTMLFormElement;
+    const v = formValues(form);
     const ok = await action.run(async () => {
       const personId = v.person_id || (await studio.createPerson({ name: q.trim() })).id;
       await studio.addCredit(title.id, {
@@ -27,7 +28,11 @@ export function CreditsSection({ title, onChanged }: Props) {
         order: title.credits.length,
       });
     });
-    if (ok) onChanged();
+    if (ok) {
+      form.reset();
+      setQ("");
+      onChanged();
+    }
   };
   const matches = people.data?.items ?? [];
   return (

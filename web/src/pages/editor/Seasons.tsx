@@ -29,7 +29,10 @@ function EpisodeForm({ title, season, onChanged }: Props & { season: SeasonRead 
         credits_start_seconds: seconds(v.credits_start_seconds),
       }),
     );
-    if (ok) onChanged();
+    if (ok) {
+      form.reset();
+      onChanged();
+    }
   };
   return (
     <form class="studio-inline" onSubmit={submit} aria-label={`New episode in season ${season.number}`}>

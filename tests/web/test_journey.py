@@ -1,0 +1,213 @@
+"""The viewer and editor journey in a real Chromium against the real app, worker and media.
+
+register → profile → search a misspelt title → open it → play past 3 s → switch quality →
+trickplay seek → leave and come back to resume → a kids profile never sees the R title →
+an editor creates a title, uploads a clip, watches it process, and it plays.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
+
+from marquee.db import transaction
+from marquee.events.models import Event
+from tests import services
+from tests.support import PASSWORD
+from tests.web.conftest import axe_violations, describe_violations, ensure_client_built, screenshot
+from tests.web.journey_support import Catalogue, make_catalogue, worker_thread
+
+PLAY_TIMEOUT = 45_000
+PROBLEM = ".player-error, .player-problem"
+
+
+class Device:
+    """One browser context on the served app; uncaught page errors fail the journey."""
+
+    def __init__(self, context: BrowserContext, base: str) -> None:
+        self.context = context
+        self.base = base
+        self.page: Page = context.new_page()
+        self.errors: list[str] = []
+        self.console: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", lambda m: m.type == "error" and self.console.append(m.text))
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def check(self, name: str, *, full_page: bool = False) -> None:
+        """Screenshot the page, then require no serious or critical axe-core violation."""
+        screenshot(self.page, name, full_page=full_page)
+        violations = axe_violations(self.page)
+        assert not violations, f"axe-core on {name}:\n{describe_violations(violations)}"
+
+    def video(self, expression: str) -> float:
+        script = f"(() => {{ const v = document.querySelector('video'); return {expression}; }})()"
+        return float(self.page.evaluate(script))
+
+    def wait_video(self, condition: str, timeout: int = PLAY_TIMEOUT) -> None:
+        """Wait for a condition on the <video>, failing at once if the player shows a problem."""
+        self.page.wait_for_function(
+            "(() => { const v = document.querySelector('video');"
+            f" return (v && ({condition})) || !!document.querySelector('{PROBLEM}'); }})()",
+            timeout=timeout,
+        )
+        problem = self.page.locator(PROBLEM)
+        assert problem.count() == 0, problem.first.inner_text()
+
+
+def sign_up(d: Device, email: str) -> None:
+    d.go("/signup")
+    d.page.get_by_label("Email").fill(email)
+    d.page.get_by_label("Password").fill(PASSWORD)
+    d.page.get_by_role("button", name="Sign up").click()
+    d.page.wait_for_url(re.compile(r"/profiles"))
+
+
+def sign_in(d: Device, email: str) -> None:
+    d.go("/signin")
+    d.page.get_by_label("Email").fill(email)
+    d.page.get_by_label("Password").fill(PASSWORD)
+    d.page.get_by_role("button", name="Sign in").click()
+    d.page.wait_for_url(re.compile(r"/profiles"))
+
+
+def add_profile(d: Device, name: str, *, kids: bool = False) -> None:
+    """Create a profile from "Who's watching?" and pick it."""
+    d.page.get_by_role("button", name=re.compile("Add profile")).click()
+    d.page.get_by_label("Name", exact=True).fill(name)
+    if kids:
+        d.page.get_by_label(re.compile("Kids profile")).check()
+    d.page.get_by_role("button", name="Save").click()
+    d.page.get_by_role("button", name=re.compile(f"^{name}")).click()
+    d.page.wait_for_url(lambda url: "/profiles" not in url)
+
+
+def play_and_check(d: Device) -> None:
+    """Playing passes 3 s; quality switches to 240p; trickplay shows and a click seeks."""
+    d.wait_video("v.currentTime > 3")
+    d.check("player")
+    quality = d.page.get_by_label("Quality")
+    options = quality.locator("option").all_inner_texts()
+    assert options == ["Auto", "360p", "240p"], options
+    quality.select_option(label="240p")
+    d.wait_video("v.videoHeight === 240")
+    box = d.page.locator(".seekbar").bounding_box()
+    assert box is not None
+    at = box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2
+    d.page.mouse.move(*at)
+    thumb = d.page.locator(".trickplay-thumb")
+    expect(thumb).to_be_visible()
+    assert "sprite_" in (thumb.get_attribute("style") or "")
+    screenshot(d.page, "player-trickplay")
+    target = d.video("v.duration") * 0.6
+    d.page.mouse.click(*at)
+    d.wait_video(f"Math.abs(v.currentTime - {target}) < 2 && !v.paused")
+
+
+def leave_and_resume(d: Device, catalogue: Catalogue) -> None:
+    """Back to the title page and play again: playback starts where it stopped."""
+    d.wait_video("v.currentTime > 15")
+    d.page.get_by_role("link", name="Back").click()
+    left_at = time.monotonic()
+    d.page.wait_for_url(re.compile(f"/title/{catalogue.playable_id}"))
+    d.go(f"/watch/{catalogue.playable_id}")
+    d.wait_video("v.readyState >= 2 && v.currentTime > 0")
+    resumed = d.video("v.currentTime")
+
+    # Left after 15 s of a 24 s clip, give or take the second it took to go.
+    assert 14 <= resumed <= 18 + (time.monotonic() - left_at), resumed
+
+
+def kids_never_see_r(d: Device, catalogue: Catalogue) -> None:
+    d.go("/profiles")
+    add_profile(d, "Kiddo", kids=True)
+    d.page.wait_for_load_state("networkidle")
+    expect(d.page.locator("main")).not_to_contain_text(catalogue.adult_name)
+    d.go(f"/watch/{catalogue.adult_id}")
+    problem = d.page.locator(".player-problem")
+    expect(problem).to_be_visible()
+    expect(d.page.locator("video")).to_have_count(0)
+    d.check("player-problem")
+
+
+def editor_uploads_and_plays(d: Device, catalogue: Catalogue, name: str) -> None:
+    """Studio: create a title, open it everywhere, upload a clip, watch the job, play it."""
+    sign_in(d, catalogue.editor.email)
+    d.page.locator(".profile-tile").first.click()
+    d.page.wait_for_url(lambda url: "/profiles" not in url)
+    d.go("/studio")
+    d.page.get_by_label("Name", exact=True).fill(name)
+    d.page.get_by_label("Maturity rating").select_option("PG")
+    d.check("studio-titles", full_page=True)
+    d.page.get_by_role("button", name="Create title").click()
+    d.page.wait_for_url(re.compile(r"/studio/titles/"))
+    d.page.get_by_label("Country").fill("*")
+    d.page.get_by_role("button", name="Add window").click()
+    expect(d.page.get_by_text("Everywhere")).to_be_visible()
+    d.check("studio-title", full_page=True)
+    d.page.get_by_role("link", name="Upload media").click()
+    d.page.wait_for_url(re.compile(r"/studio/upload"))
+    d.page.get_by_label("File", exact=True).set_input_files(str(catalogue.clip))
+    d.check("studio-upload", full_page=True)
+    d.page.get_by_role("button", name="Start upload").click()
+    job = d.page.locator(".job-progress")
+    expect(job).to_be_visible(timeout=30_000)
+    # The worker reports each stage while it encodes; the page shows them as they come.
+    expect(job).to_have_attribute("data-state", "running", timeout=60_000)
+    expect(job.locator(".progress-label")).to_contain_text("Stage: ")
+    screenshot(d.page, "studio-job-running", full_page=True)
+    expect(job).to_have_attribute("data-state", "succeeded", timeout=120_000)
+    d.check("studio-job", full_page=True)
+    d.page.get_by_role("link", name="Watch it").click()
+    d.wait_video("v.currentTime > 2")
+    screenshot(d.page, "player-uploaded")
+
+
+def qoe_reports(app: FastAPI) -> list[dict[str, object]]:
+    with transaction(app.state.sessionmaker) as session:
+        events = session.scalars(select(Event).where(Event.kind == "qoe")).all()
+        return [dict(e.payload) for e in events]
+
+
+def test_viewer_and_editor_journey(
+    app: FastAPI, client: TestClient, browser: Browser, tmp_path: Path
+) -> None:
+    ensure_client_built()
+    with worker_thread(app):
+        catalogue = make_catalogue(app, client, tmp_path)
+        with services.serve_app(app, services.free_port()) as base:
+            viewer = Device(browser.new_context(viewport={"width": 1280, "height": 720}), base)
+            try:
+                sign_up(viewer, f"journey-{uuid.uuid4().hex[:8]}@example.com")
+                add_profile(viewer, "Alex")
+                viewer.go(f"/watch/{catalogue.playable_id}")
+                play_and_check(viewer)
+                leave_and_resume(viewer, catalogue)
+                kids_never_see_r(viewer, catalogue)
+            except Exception:
+                screenshot(viewer.page, "failure-viewer")
+                print("viewer errors", viewer.errors, viewer.console)
+                raise
+            editor = Device(browser.new_context(viewport={"width": 1280, "height": 800}), base)
+            try:
+                editor_uploads_and_plays(editor, catalogue, "Harbour Test Card")
+            except Exception:
+                screenshot(editor.page, "failure-editor", full_page=True)
+                print("editor errors", editor.errors, editor.console)
+                raise
+            assert viewer.errors == []
+            assert editor.errors == []
+            viewer.context.close()
+            editor.context.close()
+    reports = qoe_reports(app)
+    assert reports, "the player sent no QoE report"
+    assert any(r.get("time_to_first_frame_ms") for r in reports), reports
