@@ -6,6 +6,8 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from marquee.accounts import profiles
 from marquee.accounts.billing import entitlements
@@ -46,6 +48,16 @@ def get_slots(request: Request) -> StreamSlots:
 Slots = Annotated[StreamSlots, Depends(get_slots)]
 
 
+def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> JSONResponse:
+    """The response built here, inside the endpoint's worker thread.
+
+    Returned from a sync route, a plain model is validated again in another worker thread
+    while the request's transaction is still open. Under a burst of starts every worker can
+    be waiting on the slot row that transaction holds, so it would never get a thread.
+    """
+    return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
+
+
 @playback.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionRead)
 def start_session(
     body: SessionCreate,
@@ -54,7 +66,7 @@ def start_session(
     settings: SettingsDep,
     slots: Slots,
     country: ViewerCountry,
-) -> SessionRead:
+) -> JSONResponse:
     """Press play: entitlement checks, a stream slot, signed HLS/DASH URLs and where to start."""
     profile = profiles.get_profile(session=session, user=user, profile_id=body.profile_id)
     started = service.start_session(
@@ -66,9 +78,10 @@ def start_session(
         country=country,
         data=body,
     )
-    return _session_read(
+    read = _session_read(
         session, settings.media_base_url, settings.playback_heartbeat_seconds, started
     )
+    return _json(read, status.HTTP_201_CREATED)
 
 
 def _session_read(
@@ -127,14 +140,15 @@ def heartbeat(
     session: DbSession,
     settings: SettingsDep,
     slots: Slots,
-) -> HeartbeatRead:
+) -> JSONResponse:
     """About every `heartbeat_seconds`: keeps the stream slot and saves the position."""
     expires_at = service.heartbeat(
         session=session, settings=settings, slots=slots, user=user, session_id=session_id, data=body
     )
-    return HeartbeatRead(
+    read = HeartbeatRead(
         expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
     )
+    return _json(read)
 
 
 @playback.post("/sessions/{session_id}/stop", status_code=status.HTTP_204_NO_CONTENT)
