@@ -1,0 +1,106 @@
+"""Edge throughput: signed segment requests answered from the nginx edge's cache, against
+nginx serving the same files from disk with no checks, over the same connections.
+
+The edge is deploy/nginx/marquee.conf rendered by `marquee edge config` (access log off, as
+in the baseline) in front of the app. Every request carries a different session's signed
+link, so each one is checked with `secure_link` and answered from the one cached copy.
+Target: at least 0.9x the baseline's requests per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import loadgen
+from playback_setup import (
+    app_server,
+    edge_server,
+    make_catalogue,
+    make_viewers,
+    signed_prefixes,
+    static_server,
+    temp_root,
+)
+
+Paths = Callable[[int], str]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="nginx worker processes")
+    parser.add_argument("--segment-mib", type=float, default=0.5)
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    print(f"load average at the start: {loadgen.load()}")
+    with temp_root() as tmp:
+        catalogue = make_catalogue(Path(tmp), args.database_url, synthetic_mib=args.segment_mib)
+        segments = [f for f in catalogue.files if f.startswith("bench/")]
+        prefixes = signed_prefixes(catalogue, make_viewers(catalogue, args.sessions))
+        with (
+            app_server(catalogue.settings, workers=1) as origin,
+            edge_server(catalogue, origin, workers=args.workers) as edge,
+            static_server(catalogue, workers=args.workers) as static,
+        ):
+            targets: dict[str, tuple[int, Paths]] = {
+                "nginx (static, no checks)": (static, lambda i: "/static/" + segments[i % 20]),
+                "nginx edge (signed, HIT)": (
+                    edge,
+                    lambda i: prefixes[i % len(prefixes)] + segments[(i * 7) % 20],
+                ),
+            }
+            results = measure(targets, args)
+    report(results, args)
+
+
+def measure(
+    targets: dict[str, tuple[int, Paths]], args: argparse.Namespace
+) -> dict[str, list[loadgen.Samples]]:
+    results: dict[str, list[loadgen.Samples]] = {name: [] for name in targets}
+
+    async def go() -> None:
+        for port, paths in targets.values():  # fills the edge cache and the page cache
+            await loadgen.closed_loop("127.0.0.1", port, paths, connections=20, seconds=2.0)
+        for _ in range(args.rounds):  # interleaved, so both see the same background load
+            for name, (port, paths) in targets.items():
+                samples = await loadgen.closed_loop(
+                    "127.0.0.1", port, paths, connections=args.connections, seconds=args.seconds
+                )
+                results[name].append(samples)
+
+    loadgen.run(go)
+    return results
+
+
+def report(results: dict[str, list[loadgen.Samples]], args: argparse.Namespace) -> None:
+    print(
+        f"{args.connections} connections, {args.segment_mib} MiB segments, {args.sessions} "
+        f"sessions' links, {args.workers} nginx workers, {args.rounds} x {args.seconds:.0f} s"
+    )
+    rates = {}
+    for name, runs in results.items():
+        rates[name] = statistics.median(r.rate for r in runs)
+        gbits = statistics.median(r.gbits for r in runs)
+        p50 = statistics.median(r.p50 for r in runs)
+        p99 = statistics.median(r.p99 for r in runs)
+        errors = sum(r.errors for r in runs)
+        print(
+            f"  {name:27s} {rates[name]:7.0f} req/s  {gbits:6.2f} Gbit/s  "
+            f"p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  errors {errors}"
+        )
+    base, edge = rates["nginx (static, no checks)"], rates["nginx edge (signed, HIT)"]
+    print(f"ratio edge / static: {edge / base:.2f}x (target >= 0.9x)")
+    print(f"load average at the end: {loadgen.load()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Origin segment throughput: the Python origin serving signed segments, against plain nginx.
+
+Both serve the same 20 synthetic segments (1.5 MiB each by default, a 4 s 720p-1080p
+segment) from the same local folder to the same number of keep-alive connections from
+the same load generator; every origin request checks the signature, the session (cached
+per process for 30 s) and the key. Prints Gbit/s, requests/s, latency and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import loadgen
+from playback_setup import (
+    app_server,
+    make_catalogue,
+    make_viewers,
+    signed_prefixes,
+    static_server,
+    temp_root,
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn and nginx processes")
+    parser.add_argument("--segment-mib", type=float, default=1.5)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    print(f"load average at the start: {loadgen.load()}")
+    with temp_root() as tmp:
+        catalogue = make_catalogue(Path(tmp), args.database_url, synthetic_mib=args.segment_mib)
+        segments = [f for f in catalogue.files if f.startswith("bench/")]
+        prefixes = signed_prefixes(catalogue, make_viewers(catalogue, args.connections))
+        with (
+            app_server(catalogue.settings, workers=args.workers) as origin,
+            static_server(catalogue, workers=args.workers) as static,
+        ):
+            targets = {
+                "nginx (static files)": (static, lambda i: "/static/" + segments[i % 20]),
+                "Marquee origin": (
+                    origin,
+                    lambda i: prefixes[i % len(prefixes)] + segments[(i * 7) % 20],
+                ),
+            }
+            results = measure(targets, args)
+    report(results, args)
+
+
+def measure(targets: dict, args: argparse.Namespace) -> dict[str, list[loadgen.Samples]]:
+    results: dict[str, list[loadgen.Samples]] = {name: [] for name in targets}
+
+    async def go() -> None:
+        for port, paths in targets.values():  # warm both: page cache, sessions
+            await loadgen.closed_loop(
+                "127.0.0.1", port, paths, connections=args.connections, seconds=1.0
+            )
+        for _ in range(args.rounds):
+            for name, (port, paths) in targets.items():
+                samples = await loadgen.closed_loop(
+                    "127.0.0.1", port, paths, connections=args.connections, seconds=args.seconds
+                )
+                results[name].append(samples)
+
+    loadgen.run(go)
+    return results
+
+
+def report(results: dict[str, list[loadgen.Samples]], args: argparse.Namespace) -> None:
+    print(
+        f"{args.connections} connections, {args.segment_mib} MiB segments, "
+        f"{args.workers} server processes, {args.rounds} x {args.seconds:.0f} s each"
+    )
+    gbits = {}
+    for name, runs in results.items():
+        gbits[name] = statistics.mean(r.gbits for r in runs)
+        rate = statistics.mean(r.rate for r in runs)
+        p50 = statistics.mean(r.p50 for r in runs)
+        p99 = statistics.mean(r.p99 for r in runs)
+        errors = sum(r.errors for r in runs)
+        print(
+            f"  {name:24s} {gbits[name]:6.2f} Gbit/s  {rate:7.0f} req/s  "
+            f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {errors}"
+        )
+    base, ours = gbits["nginx (static files)"], gbits["Marquee origin"]
+    print(f"ratio origin / nginx: {ours / base:.2f}x")
+    print(f"load average at the end: {loadgen.load()}")
+
+
+if __name__ == "__main__":
+    main()
