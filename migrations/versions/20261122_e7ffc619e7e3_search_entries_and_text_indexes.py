@@ -25,6 +25,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SAMPLE = sa.text("bucket < 4")
+DIRECT = {"fastupdate": "off"}
 
 
 def _postgresql() -> bool:
@@ -75,13 +76,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("title_id", "slot", name=op.f("pk_search_entries")),
     )
     op.create_index(
-        "ix_search_entries_document", "search_entries", ["document"], postgresql_using="gin"
+        "ix_search_entries_document",
+        "search_entries",
+        ["document"],
+        postgresql_using="gin",
+        postgresql_with=DIRECT,
     )
     op.create_index(
         "ix_search_entries_sample_document",
         "search_entries",
         ["document"],
         postgresql_using="gin",
+        postgresql_with=DIRECT,
         postgresql_where=SAMPLE,
         sqlite_where=SAMPLE,
     )

@@ -171,21 +171,22 @@ def candidates(where: str, score: str, prefixes: int) -> TextClause:
     """The likely best of a large match, ranked: its most played entries, and those whose
     title starts with the query (article aside).
 
-    Each source is an index walk of :window matches. A title range is read in title order
-    before the text is checked, so the planner cannot swap the walk for a scan of the match.
+    Each source reads a bounded index walk (the most played :walk visible entries, or the
+    first of a title range) and keeps the first :window of them that match, so neither can
+    turn into a scan of the whole match.
     """
-    key = "SELECT d.title_id, d.slot FROM search_entries d"
-    branches = [f"({key} WHERE {where} ORDER BY d.popularity DESC, d.title_id DESC LIMIT :window)"]
-    for i in range(prefixes):
-        titled = (
-            "SELECT d.* FROM search_entries d"
-            f" WHERE d.title_norm LIKE :prefix{i} AND {VISIBLE}"
-            " ORDER BY d.title_norm LIMIT :window * 4"
-        )
-        branches.append(
-            f"(SELECT d.title_id, d.slot FROM ({titled}) d WHERE {where} LIMIT :window)"
-        )
-    union = " UNION ".join(branches)
+    walks = [
+        f"SELECT d.* FROM search_entries d WHERE {VISIBLE}"
+        " ORDER BY d.popularity DESC, d.title_id DESC LIMIT :walk"
+    ]
+    walks += [
+        f"SELECT d.* FROM search_entries d WHERE d.title_norm LIKE :prefix{i} AND {VISIBLE}"
+        " ORDER BY d.title_norm LIMIT :walk"
+        for i in range(prefixes)
+    ]
+    union = " UNION ".join(
+        f"(SELECT d.title_id, d.slot FROM ({walk}) d WHERE {where} LIMIT :window)" for walk in walks
+    )
     return text(
         f"SELECT {COLUMNS}, {score} AS score FROM ({union}) c"
         " JOIN search_entries d ON d.title_id = c.title_id AND d.slot = c.slot"

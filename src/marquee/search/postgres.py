@@ -39,8 +39,10 @@ from marquee.search.models import BUCKETS, SAMPLE_BUCKETS, SearchEntryRow, Searc
 from marquee.search.windows import disjoint_rows, seconds
 
 EXACT_LIMIT = 1000
-# Entries read from each index range when ranking a large match.
+# Candidates taken from each index walk when ranking a large match, and how many entries
+# (per candidate) a walk may read to find them.
 WINDOW = 50
+WALK = 20
 SAMPLE_SCALE = BUCKETS // SAMPLE_BUCKETS
 
 _VECTOR = (
@@ -215,7 +217,7 @@ class PostgresIndex:
             return list(conn.execute(statement, params).mappings())
         prefixes = _prefixes(params)
         statement = pg_sql.candidates(match.where, match.score, len(prefixes))
-        params = {**params, **prefixes, "window": self.window}
+        params = {**params, **prefixes, "window": self.window, "walk": self.window * WALK}
         top = list(conn.execute(statement, params).mappings())
         offset, limit = params["offset"], params["limit"]
         page = top[offset : offset + limit]
