@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -20,23 +20,20 @@ from playwright.sync_api import Browser, sync_playwright
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from marquee.accounts import billing
 from marquee.accounts.models import Role, User
 from marquee.catalog.models import PublishState, Title
-from marquee.config import Settings
-from marquee.db import transaction, utcnow
+from marquee.db import transaction
 from marquee.ingest import encrypt
 from marquee.ingest.models import MediaVersion
-from marquee.playback import keys
-from marquee.playback.models import ContentKey, PlaybackSession
+from marquee.playback.models import ContentKey
 from marquee.storage.base import read_all
 from tests import services
 from tests.catalog.factories import make_title
 from tests.ingest import media
 from tests.ingest.test_tasks import make_worker, upload
-from tests.support import signup, signup_with_role
+from tests.support import ApiUser, signup, signup_with_role
 
 CHROMIUM = "/usr/bin/chromium"
 SHAKA = (
@@ -74,8 +71,7 @@ window.play = async (manifest, licence) => {
 class Encrypted:
     version: MediaVersion
     kid: uuid.UUID
-    viewer_id: uuid.UUID
-    profile_id: uuid.UUID
+    viewer: ApiUser
 
 
 def _ingest_encrypted(app: FastAPI, client: TestClient, tmp_path: Path) -> Encrypted:
@@ -101,35 +97,28 @@ def _ingest_encrypted(app: FastAPI, client: TestClient, tmp_path: Path) -> Encry
         billing.grant_plan(session=session, user=account, plan_code="standard", period_days=30)
         session.expunge(version)
         kid = content_key.key_id
-    return Encrypted(version, kid, uuid.UUID(viewer.id), uuid.UUID(viewer.profile_id))
+    return Encrypted(version, kid, viewer)
 
 
-def _session(app: FastAPI, encrypted: Encrypted, *, stopped: bool = False) -> PlaybackSession:
-    with transaction(app.state.sessionmaker) as session:
-        playback = PlaybackSession(
-            user_id=encrypted.viewer_id,
-            profile_id=encrypted.profile_id,
-            title_id=encrypted.version.title_id,
-            version_id=encrypted.version.id,
-            max_height=1080,
-            device={"codecs": ["avc1", "mp4a"], "name": "Chromium"},
-            country="US",
-            expires_at=utcnow() + timedelta(hours=1),
-            stopped_at=utcnow() if stopped else None,
-        )
-        session.add(playback)
-        session.flush()
-        session.expunge(playback)
-        return playback
+def _start(client: TestClient, encrypted: Encrypted) -> dict[str, Any]:
+    """Press play through the sessions API, as the web client does."""
+    body = {
+        "profile_id": str(encrypted.viewer.profile_id),
+        "title_id": str(encrypted.version.title_id),
+        "device": {"codecs": ["avc1", "mp4a"], "name": "Chromium"},
+    }
+    response = client.post("/api/v1/playback/sessions", json=body, headers=encrypted.viewer.headers)
+    assert response.status_code == 201, response.text
+    started: dict[str, Any] = response.json()
+    return started
 
 
-def _site(app: FastAPI, media_dir: Path) -> Starlette:
-    """The app, plus the test page, Shaka and the stored package under /eme on one origin."""
+def _site(app: FastAPI) -> Starlette:
+    """The app (API, licences and the media origin) plus the test page, on one origin."""
     return Starlette(
         routes=[
             Route("/eme/page.html", lambda request: HTMLResponse(PAGE)),
             Route("/eme/shaka.js", lambda request: FileResponse(SHAKA)),
-            Mount("/eme/media", StaticFiles(directory=media_dir)),
             Mount("/", app),
         ]
     )
@@ -176,19 +165,21 @@ def test_an_encrypted_title_plays_only_with_a_live_session(
     app: FastAPI, client: TestClient, tmp_path: Path, browser: Browser
 ) -> None:
     encrypted = _ingest_encrypted(app, client, tmp_path)
-    settings: Settings = app.state.settings
-    store = app.state.store
-    init = read_all(store, f"{encrypted.version.prefix}init-0.m4s")
+    init = read_all(app.state.store, f"{encrypted.version.prefix}init-0.m4s")
     assert encrypt.default_kid(init) == encrypted.kid
-    manifest = f"/eme/media/{encrypted.version.dash_manifest}"
-    live = _session(app, encrypted)
-    stopped = _session(app, encrypted, stopped=True)
-    licence = keys.license_url(settings, live)
+    live = _start(client, encrypted)
+    assert live["key_system"] == "org.w3.clearkey"
+    licence = live["license_url"]
     tampered = licence[:-4] + ("AAAA" if not licence.endswith("AAAA") else "BBBB")
+    other = _start(client, encrypted)
+    stop = f"/api/v1/playback/sessions/{other['session_id']}/stop"
+    stopped = client.post(stop, json={"position": 0}, headers=encrypted.viewer.headers)
+    assert stopped.status_code == 204, stopped.text
 
-    with services.serve_app(_site(app, settings.resolved_media_dir), services.free_port()) as base:
+    with services.serve_app(_site(app), services.free_port()) as base:
+        manifest = base + live["dash_url"]
         assert _play(browser, base, manifest, licence, wait_ms=30_000) > PLAYING_SECONDS
-        for refused in (tampered, keys.license_url(settings, stopped)):
+        for refused in (tampered, other["license_url"]):
             with pytest.raises(PlaybackFailed) as failed:
                 _play(browser, base, manifest, refused, wait_ms=30_000)
             # 6007: the licence request failed; not a frame was shown.
