@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from marquee.app import create_app
 from marquee.catalog.models import Title
+from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.events.models import Event
 from marquee.playback import service
@@ -164,3 +166,21 @@ def test_the_idle_sweep_marks_silent_sessions_stopped(
         assert (
             service.live_session(session=session, settings=settings, session_id=playback.id) is None
         )
+
+
+def test_with_redis_slots_a_stop_frees_the_slot_and_heartbeats_keep_it(
+    settings: Settings, redis_url: str, playable_title: Title
+) -> None:
+    app = create_app(settings.model_copy(update={"redis_url": redis_url}))
+    try:
+        with TestClient(app) as client:
+            basic = make_viewer(client, app, plan="basic")
+            first = _start(client, basic, playable_title).json()["session_id"]
+            assert _beat(client, basic, first, 20).status_code == 200
+            assert_problem(_start(client, basic, playable_title), 409, "too_many_streams")
+            streams = client.get("/api/v1/playback/streams", headers=basic.headers).json()
+            assert [s["session_id"] for s in streams["items"]] == [first]
+            assert _stop(client, basic, first, 25).status_code == 204
+            assert _start(client, basic, playable_title).status_code == 201
+    finally:
+        app.state.engine.dispose()
