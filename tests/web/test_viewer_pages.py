@@ -260,3 +260,65 @@ def test_tv_width_home(site: Site, page: Page) -> None:
     expect(page.locator("section.row").first).to_be_visible()
     screenshot(page, "home-tv")
     assert console_errors(page) == []
+
+
+def watch_some(site: Site, account: Account, position: float, **target: str) -> None:
+    """Plays part of a title or episode through the playback API, as the player would."""
+    with httpx.Client(base_url=site.url, headers=account.headers) as api:
+        body = {"profile_id": account.profile_id, "device": {"codecs": ["avc1", "mp4a"]}, **target}
+        started = api.post("/api/v1/playback/sessions", json=body)
+        assert started.status_code == 201, started.text
+        session_id = started.json()["session_id"]
+        beat = {"position": position, "state": "playing"}
+        path = f"/api/v1/playback/sessions/{session_id}"
+        assert api.post(f"{path}/heartbeat", json=beat).status_code == 200
+        assert api.post(f"{path}/stop", json={"position": position}).status_code == 204
+
+
+def test_continue_watching_and_resume(site: Site, page: Page) -> None:
+    account = site.new_account()
+    babe = site.titles["Babe"]
+    watch_some(site, account, 5.0, title_id=babe)
+    series = site.titles["Harbour Lights"]
+    with httpx.Client(base_url=site.url, headers=account.headers) as api:
+        detail = api.get(f"/api/v1/titles/{series}", params={"profile_id": account.profile_id})
+        episodes = detail.json()["seasons"][0]["episodes"]
+    watch_some(site, account, 6.0, episode_id=episodes[1]["id"])
+    site.sign_in(page, account, account.profile_id)
+    row = page.locator("section[data-row='continue']")
+    expect(row.get_by_role("heading", name="Continue watching")).to_be_visible()
+    expect(row.locator(f"[data-title-id='{babe}'] [role='progressbar']")).to_be_visible()
+    screenshot(page, "home-continue")
+    page.goto(f"{site.url}/title/{babe}")
+    expect(page.get_by_role("link", name="Resume")).to_have_attribute("href", f"/watch/{babe}")
+    expect(page.locator(".title-actions [role='progressbar']")).to_be_visible()
+    page.goto(f"{site.url}/title/{series}")
+    resume = page.get_by_role("link", name="Resume S1:E2")
+    expect(resume).to_have_attribute("href", f"/watch/{series}/{episodes[1]['id']}")
+    second = page.locator(f"[data-episode-id='{episodes[1]['id']}'] [role='progressbar']")
+    expect(second).to_be_visible()
+    screenshot(page, "title-series-progress")
+    assert console_errors(page) == []
+
+
+def test_an_expired_access_token_is_refreshed_and_a_dead_session_signs_out(
+    site: Site, page: Page
+) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    expect(page.locator("section.row").first).to_be_visible()
+    stale = """() => { const t = JSON.parse(localStorage.getItem('marquee.tokens'));
+        t.access_token = 'expired'; localStorage.setItem('marquee.tokens', JSON.stringify(t));
+        return t.refresh_token; }"""
+    old_refresh = page.evaluate(stale)
+    page.reload()
+    expect(page.locator("section.row").first).to_be_visible()
+    tokens = page.evaluate("JSON.parse(localStorage.getItem('marquee.tokens'))")
+    assert tokens["access_token"] != "expired"
+    assert tokens["refresh_token"] != old_refresh
+    page.evaluate(
+        "localStorage.setItem('marquee.tokens', JSON.stringify({access_token: 'x', refresh_token: 'y', expires_in: 1}))"
+    )
+    page.reload()
+    page.wait_for_url("**/signin**")
+    assert page.evaluate("localStorage.getItem('marquee.tokens')") is None

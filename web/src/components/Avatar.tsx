@@ -4,6 +4,8 @@ import type { ProfileRead } from "../api";
 const COLOURS = ["#e50914", "#2f80ed", "#f2994a", "#27ae60", "#9b51e0", "#eb5757", "#00a3a3", "#c78c06"];
 
 export function avatarColour(seed: string): string {
+  const numbered = /^avatar-(\d+)$/.exec(seed);
+  if (numbered) return COLOURS[(Number(numbered[1]) - 1) % COLOURS.length];
   let hash = 0;
   for (const ch of seed) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return COLOURS[hash % COLOURS.length];

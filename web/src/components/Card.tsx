@@ -17,8 +17,14 @@ export function TitleCard({ title, rank, href }: { title: CardTitle; rank?: numb
     <a class="card" href={href ?? `/title/${title.id}`} data-title-id={title.id}>
       <Poster id={title.id} name={title.name} poster={title.poster} year={title.release_year} />
       {progress !== null && <ProgressBar value={progress} />}
-      <span class="card-name">
-        {rank ? <span class="rank">{rank}</span> : null}
+      {rank ? (
+        <span class="rank-badge" aria-hidden="true">
+          {rank}
+        </span>
+      ) : null}
+      {/* A generated poster already shows the name; the caption is then for screen readers only. */}
+      <span class={title.poster ? "card-name" : "sr-only"}>
+        {rank ? <span class="sr-only">Number {rank}: </span> : null}
         {title.name}
         {extra.length > 0 && <span class="sr-only">, {extra.join(", ")}</span>}
       </span>

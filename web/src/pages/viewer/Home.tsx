@@ -27,7 +27,7 @@ function Hero({ title }: { title: HomeTitle }) {
       <div class="meta">
         {title.release_year && <span>{title.release_year}</span>}
         <span class="rating-badge">{title.maturity_rating}</span>
-        {title.genres.length > 0 && <span>{title.genres.slice(0, 3).join(" · ")}</span>}
+        {title.genres.length > 0 && <span class="genre-list">{title.genres.slice(0, 3).join(" · ")}</span>}
       </div>
       <div class="btn-row">
         <a class="btn btn-primary" href={`/watch/${title.id}`}>

@@ -17,6 +17,7 @@ const AVATARS = Array.from({ length: 8 }, (_, i) => `avatar-${i + 1}`);
 
 interface Props {
   profile?: ProfileRead;
+  suggestedAvatar?: string;
   error: string | null;
   busy: boolean;
   onSave: (body: ProfileWrite) => void;
@@ -24,12 +25,12 @@ interface Props {
   onDelete?: () => void;
 }
 
-export function ProfileForm({ profile, error, busy, onSave, onCancel, onDelete }: Props) {
+export function ProfileForm({ profile, suggestedAvatar, error, busy, onSave, onCancel, onDelete }: Props) {
   const [name, setName] = useState(profile?.name ?? "");
   const [kids, setKids] = useState(profile?.is_kids ?? false);
   const [ceiling, setCeiling] = useState(profile?.maturity_ceiling ?? "");
   const [language, setLanguage] = useState(profile?.language ?? "en");
-  const [avatar, setAvatar] = useState(profile?.avatar ?? "avatar-1");
+  const [avatar, setAvatar] = useState(profile?.avatar ?? suggestedAvatar ?? "avatar-1");
 
   function submit(event: Event) {
     event.preventDefault();

@@ -16,6 +16,13 @@ function nextPath(query: URLSearchParams): string {
   return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/profiles") ? next : "/";
 }
 
+/** New profiles start with an avatar no other profile of the account uses yet. */
+function unusedAvatar(existing: ProfileRead[]): string {
+  const taken = new Set(existing.map((p) => p.avatar));
+  for (let n = 1; n <= 8; n++) if (!taken.has(`avatar-${n}`)) return `avatar-${n}`;
+  return `avatar-${(existing.length % 8) + 1}`;
+}
+
 export default function Profiles({ query }: PageProps) {
   const list = useAsync(() => profilesApi.list(), []);
   const [managing, setManaging] = useState(false);
@@ -70,6 +77,7 @@ export default function Profiles({ query }: PageProps) {
       <div class="profiles">
         <ProfileForm
           profile={profile}
+          suggestedAvatar={unusedAvatar(list.data?.items ?? [])}
           error={error}
           busy={busy}
           onSave={save}
