@@ -80,7 +80,7 @@ export function startSession(target: SessionTarget): Promise<PlaybackSession> {
   if (target.episodeId) body.episode_id = target.episodeId;
   else body.title_id = target.titleId;
   if (target.startAt !== undefined) body.start_at = target.startAt;
-  return request<PlaybackSession>("POST", "/api/v1/playback/sessions", { body });
+  return stopsSettled().then(() => request<PlaybackSession>("POST", "/api/v1/playback/sessions", { body }));
 }
 
 export function sendHeartbeat(sessionId: string, beat: Heartbeat): Promise<{ next_heartbeat_seconds: number }> {
@@ -88,18 +88,28 @@ export function sendHeartbeat(sessionId: string, beat: Heartbeat): Promise<{ nex
 }
 
 /** A request that outlives the page (leaving, closing the tab) — fetch keepalive carries the token. */
-function sendKeepalive(path: string, body: unknown): void {
+function sendKeepalive(path: string, body: unknown): Promise<unknown> {
   const token = accessToken();
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
-  void fetch(path, { method: "POST", headers, body: JSON.stringify(body), keepalive: true }).catch(() => undefined);
+  return fetch(path, { method: "POST", headers, body: JSON.stringify(body), keepalive: true }).catch(() => undefined);
 }
 
+// The last stop still on its way: the next session waits for it, so that it resumes from the
+// position the stop saves rather than from the previous heartbeat.
+let stopping: Promise<unknown> = Promise.resolve();
+const STOP_WAIT_MS = 3000;
+
 export function stopSession(sessionId: string, position: number): void {
-  sendKeepalive(`/api/v1/playback/sessions/${sessionId}/stop`, { position: Math.max(0, position) });
+  stopping = sendKeepalive(`/api/v1/playback/sessions/${sessionId}/stop`, { position: Math.max(0, position) });
+}
+
+function stopsSettled(): Promise<unknown> {
+  return Promise.race([stopping, new Promise((resolve) => window.setTimeout(resolve, STOP_WAIT_MS))]);
 }
 
 export function sendQoe(session: PlaybackSession, profileId: string, report: QoeReport): void {
+  if (report.watched_ms === 0 && report.time_to_first_frame_ms === null && report.errors === 0) return;
   const event = {
     kind: "qoe",
     profile_id: profileId,
@@ -107,7 +117,7 @@ export function sendQoe(session: PlaybackSession, profileId: string, report: Qoe
     episode_id: session.episode_id,
     ...report,
   };
-  sendKeepalive("/api/v1/events", { events: [event] });
+  void sendKeepalive("/api/v1/events", { events: [event] });
 }
 
 export function isSessionEnded(err: unknown): boolean {
