@@ -167,6 +167,8 @@ def test_an_encrypted_title_plays_only_with_a_live_session(
     encrypted = _ingest_encrypted(app, client, tmp_path)
     init = read_all(app.state.store, f"{encrypted.version.prefix}init-0.m4s")
     assert encrypt.default_kid(init) == encrypted.kid
+    tracks = [*encrypted.version.renditions, *encrypted.version.audio_tracks]
+    assert {track["kid"] for track in tracks} == {str(encrypted.kid)}
     live = _start(client, encrypted)
     assert live["key_system"] == "org.w3.clearkey"
     licence = live["license_url"]

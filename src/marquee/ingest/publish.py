@@ -141,6 +141,10 @@ def describe(result: PipelineResult) -> dict[str, Any]:
         {"name": s.name, "language": s.language, "forced": s.forced, "sdh": s.sdh}
         for s in package.subtitles
     ]
+    protection = result.encoded.protection
+    if protection is not None:  # the CENC key id each encrypted track needs a licence for
+        for track in (*renditions, *audio):
+            track["kid"] = str(protection.kid)
     return {
         "duration_seconds": package.duration,
         "renditions": renditions,
