@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -62,14 +63,14 @@ def published(media_app: FastAPI, packaged: Path, tmp_path: Path) -> Published:
     outside = tmp_path / "secret.txt"  # a file next to the store that must never be served
     outside.write_text("not media")
     art = packaged.parent / "artwork"
-    return publish(
-        media_app,
-        packaged,
-        {
-            "artwork/poster.jpg": art / "poster.jpg",
-            "artwork/thumbnails.vtt": art / "thumbnails.vtt",
-        },
-    )
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(2 * 1024 * 1024 + 12345))
+    extra = {
+        "artwork/poster.jpg": art / "poster.jpg",
+        "artwork/thumbnails.vtt": art / "thumbnails.vtt",
+        "big.bin": big,
+    }
+    return publish(media_app, packaged, extra)
 
 
 def _session(media_app: FastAPI, published: Published, **kwargs: object) -> uuid.UUID:
@@ -291,3 +292,17 @@ def test_preflight_without_an_app_wide_policy(
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert "Range" in response.headers["access-control-allow-headers"]
+
+
+def test_files_larger_than_a_read_chunk_come_whole_and_in_ranges(
+    media_app: FastAPI, media_client: TestClient, published: Published
+) -> None:
+    path = url(media_app.state.settings, _session(media_app, published), published, "big.bin")
+    data = published.files["big.bin"].read_bytes()
+    whole = media_client.get(path)
+    assert whole.content == data
+    assert whole.headers["content-type"] == "application/octet-stream"
+    first, last = 1024 * 1024 - 100, 2 * 1024 * 1024 + 99
+    part = media_client.get(path, headers={"Range": f"bytes={first}-{last}"})
+    assert part.status_code == 206
+    assert part.content == data[first : last + 1]

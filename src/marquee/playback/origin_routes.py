@@ -84,16 +84,28 @@ class PathSendResponse(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def read_file(path: Path, first: int, length: int) -> AsyncIterator[bytes]:
-    """`length` bytes from `first`, a large chunk per thread hop so the loop never blocks on disk."""
-    fd = await anyio.to_thread.run_sync(os.open, path, os.O_RDONLY)
+def _open_at(path: Path, first: int, size: int) -> tuple[int, bytes]:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        while length > 0:
-            chunk = await anyio.to_thread.run_sync(os.pread, fd, min(READ_CHUNK, length), first)
-            if not chunk:
-                return
-            first, length = first + len(chunk), length - len(chunk)
+        return fd, os.pread(fd, size, first)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+async def read_file(path: Path, first: int, length: int) -> AsyncIterator[bytes]:
+    """`length` bytes from `first`, a large chunk per thread hop so the loop never blocks on disk.
+
+    Opening and the first read share one hop: most segments are a single chunk.
+    """
+    fd, chunk = await anyio.to_thread.run_sync(_open_at, path, first, min(READ_CHUNK, length))
+    try:
+        while chunk:
             yield chunk
+            first, length = first + len(chunk), length - len(chunk)
+            if length <= 0:
+                return
+            chunk = await anyio.to_thread.run_sync(os.pread, fd, min(READ_CHUNK, length), first)
     finally:
         os.close(fd)
 
