@@ -93,20 +93,21 @@ def test_a_canceled_subscription_past_its_period_is_402(
     assert_problem(response, 402, "subscription_required")
 
 
-def test_unknown_and_unpublished_titles_are_the_catalogues_404(
+def test_unknown_and_unpublished_titles_are_one_404(
     client: TestClient, viewer: ApiUser, in_app_db: Callable[[], Any]
 ) -> None:
     with in_app_db() as session:
         draft = make_playable_title(session, state=PublishState.DRAFT)
+    details = set()
     for title_id in (draft.id, uuid.uuid4()):
         response = _start(client, viewer, title_id=title_id)
-        assert_problem(response, 404, "title_not_found")
+        details.add(assert_problem(response, 404, "not_found")["detail"])
         catalog = client.get(
             f"/api/v1/titles/{title_id}?profile_id={viewer.profile_id}", headers=viewer.headers
         )
         assert catalog.status_code == 404
-        assert catalog.json()["type"] == response.json()["type"]
-    assert_problem(_start(client, viewer, episode_id=uuid.uuid4()), 404, "episode_not_found")
+    assert len(details) == 1  # nothing tells a draft from a title that does not exist
+    assert_problem(_start(client, viewer, episode_id=uuid.uuid4()), 404, "not_found")
 
 
 def test_outside_the_licence_region_is_451(

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from marquee.accounts.billing import Entitlements, entitlements
 from marquee.accounts.models import Profile, User
 from marquee.audience import Audience
-from marquee.catalog.browse import title_not_found
 from marquee.catalog.models import Episode, PublishState, Season, Title
 from marquee.catalog.visibility import available_now
 from marquee.errors import Conflict, MarqueeError, NotFound, PermissionDenied
@@ -69,19 +68,22 @@ def check_subscription(user: User, now: datetime) -> Entitlements:
     return plan
 
 
+def _not_found() -> NotFound:
+    # One answer for missing, unpublished and deleted alike: a 404 must not tell them apart.
+    return NotFound("No such title or episode.", code="not_found")
+
+
 def _find_title(session: Session, data: SessionCreate) -> tuple[Title, Episode | None]:
     episode: Episode | None = None
     title_id = data.title_id
     if data.episode_id is not None:
         episode = session.get(Episode, data.episode_id)
         if episode is None:
-            raise NotFound("No such episode.", code="episode_not_found")
+            raise _not_found()
         title_id = episode.title_id
     title = session.get(Title, title_id) if title_id is not None else None
     if title is None or title.state != PublishState.PUBLISHED:
-        if episode is not None:
-            raise NotFound("No such episode.", code="episode_not_found")
-        raise title_not_found()
+        raise _not_found()
     return title, episode
 
 
