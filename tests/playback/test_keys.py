@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
+from marquee.db import transaction
 from marquee.playback import keys
 from marquee.playback.keys import KeyUnavailable, LicenseDenied, TitleKey
 from marquee.playback.models import ContentKey, PlaybackSession
@@ -178,3 +181,38 @@ def test_the_licence_is_a_clearkey_json_web_key_set() -> None:
     assert "=" not in jwk["k"] + jwk["kid"]
     assert keys.from_b64url(jwk["k"]) == title_key.key
     assert keys.from_b64url(jwk["kid"]) == title_key.kid.bytes
+
+
+def test_two_jobs_making_one_titles_key_at_once_share_it(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    with transaction(session_factory) as session:
+        title_id = make_title(session).id
+    first_flushed = threading.Event()
+    found: dict[str, TitleKey | None] = {}
+
+    def first() -> None:
+        with transaction(session_factory) as session:
+            found["first"] = keys.key_for_title(
+                session=session, settings=settings, title_id=title_id
+            )
+            session.flush()
+            first_flushed.set()
+            time.sleep(0.5)  # the second insert now waits on this uncommitted row
+
+    def second() -> None:
+        first_flushed.wait(timeout=10)
+        with transaction(session_factory) as session:
+            found["second"] = keys.key_for_title(
+                session=session, settings=settings, title_id=title_id
+            )
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert found["first"] is not None
+    assert found["second"] == found["first"]
+    with transaction(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(ContentKey)) == 1
