@@ -152,6 +152,7 @@ def test_title_page_my_list_and_thumbs(site: Site, page: Page) -> None:
     page.goto(f"{site.url}/title/{toy}")
     expect(page.get_by_role("heading", name="Toy Story", level=1)).to_be_visible()
     expect(page.get_by_text("Tom Hanks")).to_be_visible()
+    expect(page).to_have_title("Toy Story · Marquee")
     play = page.get_by_role("link", name="Play")
     expect(play).to_have_attribute("href", f"/watch/{toy}")
     my_list = page.get_by_role("button", name="My List")

@@ -1,5 +1,6 @@
 // The account page: plan and entitlements, streams in use, profiles, sign out (here or everywhere).
 import { useState } from "preact/hooks";
+import { useDocumentTitle } from "../../components/title";
 import { auth, me, playback } from "../../api";
 import type { Entitlements, Streams, SubscriptionRead } from "../../api";
 import { errorText, useAsync } from "../../components/async";
@@ -85,6 +86,7 @@ function StreamsPanel({ streams }: { streams: Streams | null }) {
 
 export default function Account() {
   const user = useStore(userStore);
+  useDocumentTitle("Account");
   const data = useAsync(loadAccount, []);
   const [error, setError] = useState<string | null>(null);
 

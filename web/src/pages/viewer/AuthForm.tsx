@@ -1,5 +1,6 @@
 // The sign-in and sign-up form: one card, labelled fields, readable errors.
 import { useState } from "preact/hooks";
+import { useDocumentTitle } from "../../components/title";
 import { auth } from "../../api";
 import { errorText } from "../../components/async";
 import { ErrorNote } from "../../components/Status";
@@ -20,6 +21,7 @@ export function AuthForm({ mode, query }: { mode: Mode; query: URLSearchParams }
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const signup = mode === "signup";
+  useDocumentTitle(signup ? "Sign up" : "Sign in");
 
   async function submit(event: Event) {
     event.preventDefault();

@@ -1,5 +1,6 @@
 // The home page: a featured title, then the profile's rows (continue watching, picks, trending, genres…).
 import { catalog } from "../../api";
+import { useDocumentTitle } from "../../components/title";
 import type { Home as HomeData, HomeTitle } from "../../api";
 import { useAsync } from "../../components/async";
 import { onRowsKeyDown } from "../../components/keys";
@@ -43,6 +44,7 @@ function Hero({ title }: { title: HomeTitle }) {
 
 export default function Home() {
   const profile = useStore(profileStore);
+  useDocumentTitle("Home");
   const home = useAsync(() => catalog.home(profile!.id), [profile?.id]);
   if (home.loading && !home.data) return <Loading label="Loading your rows" />;
   if (!home.data) return <ErrorNote message={home.error} />;

@@ -1,5 +1,6 @@
 // My List: the titles this profile saved, newest first.
 import { library } from "../../api";
+import { useDocumentTitle } from "../../components/title";
 import { useAsync } from "../../components/async";
 import { TitleCard } from "../../components/Card";
 import { onGridKeyDown } from "../../components/keys";
@@ -8,6 +9,7 @@ import { profileStore, useStore } from "../../state";
 
 export default function MyList() {
   const profile = useStore(profileStore)!;
+  useDocumentTitle("My List");
   const list = useAsync(() => library.myList(profile.id), [profile.id]);
   return (
     <section class="page" aria-labelledby="mylist-heading">

@@ -1,5 +1,6 @@
 // "Who's watching?": pick, add and edit the account's profiles.
 import { useState } from "preact/hooks";
+import { useDocumentTitle } from "../../components/title";
 import { profiles as profilesApi } from "../../api";
 import type { ProfileRead, ProfileWrite } from "../../api";
 import { errorText, useAsync } from "../../components/async";
@@ -24,6 +25,7 @@ function unusedAvatar(existing: ProfileRead[]): string {
 }
 
 export default function Profiles({ query }: PageProps) {
+  useDocumentTitle("Who's watching?");
   const list = useAsync(() => profilesApi.list(), []);
   const [managing, setManaging] = useState(false);
   const [editing, setEditing] = useState<Editing>({ kind: "none" });

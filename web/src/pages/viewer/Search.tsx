@@ -1,5 +1,6 @@
 // Search as you type: suggestions while typing, results and filters (genre, decade, type, language).
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useDocumentTitle } from "../../components/title";
 import { catalog, search } from "../../api";
 import type { SearchFilters, SearchPage, TitleKind } from "../../api";
 import { errorText, useAsync } from "../../components/async";
@@ -27,6 +28,7 @@ function apiFilters(f: FilterState): SearchFilters {
 }
 
 export default function Search({ query }: PageProps) {
+  useDocumentTitle("Search");
   const profile = useStore(profileStore)!;
   const [text, setText] = useState(query.get("q") ?? "");
   const [filters, setFilters] = useState<FilterState>(filtersFromQuery(query));

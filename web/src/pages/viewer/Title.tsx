@@ -1,5 +1,6 @@
 // A title's page: synopsis, cast, Play/Resume, My List, thumbs, and seasons with episode progress.
 import { useState } from "preact/hooks";
+import { useDocumentTitle } from "../../components/title";
 import { catalog, playback } from "../../api";
 import type { TitleDetail, WatchPosition } from "../../api";
 import { useAsync } from "../../components/async";
@@ -106,6 +107,7 @@ export default function Title({ params }: PageProps) {
   const profile = useStore(profileStore)!;
   const data = useAsync(() => loadTitle(profile.id, params.id), [profile.id, params.id]);
   const [season, setSeason] = useState<number | null>(null);
+  useDocumentTitle(data.data?.title.name ?? (data.error ? "Title unavailable" : null));
   if (data.loading && !data.data) return <Loading label="Loading title" />;
   if (!data.data) {
     return (
