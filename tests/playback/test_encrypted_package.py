@@ -13,7 +13,7 @@ import pytest
 from marquee.ingest import encrypt
 from marquee.ingest.encode import EncodeOptions
 from marquee.ingest.encrypt import Protection
-from marquee.ingest.ffmpeg import ffmpeg_exe
+from marquee.ingest.ffmpeg import TranscodeFailed, ffmpeg_exe
 from marquee.ingest.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from tests.ingest import media
 
@@ -133,3 +133,24 @@ def test_a_protection_key_must_be_sixteen_bytes() -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         Protection(kid=uuid.uuid4(), key=b"short")
     assert PROTECTION.key.hex() not in repr(PROTECTION)
+
+
+def test_a_pssh_box_lists_the_kid_under_the_common_system() -> None:
+    box = encrypt.pssh(PROTECTION.kid)
+    assert len(box) == int.from_bytes(box[:4], "big") == 52
+    assert box[4:8] == b"pssh"
+    assert box[8] == 1  # version 1: key ids listed
+    assert box[12:28] == encrypt.COMMON_SYSTEM_ID.bytes
+    assert int.from_bytes(box[28:32], "big") == 1
+    assert box[32:48] == PROTECTION.kid.bytes
+
+
+def test_a_damaged_init_segment_is_refused(tmp_path: Path) -> None:
+    no_moov = tmp_path / "no-moov.m4s"
+    no_moov.write_bytes(b"\x00\x00\x00\x08ftyp")
+    with pytest.raises(TranscodeFailed):
+        encrypt.add_pssh(no_moov, PROTECTION)
+    truncated = tmp_path / "truncated.m4s"
+    truncated.write_bytes(b"\x00\x00\x00\x08ftyp\x00\x00\x01\x00moov")
+    with pytest.raises(TranscodeFailed):
+        encrypt.add_pssh(truncated, PROTECTION)
