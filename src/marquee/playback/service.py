@@ -311,6 +311,9 @@ def _record(
     watched = min(max(elapsed, 0.0), 3_600.0) if playback.state in ("starting", "playing") else 0.0
     playback.position_seconds = position
     playback.last_seen_at = now
+    # Written first so that the savepoint in `positions.save` nests inside this transaction
+    # (SQLite starts one only on a write; a savepoint outside one would commit on release).
+    session.flush()
     finished = positions.save(
         session=session, profile_id=playback.profile_id, item=item, position=position, now=now
     )
