@@ -254,3 +254,25 @@ def test_starting_a_series_picks_the_episode_in_progress(
     # Episode 1 is finished (past its credits), so the series resumes at episode 2.
     body = _start(client, viewer, title_id=playable_series.title.id).json()
     assert body["episode_id"] == str(episodes[1].id)
+
+
+def test_a_licence_url_needs_both_the_encryption_flag_and_a_key(
+    client: TestClient, app: FastAPI, viewer: ApiUser, in_app_db: Callable[[], Any]
+) -> None:
+    settings = app.state.settings
+    with in_app_db() as session:
+        no_key = make_playable_title(session, encrypted=True)
+        clear = make_playable_title(session, encrypted=False)
+        keys.key_for_title(session=session, settings=settings, title_id=clear.id)
+    for title in (no_key, clear):
+        body = _start(client, viewer, title_id=title.id).json()
+        assert (body["license_url"], body["key_system"]) == (None, None)
+        stop = {"position": 0}
+        client.post(f"{SESSIONS}/{body['session_id']}/stop", json=stop, headers=viewer.headers)
+
+
+def test_a_screen_smaller_than_every_rendition_gets_the_smallest(
+    client: TestClient, viewer: ApiUser, playable_title: Title
+) -> None:
+    body = _start(client, viewer, title_id=playable_title.id, max_height=144).json()
+    assert body["max_height"] == 240
