@@ -124,6 +124,12 @@ def test_home_rows_and_arrow_keys(site: Site, page: Page) -> None:
     )
     page.keyboard.press("Enter")
     page.wait_for_url("**/title/**")
+    page.go_back()
+    page.locator("[data-nav-top]").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("[data-nav-row]").first.locator("a.card").first).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("[data-nav-top]")).to_be_focused()
 
 
 def test_kids_home_and_search_never_show_r_titles(site: Site, page: Page) -> None:

@@ -74,6 +74,16 @@ function redirectFor(route: Route, path: string): string | null {
 
 const loaded = new Map<string, ComponentType<PageProps>>();
 
+function LoadFailed(): VNode<any> {
+  return h(
+    "section",
+    { class: "page narrow", role: "alert" },
+    h("h1", null, "This page could not load"),
+    h("p", null, "Check the connection, then reload the page."),
+    h("button", { class: "btn btn-primary", type: "button", onClick: () => window.location.reload() }, "Reload"),
+  );
+}
+
 export function Router(): VNode<any> {
   const location = useStore(locationStore);
   useStore(userStore);
@@ -89,10 +99,17 @@ export function Router(): VNode<any> {
   useEffect(() => {
     if (!found || loaded.has(found.route.path)) return;
     const key = found.route.path;
-    found.route.load().then((mod) => {
-      loaded.set(key, mod.default);
-      setTick((n) => n + 1);
-    });
+    found.route.load().then(
+      (mod) => {
+        loaded.set(key, mod.default);
+        setTick((n) => n + 1);
+      },
+      // A chunk that fails to load (offline, or replaced by a newer build) gets a page that says so.
+      () => {
+        loaded.set(key, LoadFailed);
+        setTick((n) => n + 1);
+      },
+    );
   }, [found?.route.path]);
 
   if (!found) return h(Shell, null, h(NotFoundPage, null));

@@ -40,6 +40,8 @@ export function onRowsKeyDown(event: KeyboardEvent): void {
   else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
     const r = rows.indexOf(row) + (event.key === "ArrowDown" ? 1 : -1);
     if (r >= 0 && r < rows.length) target = nearestByX(cardsIn(rows[r]), centreX(card));
+    // Above the first row sits the page's main action (the featured title's Play button).
+    else if (r < 0) target = document.querySelector<HTMLElement>("[data-nav-top]") ?? undefined;
   } else return;
   event.preventDefault();
   if (target && target !== card) {
@@ -70,4 +72,14 @@ export function onGridKeyDown(event: KeyboardEvent): void {
     target.focus();
     target.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
+}
+
+/** From the featured title's buttons, Down goes to the first card of the first row. */
+export function onTopKeyDown(event: KeyboardEvent): void {
+  if (event.key !== "ArrowDown") return;
+  const first = document.querySelector<HTMLElement>("[data-nav-rows] [data-nav-row] a.card");
+  if (!first) return;
+  event.preventDefault();
+  first.focus();
+  first.scrollIntoView({ block: "nearest", behavior: "smooth" });
 }

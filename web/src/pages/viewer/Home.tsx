@@ -3,7 +3,7 @@ import { catalog } from "../../api";
 import { useDocumentTitle } from "../../components/title";
 import type { Home as HomeData, HomeTitle } from "../../api";
 import { useAsync } from "../../components/async";
-import { onRowsKeyDown } from "../../components/keys";
+import { onRowsKeyDown, onTopKeyDown } from "../../components/keys";
 import { Poster, posterGradient } from "../../components/Poster";
 import { Row } from "../../components/Row";
 import { ErrorNote, Loading } from "../../components/Status";
@@ -30,8 +30,8 @@ function Hero({ title }: { title: HomeTitle }) {
         <span class="rating-badge">{title.maturity_rating}</span>
         {title.genres.length > 0 && <span class="genre-list">{title.genres.slice(0, 3).join(" · ")}</span>}
       </div>
-      <div class="btn-row">
-        <a class="btn btn-primary" href={`/watch/${title.id}`}>
+      <div class="btn-row" onKeyDown={onTopKeyDown}>
+        <a class="btn btn-primary" href={`/watch/${title.id}`} data-nav-top>
           ▶ Play
         </a>
         <a class="btn" href={`/title/${title.id}`}>
