@@ -7,6 +7,10 @@ only its objects, is what lets playback keep addressing a version's files by its
 and it costs nothing per title, where 1,700 copies of the objects would cost gigabytes.
 A title moving to its own upload retires a shared version only when no other title or
 episode still plays it (`publish.still_current`), so the objects outlive every user.
+
+The clips go straight through the pipeline and publishing functions rather than
+through queued jobs: `marquee demo` promises playable titles when it says "ready", and
+its worker only starts once it serves.
 """
 
 from __future__ import annotations
