@@ -176,6 +176,10 @@ def test_title_page_my_list_and_thumbs(site: Site, page: Page) -> None:
     expect(page.get_by_role("heading", name="My List")).to_be_visible()
     expect(page.locator(f"main [data-title-id='{toy}']")).to_be_visible()
     assert_clean(page, "my-list")
+    page.get_by_role("link", name="Home", exact=True).click()
+    saved_row = page.locator("section[data-row='my_list']")
+    expect(saved_row.get_by_role("heading", name="My List")).to_be_visible()
+    expect(saved_row.locator(f"[data-title-id='{toy}']")).to_be_visible()
 
 
 def test_series_page_lists_episodes(site: Site, page: Page) -> None:

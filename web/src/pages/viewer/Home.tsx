@@ -1,13 +1,29 @@
 // The home page: a featured title, then the profile's rows (continue watching, picks, trending, genres…).
-import { catalog } from "../../api";
-import { useDocumentTitle } from "../../components/title";
-import type { Home as HomeData, HomeTitle } from "../../api";
+import { catalog, library } from "../../api";
+import type { Home as HomeData, HomeRow, HomeTitle } from "../../api";
 import { useAsync } from "../../components/async";
 import { onRowsKeyDown, onTopKeyDown } from "../../components/keys";
 import { Poster, posterGradient } from "../../components/Poster";
 import { Row } from "../../components/Row";
 import { ErrorNote, Loading } from "../../components/Status";
+import { useDocumentTitle } from "../../components/title";
 import { profileStore, useStore } from "../../state";
+
+const MY_LIST_ROW = 12;
+
+/** The profile's rows, with its My List shown right after "Continue watching". */
+async function loadHome(profileId: string): Promise<HomeData> {
+  const [home, saved] = await Promise.all([catalog.home(profileId), library.myList(profileId).catch(() => null)]);
+  if (!saved || saved.items.length === 0) return home;
+  const row: HomeRow = {
+    key: "my_list",
+    title: "My List",
+    reason: "saved",
+    items: saved.items.slice(0, MY_LIST_ROW).map(({ title }) => ({ ...title, genres: title.genres.map((g) => g.name) })),
+  };
+  const at = home.rows[0]?.key === "continue" ? 1 : 0;
+  return { ...home, rows: [...home.rows.slice(0, at), row, ...home.rows.slice(at)] };
+}
 
 function featured(home: HomeData): HomeTitle | undefined {
   const row = home.rows.find((r) => r.key === "top_picks") ?? home.rows.find((r) => r.key !== "continue") ?? home.rows[0];
@@ -45,7 +61,7 @@ function Hero({ title }: { title: HomeTitle }) {
 export default function Home() {
   const profile = useStore(profileStore);
   useDocumentTitle("Home");
-  const home = useAsync(() => catalog.home(profile!.id), [profile?.id]);
+  const home = useAsync(() => loadHome(profile!.id), [profile?.id]);
   if (home.loading && !home.data) return <Loading label="Loading your rows" />;
   if (!home.data) return <ErrorNote message={home.error} />;
   const hero = featured(home.data);
@@ -65,5 +81,5 @@ export default function Home() {
 
 function reasonText(reason: string): string | undefined {
   // Machine reasons that add nothing for a viewer stay hidden.
-  return ["unfinished", "popular", "newest", "personal"].includes(reason) ? undefined : reason;
+  return ["unfinished", "popular", "newest", "personal", "saved"].includes(reason) ? undefined : reason;
 }
