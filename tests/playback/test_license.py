@@ -23,6 +23,7 @@ from marquee.playback import keys
 from marquee.playback.keys import TitleKey
 from marquee.playback.models import PlaybackSession
 from tests.catalog.factories import make_title
+from tests.playback.conftest import make_version
 from tests.support import assert_problem, signup
 
 
@@ -229,3 +230,34 @@ def test_a_player_on_another_origin_may_ask(settings: Settings, tmp_path: Path) 
             assert response.headers["access-control-allow-origin"] == origin
     finally:
         app.state.engine.dispose()
+
+
+def _play_version_with_kid(app: FastAPI, started: Licensed, kid: uuid.UUID) -> None:
+    """Point the session at a version row whose tracks record `kid`."""
+    with transaction(app.state.sessionmaker) as session:
+        playback = session.get(PlaybackSession, started.session_id)
+        assert playback is not None
+        version = make_version(session, title_id=playback.title_id)
+        version.renditions = [{**r, "kid": str(kid)} for r in version.renditions]
+        playback.version_id = version.id
+
+
+def test_a_shared_version_gets_the_key_it_was_encrypted_with(
+    app: FastAPI, client: TestClient
+) -> None:
+    owner = _start(app, client)
+    sharer = _start(app, client)
+    _play_version_with_kid(app, sharer, owner.key.kid)
+    response = client.post(sharer.url, json=_body(owner.key.kid))
+    assert response.status_code == 200, response.text
+    (jwk,) = response.json()["keys"]
+    assert keys.from_b64url(jwk["k"]) == owner.key.key
+    # The sharer's own title key is not what its version needs.
+    assert_problem(client.post(sharer.url, json=_body(sharer.key.kid)), 403, "license_denied")
+
+
+def test_a_version_whose_key_is_gone_gets_no_licence(app: FastAPI, client: TestClient) -> None:
+    started = _start(app, client)
+    lost = uuid.uuid4()
+    _play_version_with_kid(app, started, lost)
+    assert_problem(client.post(started.url, json=_body(lost)), 403, "license_denied")

@@ -30,6 +30,7 @@ from marquee.accounts.models import User
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.errors import MarqueeError, PermissionDenied
+from marquee.ingest.models import MediaVersion
 from marquee.playback.models import ContentKey, PlaybackSession
 
 KEY_BYTES = 16
@@ -107,6 +108,11 @@ def _create(session: Session, master: bytes, title_id: uuid.UUID) -> ContentKey:
     return row
 
 
+def _title_key(master: bytes, row: ContentKey) -> TitleKey:
+    key = unwrap(master, title_id=row.title_id, wrapped=row.wrapped_key)
+    return TitleKey(title_id=row.title_id, kid=row.key_id, key=key)
+
+
 def key_for_title(
     *, session: Session, settings: Settings, title_id: uuid.UUID, create: bool = True
 ) -> TitleKey | None:
@@ -117,8 +123,30 @@ def key_for_title(
         if not create:
             return None
         row = _create(session, master, title_id)
-    key = unwrap(master, title_id=title_id, wrapped=row.wrapped_key)
-    return TitleKey(title_id=title_id, kid=row.key_id, key=key)
+    return _title_key(master, row)
+
+
+def version_kid(version: MediaVersion) -> uuid.UUID | None:
+    """The key id a version's tracks were encrypted with; None for a clear version."""
+    for track in (*version.renditions, *version.audio_tracks):
+        if track.get("kid"):
+            return uuid.UUID(str(track["kid"]))
+    return None
+
+
+def key_for_playback(
+    *, session: Session, settings: Settings, playback: PlaybackSession
+) -> TitleKey | None:
+    """The key the session's version was encrypted with (a version shared between titles
+    keeps its first title's key); the title's key for a version that records none."""
+    version = session.get(MediaVersion, playback.version_id)
+    kid = version_kid(version) if version is not None else None
+    if kid is None:
+        return key_for_title(
+            session=session, settings=settings, title_id=playback.title_id, create=False
+        )
+    row = session.scalars(select(ContentKey).where(ContentKey.key_id == kid)).first()
+    return _title_key(master_key(settings), row) if row is not None else None
 
 
 # -- licence tokens: the credential the licence URL carries, bound to one session ----------
@@ -203,7 +231,7 @@ def release_keys(
     kids: Iterable[bytes],
     now: datetime | None = None,
 ) -> list[TitleKey]:
-    """The keys a licence may carry: the title's, to a live session of an entitled account.
+    """The keys a licence may carry: its version's, to a live session of an entitled account.
 
     Every refusal is the same `license_denied`, so a caller learns nothing about which
     check failed or which key ids exist.
@@ -214,9 +242,7 @@ def release_keys(
     user = session.get(User, playback.user_id)
     if user is None or not entitlements(user=user, now=now).active:
         raise LicenseDenied("Keys are released only to an active subscription.")
-    title_key = key_for_title(
-        session=session, settings=settings, title_id=playback.title_id, create=False
-    )
+    title_key = key_for_playback(session=session, settings=settings, playback=playback)
     wanted = set(kids)
     if title_key is None or not wanted or wanted != {title_key.kid.bytes}:
         raise LicenseDenied("This session has no key with the requested key id.")
