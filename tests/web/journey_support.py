@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page
 
 from marquee.accounts.models import Role
 from marquee.catalog.models import Title
@@ -79,3 +80,22 @@ def make_catalogue(app: FastAPI, client: TestClient, media_dir: Path) -> Catalog
     upload(client, editor, clip.read_bytes(), title_id=str(ids[0]), filename="journey.mp4")
     wait_for_version(app, ids[0])
     return Catalogue(editor, ids[0], "Starlight Odyssey", ids[1], "Crimson Harbor", ids[2], clip)
+
+
+PROBLEM = ".player-error, .player-problem"
+
+
+def wait_video(page: Page, condition: str, timeout: float = 45_000) -> None:
+    """Wait for a condition on the <video> (`v`); fail at once if the player shows a problem."""
+    page.wait_for_function(
+        "(() => { const v = document.querySelector('video');"
+        f" return (v && ({condition})) || !!document.querySelector('{PROBLEM}'); }})()",
+        timeout=timeout,
+    )
+    problem = page.locator(PROBLEM)
+    assert problem.count() == 0, problem.first.inner_text()
+
+
+def video_value(page: Page, expression: str) -> float:
+    script = f"(() => {{ const v = document.querySelector('video'); return {expression}; }})()"
+    return float(page.evaluate(script))

@@ -18,14 +18,20 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from marquee.db import transaction
+from marquee.events import consume
 from marquee.events.models import Event
 from tests import services
 from tests.support import PASSWORD
 from tests.web.conftest import axe_violations, describe_violations, ensure_client_built, screenshot
-from tests.web.journey_support import Catalogue, make_catalogue, worker_thread
+from tests.web.journey_support import (
+    Catalogue,
+    make_catalogue,
+    video_value,
+    wait_video,
+    worker_thread,
+)
 
 PLAY_TIMEOUT = 45_000
-PROBLEM = ".player-error, .player-problem"
 
 
 class Device:
@@ -50,18 +56,10 @@ class Device:
         assert not violations, f"axe-core on {name}:\n{describe_violations(violations)}"
 
     def video(self, expression: str) -> float:
-        script = f"(() => {{ const v = document.querySelector('video'); return {expression}; }})()"
-        return float(self.page.evaluate(script))
+        return video_value(self.page, expression)
 
     def wait_video(self, condition: str, timeout: int = PLAY_TIMEOUT) -> None:
-        """Wait for a condition on the <video>, failing at once if the player shows a problem."""
-        self.page.wait_for_function(
-            "(() => { const v = document.querySelector('video');"
-            f" return (v && ({condition})) || !!document.querySelector('{PROBLEM}'); }})()",
-            timeout=timeout,
-        )
-        problem = self.page.locator(PROBLEM)
-        assert problem.count() == 0, problem.first.inner_text()
+        wait_video(self.page, condition, timeout)
 
 
 def sign_up(d: Device, email: str) -> None:
@@ -111,6 +109,22 @@ def play_and_check(d: Device) -> None:
     target = d.video("v.duration") * 0.6
     d.page.mouse.click(*at)
     d.wait_video(f"Math.abs(v.currentTime - {target}) < 2 && !v.paused")
+    keyboard(d)
+
+
+def keyboard(d: Device) -> None:
+    """m mutes, space pauses and plays, the left arrow goes back 10 s."""
+    d.page.keyboard.press("m")
+    d.wait_video("v.muted")
+    d.page.keyboard.press("m")
+    d.wait_video("!v.muted")
+    d.page.keyboard.press(" ")
+    d.wait_video("v.paused")
+    before = d.video("v.currentTime")
+    d.page.keyboard.press("ArrowLeft")
+    d.wait_video(f"Math.abs(v.currentTime - {max(0.0, before - 10)}) < 0.5")
+    d.page.keyboard.press(" ")
+    d.wait_video("!v.paused")
 
 
 def search_and_open(d: Device, catalogue: Catalogue) -> None:
@@ -139,7 +153,7 @@ def leave_and_resume(d: Device, catalogue: Catalogue) -> None:
     resume = d.page.locator(".btn-play")
     expect(resume).to_have_text(re.compile("Resume"))
     resume.click()
-    d.wait_video("v.readyState >= 2 && v.currentTime > 0")
+    d.wait_video("v.readyState >= 2 && v.currentTime > 0 && !v.paused")
     resumed = d.video("v.currentTime")
     # Left after 15 s of a 24 s clip, give or take the time it took to come back.
     assert 14 <= resumed <= 17 + (time.monotonic() - left_at), resumed
@@ -163,7 +177,7 @@ def kids_never_see_r(d: Device, catalogue: Catalogue) -> None:
     d.check("player-problem")
 
 
-def editor_uploads_and_plays(d: Device, catalogue: Catalogue, name: str) -> None:
+def editor_uploads_and_plays(app: FastAPI, d: Device, catalogue: Catalogue, name: str) -> None:
     """Studio: create a title, open it everywhere, upload a clip, watch the job, play it."""
     sign_in(d, catalogue.editor.email)
     d.page.locator(".profile-tile").first.click()
@@ -194,6 +208,24 @@ def editor_uploads_and_plays(d: Device, catalogue: Catalogue, name: str) -> None
     d.page.get_by_role("link", name="Watch it").click()
     d.wait_video("v.currentTime > 2")
     screenshot(d.page, "player-uploaded")
+    for path, name in [("/studio/jobs", "studio-jobs"), ("/studio/people", "studio-people")]:
+        d.go(path)
+        expect(d.page.locator(".studio-heading")).to_be_visible()
+        d.check(name, full_page=True)
+    fold_events(app)
+    d.go("/studio/analytics")
+    expect(d.page.locator("#plays-desc")).to_contain_text(catalogue.playable_name)
+    qoe = d.page.get_by_role("table", name="Quality of experience by title and rendition")
+    expect(qoe).to_contain_text(catalogue.playable_name)
+    d.check("studio-analytics", full_page=True)
+
+
+def fold_events(app: FastAPI) -> None:
+    """What the periodic aggregate job does: fold every logged event into the aggregates."""
+    while True:
+        with transaction(app.state.sessionmaker) as session:
+            if consume.run_once(session=session, lag_seconds=0) == 0:
+                return
 
 
 def qoe_reports(app: FastAPI) -> list[dict[str, object]]:
@@ -223,7 +255,7 @@ def test_viewer_and_editor_journey(
                 raise
             editor = Device(browser.new_context(viewport={"width": 1280, "height": 800}), base)
             try:
-                editor_uploads_and_plays(editor, catalogue, "Harbour Test Card")
+                editor_uploads_and_plays(app, editor, catalogue, "Harbour Test Card")
             except Exception:
                 screenshot(editor.page, "failure-editor", full_page=True)
                 print("editor errors", editor.errors, editor.console)

@@ -63,12 +63,15 @@ export class Engine {
       config.drm = { servers: { [session.key_system ?? "org.w3.clearkey"]: session.license_url } };
     }
     this.player.configure(config);
+    const start = session.start_position > 0 ? session.start_position : null;
     try {
-      await this.player.load(session.dash_url, session.start_position > 0 ? session.start_position : null);
+      await this.player.load(session.dash_url, start);
     } catch (err) {
       this.reportError(err as shaka.util.Error);
       throw err;
     }
+    // The start may land on the segment's first frame; resume exactly where the viewer left.
+    if (start !== null && Math.abs(this.video.currentTime - start) > 0.5) this.video.currentTime = start;
     this.reportRendition();
   }
 
