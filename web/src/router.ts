@@ -96,6 +96,15 @@ export function Router(): VNode<any> {
     if (redirect) navigate(redirect, { replace: true });
   }, [redirect]);
 
+  // The link that was clicked is gone with the old page; start keyboard and screen reader users
+  // at the new page's content instead of the top of the document.
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      if (document.activeElement === document.body) document.getElementById("main")?.focus({ preventScroll: true });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [location.path]);
+
   useEffect(() => {
     if (!found || loaded.has(found.route.path)) return;
     const key = found.route.path;
