@@ -73,6 +73,11 @@ def upgrade() -> None:
         sa.Column(
             "document", postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"), nullable=False
         ),
+        sa.Column(
+            "title_vector",
+            postgresql.TSVECTOR().with_variant(sa.Text(), "sqlite"),
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint("title_id", "slot", name=op.f("pk_search_entries")),
     )
     op.create_index(
@@ -90,6 +95,13 @@ def upgrade() -> None:
         postgresql_with=DIRECT,
         postgresql_where=SAMPLE,
         sqlite_where=SAMPLE,
+    )
+    op.create_index(
+        "ix_search_entries_title_vector",
+        "search_entries",
+        ["title_vector"],
+        postgresql_using="gin",
+        postgresql_with=DIRECT,
     )
     op.create_index("ix_search_entries_popularity", "search_entries", ["popularity", "title_id"])
     op.create_index("ix_search_entries_title_norm", "search_entries", ["title_norm"])

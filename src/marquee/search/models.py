@@ -62,6 +62,12 @@ class SearchEntryRow(Base):
             postgresql_where=SAMPLE_WHERE,
             sqlite_where=SAMPLE_WHERE,
         ),
+        Index(
+            "ix_search_entries_title_vector",
+            "title_vector",
+            postgresql_using="gin",
+            postgresql_with=DIRECT,
+        ),
         Index("ix_search_entries_popularity", "popularity", "title_id"),
         Index("ix_search_entries_title_norm", "title_norm"),
         Index("ix_search_entries_bucket", "bucket"),
@@ -85,6 +91,9 @@ class SearchEntryRow(Base):
     ends: Mapped[int] = mapped_column(BigInteger)
     bucket: Mapped[int] = mapped_column(SmallInteger)
     document: Mapped[Any] = mapped_column(Vector)
+    # Title and original title words alone: finds the entries that hold the query in their
+    # title among a large match.
+    title_vector: Mapped[Any] = mapped_column(Vector)
 
 
 class SearchWordRow(Base):

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from sqlalchemy import TextClause, text
 
 from marquee.search.index import SearchFilters
@@ -19,11 +21,11 @@ VISIBLE = (
 
 POPULARITY = "(1 + 0.04 * ln(1 + greatest(d.popularity, 0)))"
 
-# The title starts with what was typed (article aside, typos corrected), or holds it as a phrase.
+# The title starts with what was typed (article aside), or holds it as a phrase.
 PHRASE = """(CASE
-    WHEN starts_with(d.title_norm, :qfixed) OR starts_with(d.title_norm, 'the ' || :qfixed)
-      OR starts_with(d.title_norm, 'a ' || :qfixed) THEN 1.0
-    WHEN strpos(' ' || d.title_norm, ' ' || :qfixed) > 0 THEN 0.3
+    WHEN starts_with(d.title_norm, :qnorm) OR starts_with(d.title_norm, 'the ' || :qnorm)
+      OR starts_with(d.title_norm, 'a ' || :qnorm) THEN 1.0
+    WHEN strpos(' ' || d.title_norm, ' ' || :qnorm) > 0 THEN 0.3
     ELSE 0 END)"""
 
 # Every order ends on the title id, so pages never overlap; the popular order is the one an
@@ -38,15 +40,27 @@ COLUMNS = "d.title_id, d.title, d.kind, d.year, d.decade, d.genres, d.language, 
 PREFIX_FORMS = ("", "the ", "a ")
 
 
-def tsquery_expr(count: int, *, require_all: bool, synopsis: bool) -> str:
-    """Per term: its title/people variants, or (optionally) its stemmed synopsis form."""
+def tsquery_expr(count: int, *, need: int, synopsis: bool) -> str:
+    """Entries having at least `need` of the `count` terms; per term, its title/people
+    variants or (optionally) its stemmed synopsis form."""
     parts = []
     for i in range(count):
         part = f"to_tsquery('simple', :t{i})"
         if synopsis:
             part = f"({part} || to_tsquery('english', :s{i}))"
         parts.append(part)
-    return f" {'&&' if require_all else '||'} ".join(parts)
+    if need >= count:
+        return " && ".join(parts)
+    if need <= 1:
+        return " || ".join(parts)
+    groups = (" && ".join(parts[i] for i in group) for group in combinations(range(count), need))
+    return " || ".join(f"({group})" for group in groups)
+
+
+def relaxations(count: int) -> list[int]:
+    """How many terms an entry must have, tried in turn until something matches: all of
+    them, then all but one (a misspelt short word must not sink the rest), then any."""
+    return sorted({count, max(count - 1, 1), 1}, reverse=True) if count else [0]
 
 
 def _filters(filters: SearchFilters) -> str:
@@ -68,16 +82,20 @@ def where_sql(
     terms: int,
     filters: SearchFilters,
     *,
-    require_all: bool = True,
+    need: int | None = None,
     synopsis: bool = True,
     weights: str | None = None,
+    titles_only: bool = False,
 ) -> str:
-    """The condition on an entry `d`: visible, within the filters, matching the query terms."""
+    """The condition on an entry `d`: visible, within the filters, matching the query terms
+    (in the title vector alone, with `titles_only`)."""
     condition = VISIBLE + _filters(filters)
     if terms == 0:
         return condition
-    query = tsquery_expr(terms, require_all=require_all, synopsis=synopsis)
+    synopsis = synopsis and not titles_only
+    query = tsquery_expr(terms, need=terms if need is None else need, synopsis=synopsis)
     vector = f"ts_filter(d.document, '{{{weights}}}')" if weights else "d.document"
+    vector = "d.title_vector" if titles_only else vector
     return f"{vector} @@ ({query}) AND {condition}"
 
 
@@ -89,7 +107,7 @@ def score_sql(terms: int, *, synopsis: bool = True) -> str:
     """
     if terms == 0:
         return "0.0"
-    ranked = tsquery_expr(terms, require_all=False, synopsis=synopsis)
+    ranked = tsquery_expr(terms, need=1, synopsis=synopsis)
     return (
         f"((ts_rank(d.document, {ranked}) + 0.5 * similarity(d.title_norm, :qnorm)"
         f" + {PHRASE}) * {POPULARITY})"
@@ -167,13 +185,13 @@ def people(where: str) -> TextClause:
     )
 
 
-def candidates(where: str, score: str, prefixes: int) -> TextClause:
-    """The likely best of a large match, ranked: its most played entries, and those whose
-    title starts with the query (article aside).
+def candidates(where: str, title_where: str, score: str, prefixes: int) -> TextClause:
+    """The likely best of a large match, ranked: its most played entries, the shortest of
+    those holding the words in the title, and those whose title starts with the query
+    (article aside).
 
-    Each source reads a bounded index walk (the most played :walk visible entries, or the
-    first of a title range) and keeps the first :window of them that match, so neither can
-    turn into a scan of the whole match.
+    Each source reads a bounded index walk or match (at most :walk entries) and keeps
+    :window of them, so none can turn into a scan of the whole match.
     """
     walks = [
         f"SELECT d.* FROM search_entries d WHERE {VISIBLE}"
@@ -184,9 +202,15 @@ def candidates(where: str, score: str, prefixes: int) -> TextClause:
         " ORDER BY d.title_norm LIMIT :walk"
         for i in range(prefixes)
     ]
-    union = " UNION ".join(
+    sources = [
         f"(SELECT d.title_id, d.slot FROM ({walk}) d WHERE {where} LIMIT :window)" for walk in walks
+    ]
+    titled = f"SELECT d.title_id, d.slot, d.title_norm FROM search_entries d WHERE {title_where}"
+    sources.append(
+        f"(SELECT d.title_id, d.slot FROM ({titled} LIMIT :walk) d"
+        " ORDER BY length(d.title_norm), d.title_norm LIMIT :window)"
     )
+    union = " UNION ".join(sources)
     return text(
         f"SELECT {COLUMNS}, {score} AS score FROM ({union}) c"
         " JOIN search_entries d ON d.title_id = c.title_id AND d.slot = c.slot"

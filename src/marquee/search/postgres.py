@@ -45,6 +45,7 @@ WINDOW = 50
 WALK = 20
 SAMPLE_SCALE = BUCKETS // SAMPLE_BUCKETS
 
+_TITLE_VECTOR = "to_tsvector('simple', :v_title || ' ' || :v_original)"
 _VECTOR = (
     "setweight(to_tsvector('simple', :v_title), 'A')"
     " || setweight(to_tsvector('simple', :v_original), 'A')"
@@ -102,6 +103,7 @@ class _Match:
     where: str
     score: str
     probed: int  # matching entries, counted up to the probe limit
+    title_where: str  # the same match, on title words only
 
 
 class PostgresIndex:
@@ -125,7 +127,8 @@ class PostgresIndex:
             self._delete(conn, [doc.title_id for doc in docs])
             if not rows:
                 return
-            conn.execute(insert(SearchEntryRow).values(document=sql(_VECTOR)), rows)
+            vectors = {"document": sql(_VECTOR), "title_vector": sql(_TITLE_VECTOR)}
+            conn.execute(insert(SearchEntryRow).values(**vectors), rows)
             words = _words([doc for doc in docs if doc.published])
             conn.execute(pg_insert(SearchWordRow).on_conflict_do_nothing(), words)
 
@@ -163,18 +166,18 @@ class PostgresIndex:
         with self._engine.connect() as conn:
             params = self._params(conn, audience, filters, terms)
             params.update(offset=offset, limit=limit, exact_limit=self.exact_limit)
-            where = pg_sql.where_sql(len(terms), filters)
-            rows = conn.execute(pg_sql.exact(where, score, order), params).mappings().all()
-            total, facets = _facets(rows)
-            if total == 0 and len(terms) > 1:
-                # No title has every word: rank those that have some of them instead.
-                where = pg_sql.where_sql(len(terms), filters, require_all=False)
+            for need in pg_sql.relaxations(len(terms)):
+                where = pg_sql.where_sql(len(terms), filters, need=need)
                 rows = conn.execute(pg_sql.exact(where, score, order), params).mappings().all()
                 total, facets = _facets(rows)
+                if total:
+                    break
             if total <= self.exact_limit:
                 hits = sorted((r for r in rows if r["ord"] is not None), key=lambda r: r["ord"])
                 return SearchResults([_hit(r) for r in hits], total, facets)
-            return self._estimated(conn, _Match(where, score, total), order, params)
+            titled = pg_sql.where_sql(len(terms), filters, need=need, titles_only=True)
+            match = _Match(where, score, total, titled)
+            return self._estimated(conn, match, order, params)
 
     def _estimated(
         self, conn: Connection, match: _Match, order: str, params: dict[str, Any]
@@ -199,15 +202,15 @@ class PostgresIndex:
         params: dict[str, Any],
         **shape: Any,
     ) -> _Match:
-        """Entries having every term; if none do, those having any of them."""
-        synopsis = shape.get("synopsis", True)
-        score = pg_sql.score_sql(len(terms), synopsis=synopsis)
-        where = pg_sql.where_sql(len(terms), filters, **shape)
-        probed = int(conn.execute(pg_sql.probe(where), params).scalar_one())
-        if probed == 0 and len(terms) > 1:
-            where = pg_sql.where_sql(len(terms), filters, require_all=False, **shape)
+        """Entries having every term; if none do, all but one; failing that, any of them."""
+        score = pg_sql.score_sql(len(terms), synopsis=shape.get("synopsis", True))
+        for need in pg_sql.relaxations(len(terms)):
+            where = pg_sql.where_sql(len(terms), filters, need=need, **shape)
             probed = int(conn.execute(pg_sql.probe(where), params).scalar_one())
-        return _Match(where, score, probed)
+            if probed:
+                break
+        titled = pg_sql.where_sql(len(terms), filters, need=need, titles_only=True, **shape)
+        return _Match(where, score, probed, titled)
 
     def _ranked(self, conn: Connection, match: _Match, params: dict[str, Any]) -> list[Any]:
         """A relevance page of a match: exact on a small one; on a large one, the ranked
@@ -216,7 +219,7 @@ class PostgresIndex:
             statement = pg_sql.ordered(match.where, match.score, "relevance")
             return list(conn.execute(statement, params).mappings())
         prefixes = _prefixes(params)
-        statement = pg_sql.candidates(match.where, match.score, len(prefixes))
+        statement = pg_sql.candidates(match.where, match.title_where, match.score, len(prefixes))
         params = {**params, **prefixes, "window": self.window, "walk": self.window * WALK}
         top = list(conn.execute(statement, params).mappings())
         offset, limit = params["offset"], params["limit"]
