@@ -333,3 +333,32 @@ def test_an_expired_access_token_is_refreshed_and_a_dead_session_signs_out(
     page.reload()
     page.wait_for_url("**/signin**")
     assert page.evaluate("localStorage.getItem('marquee.tokens')") is None
+
+
+def publish_title(site: Site, name: str, **fields: str) -> str:
+    with httpx.Client(base_url=site.url, headers=site.admin.headers, timeout=30.0) as api:
+        body = {"kind": "movie", "slug": name.lower().replace(" ", "-"), "name": name}
+        created = api.post("/api/v1/admin/titles", json={**body, "maturity_rating": "PG", **fields})
+        created.raise_for_status()
+        title_id = str(created.json()["id"])
+        window = {"country": "*", "starts_at": "2000-01-01T00:00:00Z"}
+        api.post(f"/api/v1/admin/titles/{title_id}/availability", json=window).raise_for_status()
+        api.post(f"/api/v1/admin/titles/{title_id}/publish").raise_for_status()
+    return title_id
+
+
+def test_real_posters_show_and_broken_ones_fall_back(site: Site, page: Page) -> None:
+    with_art = publish_title(site, "Poster Shown", poster="/favicon.svg")
+    broken = publish_title(site, "Poster Broken", poster="/missing/poster.png")
+    bare_key = publish_title(site, "Poster Key", poster="versions/x/artwork/poster.jpg")
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    page.goto(f"{site.url}/title/{with_art}")
+    image = page.locator(".title-layout .poster img")
+    expect(image).to_be_visible()
+    assert page.evaluate("document.querySelector('.title-layout .poster img').naturalWidth") > 0
+    for title_id, name in ((broken, "Poster Broken"), (bare_key, "Poster Key")):
+        page.goto(f"{site.url}/title/{title_id}")
+        generated = page.locator(".title-layout .poster-generated")
+        expect(generated).to_be_visible()
+        expect(generated).to_contain_text(name)

@@ -1,5 +1,5 @@
 // One title card in a row or grid: artwork, name, optional rank and progress.
-import { Poster, ProgressBar } from "./Poster";
+import { Poster, ProgressBar, posterUrl } from "./Poster";
 
 export interface CardTitle {
   id: string;
@@ -23,7 +23,7 @@ export function TitleCard({ title, rank, href }: { title: CardTitle; rank?: numb
         </span>
       ) : null}
       {/* A generated poster already shows the name; the caption is then for screen readers only. */}
-      <span class={title.poster ? "card-name" : "sr-only"}>
+      <span class={posterUrl(title.poster) ? "card-name" : "sr-only"}>
         {rank ? <span class="sr-only">Number {rank}: </span> : null}
         {title.name}
         {extra.length > 0 && <span class="sr-only">, {extra.join(", ")}</span>}

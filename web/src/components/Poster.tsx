@@ -1,4 +1,5 @@
 // Title artwork: the real poster when ingest made one, else a generated gradient poster with the name.
+import { useState } from "preact/hooks";
 
 function hash(text: string): number {
   let h = 2166136261;
@@ -22,11 +23,19 @@ interface PosterProps {
   id: string;
 }
 
+/** Only URLs load as images; anything else (e.g. a bare storage key) gets the generated poster. */
+export function posterUrl(poster: string | null | undefined): string | null {
+  if (!poster) return null;
+  return /^(https?:\/\/|\/(?!\/))/.test(poster) ? poster : null;
+}
+
 export function Poster({ name, poster, year, id }: PosterProps) {
-  if (poster) {
+  const [failed, setFailed] = useState(false);
+  const url = posterUrl(poster);
+  if (url && !failed) {
     return (
       <span class="poster">
-        <img src={poster} alt="" loading="lazy" decoding="async" />
+        <img src={url} alt="" loading="lazy" decoding="async" onError={() => setFailed(true)} />
       </span>
     );
   }

@@ -3,7 +3,7 @@ import { catalog, library } from "../../api";
 import type { Home as HomeData, HomeRow, HomeTitle } from "../../api";
 import { useAsync } from "../../components/async";
 import { onRowsKeyDown, onTopKeyDown } from "../../components/keys";
-import { Poster, posterGradient } from "../../components/Poster";
+import { Poster, posterGradient, posterUrl } from "../../components/Poster";
 import { Row } from "../../components/Row";
 import { ErrorNote, Loading } from "../../components/Status";
 import { useDocumentTitle } from "../../components/title";
@@ -31,8 +31,9 @@ function featured(home: HomeData): HomeTitle | undefined {
 }
 
 function Hero({ title }: { title: HomeTitle }) {
-  const style = title.poster
-    ? { backgroundImage: `url(${JSON.stringify(title.poster)})` }
+  const art = posterUrl(title.poster);
+  const style = art
+    ? { backgroundImage: `url(${JSON.stringify(art)})` }
     : { background: posterGradient(title.id + title.name) };
   return (
     <section class="hero" style={style} aria-labelledby="hero-title">

@@ -4,7 +4,7 @@ import { useDocumentTitle } from "../../components/title";
 import { catalog, playback } from "../../api";
 import type { TitleDetail, WatchPosition } from "../../api";
 import { useAsync } from "../../components/async";
-import { Poster, posterGradient } from "../../components/Poster";
+import { Poster, posterGradient, posterUrl } from "../../components/Poster";
 import { ErrorNote, Loading } from "../../components/Status";
 import type { PageProps } from "../../router";
 import { profileStore, useStore } from "../../state";
@@ -122,7 +122,8 @@ export default function Title({ params }: PageProps) {
   }
   const { title, positions } = data.data;
   const target = playTarget(title, positions);
-  const backdrop = title.backdrop ? { backgroundImage: `url(${JSON.stringify(title.backdrop)})` } : { background: posterGradient(title.id + title.name) };
+  const art = posterUrl(title.backdrop);
+  const backdrop = art ? { backgroundImage: `url(${JSON.stringify(art)})` } : { background: posterGradient(title.id + title.name) };
   const shownSeason = season ?? title.seasons[0]?.number ?? null;
   return (
     <article class="title-page">
