@@ -40,6 +40,9 @@ export class Engine {
       polyfilled = true;
     }
     this.player = new shaka.Player();
+    // With a container Shaka draws captions in the page (see player.css), where they can sit
+    // above the controls instead of under them.
+    if (video.parentElement) this.player.setVideoContainer(video.parentElement);
     this.player.addEventListener("buffering", (e) => events.onBuffering(Boolean((e as unknown as { buffering: boolean }).buffering)));
     this.player.addEventListener("adaptation", () => this.reportRendition());
     this.player.addEventListener("variantchanged", () => this.reportRendition());

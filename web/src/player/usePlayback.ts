@@ -90,7 +90,7 @@ export function usePlayback(
         textLanguage: profile.subtitle_language ?? profile.language,
       })
       .then(() => {
-        if (!profile.subtitles_enabled) engine.setText(null);
+        applySubtitles(engine, profile);
         patch({ ready: true, duration: video.duration || session.duration });
         return video.play().catch(() => patch({ playing: false }));
       })
@@ -115,6 +115,18 @@ export function usePlayback(
   }, [video, session.session_id]);
 
   return { state, engine: engineRef.current };
+}
+
+/** Subtitles on or off as the profile last chose, in its language when there is such a track. */
+function applySubtitles(engine: Engine, profile: ProfileRead): void {
+  const tracks = engine.textTracks();
+  if (!profile.subtitles_enabled || tracks.length === 0) {
+    engine.setText(null);
+    return;
+  }
+  const wanted = profile.subtitle_language ?? profile.language;
+  const track = tracks.find((t) => t.language === wanted) ?? tracks.find((t) => t.language.startsWith(wanted)) ?? tracks[0];
+  engine.setText(track.id);
 }
 
 function watchMedia(
