@@ -172,6 +172,11 @@ def test_an_encrypted_title_plays_only_with_a_live_session(
     live = _start(client, encrypted)
     assert live["key_system"] == "org.w3.clearkey"
     licence = live["license_url"]
+    # The per-session manifests the origin serves keep the protection signalling.
+    mpd = client.get(live["dash_url"])
+    assert mpd.status_code == 200
+    assert f'cenc:default_KID="{encrypted.kid}"' in mpd.text
+    assert "#EXT-X-SESSION-KEY:METHOD=SAMPLE-AES-CTR" in client.get(live["hls_url"]).text
     tampered = licence[:-4] + ("AAAA" if not licence.endswith("AAAA") else "BBBB")
     other = _start(client, encrypted)
     stop = f"/api/v1/playback/sessions/{other['session_id']}/stop"
