@@ -356,7 +356,10 @@ def test_real_posters_show_and_broken_ones_fall_back(site: Site, page: Page) -> 
     page.goto(f"{site.url}/title/{with_art}")
     image = page.locator(".title-layout .poster img")
     expect(image).to_be_visible()
-    assert page.evaluate("document.querySelector('.title-layout .poster img').naturalWidth") > 0
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.title-layout .poster img');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
     for title_id, name in ((broken, "Poster Broken"), (bare_key, "Poster Key")):
         page.goto(f"{site.url}/title/{title_id}")
         generated = page.locator(".title-layout .poster-generated")
