@@ -84,3 +84,62 @@ def test_an_upload_pauses_survives_a_reload_and_resumes(
     assert min(offsets) >= 8 * MIB, offsets
     expect(page.locator(".job-progress")).to_be_visible()
     screenshot(page, "studio-upload-done", full_page=True)
+
+
+def _admin_title(site: Site, title_id: str) -> dict[str, Any]:
+    with httpx.Client(base_url=site.url, headers=site.admin.headers, timeout=30.0) as api:
+        response = api.get(f"/api/v1/admin/titles/{title_id}")
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+
+def test_the_catalogue_editor_builds_a_series(site: Site, page: Page) -> None:
+    """Create a series, a season, an episode with markers, a credit and a window, then publish."""
+    site.sign_in(page, site.admin, site.admin.profile_id)
+    page.goto(f"{site.url}/studio")
+    page.get_by_label("Name", exact=True).fill("Lighthouse Keepers")
+    page.get_by_label("Kind").select_option("series")
+    page.get_by_label("Maturity rating").select_option("TV-PG")
+    page.get_by_role("button", name="Create title").click()
+    page.wait_for_url(re.compile(r"/studio/titles/"))
+    title_id = page.url.rsplit("/", 1)[1]
+    try:
+        page.get_by_role("button", name="Add season").click()
+        expect(page.get_by_role("heading", name="Season 1")).to_be_visible()
+        episode = page.get_by_role("form", name="New episode in season 1")
+        episode.get_by_label("Episode name").fill("First Light")
+        episode.get_by_label("Intro from (s)").fill("0")
+        episode.get_by_label("Intro to (s)").fill("30")
+        episode.get_by_label("Credits at (s)").fill("1500")
+        episode.get_by_role("button", name="Add episode").click()
+        expect(page.get_by_text("E1 · First Light")).to_be_visible()
+        credit = page.get_by_role("form", name="Add a credit")
+        credit.get_by_label("Person").fill("Ada Keeper")
+        credit.get_by_label("Role").select_option("director")
+        credit.get_by_role("button", name="Add credit").click()
+        expect(page.get_by_role("button", name="Remove Ada Keeper")).to_be_visible()
+        page.get_by_label("Country").fill("*")
+        page.get_by_role("button", name="Add window").click()
+        expect(page.get_by_text(re.compile(r"^Everywhere · "))).to_be_visible()
+        page.get_by_role("button", name="Publish").click()
+        expect(page.get_by_role("button", name="Unpublish")).to_be_visible()
+        screenshot(page, "studio-series", full_page=True)
+        violations = axe_violations(page)
+        assert not violations, describe_violations(violations)
+        stored = _admin_title(site, title_id)
+        assert stored["state"] == "published"
+        assert [w["country"] for w in stored["availability"]] == ["*"]
+        assert [(c["person"]["name"], c["role"]) for c in stored["credits"]] == [
+            ("Ada Keeper", "director")
+        ]
+        [season] = stored["seasons"]
+        [first] = season["episodes"]
+        assert (first["name"], first["intro_end_seconds"], first["credits_start_seconds"]) == (
+            "First Light",
+            30,
+            1500,
+        )
+    finally:
+        with httpx.Client(base_url=site.url, headers=site.admin.headers, timeout=30.0) as api:
+            api.delete(f"/api/v1/admin/titles/{title_id}")

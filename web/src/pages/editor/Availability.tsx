@@ -47,7 +47,7 @@ export function AvailabilitySection({ title, onChanged }: Props) {
               type="button"
               onClick={() => action.run(() => studio.deleteWindow(title.id, w.id)).then((ok) => ok && onChanged())}
             >
-              Remove {w.country}
+              Remove {w.country === "*" ? "worldwide window" : `${w.country} window`}
             </button>
           </li>
         ))}
