@@ -233,8 +233,9 @@ def release_keys(
 ) -> list[TitleKey]:
     """The keys a licence may carry: its version's, to a live session of an entitled account.
 
-    Every refusal is the same `license_denied`, so a caller learns nothing about which
-    check failed or which key ids exist.
+    Every refusal is the same `license_denied`. The token is checked first, so only the
+    holder of the session's own token reads which later check failed; a stranger learns
+    nothing about sessions or key ids.
     """
     now = now or utcnow()
     verify_license_token(settings, session_id=session_id, token=token, now=now)
