@@ -174,3 +174,23 @@ def test_each_playback_problem_has_its_own_screen(site: Site, page: Page) -> Non
         finally:
             admin.delete(f"/api/v1/admin/titles/{elsewhere}")
             admin.delete(f"/api/v1/admin/titles/{no_media}")
+
+
+def test_the_player_fits_a_phone(site: Site, page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    page.goto(f"{site.url}/watch/{site.titles['Jumanji']}")
+    wait_video(page, "v.currentTime > 1")
+    page.mouse.move(200, 400)
+    for name in ("Play", "Pause"):
+        button = page.get_by_role("button", name=name, exact=True)
+        if button.count():
+            box = button.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 390
+    fullscreen = page.get_by_role("button", name="Full screen").bounding_box()
+    assert fullscreen is not None
+    assert fullscreen["x"] + fullscreen["width"] <= 390
+    check(page, "player-phone")
