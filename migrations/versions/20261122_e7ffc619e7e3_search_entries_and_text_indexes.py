@@ -25,7 +25,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SAMPLE = sa.text("bucket < 4")
-DIRECT = {"fastupdate": "off"}
 
 
 def _postgresql() -> bool:
@@ -85,14 +84,12 @@ def upgrade() -> None:
         "search_entries",
         ["document"],
         postgresql_using="gin",
-        postgresql_with=DIRECT,
     )
     op.create_index(
         "ix_search_entries_sample_document",
         "search_entries",
         ["document"],
         postgresql_using="gin",
-        postgresql_with=DIRECT,
         postgresql_where=SAMPLE,
         sqlite_where=SAMPLE,
     )
@@ -101,7 +98,6 @@ def upgrade() -> None:
         "search_entries",
         ["title_vector"],
         postgresql_using="gin",
-        postgresql_with=DIRECT,
     )
     op.create_index("ix_search_entries_popularity", "search_entries", ["popularity", "title_id"])
     op.create_index("ix_search_entries_title_norm", "search_entries", ["title_norm"])

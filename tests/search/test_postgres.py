@@ -16,7 +16,7 @@ from marquee.models import Base
 from marquee.search.documents import SearchDocument, Window
 from marquee.search.index import SearchFilters, SearchResults, Sort
 from marquee.search.models import BUCKETS, SAMPLE_BUCKETS, SearchEntryRow, SearchWordRow
-from marquee.search.postgres import SAMPLE_SCALE, PostgresIndex
+from marquee.search.postgres import BULK, SAMPLE_SCALE, PostgresIndex
 from tests.search.conftest import EVER, doc
 
 VIEWER = Audience(country="GB", max_maturity=Maturity.MATURE)
@@ -142,6 +142,12 @@ def test_a_misspelt_short_word_does_not_sink_the_others(index: PostgresIndex) ->
     results = index.search("jams and the giant peach", NONE, VIEWER)
     assert results.hits[0].title == "James and the Giant Peach"
     assert results.total == 1
+
+
+def test_a_bulk_write_merges_its_index_entries_and_is_searchable(index: PostgresIndex) -> None:
+    """Bulk writes merge each text index's pending list (a wrong index name would fail)."""
+    index.upsert([doc(f"Bulk {n}") for n in range(BULK)])
+    assert index.search("bulk 117", NONE, VIEWER).hits[0].title == "Bulk 117"
 
 
 def _counts(results: SearchResults, facet: str) -> dict[str, int]:

@@ -33,9 +33,6 @@ FoldedText = String(300).with_variant(String(300, collation="C"), "postgresql")
 BUCKETS = 64
 SAMPLE_BUCKETS = 4
 SAMPLE_WHERE = text(f"bucket < {SAMPLE_BUCKETS}")
-# New entries go straight into the text indexes: a pending list would be scanned by every
-# query until a vacuum merges it, which costs reads more than it saves writes.
-DIRECT = {"fastupdate": "off"}
 
 
 class SearchEntryRow(Base):
@@ -52,13 +49,11 @@ class SearchEntryRow(Base):
             "ix_search_entries_document",
             "document",
             postgresql_using="gin",
-            postgresql_with=DIRECT,
         ),
         Index(
             "ix_search_entries_sample_document",
             "document",
             postgresql_using="gin",
-            postgresql_with=DIRECT,
             postgresql_where=SAMPLE_WHERE,
             sqlite_where=SAMPLE_WHERE,
         ),
@@ -66,7 +61,6 @@ class SearchEntryRow(Base):
             "ix_search_entries_title_vector",
             "title_vector",
             postgresql_using="gin",
-            postgresql_with=DIRECT,
         ),
         Index("ix_search_entries_popularity", "popularity", "title_id"),
         Index("ix_search_entries_title_norm", "title_norm"),
