@@ -228,9 +228,9 @@ def fold_events(app: FastAPI) -> None:
                 return
 
 
-def qoe_reports(app: FastAPI) -> list[dict[str, object]]:
+def logged(app: FastAPI, kind: str) -> list[dict[str, object]]:
     with transaction(app.state.sessionmaker) as session:
-        events = session.scalars(select(Event).where(Event.kind == "qoe")).all()
+        events = session.scalars(select(Event).where(Event.kind == kind)).all()
         return [dict(e.payload) for e in events]
 
 
@@ -264,6 +264,9 @@ def test_viewer_and_editor_journey(
             assert editor.errors == []
             viewer.context.close()
             editor.context.close()
-    reports = qoe_reports(app)
+    reports = logged(app, "qoe")
     assert reports, "the player sent no QoE report"
     assert any(r.get("time_to_first_frame_ms") for r in reports), reports
+    assert any(r.get("rendition_switches") for r in reports), reports
+    # Heartbeats (and stops) save positions as progress events for home rows and analytics.
+    assert len(logged(app, "progress")) >= 2
