@@ -1,6 +1,9 @@
 // Entry point: restore the signed-in session, then render the router into #app.
 import { h, render } from "preact";
+// One stylesheet in a fixed order: base, then cards, then the viewer pages that refine both.
 import "./styles.css";
+import "./components/cards.css";
+import "./pages/viewer/viewer.css";
 import { Router } from "./router";
 import { interceptLinks, restoreSession } from "./state";
 
