@@ -75,8 +75,10 @@ def make_catalogue(app: FastAPI, client: TestClient, media_dir: Path) -> Catalog
         adult = make_title(session, "Crimson Harbor", rating="R", year=2019)
         family = make_title(session, "Puppy Parade", rating="G", year=2020)
         ids = playable.id, adult.id, family.id
-    # 640x360 gives a 240p + 360p ladder; 24 s gives three trickplay previews.
-    clip = media.make_clip(media_dir / "journey.mp4", size="640x360", seconds=24)
+    # 640x360 gives a 240p + 360p ladder; 24 s gives three trickplay previews; two audio tracks.
+    clip = media.make_clip(
+        media_dir / "journey.mp4", size="640x360", seconds=24, languages=("eng", "fra")
+    )
     upload(client, editor, clip.read_bytes(), title_id=str(ids[0]), filename="journey.mp4")
     wait_for_version(app, ids[0])
     return Catalogue(editor, ids[0], "Starlight Odyssey", ids[1], "Crimson Harbor", ids[2], clip)

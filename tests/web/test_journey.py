@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
+from marquee.accounts.models import Profile
 from marquee.db import transaction
 from marquee.events import consume
 from marquee.events.models import Event
@@ -144,6 +145,23 @@ def search_and_open(d: Device, catalogue: Catalogue) -> None:
     d.page.wait_for_url(re.compile(f"/watch/{catalogue.playable_id}"))
 
 
+def switch_audio(app: FastAPI, d: Device) -> None:
+    """The audio menu lists both languages; French plays and is saved on the profile."""
+    audio = d.page.get_by_label("Audio")
+    assert audio.locator("option").all_inner_texts() == ["English", "French"]
+    audio.select_option(label="French")
+    expect(audio).to_have_value("fr")
+    deadline = time.monotonic() + 10
+    while profile_audio(app, "Alex") != "fr":
+        assert time.monotonic() < deadline, "the audio choice was not saved"
+        time.sleep(0.2)
+
+
+def profile_audio(app: FastAPI, name: str) -> str | None:
+    with transaction(app.state.sessionmaker) as session:
+        return session.scalars(select(Profile.audio_language).where(Profile.name == name)).one()
+
+
 def leave_and_resume(d: Device, catalogue: Catalogue) -> None:
     """Back to the title page, then Resume: playback starts where it stopped."""
     d.wait_video("v.currentTime > 15")
@@ -247,6 +265,7 @@ def test_viewer_and_editor_journey(
                 add_profile(viewer, "Alex")
                 search_and_open(viewer, catalogue)
                 play_and_check(viewer)
+                switch_audio(app, viewer)
                 leave_and_resume(viewer, catalogue)
                 kids_never_see_r(viewer, catalogue)
             except Exception:
