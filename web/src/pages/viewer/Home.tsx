@@ -82,5 +82,6 @@ export default function Home() {
 
 function reasonText(reason: string): string | undefined {
   // Machine reasons that add nothing for a viewer stay hidden.
-  return ["unfinished", "popular", "newest", "personal", "saved"].includes(reason) ? undefined : reason;
+  if (["unfinished", "popular", "newest", "personal", "saved", "trending"].includes(reason)) return undefined;
+  return reason.startsWith("similar to ") ? undefined : reason;
 }
