@@ -156,6 +156,16 @@ class Samples:
     errors: int = 0
     nbytes: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0  # CPU seconds the server spent, when measured
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.cpu / len(self.latencies) * 1e6 if self.latencies else float("nan")
+
+    @property
+    def gbits_per_cpu(self) -> float:
+        """Gbit moved per CPU second of the server: what one core could sustain."""
+        return self.nbytes * 8 / self.cpu / 1e9 if self.cpu else float("nan")
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
