@@ -143,3 +143,13 @@ def test_the_catalogue_editor_builds_a_series(site: Site, page: Page) -> None:
     finally:
         with httpx.Client(base_url=site.url, headers=site.admin.headers, timeout=30.0) as api:
             api.delete(f"/api/v1/admin/titles/{title_id}")
+
+
+def test_the_studio_is_hidden_from_viewers(site: Site, page: Page) -> None:
+    viewer = site.new_account()
+    site.sign_in(page, viewer, viewer.profile_id)
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_role("link", name="Studio")).to_have_count(0)
+    page.goto(f"{site.url}/studio/upload")
+    page.wait_for_url(lambda url: "/studio" not in url)
+    expect(page.get_by_role("heading", name="Upload media")).to_have_count(0)
