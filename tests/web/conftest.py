@@ -8,7 +8,6 @@ through the admin API and every title made playable by the real encode pipeline.
 from __future__ import annotations
 
 import subprocess
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -235,9 +234,9 @@ def _settings(root: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def site() -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     ensure_client_built()
-    root = Path(tempfile.mkdtemp(prefix="marquee-web-"))
+    root = tmp_path_factory.mktemp("web-site")
     settings = _settings(root)
     engine = make_engine(settings.resolved_database_url)
     Base.metadata.create_all(engine)
