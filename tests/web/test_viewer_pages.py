@@ -140,7 +140,7 @@ def test_kids_home_and_search_never_show_r_titles(site: Site, page: Page) -> Non
     shown = card_ids(page)
     assert shown, "the kids home shows titles"
     assert not shown & adult_ids(site)
-    screenshot(page, "home-kids")
+    assert_clean(page, "home-kids")
     page.goto(f"{site.url}/search?q=pulp")
     expect(page.get_by_role("status").filter(has_text="title")).to_be_visible()
     assert site.titles["Pulp Fiction"] not in card_ids(page)
@@ -257,7 +257,7 @@ def test_phone_width_has_no_horizontal_overflow(site: Site, page: Page) -> None:
     expect(page.locator("section.row").first).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
-    screenshot(page, "home-phone")
+    assert_clean(page, "home-phone")
     page.goto(f"{site.url}/title/{site.titles['Toy Story']}")
     expect(page.get_by_role("heading", name="Toy Story", level=1)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
@@ -365,3 +365,13 @@ def test_real_posters_show_and_broken_ones_fall_back(site: Site, page: Page) -> 
         generated = page.locator(".title-layout .poster-generated")
         expect(generated).to_be_visible()
         expect(generated).to_contain_text(name)
+
+
+def test_unknown_paths_get_a_not_found_page(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    page.goto(f"{site.url}/no/such/page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert_clean(page, "not-found")
+    page.get_by_role("link", name="Go home").click()
+    expect(page.locator("section.row").first).to_be_visible()
