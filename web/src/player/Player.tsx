@@ -2,18 +2,16 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { ProfileRead } from "../api";
 import { profileStore } from "../state";
-import { actionForKey, formatTime } from "./keyboard";
+import { actionForKey } from "./keyboard";
 import type { PlayerAction } from "./keyboard";
-import { TrackMenus } from "./Menus";
+import { Controls } from "./Controls";
 import { NextEpisodeCountdown, SkipIntro } from "./Overlays";
-import { SeekBar } from "./SeekBar";
 import { rememberTracks } from "./session";
 import type { PlaybackSession } from "./session";
 import { loadTrickplay } from "./trickplay";
 import type { TrickplayCue } from "./trickplay";
 import { usePlayback } from "./usePlayback";
 import { Icon } from "./icons";
-import type { IconName } from "./icons";
 import type { Engine } from "./engine";
 import "./player.css";
 
@@ -58,14 +56,6 @@ function useFullscreen(): boolean {
     return () => document.removeEventListener("fullscreenchange", update);
   }, []);
   return on;
-}
-
-function ControlButton({ label, icon, onClick }: { label: string; icon: IconName; onClick(): void }) {
-  return (
-    <button type="button" class="player-btn" aria-label={label} title={label} onClick={onClick}>
-      <Icon name={icon} />
-    </button>
-  );
 }
 
 function saveChoice(profile: ProfileRead, change: Partial<ProfileRead>): void {
@@ -172,42 +162,19 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
         </a>
         <h1 class="player-heading">{heading}</h1>
       </div>
-      <div class="player-controls">
-        <SeekBar current={state.current} duration={state.duration} buffered={state.buffered} cues={cues} onSeek={seek} />
-        <div class="player-buttons">
-          <ControlButton label={state.playing ? "Pause" : "Play"} icon={state.playing ? "pause" : "play"} onClick={() => act({ kind: "toggle-play" })} />
-          <ControlButton label="Back 10 seconds" icon="back10" onClick={() => act({ kind: "seek-by", seconds: -10 })} />
-          <ControlButton label="Forward 10 seconds" icon="forward10" onClick={() => act({ kind: "seek-by", seconds: 10 })} />
-          <ControlButton label={state.muted ? "Unmute" : "Mute"} icon={state.muted ? "muted" : "volume"} onClick={() => act({ kind: "mute" })} />
-          <span class="player-time" aria-live="off">
-            {formatTime(state.current)} / {formatTime(state.duration)}
-          </span>
-          <span class="player-spacer" />
-          {engine && state.ready && (
-            <TrackMenus
-              key={state.tracksVersion}
-              engine={engine}
-              maxHeight={session.max_height}
-              onQuality={(height) => {
-                engine.setQuality(height);
-                refresh((n) => n + 1);
-              }}
-              onAudio={(language) => {
-                engine.setAudioLanguage(language);
-                saveChoice(profile, { audio_language: language });
-                refresh((n) => n + 1);
-              }}
-              onText={(id) => {
-                engine.setText(id);
-                const track = engine.textTracks().find((t) => t.id === id);
-                saveChoice(profile, track ? { subtitles_enabled: true, subtitle_language: track.language } : { subtitles_enabled: false });
-                refresh((n) => n + 1);
-              }}
-            />
-          )}
-          <ControlButton label="Full screen" icon={fullscreen ? "exitFullscreen" : "fullscreen"} onClick={() => act({ kind: "fullscreen" })} />
-        </div>
-      </div>
+      <Controls
+        state={state}
+        engine={engine}
+        session={session}
+        cues={cues}
+        fullscreen={fullscreen}
+        act={act}
+        onSeek={seek}
+        onChoice={(change) => {
+          saveChoice(profile, change);
+          refresh((n) => n + 1);
+        }}
+      />
     </div>
   );
 }

@@ -21,6 +21,7 @@ export class QoeTracker {
   private rebufferMs = 0;
   private switches = 0;
   private errorCount = 0;
+  private ttffSent = false;
   rendition = "";
   bitrateKbps: number | null = null;
 
@@ -61,26 +62,35 @@ export class QoeTracker {
     this.errorCount++;
   }
 
-  get rebuffers(): number {
-    return this.rebufferCount;
-  }
-
-  /** The figures so far; `watched_ms` and stall time include the running interval. */
-  report(): QoeReport {
+  /**
+   * The figures since the last call, then start counting afresh: a long film sends several
+   * small beacons instead of one too big to accept. Time to first frame goes in the first only.
+   */
+  take(): QoeReport {
     const now = this.now();
-    const running = this.playingSince === null ? 0 : now - this.playingSince;
-    const stalling = this.stallStartedAt === null ? 0 : now - this.stallStartedAt;
-    return {
+    if (this.playingSince !== null) {
+      this.watched += now - this.playingSince;
+      this.playingSince = now;
+    }
+    if (this.stallStartedAt !== null) {
+      this.rebufferMs += now - this.stallStartedAt;
+      this.stallStartedAt = now;
+    }
+    const report: QoeReport = {
       rendition: this.rendition || "unknown",
       time_to_first_frame_ms:
-        this.firstFrameAt === null ? null : Math.round(this.firstFrameAt - this.startedAt),
+        this.firstFrameAt === null || this.ttffSent ? null : Math.round(this.firstFrameAt - this.startedAt),
       rebuffer_count: this.rebufferCount,
-      rebuffer_ms: Math.round(this.rebufferMs + stalling),
-      watched_ms: Math.round(this.watched + running),
+      rebuffer_ms: Math.round(this.rebufferMs),
+      watched_ms: Math.round(this.watched),
       rendition_switches: this.switches,
       errors: this.errorCount,
       bitrate_kbps: this.bitrateKbps === null ? null : Math.round(this.bitrateKbps),
     };
+    if (report.time_to_first_frame_ms !== null) this.ttffSent = true;
+    this.watched = this.rebufferMs = 0;
+    this.rebufferCount = this.switches = this.errorCount = 0;
+    return report;
   }
 
   private endStall(): void {

@@ -19,6 +19,9 @@ export interface MediaState {
   error: string | null;
 }
 
+// QoE beacons go out this often during playback, and once more when it ends.
+const QOE_EVERY_MS = 5 * 60 * 1000;
+
 const INITIAL: MediaState = {
   ready: false,
   playing: false,
@@ -84,6 +87,7 @@ export function usePlayback(
     engineRef.current = engine;
     const detachMedia = watchMedia(video, qoe, patch);
     const beats = startHeartbeats(session, video, qoe, bufferingRef);
+    const beacons = window.setInterval(() => sendQoe(session, profile.id, qoe.take()), QOE_EVERY_MS);
     engine
       .load(session, {
         audioLanguage: profile.audio_language ?? profile.language,
@@ -101,8 +105,9 @@ export function usePlayback(
       if (ended) return;
       ended = true;
       beats.stop();
+      window.clearInterval(beacons);
       stopSession(session.session_id, video.currentTime || session.start_position);
-      sendQoe(session, profile.id, qoe.report());
+      sendQoe(session, profile.id, qoe.take());
     };
     window.addEventListener("pagehide", finish);
     return () => {
