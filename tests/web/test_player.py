@@ -194,3 +194,19 @@ def test_the_player_fits_a_phone(site: Site, page: Page) -> None:
     assert fullscreen is not None
     assert fullscreen["x"] + fullscreen["width"] <= 390
     check(page, "player-phone")
+
+
+def test_a_session_ended_on_the_server_stops_the_player(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    page.goto(f"{site.url}/watch/{site.titles['Apollo 13']}")
+    wait_video(page, "v.currentTime > 0.5")
+    with httpx.Client(base_url=site.url, headers=account.headers, timeout=30.0) as api:
+        [stream] = api.get("/api/v1/playback/streams").json()["items"]
+        stop = f"/api/v1/playback/sessions/{stream['session_id']}/stop"
+        api.post(stop, json={"position": 1.0}).raise_for_status()
+    # The next heartbeat (every 10 s) learns that the session ended.
+    error = page.locator(".player-error")
+    expect(error).to_contain_text("stream was ended", timeout=20_000)
+    assert video_value(page, "v.paused ? 1 : 0") == 1
+    check(page, "player-session-ended")

@@ -86,7 +86,11 @@ export function usePlayback(
     });
     engineRef.current = engine;
     const detachMedia = watchMedia(video, qoe, patch);
-    const beats = startHeartbeats(session, video, qoe, bufferingRef);
+    const beats = startHeartbeats(session, video, qoe, bufferingRef, () => {
+      // The server ended this session (stopped elsewhere, or its stream slot lapsed).
+      video.pause();
+      patch({ error: "Playback stopped: this stream was ended on the server. Start it again to continue." });
+    });
     const beacons = window.setInterval(() => sendQoe(session, profile.id, qoe.take()), QOE_EVERY_MS);
     engine
       .load(session, {
@@ -166,6 +170,7 @@ function startHeartbeats(
   video: HTMLVideoElement,
   qoe: QoeTracker,
   buffering: { current: boolean },
+  onEnded: () => void,
 ): { stop(): void } {
   let timer = 0;
   let stopped = false;
@@ -182,7 +187,10 @@ function startHeartbeats(
       next = answer.next_heartbeat_seconds || next;
     } catch (err) {
       // An ended session takes no more beats; other failures are retried on the next beat.
-      if (isSessionEnded(err)) stopped = true;
+      if (isSessionEnded(err)) {
+        stopped = true;
+        onEnded();
+      }
     }
     if (!stopped) timer = window.setTimeout(beat, next * 1000);
   };
