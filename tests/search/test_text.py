@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 from marquee.search import text
@@ -85,3 +86,12 @@ def test_at_most_one_row_matches_any_viewer() -> None:
                 for w in windows
             )
             assert len(matching) == (1 if covered else 0)
+
+
+def test_the_bounded_check_agrees_with_the_full_edit_distance() -> None:
+    rng = random.Random(4)
+    for _ in range(5000):
+        a = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 7)))
+        b = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 7)))
+        for limit in (0, 1, 2):
+            assert text.within_edits(a, b, limit) == (text.edit_distance(a, b) <= limit)

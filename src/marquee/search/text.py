@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
+from collections.abc import Iterator
 from functools import lru_cache
 
 MAX_QUERY_LENGTH = 200
@@ -97,10 +99,11 @@ def max_edits(term: str) -> int:
     return 0
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent transpositions counted as one edit."""
+def _distance_rows(a: str, b: str) -> Iterator[list[int]]:
+    """Rows of the edit-distance table of `a` against `b` (adjacent swaps cost one edit)."""
     previous2: list[int] = []
     previous = list(range(len(b) + 1))
+    yield previous
     for i, ca in enumerate(a, 1):
         current = [i]
         for j, cb in enumerate(b, 1):
@@ -109,7 +112,28 @@ def edit_distance(a: str, b: str) -> int:
                 cost = min(cost, previous2[j - 2] + 1)
             current.append(cost)
         previous2, previous = previous, current
-    return previous[-1]
+        yield current
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance with adjacent transpositions counted as one edit."""
+    return deque(_distance_rows(a, b), maxlen=1)[0][-1]
+
+
+def within_edits(a: str, b: str, limit: int) -> bool:
+    """`edit_distance(a, b) <= limit`, giving up as soon as the table can no longer come back
+    under the limit (most pairs of words part ways within a letter or two)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    before = limit + 1
+    row: list[int] = []
+    for row in _distance_rows(a, b):
+        lowest = min(row)
+        # A swap reaches back two rows, so two rows in a row must be over the limit.
+        if lowest > limit and before > limit:
+            return False
+        before = lowest
+    return row[-1] <= limit
 
 
 def person_matches(name: str, terms: list[str]) -> bool:
@@ -123,7 +147,7 @@ def _close(term: str, word: str) -> bool:
     if word.startswith(term):
         return True
     edits = max_edits(term)
-    return edits > 0 and edit_distance(term, word[: len(term) + edits]) <= edits
+    return edits > 0 and within_edits(term, word[: len(term) + edits], edits)
 
 
 def title_match(title: str, terms: list[str]) -> float:
@@ -131,12 +155,18 @@ def title_match(title: str, terms: list[str]) -> float:
     the title, partly the share of title words found, plus a bonus when the title starts with
     the query as typed (article aside) or holds it as a phrase.
     """
-    words = [normalise_token(t) for t in tokens(title)]
+    words = list(_title_words(title))
     if not words or not terms:
         return 0.0
     found = sum(1 for term in terms if any(_close(term, word) for word in words))
     covered = sum(1 for word in words if any(_close(term, word) for term in terms))
     return 0.7 * found / len(terms) + 0.3 * covered / len(words) + phrase_bonus(words, terms)
+
+
+@lru_cache(maxsize=65_536)
+def _title_words(title: str) -> tuple[str, ...]:
+    # The same popular titles are re-ranked query after query.
+    return tuple(normalise_token(t) for t in tokens(title))
 
 
 def phrase_bonus(words: list[str], terms: list[str]) -> float:
