@@ -4,11 +4,26 @@ import { ErrorNote, Loading } from "../../components/Status";
 import { useAsync } from "../../components/async";
 import { BarChart, LineChart } from "./charts";
 import { studio } from "./studioApi";
-import type { QoeStat, TitleStat } from "./studioApi";
+import type { DailyStat, QoeStat, TitleStat } from "./studioApi";
 import { StudioPage } from "./StudioNav";
 
 const pct = (v: number) => `${Math.round(v * 100)}%`;
-const hours = (v: number) => `${v.toFixed(1)} h`;
+function hours(v: number): string {
+  if (v >= 1) return `${v.toFixed(1)} h`;
+  const minutes = v * 60;
+  return minutes >= 1 ? `${minutes.toFixed(1)} min` : `${Math.round(minutes * 60)} s`;
+}
+
+/** One point per day of the period, days without plays at zero. */
+function everyDay(stats: DailyStat[], days: number): { label: string; value: number }[] {
+  const plays = new Map(stats.map((d) => [d.day, d.plays]));
+  const today = new Date();
+  return Array.from({ length: days }, (_, i) => {
+    const day = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (days - 1 - i)));
+    const label = day.toISOString().slice(0, 10);
+    return { label, value: plays.get(label) ?? 0 };
+  });
+}
 const ms = (v: number | null) => (v === null ? "—" : `${Math.round(v)} ms`);
 
 function nameOf(stats: TitleStat[], titleId: string): string {
@@ -58,7 +73,7 @@ function Daily({ titleId, days, name }: { titleId: string; days: number; name: s
   const daily = useAsync(() => studio.daily(titleId, days), [titleId, days]);
   if (daily.error) return <ErrorNote message={daily.error} />;
   if (!daily.data) return <Loading />;
-  return <LineChart id="daily" caption={`Plays per day · ${name}`} data={daily.data.map((d) => ({ label: d.day, value: d.plays }))} />;
+  return <LineChart id="daily" caption={`Plays per day · ${name}`} data={everyDay(daily.data, days)} />;
 }
 
 export default function AnalyticsPage() {
