@@ -103,7 +103,7 @@ def main() -> None:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     if args.sql:
-        print("\n".join(f"  {text[:160]}" for text in seen))
+        print("\n".join(f"  {text[:1200]}" for text in seen))
     verbs = [text.split(None, 1)[0].upper() for text in seen]
     kinds = {k: verbs.count(k) for k in dict.fromkeys(verbs)}
     print(f"SQL statements per start: {len(seen)} {kinds}")

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from marquee.catalog.models import PublishState, Title
 from marquee.db import utcnow
+from marquee.ingest.models import MediaVersion
 from marquee.playback import keys, signing
 from marquee.playback.models import PlaybackSession
 from tests.catalog.factories import days
@@ -276,3 +277,39 @@ def test_a_screen_smaller_than_every_rendition_gets_the_smallest(
 ) -> None:
     body = _start(client, viewer, title_id=playable_title.id, max_height=144).json()
     assert body["max_height"] == 240
+
+
+def _encrypted_version(session: Any, settings: Any, owner: Title, *, flag: bool) -> Title:
+    """A title with a key whose version records that key's KID, its flag then set to `flag`."""
+    title_key = keys.key_for_title(session=session, settings=settings, title_id=owner.id)
+    assert title_key is not None
+    version = session.get(MediaVersion, owner.current_version_id)
+    version.renditions = [{**r, "kid": str(title_key.kid)} for r in version.renditions]
+    owner.encrypted = flag
+    session.flush()
+    return owner
+
+
+def test_the_versions_recorded_kid_decides_the_licence_url(
+    client: TestClient, app: FastAPI, viewer: ApiUser, in_app_db: Callable[[], Any]
+) -> None:
+    settings = app.state.settings
+    with in_app_db() as session:
+        # Packaged encrypted, then the title's flag was turned off: the media is still encrypted.
+        flag_off = _encrypted_version(session, settings, make_playable_title(session), flag=False)
+        owner = _encrypted_version(session, settings, make_playable_title(session), flag=True)
+        # A clear title (no key of its own) pointing at the owner's encrypted version.
+        sharer = make_playable_title(session, encrypted=False, with_version=False)
+        sharer.current_version_id = owner.current_version_id
+        owner_kid = keys.version_kid(session.get(MediaVersion, owner.current_version_id))
+        flag_off_kid = keys.version_kid(session.get(MediaVersion, flag_off.current_version_id))
+    for title, kid in ((flag_off, flag_off_kid), (sharer, owner_kid)):
+        body = _start(client, viewer, title_id=title.id).json()
+        assert body["key_system"] == "org.w3.clearkey", body
+        assert kid is not None
+        request = {"kids": [keys.b64url(kid.bytes)], "type": "temporary"}
+        licence = client.post(body["license_url"], json=request)
+        assert licence.status_code == 200, licence.text
+        assert licence.json()["keys"][0]["kid"] == keys.b64url(kid.bytes)
+        stop = {"position": 0}
+        client.post(f"{SESSIONS}/{body['session_id']}/stop", json=stop, headers=viewer.headers)

@@ -73,7 +73,16 @@ def _not_found() -> NotFound:
     return NotFound("No such title or episode.", code="not_found")
 
 
-def _find_title(session: Session, data: SessionCreate) -> tuple[Title, Episode | None]:
+@dataclass(frozen=True)
+class _Found:
+    title: Title
+    episode: Episode | None
+    available: bool  # a licence window covers the audience now
+    title_version: MediaVersion | None  # the title's current version, read with it
+
+
+def _find_title(session: Session, data: SessionCreate, audience: Audience) -> _Found:
+    """The title (or the episode's) with its current version and availability, in one query."""
     episode: Episode | None = None
     title_id = data.title_id
     if data.episode_id is not None:
@@ -81,15 +90,19 @@ def _find_title(session: Session, data: SessionCreate) -> tuple[Title, Episode |
         if episode is None:
             raise _not_found()
         title_id = episode.title_id
-    title = session.get(Title, title_id) if title_id is not None else None
-    if title is None or title.state != PublishState.PUBLISHED:
+    query = (
+        select(Title, MediaVersion, available_now(audience).label("available"))
+        .outerjoin(MediaVersion, MediaVersion.id == Title.current_version_id)
+        .where(Title.id == title_id)
+    )
+    row = session.execute(query).first() if title_id is not None else None
+    if row is None or row[0].state != PublishState.PUBLISHED:
         raise _not_found()
-    return title, episode
+    return _Found(row[0], episode, bool(row[2]), row[1])
 
 
-def _check_region(session: Session, title: Title, audience: Audience) -> None:
-    query = select(Title.id).where(Title.id == title.id, available_now(audience))
-    if session.scalar(query) is None:
+def _check_region(available: bool, audience: Audience) -> None:
+    if not available:
         raise NotAvailableInRegion(
             f"This title is not available in your region ({audience.country}).",
             country=audience.country,
@@ -145,10 +158,12 @@ def _families(codecs: str) -> set[str]:
 
 
 def _playable_version(
-    session: Session, title: Title, episode: Episode | None, device: Device
+    session: Session, found: _Found, episode: Episode | None, device: Device
 ) -> MediaVersion:
-    version_id = episode.current_version_id if episode else title.current_version_id
-    version = session.get(MediaVersion, version_id) if version_id is not None else None
+    version: MediaVersion | None = found.title_version
+    if episode is not None:
+        version_id = episode.current_version_id
+        version = session.get(MediaVersion, version_id) if version_id is not None else None
     if version is None or version.state != VersionState.READY or not version.renditions:
         raise NotPlayable("This title has no media ready to play yet.")
     wanted = {c.lower() for c in device.codecs}
@@ -169,10 +184,11 @@ def resolve_target(
     *, session: Session, profile: Profile, audience: Audience, data: SessionCreate
 ) -> Target:
     """The title or episode to play and its ready version, checked in the contract's order."""
-    title, episode = _find_title(session, data)
-    _check_region(session, title, audience)
+    found = _find_title(session, data, audience)
+    title, episode = found.title, found.episode
+    _check_region(found.available, audience)
     _check_maturity(title, profile)
     if episode is None and title.current_version_id is None:
         episode = _resume_episode(session, profile, title)
-    version = _playable_version(session, title, episode, data.device)
+    version = _playable_version(session, found, episode, data.device)
     return Target(title=title, episode=episode, version=version)

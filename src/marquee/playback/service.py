@@ -96,6 +96,12 @@ def start_session(
     target = entitlement.resolve_target(
         session=session, profile=profile, audience=audience, data=data
     )
+    item = target.item
+    resume = positions.resume_position(session=session, profile_id=profile.id, item_id=item.item_id)
+    # [0, duration): a start at or past the end lands in the last segment.
+    start = (
+        resume if data.start_at is None else min(data.start_at, math.nextafter(item.duration, 0))
+    )
     playback = PlaybackSession(
         id=uuid.uuid4(),
         user_id=user.id,
@@ -108,6 +114,7 @@ def start_session(
         ),
         device=data.device.model_dump(mode="json"),
         country=country,
+        position_seconds=max(0.0, start),
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(seconds=settings.playback_link_ttl_seconds),
@@ -115,7 +122,16 @@ def start_session(
     _take_slot(session, slots, playback, max_streams=plan.max_streams, settings=settings, now=now)
     session.add(playback)
     session.flush()
-    return _started(session, settings, playback, target, data.start_at)
+    _log(session, playback, "play_start", session_id=str(playback.id), position=start)
+    return Started(
+        playback=playback,
+        target=target,
+        link=_link(settings, playback),
+        resume_position=resume,
+        start_position=playback.position_seconds,
+        segment_seconds=segment_seconds(target.version),
+        license_url=_license_url(session, settings, playback, target.version),
+    )
 
 
 def _take_slot(
@@ -145,43 +161,34 @@ def _take_slot(
     )
 
 
-def _started(
-    session: Session,
-    settings: Settings,
-    playback: PlaybackSession,
-    target: entitlement.Target,
-    start_at: float | None,
-) -> Started:
-    item = target.item
-    resume = positions.resume_position(
-        session=session, profile_id=playback.profile_id, item_id=item.item_id
-    )
-    # [0, duration): a start at or past the end lands in the last segment.
-    start = resume if start_at is None else min(start_at, math.nextafter(item.duration, 0))
-    playback.position_seconds = max(0.0, start)
-    link = signing.sign(
+def _link(settings: Settings, playback: PlaybackSession) -> signing.MediaLink:
+    return signing.sign(
         settings.media_link_secret.get_secret_value(),
         session_id=playback.id,
-        version_id=target.version.id,
+        version_id=playback.version_id,
         expires_at=playback.expires_at,
     )
-    _log(session, playback, "play_start", session_id=str(playback.id), position=start)
-    return Started(
-        playback=playback,
-        target=target,
-        link=link,
-        resume_position=resume,
-        start_position=playback.position_seconds,
-        segment_seconds=segment_seconds(target.version),
-        license_url=_license_url(session, settings, playback),
-    )
 
 
-def _license_url(session: Session, settings: Settings, playback: PlaybackSession) -> str | None:
-    title = session.get(Title, playback.title_id)
-    if title is None or not title.encrypted or session.get(ContentKey, title.id) is None:
-        return None
+def _license_url(
+    session: Session, settings: Settings, playback: PlaybackSession, version: MediaVersion
+) -> str | None:
+    """A licence URL when the version's media is encrypted, whatever the title's flag says now.
+
+    The version's recorded KID decides: a version shared with another title, or packaged
+    before the title's flag was turned off, is still encrypted. A version that records no
+    KID falls back to the title's flag and key.
+    """
+    if keys.version_kid(version) is None:
+        title = session.get(Title, playback.title_id)
+        if title is None or not title.encrypted or session.get(ContentKey, title.id) is None:
+            return None
     return keys.license_url(settings, playback)
+
+
+# Titles known to exist, shared by every request of this process: a session's title was
+# checked when it started, so the log need not look it up again for each event.
+_KNOWN_TITLES = events.KnownTitles()
 
 
 def _log(session: Session, playback: PlaybackSession, kind: str, **fields: Any) -> None:
@@ -194,7 +201,11 @@ def _log(session: Session, playback: PlaybackSession, kind: str, **fields: Any) 
         **fields,
     }
     events.ingest(
-        session=session, raw=[event], profile_ids={playback.profile_id}, country=playback.country
+        session=session,
+        raw=[event],
+        profile_ids={playback.profile_id},
+        country=playback.country,
+        known=_KNOWN_TITLES,
     )
 
 

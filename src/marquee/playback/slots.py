@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marquee.db import utcnow
@@ -58,10 +58,10 @@ class StreamSlots(Protocol):
 class DatabaseSlots:
     """Slots as rows; a unique (user_id, slot) primary key makes each one exclusive.
 
-    Each attempt runs in its own SAVEPOINT, so losing a race for slot n only rolls back
-    that insert and the caller's transaction carries on to slot n + 1. On PostgreSQL a
-    competing insert of the same key waits for the other transaction and then fails; on
-    SQLite the first write takes the database lock, so starts are serialised.
+    Each attempt is an insert that does nothing on a conflict, so losing a race for slot n
+    leaves the caller's transaction intact and it carries on to slot n + 1. On PostgreSQL
+    a competing insert of the same key waits for the other transaction and is then
+    skipped; on SQLite the first write takes the database lock, so starts are serialised.
     """
 
     def acquire(
@@ -82,9 +82,12 @@ class DatabaseSlots:
             .where(StreamSlot.user_id == user_id, StreamSlot.expires_at <= now)
             .execution_options(synchronize_session=False)
         )
-        if self.renew(db=db, user_id=user_id, session_id=session_id, ttl=ttl, now=now):
-            return True
-        taken = set(db.scalars(select(StreamSlot.slot).where(StreamSlot.user_id == user_id)))
+        held = db.execute(
+            select(StreamSlot.slot, StreamSlot.session_id).where(StreamSlot.user_id == user_id)
+        ).all()
+        if any(holder == session_id for _, holder in held):
+            return self.renew(db=db, user_id=user_id, session_id=session_id, ttl=ttl, now=now)
+        taken = {slot for slot, _ in held}
         for slot in range(max_streams):
             if slot in taken:
                 continue
@@ -96,16 +99,21 @@ class DatabaseSlots:
     def _try_insert(
         db: Session, user_id: uuid.UUID, slot: int, session_id: uuid.UUID, expires: datetime
     ) -> bool:
-        try:
-            with db.begin_nested():
-                db.add(
-                    StreamSlot(
-                        user_id=user_id, slot=slot, session_id=session_id, expires_at=expires
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        """One statement, no savepoint: a slot another transaction took is simply not inserted.
+
+        PostgreSQL makes a competing insert of the same key wait for the other transaction,
+        then skip the row if that one committed; SQLite serialises writers anyway.
+        """
+        values = {
+            "user_id": user_id,
+            "slot": slot,
+            "session_id": session_id,
+            "expires_at": expires,
+        }
+        insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = insert(StreamSlot).values(values).on_conflict_do_nothing()
+        # RETURNING says whether the row went in; an ORM insert's rowcount need not.
+        return db.execute(statement.returning(StreamSlot.slot)).first() is not None
 
     def renew(
         self,
