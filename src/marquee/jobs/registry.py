@@ -24,6 +24,7 @@ class JobKind(enum.StrEnum):
     RECS_TRAIN = "recs_train"
     EVENTS_AGGREGATE = "events_aggregate"
     EVENTS_PRUNE = "events_prune"
+    PLAYBACK_EXPIRE_IDLE = "playback_expire_idle"
 
 
 # Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
@@ -32,6 +33,7 @@ DEFAULT_JOB_MODULES: tuple[str, ...] = (
     "marquee.ingest.tasks",
     "marquee.recommend.tasks",
     "marquee.events.tasks",
+    "marquee.playback.tasks",
 )
 
 
