@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from marquee import ops, site
+from marquee import ops, site, warmup
 from marquee.accounts import routes as accounts_routes
 from marquee.catalog import routes as catalog_routes
 from marquee.config import Settings
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Video on demand: catalogue, accounts, ingest, playback, search, recommendations.",
         generate_unique_id_function=operation_id,
+        lifespan=warmup.lifespan,
     )
     engine = make_engine(settings.resolved_database_url)
     app.state.settings = settings
