@@ -48,8 +48,8 @@ GIN_INDEXES = (
 )
 # Candidates taken from each index walk when ranking a large match, and how many entries
 # (per candidate) a walk may read to find them.
-WINDOW = 50
-WALK = 20
+WINDOW = 30
+WALK = 10
 SAMPLE_SCALE = BUCKETS // SAMPLE_BUCKETS
 
 _TITLE_VECTOR = "to_tsvector('simple', :v_title || ' ' || :v_original)"
