@@ -13,6 +13,7 @@ from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
+from marquee.ingest import artwork_routes as ingest_artwork_routes
 from marquee.ingest import uploads_routes as ingest_uploads_routes
 from marquee.ingest import versions_routes as ingest_versions_routes
 from marquee.ingest.uploads_tus import TUS_EXPOSED_HEADERS
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
 
     app.include_router(ops.router)
+    app.include_router(ingest_artwork_routes.router)
     app.include_router(site.router)
     site.mount_web(app)
     for router in API_ROUTERS:

@@ -15,7 +15,7 @@ WEB_DIR = Path(__file__).parent / "web" / "dist"
 router = APIRouter(include_in_schema=False)
 
 # Paths the server answers itself; a client-side deep link never shadows them.
-SERVER_PREFIXES = ("/api", "/media", "/assets", "/docs", "/redoc", "/openapi.json")
+SERVER_PREFIXES = ("/api", "/media", "/artwork", "/assets", "/docs", "/redoc", "/openapi.json")
 SERVER_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 _PAGE = """<!doctype html>

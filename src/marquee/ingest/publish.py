@@ -201,6 +201,36 @@ def _clear_failure(session: Session, target: Target) -> None:
         title.processing_error = None
 
 
+ARTWORK_ROOT = "/artwork"
+
+
+def public_artwork_keys(version: MediaVersion) -> set[str]:
+    """The poster frame and thumbnails: shown on catalogue pages, so served without a session."""
+    art = version.artwork or {}
+    found = {art.get("poster"), *art.get("thumbnails", [])}
+    return {key for key in found if isinstance(key, str)}
+
+
+def artwork_url(version: MediaVersion, key: str) -> str:
+    return f"{ARTWORK_ROOT}/{version.id}/{key.rsplit('/', 1)[-1]}"
+
+
+def _adopt_artwork(owner: Title | Episode, version: MediaVersion) -> None:
+    """Give the title its version's poster (an episode its thumbnail) unless an editor set one.
+
+    Artwork an earlier version gave is replaced too, since that version is collected.
+    """
+    poster = (version.artwork or {}).get("poster")
+    if not isinstance(poster, str):
+        return
+    url = artwork_url(version, poster)
+    if isinstance(owner, Title):
+        if owner.poster is None or owner.poster.startswith(f"{ARTWORK_ROOT}/"):
+            owner.poster = url
+    elif owner.thumbnail is None or owner.thumbnail.startswith(f"{ARTWORK_ROOT}/"):
+        owner.thumbnail = url
+
+
 def _pointer_owner(session: Session, target: Target) -> Title | Episode:
     if target.episode_id is None:
         # Locked so that two versions finishing at once switch one after the other.
@@ -222,6 +252,7 @@ def publish_version(*, session: Session, version: MediaVersion, target: Target) 
     session.add(version)
     session.flush()
     owner.current_version_id = version.id
+    _adopt_artwork(owner, version)
     _clear_failure(session, target)
     if target.episode_id is None:
         _apply_if_allowed(session, target.title_id, TitleEvent.PROCESSING_SUCCEEDED)
