@@ -23,7 +23,9 @@ from marquee.ratelimit import RateLimiter
 from marquee.storage import ObjectStore
 
 
-def get_settings(request: Request) -> Settings:
+# The trivial dependencies are coroutines: a plain function would cost each request a hop
+# to the thread pool and back for a dictionary lookup.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -34,12 +36,12 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_rate_limiter(request: Request) -> RateLimiter:
+async def get_rate_limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 
 
-def get_store(request: Request) -> ObjectStore:
+async def get_store(request: Request) -> ObjectStore:
     store: ObjectStore = request.app.state.store
     return store
 
@@ -90,7 +92,7 @@ def get_current_profile(
 CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
 
 
-def get_country(request: Request, settings: SettingsDep) -> str:
+async def get_country(request: Request, settings: SettingsDep) -> str:
     header = request.headers.get(settings.country_header) if settings.country_header else None
     client = request.client.host if request.client else None
     return resolve_country(

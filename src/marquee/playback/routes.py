@@ -40,7 +40,7 @@ def install(app: FastAPI) -> None:
     app.state.stream_slots = make_stream_slots(app.state.settings.redis_url)
 
 
-def get_slots(request: Request) -> StreamSlots:
+async def get_slots(request: Request) -> StreamSlots:
     slots: StreamSlots = request.app.state.stream_slots
     return slots
 
