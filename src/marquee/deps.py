@@ -52,18 +52,24 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 _bearer = HTTPBearer(auto_error=False)
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_current_user(
-    session: DbSession,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+def authenticate(
+    *, session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None
 ) -> User:
+    """The caller of a bearer token, for routes that open their own unit of work."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
     return accounts.user_for_access_token(
         session=session, settings=settings, token=credentials.credentials
     )
+
+
+def get_current_user(
+    session: DbSession, settings: SettingsDep, credentials: BearerCredentials
+) -> User:
+    return authenticate(session=session, settings=settings, credentials=credentials)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles
 from marquee.accounts.billing import entitlements
+from marquee.accounts.models import User
+from marquee.accounts.security import decode_access_token
 from marquee.audience import Audience
-from marquee.deps import CurrentProfile, CurrentUser, DbSession, SettingsDep, ViewerCountry
+from marquee.config import Settings
+from marquee.db import transaction
+from marquee.deps import (
+    BearerCredentials,
+    CurrentProfile,
+    CurrentUser,
+    DbSession,
+    SettingsDep,
+    ViewerCountry,
+    authenticate,
+)
+from marquee.errors import AuthenticationFailed
 from marquee.playback import positions, service
 from marquee.playback.keys import CLEARKEY_SYSTEM
 from marquee.playback.schemas import (
@@ -58,34 +75,77 @@ def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> JSONRespon
     return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
 
 
+async def signed_token(
+    settings: SettingsDep, credentials: BearerCredentials
+) -> HTTPAuthorizationCredentials:
+    """A well-formed, unexpired bearer token, checked on the event loop (no database).
+
+    So that, as with `CurrentUser`, a caller without a valid token hears 401 before any
+    complaint about the body; the account itself is loaded in the request's unit of work.
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+    decode_access_token(
+        secret=settings.secret_key.get_secret_value(), token=credentials.credentials
+    )
+    return credentials
+
+
+Token = Annotated[HTTPAuthorizationCredentials, Depends(signed_token)]
+Work = Callable[[Session, User], Response]
+
+
+def _in_thread(request: Request, credentials: Token, work: Work) -> Response:
+    """Authenticate, run `work` and commit in one unit of work on one thread.
+
+    The hot playback requests (start, heartbeat, stop) take one thread-pool hop instead of
+    one per dependency, and a request never needs a second thread to give its database
+    connection back: with the session as a generator dependency, a burst of starts could
+    fill the thread pool with requests waiting for a connection while the requests holding
+    the connections waited for a thread to commit and return them.
+    """
+    settings: Settings = request.app.state.settings
+    with transaction(request.app.state.sessionmaker) as session:
+        user = authenticate(session=session, settings=settings, credentials=credentials)
+        return work(session, user)
+
+
+async def _one_hop(request: Request, credentials: Token, work: Work) -> Response:
+    return await anyio.to_thread.run_sync(_in_thread, request, credentials, work)
+
+
 @playback.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionRead)
-def start_session(
+async def start_session(
+    request: Request,
     body: SessionCreate,
-    user: CurrentUser,
-    session: DbSession,
+    credentials: Token,
     settings: SettingsDep,
     slots: Slots,
     country: ViewerCountry,
-) -> JSONResponse:
+) -> Response:
     """Press play: entitlement checks, a stream slot, signed HLS/DASH URLs and where to start."""
-    profile = profiles.get_profile(session=session, user=user, profile_id=body.profile_id)
-    started = service.start_session(
-        session=session,
-        settings=settings,
-        slots=slots,
-        user=user,
-        profile=profile,
-        country=country,
-        data=body,
-    )
-    read = _session_read(
-        session, settings.media_base_url, settings.playback_heartbeat_seconds, started
-    )
-    return _json(read, status.HTTP_201_CREATED)
+
+    def work(session: Session, user: User) -> Response:
+        profile = profiles.get_profile(session=session, user=user, profile_id=body.profile_id)
+        started = service.start_session(
+            session=session,
+            settings=settings,
+            slots=slots,
+            user=user,
+            profile=profile,
+            country=country,
+            data=body,
+        )
+        read = _session_read(
+            session, settings.media_base_url, settings.playback_heartbeat_seconds, started
+        )
+        return _json(read, status.HTTP_201_CREATED)
+
+    return await _one_hop(request, credentials, work)
 
 
 def _session_read(
-    session: DbSession, base_url: str, heartbeat_seconds: int, started: service.Started
+    session: Session, base_url: str, heartbeat_seconds: int, started: service.Started
 ) -> SessionRead:
     pb, target = started.playback, started.target
     prefix = f"{base_url}{started.link.prefix}"
@@ -133,33 +193,54 @@ def _version_url(prefix: str, version_prefix: str, key: object) -> str | None:
 
 
 @playback.post("/sessions/{session_id}/heartbeat", response_model=HeartbeatRead)
-def heartbeat(
+async def heartbeat(
+    request: Request,
     session_id: uuid.UUID,
     body: HeartbeatCreate,
-    user: CurrentUser,
-    session: DbSession,
+    credentials: Token,
     settings: SettingsDep,
     slots: Slots,
-) -> JSONResponse:
+) -> Response:
     """About every `heartbeat_seconds`: keeps the stream slot and saves the position."""
-    expires_at = service.heartbeat(
-        session=session, settings=settings, slots=slots, user=user, session_id=session_id, data=body
-    )
-    read = HeartbeatRead(
-        expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
-    )
-    return _json(read)
+
+    def work(session: Session, user: User) -> Response:
+        expires_at = service.heartbeat(
+            session=session,
+            settings=settings,
+            slots=slots,
+            user=user,
+            session_id=session_id,
+            data=body,
+        )
+        read = HeartbeatRead(
+            expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
+        )
+        return _json(read)
+
+    return await _one_hop(request, credentials, work)
 
 
-@playback.post("/sessions/{session_id}/stop", status_code=status.HTTP_204_NO_CONTENT)
-def stop_session(
-    session_id: uuid.UUID, body: StopCreate, user: CurrentUser, session: DbSession, slots: Slots
+@playback.post(
+    "/sessions/{session_id}/stop",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+async def stop_session(
+    request: Request,
+    session_id: uuid.UUID,
+    body: StopCreate,
+    credentials: Token,
+    slots: Slots,
 ) -> Response:
     """Frees the stream slot and saves where the viewer stopped."""
-    service.stop(
-        session=session, slots=slots, user=user, session_id=session_id, position=body.position
-    )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    def work(session: Session, user: User) -> Response:
+        service.stop(
+            session=session, slots=slots, user=user, session_id=session_id, position=body.position
+        )
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    return await _one_hop(request, credentials, work)
 
 
 @playback.get("/streams", response_model=StreamList)
