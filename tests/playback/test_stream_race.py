@@ -6,16 +6,18 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, event, func, select
 
 from marquee.app import create_app
 from marquee.catalog.models import Title
 from marquee.config import Settings
+from marquee.db import make_sessionmaker
 from marquee.playback.models import PlaybackSession
 from marquee.playback.slots import DatabaseSlots
 from marquee.playback.slots_redis import RedisSlots
@@ -75,3 +77,43 @@ def test_exactly_two_of_fifty_parallel_starts_win_on_redis(
             outcomes = _race(base_url, user, playable_title)
     assert outcomes == {(201, ""): 2, (409, "/problems/too_many_streams"): STARTS - 2}
     assert _live_sessions(redis_app) == 2
+
+
+def _tiny_pool(url: str) -> Engine:
+    """One database connection for the whole app: every request queues for it."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=1, max_overflow=0, pool_timeout=20)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False},
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=20,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    return engine
+
+
+def test_a_burst_beyond_the_pool_and_the_threads_queues_instead_of_failing(
+    app: FastAPI, client: TestClient, viewer: ApiUser, playable_title: Title, settings: Settings
+) -> None:
+    """50 starts at once (more than the 40 threads) on one connection: all answered, no 500.
+
+    A request must never need a second thread to give its connection back, or the threads
+    all end up waiting for the connection while its holder waits for a thread.
+    """
+    engine = _tiny_pool(settings.resolved_database_url)
+    app.state.sessionmaker = make_sessionmaker(engine)
+    try:
+        with serve_app(app, free_port()) as base_url:
+            outcomes = _race(base_url, viewer, playable_title)
+    finally:
+        engine.dispose()
+    assert outcomes == {(201, ""): 2, (409, "/problems/too_many_streams"): STARTS - 2}
