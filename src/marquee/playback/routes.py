@@ -66,11 +66,10 @@ Slots = Annotated[StreamSlots, Depends(get_slots)]
 
 
 def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> JSONResponse:
-    """The response built here, inside the endpoint's worker thread.
+    """The response serialised once, inside the unit of work's thread.
 
-    Returned from a sync route, a plain model is validated again in another worker thread
-    while the request's transaction is still open. Under a burst of starts every worker can
-    be waiting on the slot row that transaction holds, so it would never get a thread.
+    A model returned instead would be validated again against the route's response model,
+    on the event loop every request of this process shares.
     """
     return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
 
@@ -95,7 +94,7 @@ Token = Annotated[HTTPAuthorizationCredentials, Depends(signed_token)]
 Work = Callable[[Session, User], Response]
 
 
-def _in_thread(request: Request, credentials: Token, work: Work) -> Response:
+def _in_thread(request: Request, credentials: HTTPAuthorizationCredentials, work: Work) -> Response:
     """Authenticate, run `work` and commit in one unit of work on one thread.
 
     The hot playback requests (start, heartbeat, stop) take one thread-pool hop instead of
@@ -110,7 +109,9 @@ def _in_thread(request: Request, credentials: Token, work: Work) -> Response:
         return work(session, user)
 
 
-async def _one_hop(request: Request, credentials: Token, work: Work) -> Response:
+async def _one_hop(
+    request: Request, credentials: HTTPAuthorizationCredentials, work: Work
+) -> Response:
     return await anyio.to_thread.run_sync(_in_thread, request, credentials, work)
 
 

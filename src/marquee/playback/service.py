@@ -237,12 +237,29 @@ def live_session(
     return playback
 
 
-def _item(session: Session, playback: PlaybackSession) -> positions.Item:
+# Version id -> duration: a published version's media never changes, so every heartbeat
+# of every session playing it can skip reading its row. Bounded; cleared when full.
+_DURATIONS: dict[uuid.UUID, float] = {}
+_DURATIONS_LIMIT = 100_000
+
+
+def _version_duration(session: Session, playback: PlaybackSession) -> float:
+    duration = _DURATIONS.get(playback.version_id)
+    if duration is not None:
+        return duration
     version = session.get(MediaVersion, playback.version_id)
+    if version is None:  # a retired version's row may be gone: the saved duration stands in
+        return _saved_duration(session, playback)
+    if len(_DURATIONS) >= _DURATIONS_LIMIT:
+        _DURATIONS.clear()
+    _DURATIONS[playback.version_id] = version.duration_seconds
+    return version.duration_seconds
+
+
+def _item(session: Session, playback: PlaybackSession) -> positions.Item:
     episode = session.get(Episode, playback.episode_id) if playback.episode_id else None
     credits = episode.credits_start_seconds if episode else None
-    # A retired version's row may be gone; the saved duration then stands in for it.
-    duration = version.duration_seconds if version else _saved_duration(session, playback)
+    duration = _version_duration(session, playback)
     return positions.Item(
         title_id=playback.title_id,
         episode_id=playback.episode_id,
