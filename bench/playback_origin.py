@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import loadgen
 from playback_setup import (
     app_server,
-    cpu_seconds,
+    interleaved_rounds,
     make_catalogue,
     make_viewers,
     signed_prefixes,
@@ -52,32 +52,15 @@ def main() -> None:
                     lambda i: prefixes[i % len(prefixes)] + segments[(i * 7) % 20],
                 ),
             }
-            results = measure(targets, args)
-    report(results, args)
-
-
-def measure(targets: dict, args: argparse.Namespace) -> dict[str, list[loadgen.Samples]]:
-    results: dict[str, list[loadgen.Samples]] = {name: [] for name in targets}
-
-    async def go() -> None:
-        for port, paths in targets.values():  # warm both: page cache, sessions
-            await loadgen.closed_loop(
-                "127.0.0.1", port, paths, connections=args.connections, seconds=1.0
+            results = interleaved_rounds(
+                targets,
+                connections=args.connections,
+                seconds=args.seconds,
+                rounds=args.rounds,
+                warm_connections=args.connections,
+                warm_seconds=1.0,
             )
-        order = list(targets.items())
-        # Short rounds, interleaved and alternating in order, so that both see the same
-        # background load on a shared machine; the ratio is taken per round.
-        for n in range(args.rounds):
-            for name, (port, paths) in order if n % 2 == 0 else order[::-1]:
-                before = cpu_seconds(port)
-                samples = await loadgen.closed_loop(
-                    "127.0.0.1", port, paths, connections=args.connections, seconds=args.seconds
-                )
-                samples.cpu = cpu_seconds(port) - before
-                results[name].append(samples)
-
-    loadgen.run(go)
-    return results
+    report(results, args)
 
 
 def report(results: dict[str, list[loadgen.Samples]], args: argparse.Namespace) -> None:

@@ -15,13 +15,15 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import loadgen
 
 from marquee.accounts import billing
 from marquee.accounts.models import Profile, User
@@ -68,6 +70,42 @@ def cpu_seconds(port: int) -> float:
         if pid == root or ppid == root:
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
+
+
+Paths = Callable[[int], str]
+
+
+def interleaved_rounds(
+    targets: dict[str, tuple[int, Paths]],
+    *,
+    connections: int,
+    seconds: float,
+    rounds: int,
+    warm_connections: int,
+    warm_seconds: float,
+) -> dict[str, list[loadgen.Samples]]:
+    """Samples per target over short rounds, interleaved and alternating in order, so that
+    every target sees the same background load on a shared machine; ratios are taken per
+    round. Each sample carries the server's CPU seconds for its round."""
+    results: dict[str, list[loadgen.Samples]] = {name: [] for name in targets}
+
+    async def go() -> None:
+        for port, paths in targets.values():  # warms caches: page cache, edge cache, sessions
+            await loadgen.closed_loop(
+                "127.0.0.1", port, paths, connections=warm_connections, seconds=warm_seconds
+            )
+        order = list(targets.items())
+        for n in range(rounds):
+            for name, (port, paths) in order if n % 2 == 0 else order[::-1]:
+                before = cpu_seconds(port)
+                samples = await loadgen.closed_loop(
+                    "127.0.0.1", port, paths, connections=connections, seconds=seconds
+                )
+                samples.cpu = cpu_seconds(port) - before
+                results[name].append(samples)
+
+    loadgen.run(go)
+    return results
 
 
 def free_port() -> int:
