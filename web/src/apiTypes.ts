@@ -156,6 +156,8 @@ export interface FacetCount {
 export interface SearchPage {
   items: SearchHit[];
   total: number;
+  /** False when a large match's total and facet counts are estimated from a sample. */
+  counts_exact?: boolean;
   next_cursor?: string | null;
   query: string;
   facets: Record<string, FacetCount[]>;

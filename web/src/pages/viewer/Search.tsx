@@ -69,7 +69,11 @@ export default function Search({ query }: PageProps) {
       <Filters value={filters} onChange={setFilters} genres={genres.data ?? []} facets={results?.facets ?? {}} />
       <ErrorNote message={error} />
       <p class="hint" role="status" aria-live="polite">
-        {count === null ? "" : count === 0 ? "No titles match." : `${count} ${count === 1 ? "title" : "titles"}`}
+        {count === null
+          ? ""
+          : count === 0
+            ? "No titles match."
+            : `${results?.counts_exact === false ? "About " : ""}${count} ${count === 1 ? "title" : "titles"}`}
       </p>
       {busy && !results && <Loading label="Searching" />}
       {results && results.items.length > 0 && (
