@@ -30,7 +30,7 @@ from marquee.deps import (
     authenticate,
 )
 from marquee.errors import AuthenticationFailed
-from marquee.playback import positions, service
+from marquee.playback import heartbeats, positions, service
 from marquee.playback.keys import CLEARKEY_SYSTEM
 from marquee.playback.schemas import (
     ContinueWatchingList,
@@ -205,7 +205,7 @@ async def heartbeat(
     """About every `heartbeat_seconds`: keeps the stream slot and saves the position."""
 
     def work(session: Session, user: User) -> Response:
-        expires_at = service.heartbeat(
+        expires_at = heartbeats.heartbeat(
             session=session,
             settings=settings,
             slots=slots,
@@ -236,7 +236,7 @@ async def stop_session(
     """Frees the stream slot and saves where the viewer stopped."""
 
     def work(session: Session, user: User) -> Response:
-        service.stop(
+        heartbeats.stop(
             session=session, slots=slots, user=user, session_id=session_id, position=body.position
         )
         return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,10 +1,10 @@
-"""Playback sessions: start (entitlement, stream slot, signed link), heartbeats, stop, streams.
+"""Playback sessions: start (entitlement, stream slot, signed link), liveness, streams.
 
 A session holds one of the account's stream slots while it heart-beats. Silence for
 `playback_idle_seconds` ends it: its lease lapses, so the slot is free for another start,
 and its heartbeats are refused from then on. Heartbeats and stops save the profile's
 position and append `progress` and `complete` events to the log that home rows and
-analytics read; a start appends `play_start`.
+analytics read (see `heartbeats`); a start appends `play_start`.
 """
 
 from __future__ import annotations
@@ -18,24 +18,22 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from marquee.accounts.billing import entitlements
+from marquee.accounts.billing import Entitlements
 from marquee.accounts.models import Profile, User
 from marquee.audience import Audience
 from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import Conflict, NotFound, Unprocessable
+from marquee.errors import Conflict, NotFound
 from marquee.events import service as events
 from marquee.ingest.models import MediaVersion
 from marquee.playback import entitlement, keys, positions, signing
-from marquee.playback.models import ContentKey, PlaybackSession, WatchPosition
-from marquee.playback.schemas import HeartbeatCreate, SessionCreate
+from marquee.playback.models import ContentKey, PlaybackSession
+from marquee.playback.schemas import SessionCreate
 from marquee.playback.slots import StreamSlots
 
 # The packager's default segment length, for versions that do not record their own.
 DEFAULT_SEGMENT_SECONDS = 4.0
-# A position may run this far past the duration (players overshoot the last frame a little).
-POSITION_SLACK_SECONDS = 1.0
 
 
 class TooManyStreams(Conflict):
@@ -44,10 +42,6 @@ class TooManyStreams(Conflict):
 
 class SessionEnded(Conflict):
     code = "session_ended"
-
-
-class PositionOutOfRange(Unprocessable):
-    code = "position_out_of_range"
 
 
 @dataclass(frozen=True)
@@ -102,7 +96,38 @@ def start_session(
     start = (
         resume if data.start_at is None else min(data.start_at, math.nextafter(item.duration, 0))
     )
-    playback = PlaybackSession(
+    playback = _new_session(
+        settings, user, profile, target, data, country=country, plan=plan, start=start, now=now
+    )
+    _take_slot(session, slots, playback, max_streams=plan.max_streams, settings=settings, now=now)
+    session.add(playback)
+    session.flush()
+    log_event(session, playback, "play_start", session_id=str(playback.id), position=start)
+    return Started(
+        playback=playback,
+        target=target,
+        link=_link(settings, playback),
+        resume_position=resume,
+        start_position=playback.position_seconds,
+        segment_seconds=segment_seconds(target.version),
+        license_url=_license_url(session, settings, playback, target.version),
+    )
+
+
+def _new_session(
+    settings: Settings,
+    user: User,
+    profile: Profile,
+    target: entitlement.Target,
+    data: SessionCreate,
+    *,
+    country: str,
+    plan: Entitlements,
+    start: float,
+    now: datetime,
+) -> PlaybackSession:
+    """The session row, not yet added: its stream slot is taken first."""
+    return PlaybackSession(
         id=uuid.uuid4(),
         user_id=user.id,
         profile_id=profile.id,
@@ -118,19 +143,6 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(seconds=settings.playback_link_ttl_seconds),
-    )
-    _take_slot(session, slots, playback, max_streams=plan.max_streams, settings=settings, now=now)
-    session.add(playback)
-    session.flush()
-    _log(session, playback, "play_start", session_id=str(playback.id), position=start)
-    return Started(
-        playback=playback,
-        target=target,
-        link=_link(settings, playback),
-        resume_position=resume,
-        start_position=playback.position_seconds,
-        segment_seconds=segment_seconds(target.version),
-        license_url=_license_url(session, settings, playback, target.version),
     )
 
 
@@ -191,7 +203,7 @@ def _license_url(
 _KNOWN_TITLES = events.KnownTitles()
 
 
-def _log(session: Session, playback: PlaybackSession, kind: str, **fields: Any) -> None:
+def log_event(session: Session, playback: PlaybackSession, kind: str, **fields: Any) -> None:
     """Append one viewing event to the log that home rows and analytics read."""
     event = {
         "kind": kind,
@@ -235,145 +247,6 @@ def live_session(
     if playback is None or not is_live(playback, settings=settings, now=now or utcnow()):
         return None
     return playback
-
-
-# Version id -> duration: a published version's media never changes, so every heartbeat
-# of every session playing it can skip reading its row. Bounded; cleared when full.
-_DURATIONS: dict[uuid.UUID, float] = {}
-_DURATIONS_LIMIT = 100_000
-
-
-def _version_duration(session: Session, playback: PlaybackSession) -> float:
-    duration = _DURATIONS.get(playback.version_id)
-    if duration is not None:
-        return duration
-    version = session.get(MediaVersion, playback.version_id)
-    if version is None:  # a retired version's row may be gone: the saved duration stands in
-        return _saved_duration(session, playback)
-    if len(_DURATIONS) >= _DURATIONS_LIMIT:
-        _DURATIONS.clear()
-    _DURATIONS[playback.version_id] = version.duration_seconds
-    return version.duration_seconds
-
-
-def _item(session: Session, playback: PlaybackSession) -> positions.Item:
-    episode = session.get(Episode, playback.episode_id) if playback.episode_id else None
-    credits = episode.credits_start_seconds if episode else None
-    duration = _version_duration(session, playback)
-    return positions.Item(
-        title_id=playback.title_id,
-        episode_id=playback.episode_id,
-        duration=duration,
-        credits_start=float(credits) if credits is not None else None,
-    )
-
-
-def _saved_duration(session: Session, playback: PlaybackSession) -> float:
-    saved = session.get(
-        WatchPosition, (playback.profile_id, playback.episode_id or playback.title_id)
-    )
-    return saved.duration_seconds if saved else math.inf
-
-
-def _check_position(item: positions.Item, position: float) -> None:
-    if position > item.duration + POSITION_SLACK_SECONDS:
-        raise PositionOutOfRange(
-            f"Position {position:.1f} s is past the end ({item.duration:.1f} s).",
-            duration=item.duration,
-        )
-
-
-def _keep_slot(
-    session: Session,
-    settings: Settings,
-    slots: StreamSlots,
-    user: User,
-    playback: PlaybackSession,
-    now: datetime,
-) -> None:
-    ttl = settings.playback_idle_seconds
-    if slots.renew(db=session, user_id=user.id, session_id=playback.id, ttl=ttl, now=now):
-        return
-    # The lease was lost (e.g. Redis restarted); take it back if the plan still has room.
-    limit = entitlements(user=user, now=now).max_streams
-    if not slots.acquire(
-        db=session, user_id=user.id, session_id=playback.id, max_streams=limit, ttl=ttl, now=now
-    ):
-        raise SessionEnded("This session's stream was given up; start playback again.")
-
-
-def heartbeat(
-    *,
-    session: Session,
-    settings: Settings,
-    slots: StreamSlots,
-    user: User,
-    session_id: uuid.UUID,
-    data: HeartbeatCreate,
-    now: datetime | None = None,
-) -> datetime:
-    """Renew the stream slot and save the position; returns when the slot lapses if silent."""
-    now = now or utcnow()
-    playback = get_own_session(session=session, user=user, session_id=session_id)
-    if not is_live(playback, settings=settings, now=now):
-        raise SessionEnded("This playback session has ended; start playback again.")
-    item = _item(session, playback)
-    _check_position(item, data.position)
-    _keep_slot(session, settings, slots, user, playback, now)
-    _record(session, playback, item, data.position, now)
-    playback.state = data.state
-    playback.rendition = data.rendition
-    session.flush()
-    return now + timedelta(seconds=settings.playback_idle_seconds)
-
-
-def _record(
-    session: Session,
-    playback: PlaybackSession,
-    item: positions.Item,
-    position: float,
-    now: datetime,
-) -> None:
-    """Save the position and log the progress since the last report (and completion)."""
-    elapsed = (now - playback.last_seen_at).total_seconds()
-    watched = min(max(elapsed, 0.0), 3_600.0) if playback.state in ("starting", "playing") else 0.0
-    playback.position_seconds = position
-    playback.last_seen_at = now
-    # Written first so that the savepoint in `positions.save` nests inside this transaction
-    # (SQLite starts one only on a write; a savepoint outside one would commit on release).
-    session.flush()
-    finished = positions.save(
-        session=session, profile_id=playback.profile_id, item=item, position=position, now=now
-    )
-    duration = item.duration if math.isfinite(item.duration) and item.duration > 0 else None
-    _log(
-        session, playback, "progress", position=position, watched_seconds=watched, duration=duration
-    )
-    if finished:
-        _log(session, playback, "complete")
-
-
-def stop(
-    *,
-    session: Session,
-    slots: StreamSlots,
-    user: User,
-    session_id: uuid.UUID,
-    position: float,
-    now: datetime | None = None,
-) -> None:
-    """End the session: free its slot and save where the viewer stopped. Stopping twice is fine."""
-    now = now or utcnow()
-    playback = get_own_session(session=session, user=user, session_id=session_id)
-    if playback.stopped_at is not None:
-        return
-    item = _item(session, playback)
-    _check_position(item, position)
-    slots.release(db=session, user_id=user.id, session_id=playback.id)
-    _record(session, playback, item, position, now)
-    playback.stopped_at = now
-    playback.state = "stopped"
-    session.flush()
 
 
 def live_streams(

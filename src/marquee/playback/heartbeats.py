@@ -1,0 +1,173 @@
+"""What a player reports while watching: heartbeats and the stop, saving where the viewer is.
+
+Each report renews the session's stream slot (a heartbeat) or frees it (the stop), saves the
+profile's position and appends `progress` (and `complete`) events to the log that home rows
+and analytics read.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from marquee.accounts.billing import entitlements
+from marquee.accounts.models import User
+from marquee.catalog.models import Episode
+from marquee.config import Settings
+from marquee.db import utcnow
+from marquee.errors import Unprocessable
+from marquee.ingest.models import MediaVersion
+from marquee.playback import positions
+from marquee.playback.models import PlaybackSession, WatchPosition
+from marquee.playback.schemas import HeartbeatCreate
+from marquee.playback.service import SessionEnded, get_own_session, is_live, log_event
+from marquee.playback.slots import StreamSlots
+
+# A position may run this far past the duration (players overshoot the last frame a little).
+POSITION_SLACK_SECONDS = 1.0
+
+
+class PositionOutOfRange(Unprocessable):
+    code = "position_out_of_range"
+
+
+# Version id -> duration: a published version's media never changes, so every heartbeat
+# of every session playing it can skip reading its row. Bounded; cleared when full.
+_DURATIONS: dict[uuid.UUID, float] = {}
+_DURATIONS_LIMIT = 100_000
+
+
+def _version_duration(session: Session, playback: PlaybackSession) -> float:
+    duration = _DURATIONS.get(playback.version_id)
+    if duration is not None:
+        return duration
+    version = session.get(MediaVersion, playback.version_id)
+    if version is None:  # a retired version's row may be gone: the saved duration stands in
+        return _saved_duration(session, playback)
+    if len(_DURATIONS) >= _DURATIONS_LIMIT:
+        _DURATIONS.clear()
+    _DURATIONS[playback.version_id] = version.duration_seconds
+    return version.duration_seconds
+
+
+def _item(session: Session, playback: PlaybackSession) -> positions.Item:
+    episode = session.get(Episode, playback.episode_id) if playback.episode_id else None
+    credits = episode.credits_start_seconds if episode else None
+    duration = _version_duration(session, playback)
+    return positions.Item(
+        title_id=playback.title_id,
+        episode_id=playback.episode_id,
+        duration=duration,
+        credits_start=float(credits) if credits is not None else None,
+    )
+
+
+def _saved_duration(session: Session, playback: PlaybackSession) -> float:
+    saved = session.get(
+        WatchPosition, (playback.profile_id, playback.episode_id or playback.title_id)
+    )
+    return saved.duration_seconds if saved else math.inf
+
+
+def _check_position(item: positions.Item, position: float) -> None:
+    if position > item.duration + POSITION_SLACK_SECONDS:
+        raise PositionOutOfRange(
+            f"Position {position:.1f} s is past the end ({item.duration:.1f} s).",
+            duration=item.duration,
+        )
+
+
+def _keep_slot(
+    session: Session,
+    settings: Settings,
+    slots: StreamSlots,
+    user: User,
+    playback: PlaybackSession,
+    now: datetime,
+) -> None:
+    ttl = settings.playback_idle_seconds
+    if slots.renew(db=session, user_id=user.id, session_id=playback.id, ttl=ttl, now=now):
+        return
+    # The lease was lost (e.g. Redis restarted); take it back if the plan still has room.
+    limit = entitlements(user=user, now=now).max_streams
+    if not slots.acquire(
+        db=session, user_id=user.id, session_id=playback.id, max_streams=limit, ttl=ttl, now=now
+    ):
+        raise SessionEnded("This session's stream was given up; start playback again.")
+
+
+def heartbeat(
+    *,
+    session: Session,
+    settings: Settings,
+    slots: StreamSlots,
+    user: User,
+    session_id: uuid.UUID,
+    data: HeartbeatCreate,
+    now: datetime | None = None,
+) -> datetime:
+    """Renew the stream slot and save the position; returns when the slot lapses if silent."""
+    now = now or utcnow()
+    playback = get_own_session(session=session, user=user, session_id=session_id)
+    if not is_live(playback, settings=settings, now=now):
+        raise SessionEnded("This playback session has ended; start playback again.")
+    item = _item(session, playback)
+    _check_position(item, data.position)
+    _keep_slot(session, settings, slots, user, playback, now)
+    _record(session, playback, item, data.position, now)
+    playback.state = data.state
+    playback.rendition = data.rendition
+    session.flush()
+    return now + timedelta(seconds=settings.playback_idle_seconds)
+
+
+def _record(
+    session: Session,
+    playback: PlaybackSession,
+    item: positions.Item,
+    position: float,
+    now: datetime,
+) -> None:
+    """Save the position and log the progress since the last report (and completion)."""
+    elapsed = (now - playback.last_seen_at).total_seconds()
+    watched = min(max(elapsed, 0.0), 3_600.0) if playback.state in ("starting", "playing") else 0.0
+    playback.position_seconds = position
+    playback.last_seen_at = now
+    # Written first so that the savepoint in `positions.save` nests inside this transaction
+    # (SQLite starts one only on a write; a savepoint outside one would commit on release).
+    session.flush()
+    finished = positions.save(
+        session=session, profile_id=playback.profile_id, item=item, position=position, now=now
+    )
+    duration = item.duration if math.isfinite(item.duration) and item.duration > 0 else None
+    log_event(
+        session, playback, "progress", position=position, watched_seconds=watched, duration=duration
+    )
+    if finished:
+        log_event(session, playback, "complete")
+
+
+def stop(
+    *,
+    session: Session,
+    slots: StreamSlots,
+    user: User,
+    session_id: uuid.UUID,
+    position: float,
+    now: datetime | None = None,
+) -> None:
+    """End the session: free its slot and save where the viewer stopped. Stopping twice is fine."""
+    now = now or utcnow()
+    playback = get_own_session(session=session, user=user, session_id=session_id)
+    if playback.stopped_at is not None:
+        return
+    item = _item(session, playback)
+    _check_position(item, position)
+    slots.release(db=session, user_id=user.id, session_id=playback.id)
+    _record(session, playback, item, position, now)
+    playback.stopped_at = now
+    playback.state = "stopped"
+    session.flush()
