@@ -32,7 +32,7 @@ from marquee.catalog.models import Availability, Genre, PublishState, Title, Tit
 from marquee.catalog.visibility import visible_to
 from marquee.config import Settings
 from marquee.db import refresh_statistics, transaction, utcnow
-from marquee.demo import load_demo
+from marquee.demo.catalogue import load_demo
 from marquee.events.models import Event
 from marquee.recommend import home, train_db
 from marquee.recommend.breaker import CircuitBreaker

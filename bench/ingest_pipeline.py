@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from marquee.datasets import sample_clip  # noqa: E402
-from marquee.ingest.encode import EncodeOptions  # noqa: E402
-from marquee.ingest.ffmpeg import ffmpeg_exe  # noqa: E402
-from marquee.ingest.pipeline import PipelineOptions, run_pipeline  # noqa: E402
+from marquee.demo.datasets import sample_clip  # noqa: E402
+from marquee.media.encode import EncodeOptions  # noqa: E402
+from marquee.media.ffmpeg import ffmpeg_exe  # noqa: E402
+from marquee.media.pipeline import PipelineOptions, run_pipeline  # noqa: E402
 
 CACHE = ROOT / "var" / "cache"
 # (name, width, height, average, maxrate = bufsize): the ladder for a 1080p30 source.

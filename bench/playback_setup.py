@@ -31,18 +31,18 @@ from marquee.accounts.security import issue_access_token
 from marquee.catalog.models import WORLDWIDE, Availability, PublishState, Title, TitleKind
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
-from marquee.edge import EdgeOptions, nginx_config, prepare_dirs
-from marquee.ingest.encode import EncodeOptions
-from marquee.ingest.ffmpeg import ffmpeg_exe
-from marquee.ingest.models import MediaVersion
-from marquee.ingest.pipeline import PipelineOptions, run_pipeline
+from marquee.delivery import signing
+from marquee.delivery.edge import EdgeOptions, nginx_config, prepare_dirs
 from marquee.ingest.publish import describe, store_outputs
 from marquee.maturity import level
+from marquee.media.encode import EncodeOptions
+from marquee.media.ffmpeg import ffmpeg_exe
+from marquee.media.pipeline import PipelineOptions, run_pipeline
 from marquee.models import Base
-from marquee.playback import signing
 from marquee.playback.models import PlaybackSession
 from marquee.storage import keys
 from marquee.storage.local import LocalStore
+from marquee.versions.models import MediaVersion
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MIB = 1024 * 1024

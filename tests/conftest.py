@@ -19,6 +19,9 @@ from marquee.db import make_engine, make_sessionmaker, transaction
 from marquee.models import Base
 from tests import services
 
+# Media sources made once per session, shared by the media, ingest and playback tests.
+pytest_plugins = ["tests.media.fixtures"]
+
 BACKENDS = ["sqlite", "postgresql"]
 
 

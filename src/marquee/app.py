@@ -11,23 +11,23 @@ from marquee.accounts import routes as accounts_routes
 from marquee.catalog import routes as catalog_routes
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
+from marquee.delivery import artwork_routes as ingest_artwork_routes
+from marquee.delivery import routes as playback_origin_routes
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
-from marquee.ingest import artwork_routes as ingest_artwork_routes
-from marquee.ingest import uploads_routes as ingest_uploads_routes
-from marquee.ingest import versions_routes as ingest_versions_routes
-from marquee.ingest.uploads_tus import TUS_EXPOSED_HEADERS
 from marquee.jobs import routes as jobs_routes
 from marquee.library import routes as library_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
 from marquee.playback import license_routes as playback_license_routes
-from marquee.playback import origin_routes as playback_origin_routes
 from marquee.playback import routes as playback_routes
 from marquee.ratelimit import make_rate_limiter
 from marquee.recommend import routes as recommend_routes
 from marquee.search import hooks as search_hooks
 from marquee.search import routes as search_routes
 from marquee.storage import make_store
+from marquee.uploads import routes as ingest_uploads_routes
+from marquee.uploads.tus import TUS_EXPOSED_HEADERS
+from marquee.versions import routes as ingest_versions_routes
 
 API_PREFIX = "/api/v1"
 

@@ -10,8 +10,8 @@ import uvicorn
 
 from marquee.catalog.cli import catalog_app
 from marquee.config import Settings
-from marquee.edge import edge_app
-from marquee.ingest.media_cli import media_app
+from marquee.delivery.edge import edge_app
+from marquee.media.cli import media_app
 from marquee.recommend.cli import recs_app
 from marquee.search.cli import search_app
 
@@ -88,8 +88,8 @@ def ingest(
     """Upload a master (resumable: run it again after a cut) and follow its processing."""
     from rich.console import Console
 
-    from marquee.ingest import uploads_cli
-    from marquee.ingest.uploads_client import UploadClient, UploadFailed, login
+    from marquee.uploads import cli as uploads_cli
+    from marquee.uploads.client import UploadClient, UploadFailed, login
 
     meta = {"filename": file.name, **({"title_id": title} if title else {})}
     meta |= {"episode_id": episode} if episode else {}
@@ -144,7 +144,7 @@ def demo(
     ] = True,
 ) -> None:
     """Migrate, load the demo catalogue and accounts, then serve on 127.0.0.1."""
-    from marquee.demo import load_demo
+    from marquee.demo.catalogue import load_demo
 
     settings = Settings()
     summary = load_demo(settings, media=media)

@@ -5,13 +5,13 @@ from marquee.catalog import models as catalog_models
 from marquee.db import Base
 from marquee.events import aggregates as events_aggregates
 from marquee.events import models as events_models
-from marquee.ingest import models as ingest_models
-from marquee.ingest import uploads_models as ingest_uploads_models
 from marquee.jobs import models as jobs_models
 from marquee.library import models as library_models
 from marquee.playback import models as playback_models
 from marquee.recommend import tables as recommend_tables
 from marquee.search import models as search_models
+from marquee.uploads import models as ingest_uploads_models
+from marquee.versions import models as ingest_models
 
 __all__ = [
     "Base",

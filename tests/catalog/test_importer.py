@@ -16,7 +16,7 @@ from marquee.catalog import browse
 from marquee.catalog.browse import TitleFilters
 from marquee.catalog.models import Availability, Genre, Title
 from marquee.db import transaction
-from marquee.demo import DEMO_PASSWORD, import_movielens
+from marquee.demo.catalogue import DEMO_PASSWORD, import_movielens
 from marquee.events.models import Event
 from marquee.maturity import Maturity
 from marquee.pagination import PageParams

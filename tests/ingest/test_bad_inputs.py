@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from marquee.ingest.ffmpeg import MediaRejected
-from marquee.ingest.pipeline import PipelineOptions, run_pipeline
-from marquee.ingest.probe import probe
-from marquee.ingest.subtitles import SubtitleInput, convert
-from tests.ingest import media
-from tests.ingest.conftest import FAST
+from marquee.media.ffmpeg import MediaRejected
+from marquee.media.pipeline import PipelineOptions, run_pipeline
+from marquee.media.probe import probe
+from marquee.media.subtitles import SubtitleInput, convert
+from tests.media import sources as media
+from tests.media.fixtures import FAST
 
 Builder = Callable[[Path, Path], Path]
 

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from marquee.accounts.models import Role
-from tests.ingest import media
 from tests.ingest.test_tasks import make_worker, new_title, upload
+from tests.media import sources as media
 from tests.support import signup_with_role
 
 STAGES = ["probe", "encode", "package", "artwork", "upload", "publish"]

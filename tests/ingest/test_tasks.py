@@ -24,17 +24,17 @@ from marquee.catalog.models import PublishState, Title
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.ingest import publish, tasks, workdirs
-from marquee.ingest.models import MediaVersion, VersionState
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import JobContext, JobInterrupted, JobKind, load_registry, module_names
 from marquee.jobs.worker import Worker
 from marquee.storage import keys, make_store
 from marquee.storage.base import read_all
 from marquee.storage.s3 import S3Store
+from marquee.versions.models import MediaVersion, VersionState
 from tests.catalog.factories import make_title
-from tests.ingest import media
-from tests.ingest.media import ffmpeg_client
-from tests.ingest.test_package import CLIENT_PROBE_NOISE
+from tests.media import sources as media
+from tests.media.sources import ffmpeg_client
+from tests.media.test_package import CLIENT_PROBE_NOISE
 from tests.support import ApiUser, signup_with_role
 
 UPLOADS = "/api/v1/admin/uploads/"

@@ -18,8 +18,8 @@ from marquee.accounts import billing
 from marquee.accounts.models import Subscription, SubscriptionStatus, User
 from marquee.catalog.models import Episode, PublishState, Season, Title, TitleKind
 from marquee.db import transaction, utcnow
-from marquee.ingest.models import MediaVersion
 from marquee.storage import keys
+from marquee.versions.models import MediaVersion
 from tests.catalog.factories import make_title
 from tests.support import ApiUser, signup
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from marquee.ingest.encode import EncodeOptions
-from marquee.ingest.pipeline import PACKAGE_DIR, PipelineOptions, run_pipeline
-from marquee.ingest.subtitles import SubtitleInput
-from tests.ingest import media
+from marquee.media.encode import EncodeOptions
+from marquee.media.pipeline import PACKAGE_DIR, PipelineOptions, run_pipeline
+from marquee.media.subtitles import SubtitleInput
+from tests.media import sources as media
 
 
 def package_dir(base: Path) -> Path:

@@ -25,14 +25,14 @@ from marquee.accounts import billing
 from marquee.accounts.models import Role, User
 from marquee.catalog.models import PublishState, Title
 from marquee.db import transaction
-from marquee.ingest import encrypt
-from marquee.ingest.models import MediaVersion
+from marquee.media import encrypt
 from marquee.playback.models import ContentKey
 from marquee.storage.base import read_all
+from marquee.versions.models import MediaVersion
 from tests import services
 from tests.catalog.factories import make_title
-from tests.ingest import media
 from tests.ingest.test_tasks import make_worker, upload
+from tests.media import sources as media
 from tests.support import ApiUser, signup, signup_with_role
 
 CHROMIUM = "/usr/bin/chromium"

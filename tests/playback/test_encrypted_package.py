@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from marquee.ingest import encrypt
-from marquee.ingest.encode import EncodeOptions
-from marquee.ingest.encrypt import Protection
-from marquee.ingest.ffmpeg import TranscodeFailed, ffmpeg_exe
-from marquee.ingest.pipeline import PipelineOptions, PipelineResult, run_pipeline
-from tests.ingest import media
+from marquee.media import encrypt
+from marquee.media.encode import EncodeOptions
+from marquee.media.encrypt import Protection
+from marquee.media.ffmpeg import TranscodeFailed, ffmpeg_exe
+from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
+from tests.media import sources as media
 
 PROTECTION = Protection(kid=uuid.uuid4(), key=os.urandom(16))
 MPD = {"mpd": encrypt.MPD, "cenc": encrypt.CENC_NS}

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from marquee.ingest.ffmpeg import ffmpeg_exe
+from marquee.media.ffmpeg import ffmpeg_exe
 from marquee.playback.manifests import (
     NoSupportedRendition,
     StreamFilter,
     rewrite_dash,
     rewrite_hls_master,
 )
-from tests.ingest.media import ffmpeg_client
+from tests.media.sources import ffmpeg_client
 from tests.playback.packaged import packaged
 
 __all__ = ["packaged"]

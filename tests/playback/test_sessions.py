@@ -11,9 +11,10 @@ from fastapi.testclient import TestClient
 
 from marquee.catalog.models import PublishState, Title
 from marquee.db import utcnow
-from marquee.ingest.models import MediaVersion
-from marquee.playback import keys, signing
+from marquee.delivery import signing
+from marquee.playback import keys
 from marquee.playback.models import PlaybackSession
+from marquee.versions.models import MediaVersion
 from tests.catalog.factories import days
 from tests.playback.conftest import (
     Series,

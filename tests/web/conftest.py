@@ -24,7 +24,7 @@ from marquee.accounts.models import Role
 from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction
-from marquee.demo_media import DemoClip, attach_demo_media
+from marquee.demo.media import DemoClip, attach_demo_media
 from marquee.models import Base
 from tests import services
 from tests.support import PASSWORD

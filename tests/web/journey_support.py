@@ -20,8 +20,8 @@ from marquee.db import transaction
 from marquee.jobs.registry import JobKind, load_registry, module_names
 from marquee.jobs.worker import Worker
 from tests.catalog.factories import make_title
-from tests.ingest import media
 from tests.ingest.test_tasks import upload
+from tests.media import sources as media
 from tests.support import ApiUser, signup_with_role
 
 

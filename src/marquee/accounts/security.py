@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -15,7 +16,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from marquee.errors import AuthenticationFailed
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
-_DUMMY_HASH = _hasher.hash("marquee-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: hashing costs about half a second of CPU.
+    return _hasher.hash("marquee-timing-equaliser")
+
+
 ALGORITHM = "HS256"
 ISSUER = "marquee"
 
@@ -27,7 +35,9 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant work whether or not the account exists: a missing hash checks a dummy."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

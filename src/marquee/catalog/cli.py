@@ -12,7 +12,7 @@ catalog_app = typer.Typer(no_args_is_help=True, help="Manage the catalogue.")
 @catalog_app.command("import-movielens")
 def import_movielens() -> None:
     """Import MovieLens-100K titles, accounts and rating history (skips what is already there)."""
-    from marquee.demo import load_movielens
+    from marquee.demo.catalogue import load_movielens
 
     report = load_movielens(settings=Settings())
     typer.echo(

@@ -17,10 +17,10 @@ from marquee.catalog.models import Episode, PublishState, Title
 from marquee.catalog.state import TitleEvent, allowed_events
 from marquee.db import transaction, utcnow
 from marquee.errors import NotFound
-from marquee.ingest.models import MediaVersion, VersionState
-from marquee.ingest.pipeline import ARTWORK_DIR, PACKAGE_DIR, PipelineResult
+from marquee.media.pipeline import ARTWORK_DIR, PACKAGE_DIR, PipelineResult
 from marquee.storage import keys
 from marquee.storage.base import ObjectStore
+from marquee.versions.models import MediaVersion, VersionState
 
 log = logging.getLogger("marquee.ingest")
 

@@ -14,14 +14,6 @@ from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
 from marquee.ingest import publish, workdirs
-from marquee.ingest.audio_tracks import AudioInput
-from marquee.ingest.encode import EncodeOptions
-from marquee.ingest.encrypt import Protection
-from marquee.ingest.ffmpeg import Progress
-from marquee.ingest.models import MediaVersion
-from marquee.ingest.pipeline import PipelineOptions, PipelineResult, run_pipeline
-from marquee.ingest.subtitles import SubtitleInput
-from marquee.ingest.uploads_models import Upload, UploadPurpose, UploadState
 from marquee.jobs.models import Job
 from marquee.jobs.registry import (
     JobContext,
@@ -30,9 +22,17 @@ from marquee.jobs.registry import (
     JobSpec,
     PermanentJobError,
 )
+from marquee.media.audio_tracks import AudioInput
+from marquee.media.encode import EncodeOptions
+from marquee.media.encrypt import Protection
+from marquee.media.ffmpeg import Progress
+from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
+from marquee.media.subtitles import SubtitleInput
 from marquee.playback import keys as content_keys
 from marquee.storage import keys, make_store
 from marquee.storage.base import ObjectNotFound, ObjectStore
+from marquee.uploads.models import Upload, UploadPurpose, UploadState
+from marquee.versions.models import MediaVersion
 
 # Overall percent at which each stage starts; encoding dominates the wall time.
 STAGE_START = {

@@ -29,7 +29,7 @@ class JobKind(enum.StrEnum):
 
 # Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
 DEFAULT_JOB_MODULES: tuple[str, ...] = (
-    "marquee.ingest.uploads",
+    "marquee.uploads.tasks",
     "marquee.ingest.tasks",
     "marquee.recommend.tasks",
     "marquee.events.tasks",

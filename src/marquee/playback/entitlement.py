@@ -22,10 +22,10 @@ from marquee.audience import Audience
 from marquee.catalog.models import Episode, PublishState, Season, Title
 from marquee.catalog.visibility import available_now
 from marquee.errors import Conflict, MarqueeError, NotFound, PermissionDenied
-from marquee.ingest.models import MediaVersion, VersionState
 from marquee.playback import positions
 from marquee.playback.models import WatchPosition
 from marquee.playback.schemas import Device, SessionCreate
+from marquee.versions.models import MediaVersion, VersionState
 
 
 class SubscriptionRequired(MarqueeError):

@@ -19,12 +19,12 @@ from marquee.catalog.models import Episode
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.errors import Unprocessable
-from marquee.ingest.models import MediaVersion
 from marquee.playback import positions
 from marquee.playback.models import PlaybackSession, WatchPosition
 from marquee.playback.schemas import HeartbeatCreate
 from marquee.playback.service import SessionEnded, get_own_session, is_live, log_event
 from marquee.playback.slots import StreamSlots
+from marquee.versions.models import MediaVersion
 
 # A position may run this far past the duration (players overshoot the last frame a little).
 POSITION_SLACK_SECONDS = 1.0

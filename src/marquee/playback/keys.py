@@ -30,8 +30,8 @@ from marquee.accounts.models import User
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.errors import MarqueeError, PermissionDenied
-from marquee.ingest.models import MediaVersion
 from marquee.playback.models import ContentKey, PlaybackSession
+from marquee.versions.models import MediaVersion
 
 KEY_BYTES = 16
 NONCE_BYTES = 12

@@ -24,13 +24,14 @@ from marquee.audience import Audience
 from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
 from marquee.db import utcnow
+from marquee.delivery import signing
 from marquee.errors import Conflict, NotFound
 from marquee.events import service as events
-from marquee.ingest.models import MediaVersion
-from marquee.playback import entitlement, keys, positions, signing
+from marquee.playback import entitlement, keys, positions
 from marquee.playback.models import ContentKey, PlaybackSession
 from marquee.playback.schemas import SessionCreate
 from marquee.playback.slots import StreamSlots
+from marquee.versions.models import MediaVersion
 
 # The packager's default segment length, for versions that do not record their own.
 DEFAULT_SEGMENT_SECONDS = 4.0

@@ -1,0 +1,73 @@
+"""Reads RFC 6381 codec strings out of CMAF init segments (the `avcC` and `esds` boxes)."""
+
+from __future__ import annotations
+
+from marquee.media.ffmpeg import TranscodeFailed
+
+_ES_DESCRIPTOR = 0x03
+_DECODER_CONFIG = 0x04
+_DECODER_SPECIFIC = 0x05
+
+
+def _payload(init: bytes, box: bytes) -> bytes:
+    at = init.find(box)
+    if at < 4:
+        raise TranscodeFailed(f"The init segment has no '{box.decode()}' box.")
+    size = int.from_bytes(init[at - 4 : at], "big")
+    return init[at + 4 : at - 4 + size]
+
+
+def avc_codec_string(init: bytes) -> str:
+    """`avc1.PPCCLL`: profile, constraint flags and level from the AVC decoder configuration."""
+    config = _payload(init, b"avcC")
+    if len(config) < 4:
+        raise TranscodeFailed("The 'avcC' box is too short.")
+    return f"avc1.{config[1]:02x}{config[2]:02x}{config[3]:02x}"
+
+
+def _descriptor(data: bytes, at: int) -> tuple[int, int, int]:
+    """(tag, payload start, payload end) of the MPEG-4 descriptor at `at`."""
+    tag = data[at]
+    size = 0
+    at += 1
+    for _ in range(4):  # the size is up to four 7-bit groups
+        byte = data[at]
+        at += 1
+        size = (size << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            break
+    return tag, at, at + size
+
+
+def _es_children_start(data: bytes, start: int) -> int:
+    flags = data[start + 2]
+    at = start + 3
+    if flags & 0x80:  # streamDependenceFlag: dependsOn_ES_ID
+        at += 2
+    if flags & 0x40:  # URL_Flag: length-prefixed URL
+        at += 1 + data[at]
+    if flags & 0x20:  # OCRstreamFlag: OCR_ES_Id
+        at += 2
+    return at
+
+
+def aac_codec_string(init: bytes) -> str:
+    """`mp4a.40.N`: object type indication and the audio object type (2 = AAC-LC)."""
+    data = _payload(init, b"esds")[4:]  # skip version and flags
+    try:
+        tag, start, _ = _descriptor(data, 0)
+        if tag != _ES_DESCRIPTOR:
+            raise TranscodeFailed("The 'esds' box does not start with an ES descriptor.")
+        tag, start, _ = _descriptor(data, _es_children_start(data, start))
+        if tag != _DECODER_CONFIG:
+            raise TranscodeFailed("The ES descriptor has no decoder configuration.")
+        object_type = data[start]
+        tag, start, _ = _descriptor(data, start + 13)
+        if tag != _DECODER_SPECIFIC:
+            return f"mp4a.{object_type:02x}"
+        audio_object_type = data[start] >> 3
+        if audio_object_type == 31:  # escape: six more bits follow
+            audio_object_type = 32 + (((data[start] & 0x07) << 3) | (data[start + 1] >> 5))
+    except IndexError as exc:
+        raise TranscodeFailed("The 'esds' box is truncated.") from exc
+    return f"mp4a.{object_type:02x}.{audio_object_type}"

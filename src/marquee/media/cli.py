@@ -1,0 +1,75 @@
+"""`marquee media`: probe a file or package it into HLS + DASH locally, without a server."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+media_app = typer.Typer(no_args_is_help=True, help="Probe and package media files locally.")
+
+
+def _subtitle(spec: str) -> tuple[str, Path, bool, bool]:
+    """`LANG[+forced][+sdh]:PATH`, e.g. `fr+forced:subs/fr.srt`."""
+    head, sep, path = spec.partition(":")
+    if not sep or not path:
+        raise typer.BadParameter(f"expected LANG[+forced][+sdh]:PATH, got {spec!r}")
+    language, *flags = head.split("+")
+    return language, Path(path), "forced" in flags, "sdh" in flags
+
+
+@media_app.command("probe")
+def probe_command(source: Path) -> None:
+    """Print what Marquee sees in SOURCE, or why it refuses it."""
+    from marquee.media.ffmpeg import MediaRejected
+    from marquee.media.probe import probe
+
+    try:
+        result = probe(source)
+    except MediaRejected as exc:
+        typer.echo(f"rejected ({exc.code}): {exc.detail}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps(asdict(result), default=str, indent=2))
+
+
+@media_app.command("package")
+def package_command(
+    source: Path,
+    out: Path,
+    subtitle: Annotated[list[str] | None, typer.Option(help="LANG[+forced][+sdh]:PATH")] = None,
+    preset: str = "veryfast",
+    segment_seconds: float = 4.0,
+) -> None:
+    """Encode SOURCE into OUT/package (HLS + DASH) and OUT/artwork."""
+    from rich.console import Console
+
+    from marquee.media.encode import EncodeOptions
+    from marquee.media.ffmpeg import MediaRejected, TranscodeFailed
+    from marquee.media.pipeline import PipelineOptions, run_pipeline
+    from marquee.media.subtitles import SubtitleInput
+
+    console = Console(stderr=True)
+    sidecars = [
+        SubtitleInput(p, lang, forced=f, sdh=s) for lang, p, f, s in map(_subtitle, subtitle or [])
+    ]
+    options = PipelineOptions(encode=EncodeOptions(preset=preset, segment_seconds=segment_seconds))
+    try:
+        result = run_pipeline(
+            source,
+            out,
+            subtitles=sidecars,
+            options=options,
+            progress=lambda stage, percent: console.print(f"{stage:>8} {percent:5.1f}%"),
+        )
+    except (MediaRejected, TranscodeFailed) as exc:
+        console.print(f"[red]failed ({exc.code}):[/red] {exc.detail}")
+        raise typer.Exit(2) from exc
+    for r in result.package.renditions:
+        size = f"{r.width}x{r.height}" if r.kind == "video" else r.language
+        typer.echo(
+            f"{r.name:<14}{size:<11}{r.average_bandwidth // 1000:>6} kb/s  {r.codecs:<12} {r.segment_count} segments"
+        )
+    typer.echo(f"HLS:  {result.package.master}\nDASH: {result.package.mpd}")

@@ -1,0 +1,270 @@
+"""tus 1.0 endpoints at /admin/uploads/ (editors only) and a JSON view of an upload's status."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+
+from marquee.accounts.models import User
+from marquee.config import Settings
+from marquee.db import transaction
+from marquee.deps import DbSession, SettingsDep, Store, require_editor
+from marquee.storage.base import ObjectStore
+from marquee.uploads import service as uploads
+from marquee.uploads.models import Upload, UploadPurpose, UploadState
+from marquee.uploads.tus import (
+    CHECKSUM_ALGORITHMS,
+    EXTENSIONS,
+    OFFSET_CONTENT_TYPE,
+    TUS_VERSION,
+    TusBadRequest,
+    UnsupportedMediaType,
+    UploadConflict,
+    UploadTooLarge,
+    encode_metadata,
+    http_date,
+    parse_checksum,
+    parse_int,
+    parse_metadata,
+    require_version,
+    tus_headers,
+)
+from marquee.uploads.writer import ChunkWriter
+
+T = TypeVar("T")
+Editor = Annotated[User, Depends(require_editor)]
+
+tus = APIRouter(
+    prefix="/admin/uploads", tags=["admin-uploads"], dependencies=[Depends(require_editor)]
+)
+# Capability discovery carries no data and browsers send it without credentials.
+discovery = APIRouter(prefix="/admin/uploads", tags=["admin-uploads"])
+routers = [discovery, tus]
+
+
+class UploadRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    state: UploadState
+    purpose: UploadPurpose
+    title_id: uuid.UUID | None
+    episode_id: uuid.UUID | None
+    filename: str
+    language: str | None
+    forced: bool
+    sdh: bool
+    length: int
+    offset: int
+    expires_at: datetime | None
+    completed_at: datetime | None
+    job_id: uuid.UUID | None
+
+
+def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
+    with transaction(factory) as session:
+        return work(session)
+
+
+async def _db(request: Request, work: Callable[[Session], T]) -> T:
+    """Run a unit of work off the event loop, in its own transaction."""
+    return await run_in_threadpool(_in_transaction, request.app.state.sessionmaker, work)
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+
+def _state_headers(upload: Upload) -> dict[str, str]:
+    headers = tus_headers(**{"Upload-Offset": str(upload.offset), "Cache-Control": "no-store"})
+    if upload.expires_at is not None and upload.state == UploadState.RECEIVING:
+        headers["Upload-Expires"] = http_date(upload.expires_at)
+    return headers
+
+
+@discovery.options("/", status_code=204, include_in_schema=False)
+@discovery.options("/{upload_id}", status_code=204, include_in_schema=False)
+def capabilities(settings: SettingsDep) -> Response:
+    headers = tus_headers(
+        **{
+            "Tus-Version": TUS_VERSION,
+            "Tus-Extension": EXTENSIONS,
+            "Tus-Max-Size": str(settings.upload_max_bytes),
+            "Tus-Checksum-Algorithm": ",".join(CHECKSUM_ALGORITHMS),
+        }
+    )
+    return Response(status_code=204, headers=headers)
+
+
+@tus.post("/", status_code=201, response_class=Response)
+@tus.post("", status_code=201, response_class=Response, include_in_schema=False)
+async def create_upload(
+    request: Request, user: Editor, settings: SettingsDep, store: Store
+) -> Response:
+    """tus creation (and creation-with-upload): declare the length and metadata, get a URL."""
+    require_version(request.headers.get("Tus-Resumable"))
+    if "Upload-Defer-Length" in request.headers:
+        raise TusBadRequest("Declare Upload-Length up front.", code="defer_length_unsupported")
+    length = parse_int("Upload-Length", request.headers.get("Upload-Length"))
+    meta = parse_metadata(request.headers.get("Upload-Metadata"))
+    upload = await _db(
+        request,
+        lambda session: uploads.create_upload(
+            session=session, settings=settings, user_id=user.id, length=length, meta=meta
+        ),
+    )
+    if _content_type(request) == OFFSET_CONTENT_TYPE or length == 0:
+        upload = await _receive(request, settings, store, upload.id, 0, checksum=None)
+    headers = _state_headers(upload)
+    headers["Location"] = str(request.url_for("upload_offset", upload_id=upload.id))
+    return Response(status_code=201, headers=headers)
+
+
+@tus.head("/{upload_id}", response_class=Response)
+def upload_offset(upload_id: uuid.UUID, request: Request, session: DbSession) -> Response:
+    """tus core: how many bytes the server has, so a client resumes from there."""
+    require_version(request.headers.get("Tus-Resumable"))
+    upload = uploads.get_upload(session=session, upload_id=upload_id)
+    headers = _state_headers(upload)
+    headers["Upload-Length"] = str(upload.length)
+    if upload.meta:
+        headers["Upload-Metadata"] = encode_metadata(upload.meta)
+    return Response(status_code=200, headers=headers)
+
+
+@tus.patch("/{upload_id}", status_code=204, response_class=Response)
+async def append(
+    upload_id: uuid.UUID, request: Request, settings: SettingsDep, store: Store
+) -> Response:
+    """tus core: bytes from Upload-Offset on; with Upload-Checksum a bad chunk gets 460."""
+    require_version(request.headers.get("Tus-Resumable"))
+    if _content_type(request) != OFFSET_CONTENT_TYPE:
+        raise UnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
+    offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
+    checksum = parse_checksum(request.headers.get("Upload-Checksum"))
+    upload = await _receive(request, settings, store, upload_id, offset, checksum=checksum)
+    return Response(status_code=204, headers=_state_headers(upload))
+
+
+@tus.delete("/{upload_id}", status_code=204, response_class=Response)
+def terminate(upload_id: uuid.UUID, request: Request, session: DbSession, store: Store) -> Response:
+    """tus termination: the upload and every stored byte of it go."""
+    require_version(request.headers.get("Tus-Resumable"))
+    uploads.terminate_upload(session=session, store=store, upload_id=upload_id)
+    return Response(status_code=204, headers=tus_headers())
+
+
+@tus.get("/{upload_id}", response_model=UploadRead)
+def upload_status(upload_id: uuid.UUID, session: DbSession) -> UploadRead:
+    """The upload as JSON: progress, binding and the ingest job it started."""
+    return UploadRead.model_validate(uploads.get_upload(session=session, upload_id=upload_id))
+
+
+async def _unlock(request: Request, upload_id: uuid.UUID, token: str) -> None:
+    await _db(request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token))
+
+
+def _writer(
+    upload: Upload, store: ObjectStore, settings: Settings, checksum: tuple[str, bytes] | None
+) -> ChunkWriter:
+    """A writer that continues the upload from where the database says it stands."""
+    return ChunkWriter(
+        store=store,
+        upload_id=upload.id,
+        offset=upload.offset,
+        length=upload.length,
+        part_handle=upload.part_handle,
+        parts=list(upload.parts),
+        tail_key=upload.tail_key,
+        part_size=settings.upload_part_bytes,
+        checksum=checksum,
+    )
+
+
+async def _receive(
+    request: Request,
+    settings: Settings,
+    store: ObjectStore,
+    upload_id: uuid.UUID,
+    offset: int,
+    *,
+    checksum: tuple[str, bytes] | None,
+) -> Upload:
+    """Lock the upload, stream the body into the store, then acknowledge what was stored."""
+    declared = request.headers.get("Content-Length")
+    upload, token = await _db(
+        request, lambda s: uploads.lock_upload(session=s, upload_id=upload_id, offset=offset)
+    )
+    if declared is not None and declared.isdigit() and offset + int(declared) > upload.length:
+        await _unlock(request, upload_id, token)
+        raise UploadTooLarge("The request carries more bytes than the upload's length.")
+    writer = _writer(upload, store, settings, checksum)
+    try:
+        await _stream_body(request, writer, token)
+        outcome = await run_in_threadpool(writer.finish)
+        recorded = await _db(
+            request,
+            lambda s: uploads.record_outcome(
+                session=s,
+                settings=settings,
+                upload_id=upload_id,
+                token=token,
+                from_offset=offset,
+                outcome=outcome,
+            ),
+        )
+    except BaseException:
+        await run_in_threadpool(writer.discard)
+        await _unlock(request, upload_id, token)
+        raise
+    if writer.old_tail and writer.old_tail != outcome.tail_key:
+        # Safe now: the database no longer points at the old tail.
+        await run_in_threadpool(store.delete, writer.old_tail)
+    return recorded
+
+
+async def _stream_body(request: Request, writer: ChunkWriter, token: str) -> None:
+    """Feed the writer, storing each full part while the next one arrives; a dropped
+    connection keeps what arrived unless a checksum covers it."""
+    await run_in_threadpool(writer.load_tail)
+    renewed = time.monotonic()
+    storing: asyncio.Future[None] | None = None
+    try:
+        try:
+            async for chunk in request.stream():
+                writer.feed(chunk)
+                while writer.has_full_part():
+                    if storing is not None:
+                        await storing
+                    part = writer.take_part()
+                    storing = asyncio.ensure_future(run_in_threadpool(writer.store_part, part))
+                if time.monotonic() - renewed > uploads.LOCK_SECONDS / 3:
+                    renewed = time.monotonic()
+                    await _db(request, lambda s: _renew(s, writer.upload_id, token))
+        except ClientDisconnect:
+            if writer.checksum is not None:
+                raise
+        if storing is not None:
+            await storing
+    finally:
+        if storing is not None and not storing.done():
+            # An error left a part in flight: let it land before anything cleans up.
+            await asyncio.wait([storing])
+            storing.exception()  # the first error is the one being raised
+    writer.verify()
+
+
+def _renew(session: Session, upload_id: uuid.UUID, token: str) -> Any:
+    if not uploads.renew_lock(session=session, upload_id=upload_id, token=token):
+        raise UploadConflict("The upload's lock lapsed.", code="upload_busy")
+    return None

@@ -1,0 +1,96 @@
+"""Delivery test data: a packaged version in the app's store, sessions on it, signed links."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from marquee.accounts.models import Profile, User
+from marquee.config import Settings
+from marquee.db import transaction, utcnow
+from marquee.delivery import signing
+from marquee.playback.models import PlaybackSession
+from marquee.storage import keys
+from tests.playback.conftest import make_playable_title
+
+
+@dataclass(frozen=True)
+class Published:
+    """A title whose current version holds the files of a packaged directory."""
+
+    title_id: uuid.UUID
+    version_id: uuid.UUID
+    user_id: uuid.UUID
+    profile_id: uuid.UUID
+    files: dict[str, Path]  # relative path inside the version -> the packaged file
+
+
+def publish(app: FastAPI, package: Path, extra: dict[str, Path] | None = None) -> Published:
+    """Store every file of `package` (plus `extra`) as a new version of a new title."""
+    with transaction(app.state.sessionmaker) as session:
+        title = make_playable_title(session)
+        assert title.current_version_id is not None
+        user = User(email=f"{uuid.uuid4().hex[:12]}@example.com", password_hash="-")
+        session.add(user)
+        session.flush()
+        profile = Profile(user_id=user.id, name="Main", maturity_ceiling=1000)
+        session.add(profile)
+        session.flush()
+        ids = (title.id, title.current_version_id, user.id, profile.id)
+    files = {p.relative_to(package).as_posix(): p for p in package.rglob("*") if p.is_file()}
+    files.update(extra or {})
+    for relative, path in files.items():
+        with path.open("rb") as body:
+            app.state.store.put(keys.version_file(ids[1], relative), body)
+    return Published(*ids, files=files)
+
+
+def open_session(
+    app: FastAPI,
+    published: Published,
+    *,
+    max_height: int = 360,
+    codecs: tuple[str, ...] = ("avc1", "mp4a"),
+    stopped: bool = False,
+) -> uuid.UUID:
+    """A playback session row on the published version, as session start would write it."""
+    now = utcnow()
+    row = PlaybackSession(
+        user_id=published.user_id,
+        profile_id=published.profile_id,
+        title_id=published.title_id,
+        version_id=published.version_id,
+        max_height=max_height,
+        device={"codecs": list(codecs), "name": "Test"},
+        country="US",
+        expires_at=now + timedelta(hours=6),
+        stopped_at=now if stopped else None,
+    )
+    with transaction(app.state.sessionmaker) as session:
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def link(
+    settings: Settings,
+    session_id: uuid.UUID,
+    version_id: uuid.UUID,
+    *,
+    expires_at: datetime | None = None,
+) -> signing.MediaLink:
+    return signing.sign(
+        settings.media_link_secret.get_secret_value(),
+        session_id=session_id,
+        version_id=version_id,
+        expires_at=expires_at or utcnow() + timedelta(hours=1),
+    )
+
+
+def url(settings: Settings, session_id: uuid.UUID, published: Published, relative: str) -> str:
+    """The signed path of `relative` for this session, as a player would request it."""
+    return link(settings, session_id, published.version_id).prefix + relative

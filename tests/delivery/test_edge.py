@@ -1,0 +1,232 @@
+"""Real nginx, configured from deploy/nginx/marquee.conf, in front of the app under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+from starlette.types import Receive, Scope, Send
+from typer.testing import CliRunner
+
+from marquee import cli
+from marquee.config import Settings
+from marquee.db import utcnow
+from marquee.delivery.edge import EdgeConfigError, EdgeOptions, nginx_config, prepare_dirs, render
+from tests import services
+from tests.delivery.support import Published, link, open_session, publish, url
+from tests.playback.packaged import packaged
+from tests.support import assert_problem
+
+__all__ = ["packaged"]
+SEGMENT = "seg-2-00001.m4s"
+MIB = 1024 * 1024
+
+
+@dataclass
+class OriginCounter:
+    """ASGI wrapper counting the media requests that reach the origin, by path."""
+
+    app: FastAPI
+    hits: Counter[str] = field(default_factory=Counter)
+    ranges: list[str] = field(default_factory=list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/media/"):
+            self.hits[scope["path"].rsplit("/", 1)[-1]] += 1
+            headers = dict(scope["headers"])
+            self.ranges.append(headers.get(b"range", b"").decode())
+        await self.app(scope, receive, send)
+
+    @property
+    def total(self) -> int:
+        return sum(self.hits.values())
+
+
+@dataclass
+class Edge:
+    base: str
+    port: int
+    origin: OriginCounter
+    published: Published
+    app: FastAPI
+
+    def url(self, relative: str, session_id: uuid.UUID | None = None) -> str:
+        sid = session_id or open_session(self.app, self.published)
+        return self.base + url(self.app.state.settings, sid, self.published, relative)
+
+
+@pytest.fixture
+def edge(app: FastAPI, packaged: Path, tmp_path: Path) -> Iterator[Edge]:
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(2 * MIB + MIB // 2))
+    published = publish(app, packaged, {"big.bin": big})
+    counter = OriginCounter(app)
+    origin_port, edge_port = services.free_port(), services.free_port()
+    root = tmp_path / "edge"
+    options = EdgeOptions(
+        listen=f"127.0.0.1:{edge_port}",
+        origin=f"127.0.0.1:{origin_port}",
+        cache_dir=root / "cache",
+        run_dir=root / "run",
+        log_dir=root / "logs",
+        user="root" if os.geteuid() == 0 else None,
+        worker_processes="2",
+        cache_max_size="1g",
+    )
+    prepare_dirs(options)
+    config = root / "nginx.conf"
+    config.write_text(nginx_config(app.state.settings, options))
+    with services.serve_app(counter, origin_port), services.nginx(config, edge_port):
+        yield Edge(f"http://127.0.0.1:{edge_port}", edge_port, counter, published, app)
+
+
+def test_a_cold_miss_reaches_the_origin_once_then_every_session_hits_the_cache(
+    edge: Edge,
+) -> None:
+    data = edge.published.files[SEGMENT].read_bytes()
+    first = httpx.get(edge.url(SEGMENT))
+    assert first.status_code == 200
+    assert first.content == data
+    assert first.headers["x-cache-status"] == "MISS"
+    assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert first.headers["access-control-allow-origin"] == "*"
+    second = httpx.get(edge.url(SEGMENT))  # another session, same cached copy
+    assert second.headers["x-cache-status"] == "HIT"
+    assert second.content == data
+    assert edge.origin.hits[SEGMENT] == 1
+
+
+def test_a_hundred_concurrent_misses_reach_the_origin_exactly_once(edge: Edge) -> None:
+    target = edge.url(SEGMENT)
+    data = edge.published.files[SEGMENT].read_bytes()
+
+    async def burst() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=100)
+        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+            return await asyncio.gather(*(client.get(target) for _ in range(100)))
+
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * 100
+    assert all(r.content == data for r in responses)
+    assert edge.origin.hits[SEGMENT] == 1
+
+
+def test_tampered_and_expired_links_are_refused_at_the_edge(edge: Edge) -> None:
+    settings = edge.app.state.settings
+    sid = open_session(edge.app, edge.published)
+    good = link(settings, sid, edge.published.version_id)
+    # The first character: the last one's low bits are base64 padding, which nginx ignores.
+    flipped = ("A" if good.signature[0] != "A" else "B") + good.signature[1:]
+    for relative in (SEGMENT, "master.m3u8"):
+        tampered = httpx.get(edge.base + good.prefix.replace(good.signature, flipped) + relative)
+        assert_problem(tampered, 403, "media_link_invalid")
+        longer = good.prefix.replace(f"/{good.expires}/", f"/{good.expires + 86400}/")
+        assert_problem(httpx.get(edge.base + longer + relative), 403, "media_link_invalid")
+        past = link(
+            settings, sid, edge.published.version_id, expires_at=utcnow() - timedelta(seconds=5)
+        )
+        assert_problem(httpx.get(edge.base + past.prefix + relative), 403, "media_link_expired")
+    assert edge.origin.total == 0
+
+
+def test_manifests_pass_through_per_session_and_are_never_cached(edge: Edge) -> None:
+    small = open_session(edge.app, edge.published, max_height=240)
+    large = open_session(edge.app, edge.published, max_height=1080)
+    for _ in range(2):
+        narrow = httpx.get(edge.url("master.m3u8", small))
+        assert narrow.status_code == 200
+        assert "240p.m3u8" in narrow.text
+        assert "360p.m3u8" not in narrow.text
+    wide = httpx.get(edge.url("master.m3u8", large))
+    assert "480p.m3u8" in wide.text
+    assert narrow.headers["cache-control"] == "private, max-age=10"
+    assert edge.origin.hits["master.m3u8"] == 3
+    stopped = open_session(edge.app, edge.published, stopped=True)
+    assert_problem(httpx.get(edge.url("manifest.mpd", stopped)), 403, "media_session_ended")
+
+
+def test_large_files_are_cached_in_slices_and_ranges_are_served_from_them(edge: Edge) -> None:
+    data = edge.published.files["big.bin"].read_bytes()
+    target = edge.url("big.bin")
+    part = httpx.get(target, headers={"Range": f"bytes={MIB + 10}-{MIB + 109}"})
+    assert part.status_code == 206
+    assert part.content == data[MIB + 10 : MIB + 110]
+    assert edge.origin.hits["big.bin"] == 1  # only the slice holding the range
+    whole = httpx.get(target)
+    assert whole.status_code == 200
+    assert whole.content == data
+    assert edge.origin.hits["big.bin"] == 3  # the two other slices
+    assert httpx.get(edge.url("big.bin")).content == data
+    assert edge.origin.hits["big.bin"] == 3
+    assert f"bytes={MIB}-{2 * MIB - 1}" in edge.origin.ranges
+
+
+def _raw_get(port: int, path: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_paths_that_climb_out_never_reach_a_file(edge: Edge) -> None:
+    prefix = link(edge.app.state.settings, uuid.uuid4(), edge.published.version_id).prefix
+    for escape in ("../../../../../etc/passwd", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
+        answer = _raw_get(edge.port, prefix + escape)
+        assert answer.split(b" ", 2)[1] in (b"400", b"403", b"404"), answer[:200]
+        assert b"root:" not in answer
+    inside = link(
+        edge.app.state.settings, open_session(edge.app, edge.published), edge.published.version_id
+    )
+    answer = _raw_get(edge.port, inside.prefix + "x/%2e%2e/.hidden")
+    assert answer.split(b" ", 2)[1] == b"404"
+
+
+def test_the_config_refuses_secrets_nginx_would_misread(tmp_path: Path) -> None:
+    for secret in ('a"b', "a$b", "a b", "a;b", "a\\b", "a{b", ""):
+        settings = Settings(env="test", media_link_secret=SecretStr(secret))
+        with pytest.raises(EdgeConfigError):
+            nginx_config(settings, EdgeOptions())
+    with pytest.raises(EdgeConfigError):
+        nginx_config(Settings(env="test"), EdgeOptions(origin="127.0.0.1:80; evil"))
+    with pytest.raises(EdgeConfigError):
+        render("listen {{ port }};", {})
+
+
+def test_cli_renders_the_edge_with_the_link_secret_and_the_cors_origins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MARQUEE_MEDIA_LINK_SECRET", "edge-secret-42")
+    monkeypatch.setenv("MARQUEE_CORS_ORIGINS", '["https://tv.example"]')
+    output = tmp_path / "edge.conf"
+    result = CliRunner().invoke(
+        cli.app, ["edge", "config", "--listen", "127.0.0.1:9090", "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    text = output.read_text()
+    assert 'secure_link_md5 "$secure_link_expires$session$version edge-secret-42";' in text
+    assert "listen 127.0.0.1:9090;" in text
+    assert '"https://tv.example" "https://tv.example";' in text
+    assert not re.search(r"\{\{\s*\w+\s*\}\}", text)
+    assert output.stat().st_mode & 0o077 == 0
+    check = subprocess.run(
+        ["/usr/sbin/nginx", "-t", "-q", "-e", str(tmp_path / "e.log"), "-c", str(output)],
+        capture_output=True,
+        text=True,
+    )
+    # Only the absent production folders may stop it; the syntax itself must pass.
+    assert "emerg" not in check.stderr or "No such file or directory" in check.stderr, check.stderr
