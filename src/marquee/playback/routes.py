@@ -31,7 +31,7 @@ from marquee.deps import (
 )
 from marquee.errors import AuthenticationFailed
 from marquee.playback import heartbeats, positions, service
-from marquee.playback.keys import CLEARKEY_SYSTEM
+from marquee.playback.licenses import CLEARKEY_SYSTEM
 from marquee.playback.schemas import (
     ContinueWatchingList,
     HeartbeatCreate,
@@ -151,7 +151,7 @@ def _session_read(
     pb, target = started.playback, started.target
     prefix = f"{base_url}{started.link.prefix}"
     episode = target.episode
-    trickplay = target.version.artwork.get("trickplay")
+    trickplay = target.version.artwork.trickplay
     upcoming = service.next_episode_of(session=session, episode_id=pb.episode_id)
     return SessionRead(
         session_id=pb.id,
