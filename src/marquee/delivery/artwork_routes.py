@@ -14,7 +14,8 @@ from fastapi.responses import Response, StreamingResponse
 from marquee.deps import DbSession, Store
 from marquee.errors import NotFound
 from marquee.storage import keys
-from marquee.versions.models import MediaVersion, VersionState
+from marquee.versions import service as versions
+from marquee.versions.models import VersionState
 from marquee.versions.service import ARTWORK_ROOT
 
 router = APIRouter(tags=["artwork"])
@@ -27,7 +28,7 @@ class ArtworkNotFound(NotFound):
 
 @router.get(f"{ARTWORK_ROOT}/{{version_id}}/{{name}}", include_in_schema=False)
 def artwork(version_id: uuid.UUID, name: str, db: DbSession, store: Store) -> Response:
-    version = db.get(MediaVersion, version_id)
+    version = versions.get_version(session=db, version_id=version_id)
     if version is None or version.state is not VersionState.READY:
         raise ArtworkNotFound("No such artwork.")
     key = keys.version_file(version_id, f"artwork/{name}")
