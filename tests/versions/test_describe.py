@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import uuid
 
 import pytest
 from sqlalchemy.orm import Session
 
+from marquee.media.encode import EncodeOptions
 from marquee.media.encrypt import Protection
-from marquee.media.pipeline import PipelineResult
+from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.storage import keys
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
 from marquee.versions.schemas import Artwork, ArtworkFiles, Description
 from tests.catalog.factories import make_title
+from tests.media import sources as media
 from tests.versions.encoded import holding, ntsc_result, segment_starts
 
 __all__ = ["ntsc_result"]
@@ -53,16 +54,31 @@ def test_the_description_keeps_the_packagers_figures(ntsc_result: PipelineResult
     assert description.artwork is None  # this clip was packaged without artwork
 
 
+@pytest.fixture(scope="module")
+def short_encrypted(tmp_path_factory: pytest.TempPathFactory) -> PipelineResult:
+    """5 s at 25 fps cut every 2 s, CENC-encrypted: another period, another frame rate."""
+    work = tmp_path_factory.mktemp("short")
+    clip = media.make_clip(work / "clip.mp4", size="426x240", seconds=5)
+    protection = Protection(kid=uuid.uuid4(), key=os.urandom(16))
+    encode = EncodeOptions(preset="superfast", segment_seconds=2.0, protection=protection)
+    return run_pipeline(clip, work, options=PipelineOptions(encode=encode, with_artwork=False))
+
+
+def test_any_segment_length_is_recorded_as_cut(short_encrypted: PipelineResult) -> None:
+    description = versions.describe(short_encrypted)
+    starts = segment_starts(short_encrypted)
+    assert description.segment_seconds == 2.0
+    assert starts == pytest.approx([0.0, 2.0, 4.0], abs=1e-6)
+
+
 def test_an_encrypted_package_names_its_key_id_on_every_track(
-    ntsc_result: PipelineResult,
+    short_encrypted: PipelineResult,
 ) -> None:
-    kid = uuid.uuid4()
-    protection = Protection(kid=kid, key=os.urandom(16))
-    encrypted = dataclasses.replace(
-        ntsc_result, encoded=dataclasses.replace(ntsc_result.encoded, protection=protection)
-    )
-    description = versions.describe(encrypted)
-    assert {t.kid for t in (*description.renditions, *description.audio_tracks)} == {kid}
+    protection = short_encrypted.encoded.protection
+    assert protection is not None
+    description = versions.describe(short_encrypted)
+    tracks = (*description.renditions, *description.audio_tracks)
+    assert {t.kid for t in tracks} == {protection.kid}
 
 
 def test_a_description_survives_its_json_form(ntsc_result: PipelineResult) -> None:
