@@ -177,7 +177,7 @@ def shared_version(
     It is published for that owner like any version, without adopting its artwork (the
     clip's frames are not the title's pictures); `attach` points the others at it.
     """
-    version = session.get(MediaVersion, clip.version_id)
+    version = versions.get_version(session=session, version_id=clip.version_id)
     if version is not None and version.state is VersionState.READY:
         return version
     files = publish.package_files(clip.directory, with_artwork=clip.description.artwork is not None)
