@@ -19,6 +19,7 @@ from marquee.catalog.models import Episode
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.errors import Unprocessable
+from marquee.events.schemas import Complete, Progress
 from marquee.playback import positions
 from marquee.playback.models import PlaybackSession, WatchPosition
 from marquee.playback.schemas import HeartbeatCreate
@@ -143,11 +144,23 @@ def _record(
         session=session, profile_id=playback.profile_id, item=item, position=position, now=now
     )
     duration = item.duration if math.isfinite(item.duration) and item.duration > 0 else None
+    profile, title, episode = playback.profile_id, playback.title_id, playback.episode_id
     log_event(
-        session, playback, "progress", position=position, watched_seconds=watched, duration=duration
+        session,
+        playback,
+        Progress(
+            profile_id=profile,
+            title_id=title,
+            episode_id=episode,
+            position=position,
+            watched_seconds=watched,
+            duration=duration,
+        ),
     )
     if finished:
-        log_event(session, playback, "complete")
+        log_event(
+            session, playback, Complete(profile_id=profile, title_id=title, episode_id=episode)
+        )
 
 
 def stop(
