@@ -14,12 +14,12 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.accounts.models import Profile, User
@@ -156,6 +156,30 @@ def test_imported_history_is_moved_to_recent_dates_in_order(demo_settings: Setti
     assert history[-1] == now - HISTORY_ENDS_BEFORE
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(history)]
     assert gaps == [float(b - a) for a, b in itertools.pairwise(stamps)]
+
+
+@pytest.mark.parametrize("damage", ["unmoved", "pruned"])
+def test_loading_again_restores_a_history_lost_or_left_at_its_old_dates(
+    demo_settings: Settings, damage: str
+) -> None:
+    """An install loaded before the history was moved: still in 1997-98, or already pruned."""
+    load_demo(demo_settings)
+    engine = make_engine(demo_settings.resolved_database_url)
+    factory = make_sessionmaker(engine)
+    rated = Event.kind == EventKind.RATING.value
+    with transaction(factory) as session:
+        if damage == "unmoved":
+            old = datetime(1998, 3, 1, tzinfo=UTC)
+            session.execute(update(Event).where(rated).values(occurred_at=old))
+        else:
+            session.execute(delete(Event).where(rated))
+    assert "9 events added" in load_demo(demo_settings)
+    with transaction(factory) as session:
+        history = _history(session)
+    assert len(history) == 9
+    assert history[0] > utcnow() - timedelta(days=365)
+    assert "0 events added" in load_demo(demo_settings)  # a moved history is left alone
+    engine.dispose()
 
 
 def test_viewing_reaches_analytics_and_home_rows_day_after_day(demo: Demo) -> None:

@@ -9,7 +9,8 @@ default) would delete the whole history at the first daily prune, and the home r
 retrained on nothing. So the history is moved forward as one block: it keeps its order and
 the spacing between ratings, and ends `HISTORY_ENDS_BEFORE` before the moment of the import.
 Its seven months then stay inside retention for the demo's first half year of running and
-age out one day at a time after that, like any other viewing history.
+age out one day at a time after that, like any other viewing history. Running the demo again
+on an install loaded before this holds gives it the history back, moved (`restore_history`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marquee.accounts import billing, service
@@ -35,7 +36,8 @@ from marquee.demo.datasets import movielens_100k
 from marquee.demo.media import attach_demo_media
 from marquee.demo.series import ensure_demo_series
 from marquee.events import service as events
-from marquee.events.schemas import Rating
+from marquee.events.models import Event
+from marquee.events.schemas import EventKind, Rating
 from marquee.maturity import Maturity
 from marquee.migrate import upgrade
 from marquee.recommend import train_db
@@ -51,6 +53,8 @@ HISTORY_EMAIL = "ml-user-{}@marquee.demo"
 HISTORY_PLAN = "standard"
 HISTORY_COUNTRY = "US"  # MovieLens-100K was collected from US users
 HISTORY_ENDS_BEFORE = timedelta(days=3)
+# Ratings dated before this were imported before the history was moved (see above).
+UNMOVED_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -169,27 +173,61 @@ def import_history(
     return len(history)
 
 
+def _history_profiles(session: Session) -> dict[int, uuid.UUID]:
+    query = (
+        select(User.email, Profile.id)
+        .join(Profile, Profile.user_id == User.id)
+        .where(User.email.like(HISTORY_EMAIL.format("%")))
+    )
+    return {
+        int(email.split("@")[0].rsplit("-", 1)[1]): pid for email, pid in session.execute(query)
+    }
+
+
+def restore_history(
+    *,
+    session: Session,
+    ratings: list[movielens.Rating],
+    titles: dict[int, uuid.UUID],
+    now: datetime,
+) -> int:
+    """Give back, moved, a history that an install loaded before the move lost or would lose.
+
+    Such an install holds the ratings at their 1997-98 dates, where the next prune deletes
+    them, or has already lost them to it; either way the home rows would have nothing to learn
+    from. A history that is there and moved is left alone.
+    """
+    rated = Event.kind == EventKind.RATING.value
+    session.execute(delete(Event).where(rated, Event.occurred_at < UNMOVED_BEFORE))
+    if session.scalar(select(Event.id).where(rated).limit(1)) is not None:
+        return 0
+    profiles = _history_profiles(session)
+    if not profiles:
+        return 0
+    return import_history(
+        session=session, ratings=ratings, profiles=profiles, titles=titles, now=now
+    )
+
+
 def import_movielens(
     *, session: Session, directory: Path, now: datetime | None = None
 ) -> ImportReport:
     """Titles, accounts and history from a MovieLens-100K directory; a re-run adds nothing."""
     started = time.perf_counter()
+    now = now or utcnow()
     movies = movielens.read_movies(directory / "ml-100k.item")
     titles, titles_added = import_movies(session=session, movies=movies)
     user_ids = movielens.read_user_ids(directory / "ml-100k.user")
     profiles = import_accounts(session=session, user_ids=user_ids)
-    events = 0
+    ratings = list(movielens.read_ratings(directory / "ml-100k.inter"))
     if profiles:
-        ratings = list(movielens.read_ratings(directory / "ml-100k.inter"))
-        events = import_history(
-            session=session,
-            ratings=ratings,
-            profiles=profiles,
-            titles=titles,
-            now=now or utcnow(),
+        added = import_history(
+            session=session, ratings=ratings, profiles=profiles, titles=titles, now=now
         )
+    else:
+        added = restore_history(session=session, ratings=ratings, titles=titles, now=now)
     session.flush()
-    return ImportReport(titles_added, len(profiles), events, time.perf_counter() - started)
+    return ImportReport(titles_added, len(profiles), added, time.perf_counter() - started)
 
 
 def load_movielens(*, settings: Settings, now: datetime | None = None) -> ImportReport:
