@@ -18,6 +18,7 @@ from marquee.events.schemas import (
     EventKind,
     LoggedEvent,
     PlayStart,
+    Progress,
     Rating,
     event_adapter,
 )
@@ -134,3 +135,26 @@ def test_a_cursor_behind_the_log_is_left_alone(session_factory: sessionmaker[Ses
         first = session.scalar(select(func.min(Event.id)))
         session.execute(update(EventCursor).values(position=first))
         assert consume.run_once(session=session) == 1  # only the second event is new again
+
+
+def test_recent_rows_carry_position_and_duration_of_progress_only(
+    session_factory: sessionmaker[Session],
+) -> None:
+    title, profile, now = make_title(session_factory), uuid.uuid4(), utcnow()
+    watched = [
+        PlayStart(profile_id=profile, title_id=title, occurred_at=now, position=5),
+        Progress(
+            profile_id=profile,
+            title_id=title,
+            occurred_at=now + timedelta(seconds=1),
+            position=90,
+            watched_seconds=85,
+            duration=5400,
+        ),
+    ]
+    with transaction(session_factory) as session:
+        service.append(session=session, events=watched, country="US", now=now)
+    with transaction(session_factory) as session:
+        rows = service.recent_rows(session=session, profile_id=profile)
+        latest = [(r.title_id, r.kind, r.position, r.duration) for r in rows]
+    assert latest == [(title, "progress", 90.0, 5400.0), (title, "play_start", None, None)]

@@ -190,33 +190,26 @@ def prune(*, session: Session, older_than: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def recent_for_profile(*, session: Session, profile_id: uuid.UUID, limit: int = 500) -> list[Event]:
-    """The profile's latest events, newest first (what re-ranking reads)."""
-    query = (
-        select(Event)
-        .where(Event.profile_id == profile_id)
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
 class RecentEvent(Protocol):
+    """One of a profile's latest events, as re-ranking reads it."""
+
     title_id: uuid.UUID | None
     kind: str
-    payload: dict[str, Any]
+    # Where playback stood and how long the title runs: progress events only, else None.
+    position: float | None
+    duration: float | None
 
 
 def recent_rows(
     *, session: Session, profile_id: uuid.UUID, limit: int = 500
 ) -> Sequence[RecentEvent]:
     """The profile's latest events as light rows (no ORM objects), newest first."""
-    # Only progress events need their payload (position, duration); skip decoding the rest.
-    payload = case((Event.kind == EventKind.PROGRESS.value, Event.payload), else_=null()).label(
-        "payload"
-    )
+    progress = Event.kind == EventKind.PROGRESS.value
+    # Read in SQL, and only from progress events: no payload is decoded in Python.
+    position = case((progress, Event.payload["position"].as_float()), else_=null())
+    duration = case((progress, Event.payload["duration"].as_float()), else_=null())
     query = (
-        select(Event.title_id, Event.kind, payload)
+        select(Event.title_id, Event.kind, position.label("position"), duration.label("duration"))
         .where(Event.profile_id == profile_id)
         .order_by(Event.occurred_at.desc(), Event.id.desc())
         .limit(limit)
