@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from marquee.accounts import billing, profiles, service
+from marquee.accounts.errors import SubscriptionNotFound, TokenReused
 from marquee.accounts.models import Profile, User
 from marquee.accounts.schemas import (
     ChangePasswordRequest,
@@ -26,7 +27,6 @@ from marquee.accounts.schemas import (
     UserRead,
 )
 from marquee.deps import CurrentUser, DbSession, Limiter, SettingsDep, ViewerCountry, require_admin
-from marquee.errors import NotFound
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
@@ -106,7 +106,7 @@ def refresh(
         _, tokens = service.rotate_refresh_token(
             session=session, settings=settings, token=body.refresh_token, device=_device(request)
         )
-    except service.TokenReused:
+    except TokenReused:
         session.commit()  # the family's revocation must outlive this failed request
         raise
     return _tokens(tokens)
@@ -140,7 +140,7 @@ def sign_out_everywhere(user: CurrentUser, session: DbSession) -> Response:
 @me.get("/subscription", response_model=SubscriptionRead)
 def read_subscription(user: CurrentUser) -> object:
     if user.subscription is None:
-        raise NotFound("This account has no subscription.", code="subscription_not_found")
+        raise SubscriptionNotFound("This account has no subscription.")
     return user.subscription
 
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from marquee.deps import DbSession, SettingsDep
-from marquee.errors import BadRequest, Unprocessable
+from marquee.errors import BadRequest, MalformedJson, Unprocessable
 from marquee.playback import keys
 
 MAX_BODY_BYTES = 4096
@@ -49,13 +49,13 @@ class LicenseResponse(BaseModel):
 
 def _parse(raw: bytes) -> LicenseRequest:
     if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("The licence request is too large.", code="malformed_request")
+        raise BadRequest("The licence request is too large.")
     try:
         return LicenseRequest.model_validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
-            raise BadRequest("The body is not valid JSON.", code="malformed_json") from exc
+            raise MalformedJson("The body is not valid JSON.") from exc
         fields = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in errors]
         raise Unprocessable("The licence request is not valid.", errors=fields) from exc
 

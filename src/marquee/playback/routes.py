@@ -83,7 +83,7 @@ async def signed_token(
     complaint about the body; the account itself is loaded in the request's unit of work.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+        raise AuthenticationFailed("Sign in to continue.")
     decode_access_token(
         secret=settings.secret_key.get_secret_value(), token=credentials.credentials
     )

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from marquee.catalog.models import TitleKind
 from marquee.deps import DbSession, ProfileAudience
-from marquee.errors import Unprocessable
 from marquee.pagination import PageParams, encode_cursor, make_page, page_params
 from marquee.search import service
+from marquee.search.errors import UnknownParameter
 from marquee.search.index import Index, SearchResults, Sort
 from marquee.search.schemas import (
     FacetCountRead,
@@ -42,7 +42,7 @@ def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         names = ", ".join(name[:40] for name in unknown[:5])
-        raise Unprocessable(f"Unknown search parameter: {names}.", code="unknown_parameter")
+        raise UnknownParameter(f"Unknown search parameter: {names}.")
 
 
 def search_parameters(request: Request) -> None:

@@ -21,16 +21,18 @@ from marquee.db import transaction
 from marquee.deps import DbSession, SettingsDep, Store, require_editor
 from marquee.storage.base import ObjectStore
 from marquee.uploads import service as uploads
+from marquee.uploads.errors import (
+    DeferLengthUnsupported,
+    TusUnsupportedMediaType,
+    UploadBusy,
+    UploadTooLarge,
+)
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
 from marquee.uploads.tus import (
     CHECKSUM_ALGORITHMS,
     EXTENSIONS,
     OFFSET_CONTENT_TYPE,
     TUS_VERSION,
-    TusBadRequest,
-    UnsupportedMediaType,
-    UploadConflict,
-    UploadTooLarge,
     encode_metadata,
     http_date,
     parse_checksum,
@@ -114,7 +116,7 @@ async def create_upload(
     """tus creation (and creation-with-upload): declare the length and metadata, get a URL."""
     require_version(request.headers.get("Tus-Resumable"))
     if "Upload-Defer-Length" in request.headers:
-        raise TusBadRequest("Declare Upload-Length up front.", code="defer_length_unsupported")
+        raise DeferLengthUnsupported("Declare Upload-Length up front.")
     length = parse_int("Upload-Length", request.headers.get("Upload-Length"))
     meta = parse_metadata(request.headers.get("Upload-Metadata"))
     upload = await _db(
@@ -149,7 +151,7 @@ async def append(
     """tus core: bytes from Upload-Offset on; with Upload-Checksum a bad chunk gets 460."""
     require_version(request.headers.get("Tus-Resumable"))
     if _content_type(request) != OFFSET_CONTENT_TYPE:
-        raise UnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
+        raise TusUnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
     offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
     upload = await _receive(request, settings, store, upload_id, offset, checksum=checksum)
@@ -266,5 +268,5 @@ async def _stream_body(request: Request, writer: ChunkWriter, token: str) -> Non
 
 def _renew(session: Session, upload_id: uuid.UUID, token: str) -> Any:
     if not uploads.renew_lock(session=session, upload_id=upload_id, token=token):
-        raise UploadConflict("The upload's lock lapsed.", code="upload_busy")
+        raise UploadBusy("The upload's lock lapsed.")
     return None
