@@ -34,6 +34,10 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("marquee.errors")
 
 
+# Members of every problem body; an extra of the same name would overwrite them.
+RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
+
 class MarqueeError(Exception):
     """An unexpected failure; also the root every declared problem derives from."""
 
@@ -42,6 +46,10 @@ class MarqueeError(Exception):
     title: ClassVar[str] = "Internal error"
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        clash = RESERVED & extra.keys()
+        if clash:
+            # A code chosen at the raise site would be a type no one declared.
+            raise TypeError(f"{', '.join(sorted(clash))} is declared by the class, not raised")
         super().__init__(detail)
         self.detail = detail
         self.headers = headers or {}
@@ -168,8 +176,10 @@ def problem_response(
 def problem_responses(*problems: type[MarqueeError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` for a route or router: one problem+json entry per status.
 
-    The description names the problem types a status can carry, so the document says
-    which codes a client should expect, not just that "something" may fail.
+    The description (and `x-problem-types`) names the codes a status can carry, so the
+    document says what a client should expect, not just that "something" may fail.
+    FastAPI merges a router's `responses` with a route's shallowly, a route's entry for a
+    status replacing its router's: a router declares only statuses its routes do not.
     """
     by_status: dict[int, list[type[MarqueeError]]] = {}
     for problem in problems:
@@ -180,6 +190,7 @@ def problem_responses(*problems: type[MarqueeError]) -> dict[int | str, dict[str
         status: {
             "description": ", ".join(p.code for p in listed),
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "x-problem-types": [p.code for p in listed],
         }
         for status, listed in sorted(by_status.items())
     }

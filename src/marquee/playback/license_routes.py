@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from marquee.deps import DbSession, SettingsDep
-from marquee.errors import BadRequest, MalformedJson, Unprocessable
+from marquee.errors import BadRequest, MalformedJson, Unprocessable, problem_responses
 from marquee.playback import keys
+from marquee.playback.errors import KeyUnavailable, LicenseDenied
 
 MAX_BODY_BYTES = 4096
 
@@ -86,7 +87,7 @@ _BODY_SCHEMA: dict[str, Any] = {
     "/sessions/{session_id}/license",
     response_model=LicenseResponse,
     openapi_extra=_BODY_SCHEMA,
-    responses={403: {"description": "license_denied"}},
+    responses=problem_responses(BadRequest, LicenseDenied, KeyUnavailable),
 )
 def license(
     session_id: uuid.UUID,
