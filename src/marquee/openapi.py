@@ -5,10 +5,19 @@ module adds the ones that follow from what the document already says about an
 operation, so no route has to repeat them: 401 where it takes a bearer token, 400
 where it reads a JSON body or a page cursor, 422 where it has parameters or a body,
 and 500 everywhere. FastAPI's own 422 shape is replaced: Marquee never answers with it.
+
+`python -m marquee.openapi [-o FILE]` prints the document without a database or a
+server, for the web client's generated types (web/package.json `gen:api`).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -59,6 +68,12 @@ class Problem(BaseModel):
     )
     retry_after: int | None = Field(
         default=None, description="rate_limited: seconds to wait, as in Retry-After."
+    )
+    max_streams: int | None = Field(
+        default=None, description="too_many_streams: the plan's simultaneous-stream limit."
+    )
+    active_streams: int | None = Field(
+        default=None, description="too_many_streams: the streams playing now."
     )
     offset: int | None = Field(
         default=None, description="upload_offset_mismatch: the upload's current offset."
@@ -135,3 +150,40 @@ def install_openapi(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def offline_document() -> dict[str, Any]:
+    """The document the app serves, from an app on a throwaway folder that never opens it."""
+    from marquee.app import create_app
+    from marquee.config import Settings
+
+    logging.disable(logging.CRITICAL)  # start-up notices about the empty database
+    try:
+        with tempfile.TemporaryDirectory(prefix="marquee-openapi-") as var:
+            folder = Path(var)
+            settings = Settings(
+                env="test", database_url=f"sqlite:///{folder / 'empty.db'}", var_dir=folder
+            )
+            app = create_app(settings)
+            try:
+                return app.openapi()
+            finally:
+                app.state.engine.dispose()
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m marquee.openapi", description=__doc__)
+    parser.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    args = parser.parse_args(argv)
+    text = json.dumps(offline_document(), indent=2, sort_keys=True) + "\n"
+    if args.output:
+        args.output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
