@@ -24,10 +24,10 @@ from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import signing
-from marquee.errors import Conflict, NotFound
 from marquee.events import service as events
 from marquee.events.schemas import LoggedEvent, PlayStart
 from marquee.playback import entitlement, keys, positions
+from marquee.playback.errors import SessionNotFound, TooManyStreams
 from marquee.playback.models import ContentKey, PlaybackSession
 from marquee.playback.schemas import SessionCreate
 from marquee.playback.slots import StreamSlots
@@ -35,14 +35,6 @@ from marquee.versions.models import MediaVersion
 
 # The packager's default segment length, for versions that do not record their own.
 DEFAULT_SEGMENT_SECONDS = 4.0
-
-
-class TooManyStreams(Conflict):
-    code = "too_many_streams"
-
-
-class SessionEnded(Conflict):
-    code = "session_ended"
 
 
 @dataclass(frozen=True)
@@ -219,7 +211,7 @@ def get_own_session(*, session: Session, user: User, session_id: uuid.UUID) -> P
     """The caller's session; another account's is indistinguishable from a missing one."""
     playback = session.get(PlaybackSession, session_id)
     if playback is None or playback.user_id != user.id:
-        raise NotFound("No such playback session.", code="session_not_found")
+        raise SessionNotFound("No such playback session.")
     return playback
 
 
