@@ -8,7 +8,7 @@ segment too. The rule is copied, not imported: a migration must not change when 
 code does.
 
 Revision ID: 7c4e2a91b5d3
-Revises: d1acb9f654d1
+Revises: 0330b87f8a51
 Create Date: 2026-12-01 21:40:00.000000
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7c4e2a91b5d3"
-down_revision: str | None = "d1acb9f654d1"
+down_revision: str | None = "0330b87f8a51"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from marquee.deps import DbSession
-from marquee.errors import Unavailable
+from marquee.errors import Unavailable, problem_responses
 
 router = APIRouter(tags=["ops"])
 
@@ -18,7 +18,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The database is unreachable."}})
+@router.get("/readyz", responses=problem_responses(Unavailable))
 def readyz(session: DbSession) -> dict[str, str]:
     try:
         session.execute(text("SELECT 1"))

@@ -10,7 +10,7 @@ import pytest
 
 from marquee.config import Settings
 from marquee.playback import licenses
-from marquee.playback.licenses import LicenseDenied
+from marquee.playback.errors import LicenseDenied
 from marquee.playback.models import PlaybackSession
 from marquee.versions.content_keys import TitleKey
 

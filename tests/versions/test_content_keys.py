@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.versions import content_keys
-from marquee.versions.content_keys import KeyUnavailable, TitleKey
+from marquee.versions.content_keys import TitleKey
+from marquee.versions.errors import KeyUnavailable
 from marquee.versions.models import ContentKey
 from tests.catalog.factories import make_title
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ from marquee.versions.schemas import (
 )
 from tests.catalog.factories import make_title
 
-BEFORE_SEGMENT_PERIOD = "d1acb9f654d1"
+SEGMENT_PERIOD_REVISION = "7c4e2a91b5d3"
 KID = uuid.UUID("5b1f3d8e-2c4a-4e6f-9a1b-3c5d7e9f0a2b")
 
 
@@ -179,7 +180,10 @@ def test_rows_written_before_the_segment_period_load_with_their_real_period(
     fresh_url: str, tmp_path: Path
 ) -> None:
     config = alembic_config(fresh_url)
-    command.upgrade(config, BEFORE_SEGMENT_PERIOD)
+    before = ScriptDirectory.from_config(config).get_revision(SEGMENT_PERIOD_REVISION)
+    assert before is not None
+    assert isinstance(before.down_revision, str)
+    command.upgrade(config, before.down_revision)
     title_id, version_id = _insert_old_row(fresh_url)
     command.upgrade(config, "head")
     engine = make_engine(fresh_url)

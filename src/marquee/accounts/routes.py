@@ -7,6 +7,23 @@ import uuid
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from marquee.accounts import billing, profiles, service
+from marquee.accounts.errors import (
+    AdminRequired,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidSubscriptionTransition,
+    InvalidToken,
+    KidsCeilingTooHigh,
+    LastProfile,
+    PlanNotFound,
+    ProfileLimitReached,
+    ProfileNameTaken,
+    ProfileNotFound,
+    SubscriptionNotFound,
+    TokenExpired,
+    TokenReused,
+    UnknownMaturityRating,
+)
 from marquee.accounts.models import Profile, User
 from marquee.accounts.schemas import (
     ChangePasswordRequest,
@@ -26,14 +43,17 @@ from marquee.accounts.schemas import (
     UserRead,
 )
 from marquee.deps import CurrentUser, DbSession, Limiter, SettingsDep, ViewerCountry, require_admin
-from marquee.errors import NotFound
+from marquee.errors import NotFound, RateLimited, problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
 me = APIRouter(prefix="/me", tags=["me"])
 plans = APIRouter(prefix="/plans", tags=["plans"])
 admin = APIRouter(
-    prefix="/admin/users", tags=["admin-users"], dependencies=[Depends(require_admin)]
+    prefix="/admin/users",
+    tags=["admin-users"],
+    dependencies=[Depends(require_admin)],
+    responses=problem_responses(AdminRequired),
 )
 routers = [auth, me, plans, admin]
 
@@ -54,7 +74,12 @@ def _ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@auth.post("/register", status_code=status.HTTP_201_CREATED, response_model=Session)
+@auth.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Session,
+    responses=problem_responses(EmailTaken),
+)
 def register(
     body: RegisterRequest,
     request: Request,
@@ -76,7 +101,9 @@ def register(
     return Session(user=UserRead.model_validate(user), tokens=_tokens(tokens))
 
 
-@auth.post("/login", response_model=Session)
+@auth.post(
+    "/login", response_model=Session, responses=problem_responses(InvalidCredentials, RateLimited)
+)
 def login(
     body: LoginRequest,
     request: Request,
@@ -98,7 +125,11 @@ def login(
     return Session(user=UserRead.model_validate(user), tokens=_tokens(tokens))
 
 
-@auth.post("/refresh", response_model=TokenPair)
+@auth.post(
+    "/refresh",
+    response_model=TokenPair,
+    responses=problem_responses(InvalidToken, TokenExpired, TokenReused),
+)
 def refresh(
     body: RefreshRequest, request: Request, session: DbSession, settings: SettingsDep
 ) -> TokenPair:
@@ -106,7 +137,7 @@ def refresh(
         _, tokens = service.rotate_refresh_token(
             session=session, settings=settings, token=body.refresh_token, device=_device(request)
         )
-    except service.TokenReused:
+    except TokenReused:
         session.commit()  # the family's revocation must outlive this failed request
         raise
     return _tokens(tokens)
@@ -123,7 +154,11 @@ def read_me(user: CurrentUser) -> User:
     return user
 
 
-@me.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+@me.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(InvalidCredentials),
+)
 def change_password(body: ChangePasswordRequest, user: CurrentUser, session: DbSession) -> Response:
     service.change_password(
         session=session, user=user, current=body.current_password, new=body.new_password
@@ -137,10 +172,14 @@ def sign_out_everywhere(user: CurrentUser, session: DbSession) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@me.get("/subscription", response_model=SubscriptionRead)
+@me.get(
+    "/subscription",
+    response_model=SubscriptionRead,
+    responses=problem_responses(SubscriptionNotFound),
+)
 def read_subscription(user: CurrentUser) -> object:
     if user.subscription is None:
-        raise NotFound("This account has no subscription.", code="subscription_not_found")
+        raise SubscriptionNotFound("This account has no subscription.")
     return user.subscription
 
 
@@ -173,18 +212,35 @@ def list_profiles(user: CurrentUser, session: DbSession) -> Page[ProfileRead]:
     )
 
 
-@me.post("/profiles", status_code=status.HTTP_201_CREATED, response_model=ProfileRead)
+@me.post(
+    "/profiles",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProfileRead,
+    responses=problem_responses(
+        ProfileNameTaken, ProfileLimitReached, UnknownMaturityRating, KidsCeilingTooHigh
+    ),
+)
 def create_profile(body: ProfileCreate, user: CurrentUser, session: DbSession) -> ProfileRead:
     profile = profiles.create_profile(session=session, user=user, **body.model_dump())
     return profile_read(profile)
 
 
-@me.get("/profiles/{profile_id}", response_model=ProfileRead)
+@me.get(
+    "/profiles/{profile_id}",
+    response_model=ProfileRead,
+    responses=problem_responses(ProfileNotFound),
+)
 def read_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -> ProfileRead:
     return profile_read(profiles.get_profile(session=session, user=user, profile_id=profile_id))
 
 
-@me.patch("/profiles/{profile_id}", response_model=ProfileRead)
+@me.patch(
+    "/profiles/{profile_id}",
+    response_model=ProfileRead,
+    responses=problem_responses(
+        ProfileNotFound, ProfileNameTaken, UnknownMaturityRating, KidsCeilingTooHigh
+    ),
+)
 def update_profile(
     profile_id: uuid.UUID, body: ProfileUpdate, user: CurrentUser, session: DbSession
 ) -> ProfileRead:
@@ -195,7 +251,11 @@ def update_profile(
     return profile_read(profile)
 
 
-@me.delete("/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
+@me.delete(
+    "/profiles/{profile_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, LastProfile),
+)
 def delete_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Response:
     profiles.delete_profile(session=session, user=user, profile_id=profile_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -212,12 +272,16 @@ def list_users(session: DbSession, params: PageParams = Depends(page_params)) ->
     return make_page([UserRead.model_validate(u) for u in users], total=total, params=params)
 
 
-@admin.put("/{user_id}/role", response_model=UserRead)
+@admin.put("/{user_id}/role", response_model=UserRead, responses=problem_responses(NotFound))
 def set_role(user_id: uuid.UUID, body: RoleUpdate, session: DbSession) -> User:
     return service.set_role(session=session, user_id=user_id, role=body.role)
 
 
-@admin.put("/{user_id}/subscription", response_model=SubscriptionRead)
+@admin.put(
+    "/{user_id}/subscription",
+    response_model=SubscriptionRead,
+    responses=problem_responses(NotFound, PlanNotFound, InvalidSubscriptionTransition),
+)
 def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbSession) -> object:
     user = service.get_user(session=session, user_id=user_id)
     return billing.grant_plan(
@@ -225,7 +289,11 @@ def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbS
     )
 
 
-@admin.post("/{user_id}/subscription/cancel", response_model=SubscriptionRead)
+@admin.post(
+    "/{user_id}/subscription/cancel",
+    response_model=SubscriptionRead,
+    responses=problem_responses(NotFound, SubscriptionNotFound, InvalidSubscriptionTransition),
+)
 def cancel_subscription(user_id: uuid.UUID, session: DbSession) -> object:
     user = service.get_user(session=session, user_id=user_id)
     return billing.apply_event(session=session, user=user, event=billing.BillingEvent.CANCEL)

@@ -11,8 +11,8 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
+from marquee.delivery.errors import ArtworkNotFound
 from marquee.deps import DbSession, Store
-from marquee.errors import NotFound
 from marquee.storage import keys
 from marquee.versions import service as versions
 from marquee.versions.models import VersionState
@@ -20,10 +20,6 @@ from marquee.versions.service import ARTWORK_ROOT
 
 router = APIRouter(tags=["artwork"])
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-class ArtworkNotFound(NotFound):
-    code = "artwork_not_found"
 
 
 @router.get(f"{ARTWORK_ROOT}/{{version_id}}/{{name}}", include_in_schema=False)

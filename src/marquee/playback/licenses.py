@@ -21,17 +21,13 @@ from marquee.accounts.billing import entitlements
 from marquee.accounts.models import User
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import PermissionDenied
+from marquee.playback.errors import LicenseDenied
 from marquee.playback.models import PlaybackSession
 from marquee.versions import content_keys
 from marquee.versions.content_keys import TitleKey
 
 LICENSE_PATH = "/api/v1/playback/sessions/{session_id}/license"
 CLEARKEY_SYSTEM = "org.w3.clearkey"
-
-
-class LicenseDenied(PermissionDenied):
-    code = "license_denied"
 
 
 def key_for_playback(

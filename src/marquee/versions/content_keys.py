@@ -22,19 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marquee.config import Settings
-from marquee.errors import MarqueeError
+from marquee.versions.errors import KeyUnavailable
 from marquee.versions.models import ContentKey, MediaVersion
 
 KEY_BYTES = 16
 NONCE_BYTES = 12
 # The first byte of a wrapped key names its format, so the scheme can change without guessing.
 WRAP_FORMAT = b"\x01"
-
-
-class KeyUnavailable(MarqueeError):
-    """A stored key does not unwrap: the master key changed or the row was tampered with."""
-
-    status, code, title = 503, "key_unavailable", "Content key unavailable"
 
 
 @dataclass(frozen=True)

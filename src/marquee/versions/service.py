@@ -18,10 +18,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.catalog import service as catalog
+from marquee.catalog.errors import EpisodeNotFound
 from marquee.catalog.models import Episode, Title
 from marquee.catalog.state import TitleEvent, allowed_events
 from marquee.db import transaction, utcnow
-from marquee.errors import NotFound
 from marquee.media.pipeline import PipelineResult
 from marquee.storage import keys
 from marquee.storage.base import ObjectStore
@@ -42,10 +42,6 @@ ARTWORK_ROOT = "/artwork"
 # seconds (12.012) whose binary value can fall a hair short of the frame-exact boundary.
 # A microsecond is far below one frame (>= 16 ms), so it never moves a position across one.
 BOUNDARY_SLACK_SECONDS = 1e-6
-
-
-class EpisodeNotFound(NotFound):
-    code = "episode_not_found"
 
 
 @dataclass(frozen=True)
