@@ -100,10 +100,11 @@ CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
 
 async def get_country(request: Request, settings: SettingsDep) -> str:
     header = request.headers.get(settings.country_header) if settings.country_header else None
-    client = request.client.host if request.client else None
     return resolve_country(
+        peer=request.client.host if request.client else None,
         header_value=header,
-        client_ip=client,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted_proxies=settings.trusted_proxies,
         cidrs=settings.country_cidrs,
         default=settings.default_country,
     )
