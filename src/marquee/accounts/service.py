@@ -156,6 +156,33 @@ def revoke_family(*, session: Session, family_id: uuid.UUID) -> None:
     )
 
 
+def _family_revoked(session: Session, family_id: uuid.UUID) -> bool:
+    # A token issued by a rotation that raced a reuse can land after the family was revoked:
+    # one revoked member revokes them all.
+    revoked = select(RefreshToken.id).where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None)
+    )
+    return session.scalar(revoked.limit(1)) is not None
+
+
+def _spend(session: Session, token_hash: str) -> RefreshToken | None:
+    """Mark the token rotated if nobody has: one conditional write, so one caller wins."""
+    now = utcnow()
+    spent = session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.token_hash == token_hash,
+            RefreshToken.rotated_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .values(rotated_at=now)
+        .returning(RefreshToken.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return session.get(RefreshToken, spent.id) if spent is not None else None
+
+
 def rotate_refresh_token(
     *, session: Session, settings: Settings, token: str, device: str = ""
 ) -> tuple[User, Tokens]:
@@ -163,22 +190,28 @@ def rotate_refresh_token(
 
     On TokenReused the caller must commit before answering, so that the revocation sticks.
     """
-    stored = session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token))
-    )
-    if stored is None or stored.revoked_at is not None:
+    token_hash = hash_refresh_token(token)
+    stored = _spend(session, token_hash)
+    if stored is None or _family_revoked(session, stored.family_id):
+        _refuse(session, token_hash)
         raise AuthenticationFailed("The refresh token is invalid.", code="invalid_token")
-    if stored.rotated_at is not None:
-        revoke_family(session=session, family_id=stored.family_id)
-        raise TokenReused("This refresh token was already used; every session from it is closed.")
-    if stored.expires_at <= utcnow():
-        raise AuthenticationFailed("The refresh token has expired.", code="token_expired")
-    stored.rotated_at = utcnow()
     user = get_user(session=session, user_id=stored.user_id)
     tokens = issue_tokens(
         session=session, settings=settings, user=user, family_id=stored.family_id, device=device
     )
     return user, tokens
+
+
+def _refuse(session: Session, token_hash: str) -> None:
+    """Say why a token could not be spent; a second use of a rotated one closes its family."""
+    stored = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+    if stored is None or stored.revoked_at is not None:
+        return
+    if stored.rotated_at is not None:
+        revoke_family(session=session, family_id=stored.family_id)
+        raise TokenReused("This refresh token was already used; every session from it is closed.")
+    if stored.expires_at <= utcnow():
+        raise AuthenticationFailed("The refresh token has expired.", code="token_expired")
 
 
 def logout(*, session: Session, token: str) -> None:
