@@ -145,7 +145,9 @@ def test_null_for_a_field_every_profile_has_is_a_422(client: TestClient) -> None
         response = client.patch(url, json={field: None}, headers=user.headers)
         assert_problem(response, 422, "validation_error")
     kept = client.get(url, headers=user.headers).json()
-    assert kept["name"] and kept["language"] == "en" and kept["avatar"] == "avatar-1"
+    assert kept["name"]
+    assert kept["language"] == "en"
+    assert kept["avatar"] == "avatar-1"
     cleared = client.patch(url, json={"audio_language": None}, headers=user.headers)
     assert cleared.status_code == 200
 
