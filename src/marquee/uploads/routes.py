@@ -19,6 +19,7 @@ from marquee.accounts.models import User
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.deps import DbSession, SettingsDep, Store, require_editor
+from marquee.hardening import BodyLimit
 from marquee.storage.base import ObjectStore
 from marquee.uploads import service as uploads
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
@@ -50,6 +51,12 @@ tus = APIRouter(
 # Capability discovery carries no data and browsers send it without credentials.
 discovery = APIRouter(prefix="/admin/uploads", tags=["admin-uploads"])
 routers = [discovery, tus]
+
+
+def body_limits(settings: Settings, prefix: str) -> list[BodyLimit]:
+    """Masters arrive as many PATCHes; each carries at most one chunk."""
+    methods = frozenset({"POST", "PATCH"})
+    return [BodyLimit(f"{prefix}/admin/uploads", methods, settings.upload_chunk_max_bytes)]
 
 
 class UploadRead(BaseModel):
