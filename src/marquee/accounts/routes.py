@@ -25,6 +25,8 @@ from marquee.accounts.schemas import (
     TokenPair,
     UserRead,
 )
+from marquee.audience import client_address, parse_networks
+from marquee.config import Settings
 from marquee.deps import CurrentUser, DbSession, Limiter, SettingsDep, ViewerCountry, require_admin
 from marquee.errors import NotFound
 from marquee.pagination import Page, PageParams, make_page, page_params
@@ -50,8 +52,14 @@ def _device(request: Request) -> str:
     return request.headers.get("user-agent", "")[:200]
 
 
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _ip(request: Request, settings: Settings) -> str:
+    """The client's address as rate limits see it: through trusted proxies only."""
+    address = client_address(
+        peer=request.client.host if request.client else None,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted=parse_networks(settings.trusted_proxies),
+    )
+    return str(address) if address is not None else "unknown"
 
 
 @auth.post("/register", status_code=status.HTTP_201_CREATED, response_model=Session)
@@ -60,8 +68,10 @@ def register(
     request: Request,
     session: DbSession,
     settings: SettingsDep,
+    limiter: Limiter,
     country: ViewerCountry,
 ) -> Session:
+    service.check_registration_rate(settings=settings, limiter=limiter, ip=_ip(request, settings))
     user = service.register(
         session=session,
         settings=settings,
@@ -90,7 +100,7 @@ def login(
         limiter=limiter,
         email=body.email,
         password=body.password,
-        ip=_ip(request),
+        ip=_ip(request, settings),
     )
     tokens = service.issue_tokens(
         session=session, settings=settings, user=user, device=_device(request)
@@ -124,9 +134,15 @@ def read_me(user: CurrentUser) -> User:
 
 
 @me.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: ChangePasswordRequest, user: CurrentUser, session: DbSession) -> Response:
+def change_password(
+    body: ChangePasswordRequest, user: CurrentUser, session: DbSession, settings: SettingsDep
+) -> Response:
     service.change_password(
-        session=session, user=user, current=body.current_password, new=body.new_password
+        session=session,
+        settings=settings,
+        user=user,
+        current=body.current_password,
+        new=body.new_password,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marquee.accounts import billing, profiles
+from marquee.accounts import billing, passwords, profiles
 from marquee.accounts.models import RefreshToken, Role, User
 from marquee.accounts.security import (
     decode_access_token,
@@ -68,6 +68,7 @@ def register(
     email = normalise_email(email)
     if get_user_by_email(session=session, email=email) is not None:
         raise Conflict("An account with this email already exists.", code="email_taken")
+    passwords.check_strength(password, min_score=settings.password_min_score)
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -83,6 +84,17 @@ def register(
     billing.start_trial(session=session, settings=settings, user=user)
     profiles.create_default_profile(session=session, user=user)
     return user
+
+
+def check_registration_rate(*, settings: Settings, limiter: RateLimiter, ip: str) -> None:
+    """Accounts created from one address are limited: sign-ups cost a hash and a trial each."""
+    key, window = f"register:ip:{ip}", settings.registration_window_seconds
+    retry = limiter.retry_after(key, limit=settings.registrations_per_ip, window=window)
+    if retry is not None:
+        raise RateLimited(
+            "Too many accounts created from here; try again later.", retry_after=retry
+        )
+    limiter.hit(key, window=window)
 
 
 def _login_keys(email: str, ip: str) -> tuple[str, str]:
@@ -233,9 +245,12 @@ def sign_out_everywhere(*, session: Session, user: User) -> None:
     session.flush()
 
 
-def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+def change_password(
+    *, session: Session, settings: Settings, user: User, current: str, new: str
+) -> None:
     if not verify_password(user.password_hash, current):
         raise AuthenticationFailed("The current password is incorrect.")
+    passwords.check_strength(new, min_score=settings.password_min_score)
     user.password_hash = hash_password(new)
     sign_out_everywhere(session=session, user=user)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from marquee.accounts.models import User
+from marquee.accounts.models import Role, User
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.deps import DbSession, SettingsDep, Store, require_editor
@@ -31,6 +31,7 @@ from marquee.uploads.tus import (
     TusBadRequest,
     UnsupportedMediaType,
     UploadConflict,
+    UploadNotFound,
     UploadTooLarge,
     encode_metadata,
     http_date,
@@ -76,6 +77,14 @@ class UploadRead(BaseModel):
     expires_at: datetime | None
     completed_at: datetime | None
     job_id: uuid.UUID | None
+
+
+def _owned(session: Session, upload_id: uuid.UUID, user: User) -> Upload:
+    """The upload if `user` made it (or is an admin); anyone else's looks like a missing one."""
+    upload = uploads.get_upload(session=session, upload_id=upload_id)
+    if upload.created_by != user.id and user.role != Role.ADMIN:
+        raise UploadNotFound(f"No upload {upload_id}.")
+    return upload
 
 
 def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
@@ -138,10 +147,12 @@ async def create_upload(
 
 
 @tus.head("/{upload_id}", response_class=Response)
-def upload_offset(upload_id: uuid.UUID, request: Request, session: DbSession) -> Response:
+def upload_offset(
+    upload_id: uuid.UUID, request: Request, session: DbSession, user: Editor
+) -> Response:
     """tus core: how many bytes the server has, so a client resumes from there."""
     require_version(request.headers.get("Tus-Resumable"))
-    upload = uploads.get_upload(session=session, upload_id=upload_id)
+    upload = _owned(session, upload_id, user)
     headers = _state_headers(upload)
     headers["Upload-Length"] = str(upload.length)
     if upload.meta:
@@ -151,7 +162,7 @@ def upload_offset(upload_id: uuid.UUID, request: Request, session: DbSession) ->
 
 @tus.patch("/{upload_id}", status_code=204, response_class=Response)
 async def append(
-    upload_id: uuid.UUID, request: Request, settings: SettingsDep, store: Store
+    upload_id: uuid.UUID, request: Request, user: Editor, settings: SettingsDep, store: Store
 ) -> Response:
     """tus core: bytes from Upload-Offset on; with Upload-Checksum a bad chunk gets 460."""
     require_version(request.headers.get("Tus-Resumable"))
@@ -159,22 +170,26 @@ async def append(
         raise UnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
     offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
+    await _db(request, lambda session: _owned(session, upload_id, user))
     upload = await _receive(request, settings, store, upload_id, offset, checksum=checksum)
     return Response(status_code=204, headers=_state_headers(upload))
 
 
 @tus.delete("/{upload_id}", status_code=204, response_class=Response)
-def terminate(upload_id: uuid.UUID, request: Request, session: DbSession, store: Store) -> Response:
+def terminate(
+    upload_id: uuid.UUID, request: Request, session: DbSession, store: Store, user: Editor
+) -> Response:
     """tus termination: the upload and every stored byte of it go."""
     require_version(request.headers.get("Tus-Resumable"))
+    _owned(session, upload_id, user)
     uploads.terminate_upload(session=session, store=store, upload_id=upload_id)
     return Response(status_code=204, headers=tus_headers())
 
 
 @tus.get("/{upload_id}", response_model=UploadRead)
-def upload_status(upload_id: uuid.UUID, session: DbSession) -> UploadRead:
+def upload_status(upload_id: uuid.UUID, session: DbSession, user: Editor) -> UploadRead:
     """The upload as JSON: progress, binding and the ingest job it started."""
-    return UploadRead.model_validate(uploads.get_upload(session=session, upload_id=upload_id))
+    return UploadRead.model_validate(_owned(session, upload_id, user))
 
 
 async def _unlock(request: Request, upload_id: uuid.UUID, token: str) -> None:
