@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from marquee.accounts import billing, profiles, service
+from marquee.accounts import billing, profile_lock, profiles, service
 from marquee.accounts.models import Profile, User
 from marquee.accounts.schemas import (
     ChangePasswordRequest,
@@ -15,6 +15,8 @@ from marquee.accounts.schemas import (
     PlanRead,
     ProfileCreate,
     ProfileRead,
+    ProfileSwitch,
+    ProfileToken,
     ProfileUpdate,
     RefreshRequest,
     RegisterRequest,
@@ -27,7 +29,15 @@ from marquee.accounts.schemas import (
 )
 from marquee.audience import client_address, parse_networks
 from marquee.config import Settings
-from marquee.deps import CurrentUser, DbSession, Limiter, SettingsDep, ViewerCountry, require_admin
+from marquee.deps import (
+    CurrentUser,
+    DbSession,
+    Limiter,
+    ProfileTokenHeader,
+    SettingsDep,
+    ViewerCountry,
+    require_admin,
+)
 from marquee.errors import NotFound
 from marquee.pagination import Page, PageParams, make_page, page_params
 
@@ -178,6 +188,7 @@ def profile_read(profile: Profile) -> ProfileRead:
         subtitles_enabled=profile.subtitles_enabled,
         audio_language=profile.audio_language,
         avatar=profile.avatar,
+        locked=profile.pin_hash is not None,
     )
 
 
@@ -190,8 +201,20 @@ def list_profiles(user: CurrentUser, session: DbSession) -> Page[ProfileRead]:
 
 
 @me.post("/profiles", status_code=status.HTTP_201_CREATED, response_model=ProfileRead)
-def create_profile(body: ProfileCreate, user: CurrentUser, session: DbSession) -> ProfileRead:
-    profile = profiles.create_profile(session=session, user=user, **body.model_dump())
+def create_profile(
+    body: ProfileCreate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    token: ProfileTokenHeader = None,
+) -> ProfileRead:
+    profile_lock.require_guardian(session=session, settings=settings, user=user, token=token)
+    profile = profiles.create_profile(
+        session=session, user=user, **body.model_dump(exclude={"pin"})
+    )
+    if body.pin is not None:
+        profile_lock.set_pin(settings, profile, body.pin)
+    session.flush()
     return profile_read(profile)
 
 
@@ -200,19 +223,54 @@ def read_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -
     return profile_read(profiles.get_profile(session=session, user=user, profile_id=profile_id))
 
 
+@me.post("/profiles/{profile_id}/switch", response_model=ProfileToken)
+def switch_profile(
+    profile_id: uuid.UUID,
+    body: ProfileSwitch,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    limiter: Limiter,
+) -> ProfileToken:
+    """Switch into a profile: a locked one needs its PIN (a few tries per quarter hour)."""
+    profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    token = profile_lock.switch(settings=settings, limiter=limiter, profile=profile, pin=body.pin)
+    return ProfileToken(profile_token=token, expires_in=profile_lock.TOKEN_TTL_SECONDS)
+
+
 @me.patch("/profiles/{profile_id}", response_model=ProfileRead)
 def update_profile(
-    profile_id: uuid.UUID, body: ProfileUpdate, user: CurrentUser, session: DbSession
+    profile_id: uuid.UUID,
+    body: ProfileUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    token: ProfileTokenHeader = None,
 ) -> ProfileRead:
     changes = body.model_dump(exclude_unset=True)
+    target = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    profile_lock.require_may_change(
+        session=session, settings=settings, user=user, profile=target, changes=changes, token=token
+    )
+    pin_given, pin = "pin" in changes, changes.pop("pin", None)
     profile = profiles.update_profile(
         session=session, user=user, profile_id=profile_id, changes=changes
     )
+    if pin_given:
+        profile_lock.set_pin(settings, profile, pin)
+    session.flush()
     return profile_read(profile)
 
 
 @me.delete("/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Response:
+def delete_profile(
+    profile_id: uuid.UUID,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    token: ProfileTokenHeader = None,
+) -> Response:
+    profile_lock.require_guardian(session=session, settings=settings, user=user, token=token)
     profiles.delete_profile(session=session, user=user, profile_id=profile_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

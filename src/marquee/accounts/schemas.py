@@ -102,6 +102,7 @@ class ProfileCreate(Strict):
     subtitles_enabled: bool = False
     audio_language: Language | None = None
     avatar: Avatar = "avatar-1"
+    pin: Pin | None = Field(default=None, description="Lock the profile with this 4-digit PIN.")
 
 
 # Fields a profile always has: they may be left out of an update, never set to null.
@@ -117,6 +118,7 @@ class ProfileUpdate(Strict):
     subtitles_enabled: bool | None = None
     audio_language: Language | None = None
     avatar: Avatar | None = None
+    pin: Pin | None = Field(default=None, description="A new 4-digit PIN; null unlocks.")
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> ProfileUpdate:
@@ -141,6 +143,16 @@ class ProfileRead(BaseModel):
     subtitles_enabled: bool
     audio_language: str | None
     avatar: str
+    locked: bool
+
+
+class ProfileSwitch(Strict):
+    pin: Pin | None = None
+
+
+class ProfileToken(BaseModel):
+    profile_token: str = Field(description="Send as X-Profile-Token when acting as the profile.")
+    expires_in: int
 
 
 class PlanRead(BaseModel):
