@@ -14,7 +14,7 @@ export interface UserRead {
 
 export interface TokenPair {
   access_token: string;
-  refresh_token: string;
+  refresh_token: string | null;
   token_type?: string;
   expires_in: number;
 }

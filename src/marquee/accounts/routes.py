@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from marquee.accounts import billing, profile_lock, profiles, service
+from marquee.accounts import billing, cookies, profile_lock, profiles, service
 from marquee.accounts.models import Profile, User
 from marquee.accounts.schemas import (
     ChangePasswordRequest,
@@ -50,11 +50,15 @@ admin = APIRouter(
 routers = [auth, me, plans, admin]
 
 
-def _tokens(tokens: service.Tokens) -> TokenPair:
-    return TokenPair(
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token,
-        expires_in=tokens.expires_in,
+# Where the refresh cookie is sent: the auth routes and nowhere else.
+AUTH_PATH = "/api/v1/auth"
+
+
+def _deliver(
+    request: Request, response: Response, settings: Settings, tokens: service.Tokens
+) -> TokenPair:
+    return cookies.deliver(
+        request=request, response=response, settings=settings, tokens=tokens, path=AUTH_PATH
     )
 
 
@@ -76,6 +80,7 @@ def _ip(request: Request, settings: Settings) -> str:
 def register(
     body: RegisterRequest,
     request: Request,
+    response: Response,
     session: DbSession,
     settings: SettingsDep,
     limiter: Limiter,
@@ -93,13 +98,15 @@ def register(
     tokens = service.issue_tokens(
         session=session, settings=settings, user=user, device=_device(request)
     )
-    return Session(user=UserRead.model_validate(user), tokens=_tokens(tokens))
+    pair = _deliver(request, response, settings, tokens)
+    return Session(user=UserRead.model_validate(user), tokens=pair)
 
 
 @auth.post("/login", response_model=Session)
 def login(
     body: LoginRequest,
     request: Request,
+    response: Response,
     session: DbSession,
     settings: SettingsDep,
     limiter: Limiter,
@@ -115,27 +122,37 @@ def login(
     tokens = service.issue_tokens(
         session=session, settings=settings, user=user, device=_device(request)
     )
-    return Session(user=UserRead.model_validate(user), tokens=_tokens(tokens))
+    pair = _deliver(request, response, settings, tokens)
+    return Session(user=UserRead.model_validate(user), tokens=pair)
 
 
 @auth.post("/refresh", response_model=TokenPair)
 def refresh(
-    body: RefreshRequest, request: Request, session: DbSession, settings: SettingsDep
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: SettingsDep,
+    body: RefreshRequest | None = None,
 ) -> TokenPair:
+    """A new pair for the body's refresh token, or for the cookie's (with the CSRF header)."""
+    token = cookies.refresh_token(request, body.refresh_token if body else None)
     try:
         _, tokens = service.rotate_refresh_token(
-            session=session, settings=settings, token=body.refresh_token, device=_device(request)
+            session=session, settings=settings, token=token, device=_device(request)
         )
     except service.TokenReused:
         session.commit()  # the family's revocation must outlive this failed request
         raise
-    return _tokens(tokens)
+    return _deliver(request, response, settings, tokens)
 
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(body: RefreshRequest, session: DbSession) -> Response:
-    service.logout(session=session, token=body.refresh_token)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, session: DbSession, body: RefreshRequest | None = None) -> Response:
+    token = cookies.refresh_token(request, body.refresh_token if body else None)
+    service.logout(session=session, token=token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    cookies.clear(response, path=AUTH_PATH)
+    return response
 
 
 @me.get("", response_model=UserRead)

@@ -70,7 +70,8 @@ class ChangePasswordRequest(Strict):
 
 class TokenPair(BaseModel):
     access_token: str
-    refresh_token: str
+    # None when the refresh token went out as an HttpOnly cookie instead.
+    refresh_token: str | None
     token_type: str = "bearer"
     expires_in: int
 
