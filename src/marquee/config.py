@@ -63,8 +63,6 @@ class Settings(BaseSettings):
     master_key: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
     access_token_ttl_seconds: int = Field(default=900, gt=0)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
-    # How long a server may trust its cached view of an account's token version.
-    token_version_cache_seconds: float = Field(default=2.0, ge=0)
 
     # Shared with the edge (nginx `secure_link_md5`) so that it can check media links alone.
     media_link_secret: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]

@@ -173,6 +173,8 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   const url = withQuery(path, opts.query);
   let resp: Response;
   try {
+    // After a reload only the cookie is left: get an access token before asking, not after a 401.
+    if (opts.auth !== false && !accessToken() && csrfToken()) await refreshTokens();
     resp = await send(method, url, opts);
     if (resp.status === 401 && opts.auth !== false && hasSession() && (await refreshTokens())) {
       resp = await send(method, url, opts);
