@@ -19,6 +19,7 @@ from marquee.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware, me
 from marquee.jobs import routes as jobs_routes
 from marquee.library import routes as library_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
+from marquee.openapi import install_openapi
 from marquee.playback import license_routes as playback_license_routes
 from marquee.playback import routes as playback_routes
 from marquee.ratelimit import make_rate_limiter
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = make_store(settings)
 
     install_handlers(app)
+    install_openapi(app)
     events_routes.install(app)
     recommend_routes.install(app)
     search_hooks.install(app)

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from marquee.accounts import profile_lock
 from marquee.accounts import profiles as account_profiles
 from marquee.accounts import service as accounts
+from marquee.accounts.errors import AdminRequired, EditorRequired
 from marquee.accounts.models import Profile, Role, User
 from marquee.audience import Audience, resolve_country
 from marquee.catalog import browse as catalog_browse
 from marquee.catalog.models import Title
 from marquee.config import Settings
 from marquee.db import transaction
-from marquee.errors import AuthenticationFailed, PermissionDenied
+from marquee.errors import AuthenticationFailed
 from marquee.ratelimit import RateLimiter
 from marquee.storage import ObjectStore
 
@@ -61,7 +62,7 @@ def authenticate(
 ) -> User:
     """The caller of a bearer token, for routes that open their own unit of work."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+        raise AuthenticationFailed("Sign in to continue.")
     return accounts.user_for_access_token(
         session=session, settings=settings, token=credentials.credentials
     )
@@ -78,13 +79,13 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def require_editor(user: CurrentUser) -> User:
     if user.role not in (Role.EDITOR, Role.ADMIN):
-        raise PermissionDenied("This needs the editor role.", code="editor_required")
+        raise EditorRequired("This needs the editor role.")
     return user
 
 
 def require_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN:
-        raise PermissionDenied("This needs the admin role.", code="admin_required")
+        raise AdminRequired("This needs the admin role.")
     return user
 
 

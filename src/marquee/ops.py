@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from marquee.deps import BearerCredentials, DbSession, SettingsDep
-from marquee.errors import AuthenticationFailed, NotFound, Unavailable
+from marquee.errors import AuthenticationFailed, NotFound, Unavailable, problem_responses
 
 router = APIRouter(tags=["ops"])
 
@@ -20,7 +20,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The database is unreachable."}})
+@router.get("/readyz", responses=problem_responses(Unavailable))
 def readyz(session: DbSession) -> dict[str, str]:
     try:
         session.execute(text("SELECT 1"))
@@ -38,6 +38,6 @@ def metrics(request: Request, settings: SettingsDep, credentials: BearerCredenti
         expected = settings.metrics_token.get_secret_value()
         given = credentials.credentials if credentials is not None else ""
         if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise AuthenticationFailed("Metrics need the metrics token.", code="not_authenticated")
+            raise AuthenticationFailed("Metrics need the metrics token.")
     body = generate_latest(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from marquee.accounts.models import Role
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import MPD_NS
-from marquee.media.ffmpeg import MediaRejected
+from marquee.media.errors import MediaRejected
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from tests.ingest.test_tasks import make_worker, new_title, upload, versions_of
 from tests.media import sources as media

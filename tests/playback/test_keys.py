@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.playback import keys
-from marquee.playback.keys import KeyUnavailable, LicenseDenied, TitleKey
+from marquee.playback.errors import KeyUnavailable, LicenseDenied
+from marquee.playback.keys import TitleKey
 from marquee.playback.models import ContentKey, PlaybackSession
 from tests.catalog.factories import make_title
 

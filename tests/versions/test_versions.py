@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.accounts.models import Role
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.models import Episode, PublishState, Season, TitleKind
 from marquee.db import transaction
 from marquee.ingest import publish
@@ -115,7 +116,7 @@ def test_an_episode_failure_names_the_episode_on_its_series(db: Session) -> None
 
 
 def test_a_deleted_title_cannot_start_processing(db: Session) -> None:
-    with pytest.raises(publish.TitleGone):
+    with pytest.raises(TitleNotFound):
         publish.mark_started(session=db, target=publish.Target(uuid.uuid4()))
 
 

@@ -14,19 +14,15 @@ import secrets
 
 from fastapi import Request, Response
 
+from marquee.accounts.errors import CsrfFailed, InvalidToken
 from marquee.accounts.schemas import TokenPair
 from marquee.accounts.service import Tokens
 from marquee.config import Settings
-from marquee.errors import AuthenticationFailed, PermissionDenied
 
 DELIVERY_HEADER = "X-Token-Delivery"
 CSRF_HEADER = "X-CSRF-Token"
 REFRESH_COOKIE = "marquee_refresh"
 CSRF_COOKIE = "marquee_csrf"
-
-
-class CsrfFailed(PermissionDenied):
-    code = "csrf_failed"
 
 
 def wants_cookie(request: Request) -> bool:
@@ -72,7 +68,7 @@ def refresh_token(request: Request, body_token: str | None) -> str:
         return body_token
     cookie = request.cookies.get(REFRESH_COOKIE)
     if not cookie:
-        raise AuthenticationFailed("No refresh token was sent.", code="invalid_token")
+        raise InvalidToken("No refresh token was sent.")
     expected = request.cookies.get(CSRF_COOKIE, "")
     given = request.headers.get(CSRF_HEADER, "")
     if not expected or not hmac.compare_digest(expected.encode(), given.encode()):

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from zxcvbn import zxcvbn
 
-from marquee.errors import Unprocessable
+from marquee.accounts.errors import WeakPassword
 
 # zxcvbn refuses longer input; a password this long is judged by its first 72 characters.
 ESTIMATOR_MAX_LENGTH = 72
-
-
-class WeakPassword(Unprocessable):
-    code = "weak_password"
 
 
 def check_strength(password: str, *, min_score: int) -> None:

@@ -18,22 +18,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.accounts.errors import IncorrectPin, ProfileLocked
 from marquee.accounts.models import Profile, User
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import PermissionDenied, RateLimited
+from marquee.errors import RateLimited
 from marquee.ratelimit import RateLimiter
 
 TOKEN_TTL_SECONDS = 12 * 3600
 HEADER = "X-Profile-Token"
-
-
-class ProfileLocked(PermissionDenied):
-    code = "profile_locked"
-
-
-class IncorrectPin(PermissionDenied):
-    code = "profile_pin_incorrect"
 
 
 def _mac(settings: Settings, message: str) -> bytes:

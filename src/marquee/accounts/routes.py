@@ -7,6 +7,27 @@ import uuid
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from marquee.accounts import billing, cookies, profile_lock, profiles, service
+from marquee.accounts.errors import (
+    AdminRequired,
+    CsrfFailed,
+    EmailTaken,
+    IncorrectPin,
+    InvalidCredentials,
+    InvalidSubscriptionTransition,
+    InvalidToken,
+    KidsCeilingTooHigh,
+    LastProfile,
+    PlanNotFound,
+    ProfileLimitReached,
+    ProfileLocked,
+    ProfileNameTaken,
+    ProfileNotFound,
+    SubscriptionNotFound,
+    TokenExpired,
+    TokenReused,
+    UnknownMaturityRating,
+    WeakPassword,
+)
 from marquee.accounts.models import Profile, User
 from marquee.accounts.schemas import (
     ChangePasswordRequest,
@@ -38,14 +59,17 @@ from marquee.deps import (
     ViewerCountry,
     require_admin,
 )
-from marquee.errors import NotFound
+from marquee.errors import NotFound, RateLimited, problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
 me = APIRouter(prefix="/me", tags=["me"])
 plans = APIRouter(prefix="/plans", tags=["plans"])
 admin = APIRouter(
-    prefix="/admin/users", tags=["admin-users"], dependencies=[Depends(require_admin)]
+    prefix="/admin/users",
+    tags=["admin-users"],
+    dependencies=[Depends(require_admin)],
+    responses=problem_responses(AdminRequired),
 )
 routers = [auth, me, plans, admin]
 
@@ -76,7 +100,12 @@ def _ip(request: Request, settings: Settings) -> str:
     return str(address) if address is not None else "unknown"
 
 
-@auth.post("/register", status_code=status.HTTP_201_CREATED, response_model=Session)
+@auth.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Session,
+    responses=problem_responses(EmailTaken, WeakPassword, RateLimited),
+)
 def register(
     body: RegisterRequest,
     request: Request,
@@ -102,7 +131,9 @@ def register(
     return Session(user=UserRead.model_validate(user), tokens=pair)
 
 
-@auth.post("/login", response_model=Session)
+@auth.post(
+    "/login", response_model=Session, responses=problem_responses(InvalidCredentials, RateLimited)
+)
 def login(
     body: LoginRequest,
     request: Request,
@@ -126,7 +157,11 @@ def login(
     return Session(user=UserRead.model_validate(user), tokens=pair)
 
 
-@auth.post("/refresh", response_model=TokenPair)
+@auth.post(
+    "/refresh",
+    response_model=TokenPair,
+    responses=problem_responses(InvalidToken, TokenExpired, TokenReused, CsrfFailed),
+)
 def refresh(
     request: Request,
     response: Response,
@@ -140,13 +175,17 @@ def refresh(
         _, tokens = service.rotate_refresh_token(
             session=session, settings=settings, token=token, device=_device(request)
         )
-    except service.TokenReused:
+    except TokenReused:
         session.commit()  # the family's revocation must outlive this failed request
         raise
     return _deliver(request, response, settings, tokens)
 
 
-@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@auth.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(InvalidToken, CsrfFailed),
+)
 def logout(request: Request, session: DbSession, body: RefreshRequest | None = None) -> Response:
     token = cookies.refresh_token(request, body.refresh_token if body else None)
     service.logout(session=session, token=token)
@@ -160,7 +199,11 @@ def read_me(user: CurrentUser) -> User:
     return user
 
 
-@me.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+@me.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(InvalidCredentials, WeakPassword),
+)
 def change_password(
     body: ChangePasswordRequest, user: CurrentUser, session: DbSession, settings: SettingsDep
 ) -> Response:
@@ -180,10 +223,14 @@ def sign_out_everywhere(user: CurrentUser, session: DbSession) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@me.get("/subscription", response_model=SubscriptionRead)
+@me.get(
+    "/subscription",
+    response_model=SubscriptionRead,
+    responses=problem_responses(SubscriptionNotFound),
+)
 def read_subscription(user: CurrentUser) -> object:
     if user.subscription is None:
-        raise NotFound("This account has no subscription.", code="subscription_not_found")
+        raise SubscriptionNotFound("This account has no subscription.")
     return user.subscription
 
 
@@ -217,7 +264,18 @@ def list_profiles(user: CurrentUser, session: DbSession) -> Page[ProfileRead]:
     )
 
 
-@me.post("/profiles", status_code=status.HTTP_201_CREATED, response_model=ProfileRead)
+@me.post(
+    "/profiles",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProfileRead,
+    responses=problem_responses(
+        ProfileNameTaken,
+        ProfileLimitReached,
+        UnknownMaturityRating,
+        KidsCeilingTooHigh,
+        ProfileLocked,
+    ),
+)
 def create_profile(
     body: ProfileCreate,
     user: CurrentUser,
@@ -235,12 +293,20 @@ def create_profile(
     return profile_read(profile)
 
 
-@me.get("/profiles/{profile_id}", response_model=ProfileRead)
+@me.get(
+    "/profiles/{profile_id}",
+    response_model=ProfileRead,
+    responses=problem_responses(ProfileNotFound),
+)
 def read_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -> ProfileRead:
     return profile_read(profiles.get_profile(session=session, user=user, profile_id=profile_id))
 
 
-@me.post("/profiles/{profile_id}/switch", response_model=ProfileToken)
+@me.post(
+    "/profiles/{profile_id}/switch",
+    response_model=ProfileToken,
+    responses=problem_responses(ProfileNotFound, IncorrectPin, RateLimited),
+)
 def switch_profile(
     profile_id: uuid.UUID,
     body: ProfileSwitch,
@@ -255,7 +321,13 @@ def switch_profile(
     return ProfileToken(profile_token=token, expires_in=profile_lock.TOKEN_TTL_SECONDS)
 
 
-@me.patch("/profiles/{profile_id}", response_model=ProfileRead)
+@me.patch(
+    "/profiles/{profile_id}",
+    response_model=ProfileRead,
+    responses=problem_responses(
+        ProfileNotFound, ProfileNameTaken, UnknownMaturityRating, KidsCeilingTooHigh, ProfileLocked
+    ),
+)
 def update_profile(
     profile_id: uuid.UUID,
     body: ProfileUpdate,
@@ -279,7 +351,11 @@ def update_profile(
     return profile_read(profile)
 
 
-@me.delete("/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
+@me.delete(
+    "/profiles/{profile_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, LastProfile, ProfileLocked),
+)
 def delete_profile(
     profile_id: uuid.UUID,
     user: CurrentUser,
@@ -303,12 +379,16 @@ def list_users(session: DbSession, params: PageParams = Depends(page_params)) ->
     return make_page([UserRead.model_validate(u) for u in users], total=total, params=params)
 
 
-@admin.put("/{user_id}/role", response_model=UserRead)
+@admin.put("/{user_id}/role", response_model=UserRead, responses=problem_responses(NotFound))
 def set_role(user_id: uuid.UUID, body: RoleUpdate, session: DbSession) -> User:
     return service.set_role(session=session, user_id=user_id, role=body.role)
 
 
-@admin.put("/{user_id}/subscription", response_model=SubscriptionRead)
+@admin.put(
+    "/{user_id}/subscription",
+    response_model=SubscriptionRead,
+    responses=problem_responses(NotFound, PlanNotFound, InvalidSubscriptionTransition),
+)
 def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbSession) -> object:
     user = service.get_user(session=session, user_id=user_id)
     return billing.grant_plan(
@@ -316,7 +396,11 @@ def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbS
     )
 
 
-@admin.post("/{user_id}/subscription/cancel", response_model=SubscriptionRead)
+@admin.post(
+    "/{user_id}/subscription/cancel",
+    response_model=SubscriptionRead,
+    responses=problem_responses(NotFound, SubscriptionNotFound, InvalidSubscriptionTransition),
+)
 def cancel_subscription(user_id: uuid.UUID, session: DbSession) -> object:
     user = service.get_user(session=session, user_id=user_id)
     return billing.apply_event(session=session, user=user, event=billing.BillingEvent.CANCEL)

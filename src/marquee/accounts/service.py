@@ -11,6 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marquee.accounts import billing, passwords, profiles
+from marquee.accounts.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    TokenExpired,
+    TokenReused,
+)
 from marquee.accounts.models import RefreshToken, Role, User
 from marquee.accounts.security import (
     decode_access_token,
@@ -22,7 +29,7 @@ from marquee.accounts.security import (
 )
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import AuthenticationFailed, Conflict, NotFound, RateLimited
+from marquee.errors import NotFound, RateLimited
 from marquee.ratelimit import RateLimiter
 
 
@@ -31,12 +38,6 @@ class Tokens:
     access_token: str
     refresh_token: str
     expires_in: int
-
-
-class TokenReused(AuthenticationFailed):
-    """A rotated refresh token came back: its whole family has been revoked."""
-
-    code = "token_reused"
 
 
 def normalise_email(email: str) -> str:
@@ -67,7 +68,7 @@ def register(
     """A new account with a trial subscription and one default profile."""
     email = normalise_email(email)
     if get_user_by_email(session=session, email=email) is not None:
-        raise Conflict("An account with this email already exists.", code="email_taken")
+        raise EmailTaken("An account with this email already exists.")
     passwords.check_strength(password, min_score=settings.password_min_score)
     user = User(
         email=email,
@@ -80,7 +81,7 @@ def register(
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("An account with this email already exists.", code="email_taken") from None
+        raise EmailTaken("An account with this email already exists.") from None
     billing.start_trial(session=session, settings=settings, user=user)
     profiles.create_default_profile(session=session, user=user)
     return user
@@ -124,7 +125,7 @@ def authenticate(
     user = get_user_by_email(session=session, email=email)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         limiter.hit(account_key, window=window)
-        raise AuthenticationFailed("The email or password is incorrect.")
+        raise InvalidCredentials("The email or password is incorrect.")
     limiter.reset(account_key)
     return user
 
@@ -206,7 +207,7 @@ def rotate_refresh_token(
     stored = _spend(session, token_hash)
     if stored is None or _family_revoked(session, stored.family_id):
         _refuse(session, token_hash)
-        raise AuthenticationFailed("The refresh token is invalid.", code="invalid_token")
+        raise InvalidToken("The refresh token is invalid.")
     user = get_user(session=session, user_id=stored.user_id)
     tokens = issue_tokens(
         session=session, settings=settings, user=user, family_id=stored.family_id, device=device
@@ -223,7 +224,7 @@ def _refuse(session: Session, token_hash: str) -> None:
         revoke_family(session=session, family_id=stored.family_id)
         raise TokenReused("This refresh token was already used; every session from it is closed.")
     if stored.expires_at <= utcnow():
-        raise AuthenticationFailed("The refresh token has expired.", code="token_expired")
+        raise TokenExpired("The refresh token has expired.")
 
 
 def logout(*, session: Session, token: str) -> None:
@@ -249,7 +250,7 @@ def change_password(
     *, session: Session, settings: Settings, user: User, current: str, new: str
 ) -> None:
     if not verify_password(user.password_hash, current):
-        raise AuthenticationFailed("The current password is incorrect.")
+        raise InvalidCredentials("The current password is incorrect.")
     passwords.check_strength(new, min_score=settings.password_min_score)
     user.password_hash = hash_password(new)
     sign_out_everywhere(session=session, user=user)
@@ -259,7 +260,7 @@ def user_for_access_token(*, session: Session, settings: Settings, token: str) -
     claims = decode_access_token(secret=settings.secret_key.get_secret_value(), token=token)
     user = session.get(User, claims.user_id)
     if user is None or claims.version != user.token_version:
-        raise AuthenticationFailed("The access token is no longer valid.", code="invalid_token")
+        raise InvalidToken("The access token is no longer valid.")
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from marquee.accounts import passwords, service
+from marquee.accounts.errors import WeakPassword
 from marquee.accounts.models import Role
 from marquee.accounts.schemas import RegisterRequest
 from marquee.accounts.security import hash_password
@@ -25,7 +26,7 @@ def validated(*, settings: Settings, email: str, password: str) -> RegisterReque
         raise InvalidAccount(fields) from None
     try:
         passwords.check_strength(password, min_score=settings.password_min_score)
-    except passwords.WeakPassword as exc:
+    except WeakPassword as exc:
         raise InvalidAccount(f"password: {exc.detail}") from None
     return request
 

@@ -11,18 +11,14 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
+from marquee.delivery.errors import ArtworkNotFound
 from marquee.deps import DbSession, Store
-from marquee.errors import NotFound
 from marquee.ingest.publish import ARTWORK_ROOT, public_artwork_keys
 from marquee.storage import keys
 from marquee.versions.models import MediaVersion, VersionState
 
 router = APIRouter(tags=["artwork"])
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-class ArtworkNotFound(NotFound):
-    code = "artwork_not_found"
 
 
 @router.get(f"{ARTWORK_ROOT}/{{version_id}}/{{name}}", include_in_schema=False)

@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from marquee.accounts import profiles
+from marquee.accounts.errors import EditorRequired
 from marquee.config import Settings
 from marquee.deps import CurrentUser, DbSession, ViewerCountry, require_editor
+from marquee.errors import problem_responses
 from marquee.events import analytics, service
 from marquee.events.metrics import EventMetrics
 from marquee.events.schemas import (
@@ -24,7 +26,10 @@ from marquee.hardening import BodyLimit
 
 events = APIRouter(prefix="/events", tags=["events"])
 admin = APIRouter(
-    prefix="/admin/analytics", tags=["admin-analytics"], dependencies=[Depends(require_editor)]
+    prefix="/admin/analytics",
+    tags=["admin-analytics"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 routers = [events, admin]
 

@@ -13,10 +13,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.catalog import service as catalog
+from marquee.catalog.errors import EpisodeNotFound, TitleNotFound
 from marquee.catalog.models import Episode, PublishState, Title
 from marquee.catalog.state import TitleEvent, allowed_events
 from marquee.db import transaction, utcnow
-from marquee.errors import NotFound
 from marquee.media.pipeline import ARTWORK_DIR, PACKAGE_DIR, PipelineResult
 from marquee.storage import keys
 from marquee.storage.base import ObjectStore
@@ -26,14 +26,6 @@ log = logging.getLogger("marquee.ingest")
 
 # Version ids are derived from the job key, so a re-run writes over its own objects.
 VERSION_NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4c1b-9d57-2b7e0f4a9c13")
-
-
-class EpisodeNotFound(NotFound):
-    code = "episode_not_found"
-
-
-class TitleGone(NotFound):
-    code = "title_not_found"
 
 
 @dataclass(frozen=True)
@@ -162,7 +154,7 @@ def _apply_if_allowed(session: Session, title_id: uuid.UUID, event: TitleEvent) 
 def mark_started(*, session: Session, target: Target) -> None:
     """A movie's title shows it is processing; a series' state is not one episode's to change."""
     if session.get(Title, target.title_id) is None:
-        raise TitleGone(f"Title {target.title_id} was deleted before its media was processed.")
+        raise TitleNotFound(f"Title {target.title_id} was deleted before its media was processed.")
     if target.episode_id is None:
         _apply_if_allowed(session, target.title_id, TitleEvent.UPLOAD_STARTED)
 

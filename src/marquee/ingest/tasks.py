@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
@@ -30,7 +31,8 @@ from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.media.subtitles import SubtitleInput
 from marquee.playback import keys as content_keys
 from marquee.storage import keys, make_store
-from marquee.storage.base import ObjectNotFound, ObjectStore
+from marquee.storage.base import ObjectStore
+from marquee.storage.errors import ObjectNotFound
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
 from marquee.versions.models import MediaVersion
 
@@ -129,7 +131,7 @@ def _fetch_inputs(
         with transaction(ctx.session_factory) as session:
             publish.mark_started(session=session, target=target)
             sidecars = _fetch_sidecars(session, store, target, work)
-    except (publish.TitleGone, ObjectNotFound) as exc:
+    except (TitleNotFound, ObjectNotFound) as exc:
         raise PermanentJobError(str(exc)) from exc
     return source, sidecars
 

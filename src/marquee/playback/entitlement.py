@@ -21,27 +21,17 @@ from marquee.accounts.models import Profile, User
 from marquee.audience import Audience
 from marquee.catalog.models import Episode, PublishState, Season, Title
 from marquee.catalog.visibility import available_now
-from marquee.errors import Conflict, MarqueeError, NotFound, PermissionDenied
+from marquee.errors import NotFound
 from marquee.playback import positions
+from marquee.playback.errors import (
+    MaturityRestricted,
+    NotAvailableInRegion,
+    NotPlayable,
+    SubscriptionRequired,
+)
 from marquee.playback.models import WatchPosition
 from marquee.playback.schemas import Device, SessionCreate
 from marquee.versions.models import MediaVersion, VersionState
-
-
-class SubscriptionRequired(MarqueeError):
-    status, code, title = 402, "subscription_required", "Subscription required"
-
-
-class NotAvailableInRegion(MarqueeError):
-    status, code, title = 451, "not_available_in_region", "Not available in your region"
-
-
-class MaturityRestricted(PermissionDenied):
-    code = "maturity_restricted"
-
-
-class NotPlayable(Conflict):
-    code = "not_playable"
 
 
 @dataclass(frozen=True)
@@ -70,7 +60,7 @@ def check_subscription(user: User, now: datetime) -> Entitlements:
 
 def _not_found() -> NotFound:
     # One answer for missing, unpublished and deleted alike: a 404 must not tell them apart.
-    return NotFound("No such title or episode.", code="not_found")
+    return NotFound("No such title or episode.")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from marquee.accounts.billing import entitlements
 from marquee.accounts.models import User
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import MarqueeError, PermissionDenied
+from marquee.playback.errors import KeyUnavailable, LicenseDenied
 from marquee.playback.models import ContentKey, PlaybackSession
 from marquee.versions.models import MediaVersion
 
@@ -39,16 +39,6 @@ NONCE_BYTES = 12
 WRAP_FORMAT = b"\x01"
 LICENSE_PATH = "/api/v1/playback/sessions/{session_id}/license"
 CLEARKEY_SYSTEM = "org.w3.clearkey"
-
-
-class KeyUnavailable(MarqueeError):
-    """A stored key does not unwrap: the master key changed or the row was tampered with."""
-
-    status, code, title = 503, "key_unavailable", "Content key unavailable"
-
-
-class LicenseDenied(PermissionDenied):
-    code = "license_denied"
 
 
 @dataclass(frozen=True)

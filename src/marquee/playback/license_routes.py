@@ -16,8 +16,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from marquee.deps import DbSession, SettingsDep
-from marquee.errors import BadRequest, Unprocessable
+from marquee.errors import BadRequest, MalformedJson, Unprocessable, problem_responses
 from marquee.playback import keys
+from marquee.playback.errors import KeyUnavailable, LicenseDenied
 
 MAX_BODY_BYTES = 4096
 
@@ -49,13 +50,13 @@ class LicenseResponse(BaseModel):
 
 def _parse(raw: bytes) -> LicenseRequest:
     if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("The licence request is too large.", code="malformed_request")
+        raise BadRequest("The licence request is too large.")
     try:
         return LicenseRequest.model_validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
-            raise BadRequest("The body is not valid JSON.", code="malformed_json") from exc
+            raise MalformedJson("The body is not valid JSON.") from exc
         fields = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in errors]
         raise Unprocessable("The licence request is not valid.", errors=fields) from exc
 
@@ -86,7 +87,7 @@ _BODY_SCHEMA: dict[str, Any] = {
     "/sessions/{session_id}/license",
     response_model=LicenseResponse,
     openapi_extra=_BODY_SCHEMA,
-    responses={403: {"description": "license_denied"}},
+    responses=problem_responses(BadRequest, LicenseDenied, KeyUnavailable),
 )
 def license(
     session_id: uuid.UUID,

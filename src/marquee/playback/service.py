@@ -13,7 +13,6 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,9 +24,10 @@ from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import signing
-from marquee.errors import Conflict, NotFound
 from marquee.events import service as events
+from marquee.events.schemas import LoggedEvent, PlayStart
 from marquee.playback import entitlement, keys, positions
+from marquee.playback.errors import SessionNotFound, TooManyStreams
 from marquee.playback.models import ContentKey, PlaybackSession
 from marquee.playback.schemas import SessionCreate
 from marquee.playback.slots import StreamSlots
@@ -35,14 +35,6 @@ from marquee.versions.models import MediaVersion
 
 # The packager's default segment length, for versions that do not record their own.
 DEFAULT_SEGMENT_SECONDS = 4.0
-
-
-class TooManyStreams(Conflict):
-    code = "too_many_streams"
-
-
-class SessionEnded(Conflict):
-    code = "session_ended"
 
 
 @dataclass(frozen=True)
@@ -103,7 +95,17 @@ def start_session(
     _take_slot(session, slots, playback, max_streams=plan.max_streams, settings=settings, now=now)
     session.add(playback)
     session.flush()
-    log_event(session, playback, "play_start", session_id=str(playback.id), position=start)
+    log_event(
+        session,
+        playback,
+        PlayStart(
+            profile_id=playback.profile_id,
+            title_id=playback.title_id,
+            episode_id=playback.episode_id,
+            session_id=playback.id,
+            position=start,
+        ),
+    )
     return Started(
         playback=playback,
         target=target,
@@ -199,34 +201,17 @@ def _license_url(
     return keys.license_url(settings, playback)
 
 
-# Titles known to exist, shared by every request of this process: a session's title was
-# checked when it started, so the log need not look it up again for each event.
-_KNOWN_TITLES = events.KnownTitles()
-
-
-def log_event(session: Session, playback: PlaybackSession, kind: str, **fields: Any) -> None:
+def log_event(session: Session, playback: PlaybackSession, event: LoggedEvent) -> None:
     """Append one viewing event to the log that home rows and analytics read."""
-    event = {
-        "kind": kind,
-        "profile_id": str(playback.profile_id),
-        "title_id": str(playback.title_id),
-        "episode_id": str(playback.episode_id) if playback.episode_id else None,
-        **fields,
-    }
-    events.ingest(
-        session=session,
-        raw=[event],
-        profile_ids={playback.profile_id},
-        country=playback.country,
-        known=_KNOWN_TITLES,
-    )
+    # The session's profile and title were checked when it started: nothing to look up again.
+    events.append(session=session, events=[event], country=playback.country)
 
 
 def get_own_session(*, session: Session, user: User, session_id: uuid.UUID) -> PlaybackSession:
     """The caller's session; another account's is indistinguishable from a missing one."""
     playback = session.get(PlaybackSession, session_id)
     if playback is None or playback.user_id != user.id:
-        raise NotFound("No such playback session.", code="session_not_found")
+        raise SessionNotFound("No such playback session.")
     return playback
 
 

@@ -15,24 +15,40 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from marquee.accounts.errors import EditorRequired
 from marquee.accounts.models import Role, User
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.deps import DbSession, SettingsDep, Store, require_editor
+from marquee.errors import problem_responses
 from marquee.hardening import BodyLimit
 from marquee.storage.base import ObjectStore
 from marquee.uploads import service as uploads
+from marquee.uploads.errors import (
+    ChecksumAlgorithmUnsupported,
+    ChecksumMismatch,
+    DeferLengthUnsupported,
+    InvalidChecksum,
+    InvalidMetadata,
+    InvalidUploadMetadata,
+    TusBadRequest,
+    TusUnsupportedMediaType,
+    TusVersionUnsupported,
+    UnknownEpisode,
+    UnknownTitle,
+    UploadBusy,
+    UploadGone,
+    UploadNotFound,
+    UploadOffsetMismatch,
+    UploadTooLarge,
+    UploadUnbound,
+)
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
 from marquee.uploads.tus import (
     CHECKSUM_ALGORITHMS,
     EXTENSIONS,
     OFFSET_CONTENT_TYPE,
     TUS_VERSION,
-    TusBadRequest,
-    UnsupportedMediaType,
-    UploadConflict,
-    UploadNotFound,
-    UploadTooLarge,
     encode_metadata,
     http_date,
     parse_checksum,
@@ -47,7 +63,10 @@ T = TypeVar("T")
 Editor = Annotated[User, Depends(require_editor)]
 
 tus = APIRouter(
-    prefix="/admin/uploads", tags=["admin-uploads"], dependencies=[Depends(require_editor)]
+    prefix="/admin/uploads",
+    tags=["admin-uploads"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 # Capability discovery carries no data and browsers send it without credentials.
 discovery = APIRouter(prefix="/admin/uploads", tags=["admin-uploads"])
@@ -122,7 +141,22 @@ def capabilities(settings: SettingsDep) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-@tus.post("/", status_code=201, response_class=Response)
+@tus.post(
+    "/",
+    status_code=201,
+    response_class=Response,
+    responses=problem_responses(
+        TusBadRequest,
+        InvalidUploadMetadata,
+        DeferLengthUnsupported,
+        TusVersionUnsupported,
+        UploadTooLarge,
+        InvalidMetadata,
+        UploadUnbound,
+        UnknownTitle,
+        UnknownEpisode,
+    ),
+)
 @tus.post("", status_code=201, response_class=Response, include_in_schema=False)
 async def create_upload(
     request: Request, user: Editor, settings: SettingsDep, store: Store
@@ -130,7 +164,7 @@ async def create_upload(
     """tus creation (and creation-with-upload): declare the length and metadata, get a URL."""
     require_version(request.headers.get("Tus-Resumable"))
     if "Upload-Defer-Length" in request.headers:
-        raise TusBadRequest("Declare Upload-Length up front.", code="defer_length_unsupported")
+        raise DeferLengthUnsupported("Declare Upload-Length up front.")
     length = parse_int("Upload-Length", request.headers.get("Upload-Length"))
     meta = parse_metadata(request.headers.get("Upload-Metadata"))
     upload = await _db(
@@ -146,7 +180,11 @@ async def create_upload(
     return Response(status_code=201, headers=headers)
 
 
-@tus.head("/{upload_id}", response_class=Response)
+@tus.head(
+    "/{upload_id}",
+    response_class=Response,
+    responses=problem_responses(TusVersionUnsupported, UploadNotFound, UploadGone),
+)
 def upload_offset(
     upload_id: uuid.UUID, request: Request, session: DbSession, user: Editor
 ) -> Response:
@@ -160,14 +198,31 @@ def upload_offset(
     return Response(status_code=200, headers=headers)
 
 
-@tus.patch("/{upload_id}", status_code=204, response_class=Response)
+@tus.patch(
+    "/{upload_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(
+        TusBadRequest,
+        ChecksumAlgorithmUnsupported,
+        InvalidChecksum,
+        UploadNotFound,
+        UploadOffsetMismatch,
+        UploadBusy,
+        UploadGone,
+        TusVersionUnsupported,
+        UploadTooLarge,
+        TusUnsupportedMediaType,
+        ChecksumMismatch,
+    ),
+)
 async def append(
     upload_id: uuid.UUID, request: Request, user: Editor, settings: SettingsDep, store: Store
 ) -> Response:
     """tus core: bytes from Upload-Offset on; with Upload-Checksum a bad chunk gets 460."""
     require_version(request.headers.get("Tus-Resumable"))
     if _content_type(request) != OFFSET_CONTENT_TYPE:
-        raise UnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
+        raise TusUnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
     offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
     await _db(request, lambda session: _owned(session, upload_id, user))
@@ -175,7 +230,12 @@ async def append(
     return Response(status_code=204, headers=_state_headers(upload))
 
 
-@tus.delete("/{upload_id}", status_code=204, response_class=Response)
+@tus.delete(
+    "/{upload_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(TusVersionUnsupported, UploadNotFound),
+)
 def terminate(
     upload_id: uuid.UUID, request: Request, session: DbSession, store: Store, user: Editor
 ) -> Response:
@@ -186,7 +246,11 @@ def terminate(
     return Response(status_code=204, headers=tus_headers())
 
 
-@tus.get("/{upload_id}", response_model=UploadRead)
+@tus.get(
+    "/{upload_id}",
+    response_model=UploadRead,
+    responses=problem_responses(UploadNotFound, UploadGone),
+)
 def upload_status(upload_id: uuid.UUID, session: DbSession, user: Editor) -> UploadRead:
     """The upload as JSON: progress, binding and the ingest job it started."""
     return UploadRead.model_validate(_owned(session, upload_id, user))
@@ -288,5 +352,5 @@ async def _stream_body(request: Request, writer: ChunkWriter, token: str) -> Non
 
 def _renew(session: Session, upload_id: uuid.UUID, token: str) -> Any:
     if not uploads.renew_lock(session=session, upload_id=upload_id, token=token):
-        raise UploadConflict("The upload's lock lapsed.", code="upload_busy")
+        raise UploadBusy("The upload's lock lapsed.")
     return None

@@ -9,12 +9,18 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from marquee.accounts.errors import EditorRequired
+from marquee.catalog.errors import TitleNotFound
 from marquee.deps import DbSession, require_editor
+from marquee.errors import problem_responses
 from marquee.ingest import publish
 from marquee.versions.models import VersionState
 
 admin = APIRouter(
-    prefix="/admin/titles", tags=["admin-media"], dependencies=[Depends(require_editor)]
+    prefix="/admin/titles",
+    tags=["admin-media"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 routers = [admin]
 
@@ -39,7 +45,11 @@ class MediaVersionRead(BaseModel):
     artwork: dict[str, Any]
 
 
-@admin.get("/{title_id}/versions", response_model=list[MediaVersionRead])
+@admin.get(
+    "/{title_id}/versions",
+    response_model=list[MediaVersionRead],
+    responses=problem_responses(TitleNotFound),
+)
 def list_versions(title_id: uuid.UUID, session: DbSession) -> list[MediaVersionRead]:
     """Every version of the title and of its episodes; retired ones stay listed as history."""
     versions = publish.list_versions(session=session, title_id=title_id)
