@@ -592,7 +592,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
+        /**
+         * Refresh
+         * @description A new pair for the body's refresh token, or for the cookie's (with the CSRF header).
+         */
         post: operations["auth-refresh"];
         delete?: never;
         options?: never;
@@ -740,6 +743,26 @@ export interface paths {
         head?: never;
         /** Update Profile */
         patch: operations["me-update_profile"];
+        trace?: never;
+    };
+    "/api/v1/me/profiles/{profile_id}/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch Profile
+         * @description Switch into a profile: a locked one needs its PIN (a few tries per quarter hour).
+         */
+        post: operations["me-switch_profile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/sign-out-everywhere": {
@@ -1114,23 +1137,6 @@ export interface paths {
         };
         /** Healthz */
         get: operations["ops-healthz"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Metrics */
-        get: operations["ops-metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2120,6 +2126,11 @@ export interface components {
             maturity_ceiling?: string | null;
             /** Name */
             name: string;
+            /**
+             * Pin
+             * @description Lock the profile with this 4-digit PIN.
+             */
+            pin?: string | null;
             /** Subtitle Language */
             subtitle_language?: string | null;
             /**
@@ -2143,6 +2154,8 @@ export interface components {
             is_kids: boolean;
             /** Language */
             language: string;
+            /** Locked */
+            locked: boolean;
             /** Maturity Ceiling */
             maturity_ceiling: string;
             /** Maturity Level */
@@ -2153,6 +2166,21 @@ export interface components {
             subtitle_language: string | null;
             /** Subtitles Enabled */
             subtitles_enabled: boolean;
+        };
+        /** ProfileSwitch */
+        ProfileSwitch: {
+            /** Pin */
+            pin?: string | null;
+        };
+        /** ProfileToken */
+        ProfileToken: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Profile Token
+             * @description Send as X-Profile-Token when acting as the profile.
+             */
+            profile_token: string;
         };
         /** ProfileUpdate */
         ProfileUpdate: {
@@ -2168,6 +2196,11 @@ export interface components {
             maturity_ceiling?: string | null;
             /** Name */
             name?: string | null;
+            /**
+             * Pin
+             * @description A new 4-digit PIN; null unlocks.
+             */
+            pin?: string | null;
             /** Subtitle Language */
             subtitle_language?: string | null;
             /** Subtitles Enabled */
@@ -2731,7 +2764,7 @@ export interface components {
             /** Expires In */
             expires_in: number;
             /** Refresh Token */
-            refresh_token: string;
+            refresh_token: string | null;
             /**
              * Token Type
              * @default bearer
@@ -6165,9 +6198,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -6180,6 +6213,24 @@ export interface operations {
             };
             /** @description malformed_json */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description csrf_failed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6214,9 +6265,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -6240,6 +6291,15 @@ export interface operations {
             };
             /** @description invalid_token, token_expired, token_reused */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description csrf_failed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6307,8 +6367,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_error */
+            /** @description weak_password, validation_error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6393,7 +6462,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6560,7 +6632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_error */
+            /** @description weak_password, validation_error */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6621,7 +6693,10 @@ export interface operations {
     "me-create_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6651,6 +6726,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6748,7 +6832,10 @@ export interface operations {
     "me-delete_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 profile_id: string;
             };
@@ -6765,6 +6852,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6813,7 +6909,10 @@ export interface operations {
     "me-update_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 profile_id: string;
             };
@@ -6852,6 +6951,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description profile_not_found */
             404: {
                 headers: {
@@ -6872,6 +6980,95 @@ export interface operations {
             };
             /** @description unknown_maturity_rating, kids_ceiling_too_high, validation_error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-switch_profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileSwitch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileToken"];
+                };
+            };
+            /** @description malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_authenticated, invalid_token, token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_pin_incorrect */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7009,7 +7206,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8001,7 +8201,10 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8071,7 +8274,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8138,7 +8344,10 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8206,7 +8415,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
             };
@@ -8267,7 +8479,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 number: number;
@@ -8342,33 +8557,6 @@ export interface operations {
                         [key: string]: string;
                     };
                 };
-            };
-            /** @description internal_error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "ops-metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description internal_error */
             500: {
