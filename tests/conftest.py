@@ -23,6 +23,8 @@ from tests import services
 pytest_plugins = ["tests.media.fixtures"]
 
 BACKENDS = ["sqlite", "postgresql"]
+# The address the `client` fixture connects from, and the one proxy `settings` trusts.
+TEST_EDGE = "192.0.2.1"
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +122,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         registrations_per_ip=10_000,
         # Tests read counters straight from /metrics; its token has its own tests.
         metrics_public=True,
+        trusted_proxies=[f"{TEST_EDGE}/32"],
     )
 
 
@@ -132,7 +135,9 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+    # The test client stands in for the trusted edge (see `settings`), so the country header
+    # tests send is believed; tests/test_audience.py checks what happens without the edge.
+    with TestClient(app, client=(TEST_EDGE, 50000)) as test_client:
         yield test_client
 
 
