@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles as account_profiles
 from marquee.accounts import service as accounts
 from marquee.accounts.models import Profile, Role, User
+from marquee.accounts.security import AccessClaims, decode_access_token
 from marquee.audience import Audience, resolve_country
 from marquee.catalog import browse as catalog_browse
 from marquee.catalog.models import Title
@@ -20,30 +24,67 @@ from marquee.config import Settings
 from marquee.db import transaction
 from marquee.errors import AuthenticationFailed, PermissionDenied
 from marquee.ratelimit import RateLimiter
+from marquee.runtime import Runtime
 from marquee.storage import ObjectStore
+
+T = TypeVar("T")
+
+
+def runtime_of(app: FastAPI) -> Runtime:
+    """The runtime `create_app` put on the app: the one typed thing its state holds."""
+    runtime = app.state.runtime
+    assert isinstance(runtime, Runtime)
+    return runtime
 
 
 # The trivial dependencies are coroutines: a plain function would cost each request a hop
-# to the thread pool and back for a dictionary lookup.
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+# to the thread pool and back for an attribute lookup.
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request.app)
 
 
-def get_db(request: Request) -> Iterator[Session]:
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+def get_db(runtime: RuntimeDep) -> Iterator[Session]:
     """One session per request: committed when the route returns, rolled back on error."""
-    with transaction(request.app.state.sessionmaker) as session:
+    with transaction(runtime.sessionmaker) as session:
         yield session
 
 
-async def get_rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    return limiter
+async def get_rate_limiter(runtime: RuntimeDep) -> RateLimiter:
+    return runtime.rate_limiter
 
 
-async def get_store(request: Request) -> ObjectStore:
-    store: ObjectStore = request.app.state.store
-    return store
+async def get_store(runtime: RuntimeDep) -> ObjectStore:
+    return runtime.store
+
+
+async def unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """`work` in one transaction, off the event loop, for async routes that must do other I/O
+    between their transactions (a tus PATCH locks the upload, streams the body, then records
+    what arrived). Routes that need only one transaction are plain functions instead."""
+    factory = runtime_of(request.app).sessionmaker
+
+    def run() -> T:
+        with transaction(factory) as session:
+            return work(session)
+
+    return await anyio.to_thread.run_sync(run)
+
+
+def model_response(model: BaseModel, status_code: int = 200) -> JSONResponse:
+    """The response serialised once, inside the route's thread.
+
+    A plain-function route that returns a model has it validated again against its response
+    model in a second thread-pool hop (or, from a coroutine, on the event loop every request
+    of this process shares); the route keeps `response_model` for the OpenAPI document.
+    """
+    return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -66,6 +107,31 @@ def authenticate(
     )
 
 
+async def get_claims(settings: SettingsDep, credentials: BearerCredentials) -> AccessClaims:
+    """The caller's signed, unexpired access token, checked on the event loop (no database).
+
+    So a caller without a valid token hears 401 before any complaint about the body; the
+    route body loads the account (`load_user`) in its one unit of work, which also refuses
+    tokens revoked since they were issued.
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+    return decode_access_token(
+        secret=settings.secret_key.get_secret_value(), token=credentials.credentials
+    )
+
+
+Claims = Annotated[AccessClaims, Depends(get_claims)]
+
+
+def load_user(*, session: Session, claims: AccessClaims) -> User:
+    """The account behind `claims`, in the route's transaction; 401 once its tokens were revoked."""
+    user = session.get(User, claims.user_id)
+    if user is None or claims.version != user.token_version:
+        raise AuthenticationFailed("The access token is no longer valid.", code="invalid_token")
+    return user
+
+
 def get_current_user(
     session: DbSession, settings: SettingsDep, credentials: BearerCredentials
 ) -> User:
@@ -85,6 +151,18 @@ def require_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN:
         raise PermissionDenied("This needs the admin role.", code="admin_required")
     return user
+
+
+ProfileId = Annotated[uuid.UUID, Query(description="The profile watching.")]
+
+
+def profile_audience(
+    *, session: Session, claims: AccessClaims, profile_id: uuid.UUID, country: str
+) -> Audience:
+    """What the caller's profile may see from `country`, loaded in the route's unit of work."""
+    user = load_user(session=session, claims=claims)
+    profile = account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    return Audience(country=country, max_maturity=profile.maturity_ceiling)
 
 
 def get_current_profile(

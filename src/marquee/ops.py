@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from marquee.deps import DbSession
+from marquee.deps import DbSession, RuntimeDep
 from marquee.errors import Unavailable
 
 router = APIRouter(tags=["ops"])
@@ -28,6 +28,6 @@ def readyz(session: DbSession) -> dict[str, str]:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(request: Request) -> Response:
-    body = generate_latest(request.app.state.metrics.registry)
+async def metrics(runtime: RuntimeDep) -> Response:
+    body = generate_latest(runtime.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

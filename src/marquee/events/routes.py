@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from marquee.accounts import profiles
-from marquee.deps import CurrentUser, DbSession, ViewerCountry, require_editor
+from marquee.deps import CurrentUser, DbSession, RuntimeDep, ViewerCountry, require_editor
 from marquee.events import analytics, service
-from marquee.events.metrics import EventMetrics
 from marquee.events.schemas import (
     BatchResult,
     DailyStat,
@@ -31,31 +30,24 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
 
 
-def install(app: FastAPI) -> None:
-    """Per-app state for ingest, built once by the app factory."""
-    app.state.event_metrics = EventMetrics(app.state.metrics.registry)
-    app.state.known_titles = service.KnownTitles()
-
-
 @events.post("", response_model=BatchResult)
 def ingest_events(
     body: EventBatch,
-    request: Request,
+    runtime: RuntimeDep,
     user: CurrentUser,
     session: DbSession,
     country: ViewerCountry,
 ) -> BatchResult:
     """Append up to 500 events; each bad one is reported with its index, the good ones are kept."""
     owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
-    state = request.app.state
     result = service.ingest(
         session=session,
         raw=body.events,
         profile_ids=owned,
         country=country,
-        known=state.known_titles,
+        known=runtime.known_titles,
     )
-    state.event_metrics.observe(result.accepted, [r.code for r in result.rejected])
+    runtime.event_metrics.observe(result.accepted, [r.code for r in result.rejected])
     return BatchResult(accepted=len(result.accepted), rejected=result.rejected)
 
 

@@ -83,6 +83,7 @@ def start_session(
     country: str,
     data: SessionCreate,
     now: datetime | None = None,
+    known: events.KnownTitles | None = None,
 ) -> Started:
     """Check entitlement, take a stream slot and sign the session's media link."""
     now = now or utcnow()
@@ -103,7 +104,9 @@ def start_session(
     _take_slot(session, slots, playback, max_streams=plan.max_streams, settings=settings, now=now)
     session.add(playback)
     session.flush()
-    log_event(session, playback, "play_start", session_id=str(playback.id), position=start)
+    log_event(
+        session, playback, "play_start", known=known, session_id=str(playback.id), position=start
+    )
     return Started(
         playback=playback,
         target=target,
@@ -199,13 +202,18 @@ def _license_url(
     return keys.license_url(settings, playback)
 
 
-# Titles known to exist, shared by every request of this process: a session's title was
-# checked when it started, so the log need not look it up again for each event.
-_KNOWN_TITLES = events.KnownTitles()
+def log_event(
+    session: Session,
+    playback: PlaybackSession,
+    kind: str,
+    *,
+    known: events.KnownTitles | None = None,
+    **fields: Any,
+) -> None:
+    """Append one viewing event to the log that home rows and analytics read.
 
-
-def log_event(session: Session, playback: PlaybackSession, kind: str, **fields: Any) -> None:
-    """Append one viewing event to the log that home rows and analytics read."""
+    `known` is the process's set of titles known to exist (the runtime's): a session's title
+    was checked when it started, so the log need not look it up again for each event."""
     event = {
         "kind": kind,
         "profile_id": str(playback.profile_id),
@@ -218,7 +226,7 @@ def log_event(session: Session, playback: PlaybackSession, kind: str, **fields: 
         raw=[event],
         profile_ids={playback.profile_id},
         country=playback.country,
-        known=_KNOWN_TITLES,
+        known=known,
     )
 
 

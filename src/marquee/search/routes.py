@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from marquee.catalog.models import TitleKind
-from marquee.deps import DbSession, ProfileAudience
+from marquee.db import transaction
+from marquee.deps import (
+    Claims,
+    ProfileId,
+    RuntimeDep,
+    ViewerCountry,
+    model_response,
+    profile_audience,
+)
 from marquee.errors import Unprocessable
 from marquee.pagination import PageParams, encode_cursor, make_page, page_params
 from marquee.search import service
@@ -45,17 +53,17 @@ def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
         raise Unprocessable(f"Unknown search parameter: {names}.", code="unknown_parameter")
 
 
-def search_parameters(request: Request) -> None:
+# Coroutines, like every dependency of the search routes: no thread-pool hop, no database.
+async def search_parameters(request: Request) -> None:
     _refuse_unknown(request, SEARCH_PARAMETERS)
 
 
-def suggest_parameters(request: Request) -> None:
+async def suggest_parameters(request: Request) -> None:
     _refuse_unknown(request, SUGGEST_PARAMETERS)
 
 
-def get_index(request: Request) -> Index:
-    index: Index = request.app.state.search_index
-    return index
+async def get_index(runtime: RuntimeDep) -> Index:
+    return runtime.index
 
 
 SearchIndex = Annotated[Index, Depends(get_index)]
@@ -95,9 +103,11 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
 
 @router.get("", response_model=SearchPage, dependencies=[Depends(search_parameters)])
 def search(
-    session: DbSession,
-    audience: ProfileAudience,
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
     index: SearchIndex,
+    runtime: RuntimeDep,
     params: Annotated[PageParams, Depends(page_params)],
     q: QueryText = "",
     genre: Annotated[str | None, Query(max_length=60)] = None,
@@ -106,16 +116,20 @@ def search(
     kind: Annotated[TitleKind | None, Query(alias="type")] = None,
     language: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     sort: Sort = Sort.RELEVANCE,
-) -> SearchPage:
+) -> Response:
     """Titles matching `q` (popular titles when empty), with facet counts."""
-    filters = service.make_filters(
-        session=session,
-        genre=genre,
-        year_from=year_from,
-        year_to=year_to,
-        kind=kind.value if kind else None,
-        language=language,
-    )
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session, claims=claims, profile_id=profile_id, country=country
+        )
+        filters = service.make_filters(
+            session=session,
+            genre=genre,
+            year_from=year_from,
+            year_to=year_to,
+            kind=kind.value if kind else None,
+            language=language,
+        )
     results = service.search(
         index=index,
         query=q,
@@ -125,15 +139,28 @@ def search(
         offset=params.offset,
         limit=params.limit,
     )
-    return _page(results, q, params)
+    return model_response(_page(results, q, params))
 
 
 @router.get("/suggest", response_model=SuggestionList, dependencies=[Depends(suggest_parameters)])
-def suggest(audience: ProfileAudience, index: SearchIndex, q: QueryText = "") -> SuggestionList:
+def suggest(
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    index: SearchIndex,
+    runtime: RuntimeDep,
+    q: QueryText = "",
+) -> Response:
     """Up to ten titles and people for search-as-you-type."""
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session, claims=claims, profile_id=profile_id, country=country
+        )
     items = service.suggest(index=index, query=q, audience=audience)
-    return SuggestionList(
-        items=[SuggestionRead(text=s.text, kind=s.kind, title_id=s.title_id) for s in items]
+    return model_response(
+        SuggestionList(
+            items=[SuggestionRead(text=s.text, kind=s.kind, title_id=s.title_id) for s in items]
+        )
     )
 
 
