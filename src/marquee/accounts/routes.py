@@ -25,7 +25,16 @@ from marquee.accounts.schemas import (
     TokenPair,
     UserRead,
 )
-from marquee.deps import CurrentUser, DbSession, Limiter, SettingsDep, ViewerCountry, require_admin
+from marquee.db import transaction
+from marquee.deps import (
+    CurrentUser,
+    DbSession,
+    Limiter,
+    RuntimeDep,
+    SettingsDep,
+    ViewerCountry,
+    require_admin,
+)
 from marquee.errors import NotFound
 from marquee.pagination import Page, PageParams, make_page, page_params
 
@@ -99,16 +108,23 @@ def login(
 
 
 @auth.post("/refresh", response_model=TokenPair)
-def refresh(
-    body: RefreshRequest, request: Request, session: DbSession, settings: SettingsDep
-) -> TokenPair:
-    try:
-        _, tokens = service.rotate_refresh_token(
-            session=session, settings=settings, token=body.refresh_token, device=_device(request)
-        )
-    except service.TokenReused:
-        session.commit()  # the family's revocation must outlive this failed request
-        raise
+def refresh(body: RefreshRequest, request: Request, runtime: RuntimeDep) -> TokenPair:
+    with transaction(runtime.sessionmaker) as session:
+        try:
+            _, tokens = service.rotate_refresh_token(
+                session=session,
+                settings=runtime.settings,
+                token=body.refresh_token,
+                device=_device(request),
+            )
+        except service.TokenReused as reused:
+            # Answered only after the unit of work commits: the family's revocation must
+            # outlive this failed request.
+            refused: service.TokenReused | None = reused
+        else:
+            refused = None
+    if refused is not None:
+        raise refused
     return _tokens(tokens)
 
 
