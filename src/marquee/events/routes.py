@@ -5,10 +5,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from marquee.accounts import profiles
-from marquee.deps import CurrentUser, DbSession, RuntimeDep, ViewerCountry, require_editor
+from marquee.db import transaction
+from marquee.deps import (
+    Claims,
+    DbSession,
+    RuntimeDep,
+    ViewerCountry,
+    load_user,
+    model_response,
+    require_editor,
+)
 from marquee.events import analytics, service
 from marquee.events.schemas import (
     BatchResult,
@@ -32,23 +41,21 @@ Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
 
 @events.post("", response_model=BatchResult)
 def ingest_events(
-    body: EventBatch,
-    runtime: RuntimeDep,
-    user: CurrentUser,
-    session: DbSession,
-    country: ViewerCountry,
-) -> BatchResult:
+    body: EventBatch, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+) -> Response:
     """Append up to 500 events; each bad one is reported with its index, the good ones are kept."""
-    owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
-    result = service.ingest(
-        session=session,
-        raw=body.events,
-        profile_ids=owned,
-        country=country,
-        known=runtime.known_titles,
-    )
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
+        owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
+        result = service.ingest(
+            session=session,
+            raw=body.events,
+            profile_ids=owned,
+            country=country,
+            known=runtime.known_titles,
+        )
     runtime.event_metrics.observe(result.accepted, [r.code for r in result.rejected])
-    return BatchResult(accepted=len(result.accepted), rejected=result.rejected)
+    return model_response(BatchResult(accepted=len(result.accepted), rejected=result.rejected))
 
 
 @admin.get("/titles", response_model=list[TitleStat])

@@ -10,17 +10,15 @@ from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles
 from marquee.accounts.billing import entitlements
-from marquee.audience import Audience
 from marquee.db import transaction
 from marquee.deps import (
     Claims,
-    CurrentProfile,
-    CurrentUser,
-    DbSession,
+    ProfileId,
     RuntimeDep,
     ViewerCountry,
     load_user,
     model_response,
+    profile_audience,
 )
 from marquee.playback import heartbeats, positions, service
 from marquee.playback.keys import CLEARKEY_SYSTEM
@@ -180,38 +178,50 @@ def stop_session(
 
 
 @playback.get("/streams", response_model=StreamList)
-def list_streams(user: CurrentUser, session: DbSession, slots: Slots) -> StreamList:
+def list_streams(claims: Claims, runtime: RuntimeDep) -> Response:
     """The account's streams playing now, for "signed in on these devices"."""
-    items = [
-        StreamRead(
-            session_id=pb.id,
-            profile_id=pb.profile_id,
-            title_id=pb.title_id,
-            title=name,
-            device_name=str(pb.device.get("name", "")),
-            started_at=pb.created_at,
-            last_seen_at=pb.last_seen_at,
-        )
-        for pb, name in service.live_streams(session=session, slots=slots, user=user)
-    ]
-    return StreamList(items=items, max_streams=entitlements(user=user).max_streams)
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
+        items = [
+            StreamRead(
+                session_id=pb.id,
+                profile_id=pb.profile_id,
+                title_id=pb.title_id,
+                title=name,
+                device_name=str(pb.device.get("name", "")),
+                started_at=pb.created_at,
+                last_seen_at=pb.last_seen_at,
+            )
+            for pb, name in service.live_streams(session=session, slots=runtime.slots, user=user)
+        ]
+        streams = StreamList(items=items, max_streams=entitlements(user=user).max_streams)
+    return model_response(streams)
 
 
 @playback.get("/positions", response_model=PositionList)
 def list_positions(
-    profile: CurrentProfile, session: DbSession, title_id: uuid.UUID
-) -> PositionList:
+    claims: Claims, profile_id: ProfileId, runtime: RuntimeDep, title_id: uuid.UUID
+) -> Response:
     """Where this profile is in a movie, or in each episode of a series."""
-    items = positions.for_title(session=session, profile_id=profile.id, title_id=title_id)
-    return PositionList(items=items)
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
+        profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+        items = positions.for_title(session=session, profile_id=profile.id, title_id=title_id)
+        found = PositionList(items=items)
+    return model_response(found)
 
 
 @profile_rows.get("/{profile_id}/continue-watching", response_model=ContinueWatchingList)
 def continue_watching(
-    profile_id: uuid.UUID, user: CurrentUser, session: DbSession, country: ViewerCountry
-) -> ContinueWatchingList:
+    profile_id: uuid.UUID, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+) -> Response:
     """Unfinished titles, newest first, only those this profile may still watch here."""
-    profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
-    audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
-    items = positions.continue_watching(session=session, profile_id=profile.id, audience=audience)
-    return ContinueWatchingList(items=items)
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session, claims=claims, profile_id=profile_id, country=country
+        )
+        items = positions.continue_watching(
+            session=session, profile_id=profile_id, audience=audience
+        )
+        rows = ContinueWatchingList(items=items)
+    return model_response(rows)
