@@ -1,9 +1,15 @@
-"""Annotated dependencies shared by every router: the session, the caller, the audience."""
+"""Annotated dependencies shared by every router: the runtime, the caller's claims, the country,
+and the request's unit of work (`ProfileWork`, `unit_of_work`, `model_response`).
+
+Dependencies that are coroutines touch no database and cost no thread-pool hop; a route that
+needs the database is a plain function that opens its one transaction in its body.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
@@ -14,12 +20,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles as account_profiles
-from marquee.accounts import service as accounts
-from marquee.accounts.models import Profile, Role, User
+from marquee.accounts.models import Role, User
 from marquee.accounts.security import AccessClaims, decode_access_token
 from marquee.audience import Audience, resolve_country
-from marquee.catalog import browse as catalog_browse
-from marquee.catalog.models import Title
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.errors import AuthenticationFailed, PermissionDenied
@@ -96,17 +99,6 @@ _bearer = HTTPBearer(auto_error=False)
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def authenticate(
-    *, session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None
-) -> User:
-    """The caller of a bearer token, for routes that open their own unit of work."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
-    return accounts.user_for_access_token(
-        session=session, settings=settings, token=credentials.credentials
-    )
-
-
 async def get_claims(settings: SettingsDep, credentials: BearerCredentials) -> AccessClaims:
     """The caller's signed, unexpired access token, checked on the event loop (no database).
 
@@ -132,10 +124,10 @@ def load_user(*, session: Session, claims: AccessClaims) -> User:
     return user
 
 
-def get_current_user(
-    session: DbSession, settings: SettingsDep, credentials: BearerCredentials
-) -> User:
-    return authenticate(session=session, settings=settings, credentials=credentials)
+def get_current_user(session: DbSession, claims: Claims) -> User:
+    """The caller's account, for the routes that still take the session as a dependency (the
+    account and editors' tools); the viewers' routes load it in their body (`load_user`)."""
+    return load_user(session=session, claims=claims)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -165,17 +157,6 @@ def profile_audience(
     return Audience(country=country, max_maturity=profile.maturity_ceiling)
 
 
-def get_current_profile(
-    session: DbSession,
-    user: CurrentUser,
-    profile_id: Annotated[uuid.UUID, Query(description="The profile watching.")],
-) -> Profile:
-    return account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
-
-
-CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
-
-
 async def get_country(request: Request, settings: SettingsDep) -> str:
     header = request.headers.get(settings.country_header) if settings.country_header else None
     client = request.client.host if request.client else None
@@ -190,16 +171,35 @@ async def get_country(request: Request, settings: SettingsDep) -> str:
 ViewerCountry = Annotated[str, Depends(get_country)]
 
 
-def get_audience(profile: CurrentProfile, country: ViewerCountry) -> Audience:
-    return Audience(country=country, max_maturity=profile.maturity_ceiling)
+class ProfileUnit:
+    """A request's unit of work as one of the caller's profiles (`profile_id` in the path or
+    the query; another account's is a 404): `begin()` opens the one transaction and loads
+    what the profile may see here and now. Built on the event loop without the database, so
+    a plain-function route takes one thread-pool hop for its body and its transaction.
+    """
+
+    def __init__(
+        self, claims: Claims, runtime: RuntimeDep, profile_id: uuid.UUID, country: ViewerCountry
+    ) -> None:
+        self.claims, self.runtime = claims, runtime
+        self.profile_id, self.country = profile_id, country
+
+    @contextmanager
+    def begin(self) -> Iterator[tuple[Session, Audience]]:
+        with transaction(self.runtime.sessionmaker) as session:
+            audience = profile_audience(
+                session=session,
+                claims=self.claims,
+                profile_id=self.profile_id,
+                country=self.country,
+            )
+            yield session, audience
 
 
-ProfileAudience = Annotated[Audience, Depends(get_audience)]
+async def get_profile_work(
+    claims: Claims, runtime: RuntimeDep, profile_id: uuid.UUID, country: ViewerCountry
+) -> ProfileUnit:
+    return ProfileUnit(claims, runtime, profile_id, country)
 
 
-def get_visible_title(session: DbSession, audience: ProfileAudience, title_id: uuid.UUID) -> Title:
-    """The `{title_id}` in the path, if this profile may see it here and now; else 404."""
-    return catalog_browse.get_title(session=session, audience=audience, title_id=title_id)
-
-
-VisibleTitle = Annotated[Title, Depends(get_visible_title)]
+ProfileWork = Annotated[ProfileUnit, Depends(get_profile_work)]
