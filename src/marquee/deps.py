@@ -13,19 +13,21 @@ from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from marquee.accounts import profile_lock
 from marquee.accounts import profiles as account_profiles
-from marquee.accounts.models import Role, User
+from marquee.accounts.errors import AdminRequired, EditorRequired, InvalidToken
+from marquee.accounts.models import Profile, Role, User
 from marquee.accounts.security import AccessClaims, decode_access_token
 from marquee.audience import Audience, resolve_country
 from marquee.config import Settings
 from marquee.db import transaction
-from marquee.errors import AuthenticationFailed, PermissionDenied
+from marquee.errors import AuthenticationFailed
 from marquee.ratelimit import RateLimiter
 from marquee.runtime import Runtime
 from marquee.storage import ObjectStore
@@ -107,7 +109,7 @@ async def get_claims(settings: SettingsDep, credentials: BearerCredentials) -> A
     tokens revoked since they were issued.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+        raise AuthenticationFailed("Sign in to continue.")
     return decode_access_token(
         secret=settings.secret_key.get_secret_value(), token=credentials.credentials
     )
@@ -120,7 +122,7 @@ def load_user(*, session: Session, claims: AccessClaims) -> User:
     """The account behind `claims`, in the route's transaction; 401 once its tokens were revoked."""
     user = session.get(User, claims.user_id)
     if user is None or claims.version != user.token_version:
-        raise AuthenticationFailed("The access token is no longer valid.", code="invalid_token")
+        raise InvalidToken("The access token is no longer valid.")
     return user
 
 
@@ -135,34 +137,70 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def require_editor(user: CurrentUser) -> User:
     if user.role not in (Role.EDITOR, Role.ADMIN):
-        raise PermissionDenied("This needs the editor role.", code="editor_required")
+        raise EditorRequired("This needs the editor role.")
     return user
 
 
 def require_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN:
-        raise PermissionDenied("This needs the admin role.", code="admin_required")
+        raise AdminRequired("This needs the admin role.")
     return user
 
 
 ProfileId = Annotated[uuid.UUID, Query(description="The profile watching.")]
+ProfileTokenHeader = Annotated[
+    str | None,
+    Header(alias=profile_lock.HEADER, description="From switching into a locked profile."),
+]
+
+
+def load_profile(*, session: Session, claims: AccessClaims, profile_id: uuid.UUID) -> Profile:
+    """The caller's profile, loaded in the route's unit of work; another account's is a 404."""
+    user = load_user(session=session, claims=claims)
+    return account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+
+
+def unlocked_profile(
+    *,
+    session: Session,
+    settings: Settings,
+    claims: AccessClaims,
+    profile_id: uuid.UUID,
+    profile_token: str | None,
+) -> Profile:
+    """The caller's profile as `profile_id` in the query names it, once `profile_token`
+    unlocks it if it has a PIN; loaded in the route's unit of work."""
+    profile = load_profile(session=session, claims=claims, profile_id=profile_id)
+    return profile_lock.require_unlocked(settings, profile, profile_token)
 
 
 def profile_audience(
-    *, session: Session, claims: AccessClaims, profile_id: uuid.UUID, country: str
+    *,
+    session: Session,
+    settings: Settings,
+    claims: AccessClaims,
+    profile_id: uuid.UUID,
+    country: str,
+    profile_token: str | None,
 ) -> Audience:
-    """What the caller's profile may see from `country`, loaded in the route's unit of work."""
-    user = load_user(session=session, claims=claims)
-    profile = account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    """What that profile may see from `country`."""
+    profile = unlocked_profile(
+        session=session,
+        settings=settings,
+        claims=claims,
+        profile_id=profile_id,
+        profile_token=profile_token,
+    )
     return Audience(country=country, max_maturity=profile.maturity_ceiling)
 
 
 async def get_country(request: Request, settings: SettingsDep) -> str:
     header = request.headers.get(settings.country_header) if settings.country_header else None
-    client = request.client.host if request.client else None
     return resolve_country(
+        peer=request.client.host if request.client else None,
         header_value=header,
-        client_ip=client,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted_proxies=settings.trusted_proxies,
         cidrs=settings.country_cidrs,
         default=settings.default_country,
     )
@@ -172,14 +210,14 @@ ViewerCountry = Annotated[str, Depends(get_country)]
 
 
 class ProfileUnit:
-    """A request's unit of work as one of the caller's profiles (`profile_id` in the path or
-    the query; another account's is a 404): `begin()` opens the one transaction and loads
-    what the profile may see here and now. Built on the event loop without the database, so
+    """A request's unit of work as one of the caller's profiles (`profile_id` in the path;
+    another account's is a 404): `begin()` opens the one transaction and loads what the
+    profile may see here and now. Built on the event loop without the database, so
     a plain-function route takes one thread-pool hop for its body and its transaction.
     """
 
     def __init__(
-        self, claims: Claims, runtime: RuntimeDep, profile_id: uuid.UUID, country: ViewerCountry
+        self, claims: AccessClaims, runtime: Runtime, profile_id: uuid.UUID, country: str
     ) -> None:
         self.claims, self.runtime = claims, runtime
         self.profile_id, self.country = profile_id, country
@@ -187,13 +225,8 @@ class ProfileUnit:
     @contextmanager
     def begin(self) -> Iterator[tuple[Session, Audience]]:
         with transaction(self.runtime.sessionmaker) as session:
-            audience = profile_audience(
-                session=session,
-                claims=self.claims,
-                profile_id=self.profile_id,
-                country=self.country,
-            )
-            yield session, audience
+            profile = load_profile(session=session, claims=self.claims, profile_id=self.profile_id)
+            yield session, Audience(country=self.country, max_maturity=profile.maturity_ceiling)
 
 
 async def get_profile_work(

@@ -8,20 +8,24 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
+from marquee.accounts.errors import ProfileNotFound
 from marquee.catalog import browse
 from marquee.catalog.admin_routes import routers as admin_routers
 from marquee.catalog.browse import TitleFilters, TitleSort
+from marquee.catalog.errors import SeasonNotFound, TitleNotFound
 from marquee.catalog.models import TitleKind
 from marquee.catalog.schemas import EpisodeRead, GenreCount, TitleDetail, TitleRead
 from marquee.db import transaction
 from marquee.deps import (
     Claims,
     ProfileId,
+    ProfileTokenHeader,
     RuntimeDep,
     ViewerCountry,
     model_response,
     profile_audience,
 )
+from marquee.errors import problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 titles = APIRouter(prefix="/titles", tags=["titles"])
@@ -46,7 +50,7 @@ async def title_filters(
 # before the transaction ends.
 
 
-@titles.get("", response_model=Page[TitleRead])
+@titles.get("", response_model=Page[TitleRead], responses=problem_responses(ProfileNotFound))
 def list_titles(
     claims: Claims,
     profile_id: ProfileId,
@@ -54,10 +58,16 @@ def list_titles(
     runtime: RuntimeDep,
     filters: Annotated[TitleFilters, Depends(title_filters)],
     params: Annotated[PageParams, Depends(page_params)],
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     with transaction(runtime.sessionmaker) as session:
         audience = profile_audience(
-            session=session, claims=claims, profile_id=profile_id, country=country
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
         )
         items, total = browse.list_titles(
             session=session, audience=audience, filters=filters, params=params
@@ -66,25 +76,39 @@ def list_titles(
     return model_response(page)
 
 
-@titles.get("/{title_id}", response_model=TitleDetail)
+@titles.get(
+    "/{title_id}",
+    response_model=TitleDetail,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def read_title(
     title_id: uuid.UUID,
     claims: Claims,
     profile_id: ProfileId,
     country: ViewerCountry,
     runtime: RuntimeDep,
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """The `{title_id}` in the path, if this profile may see it here and now; else 404."""
     with transaction(runtime.sessionmaker) as session:
         audience = profile_audience(
-            session=session, claims=claims, profile_id=profile_id, country=country
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
         )
         title = browse.get_title(session=session, audience=audience, title_id=title_id)
         detail = TitleDetail.model_validate(title)
     return model_response(detail)
 
 
-@titles.get("/{title_id}/seasons/{number}/episodes", response_model=list[EpisodeRead])
+@titles.get(
+    "/{title_id}/seasons/{number}/episodes",
+    response_model=list[EpisodeRead],
+    responses=problem_responses(ProfileNotFound, TitleNotFound, SeasonNotFound),
+)
 def list_episodes(
     claims: Claims,
     profile_id: ProfileId,
@@ -92,10 +116,16 @@ def list_episodes(
     runtime: RuntimeDep,
     title_id: uuid.UUID,
     number: Annotated[int, Path(ge=0, le=10000)],
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     with transaction(runtime.sessionmaker) as session:
         audience = profile_audience(
-            session=session, claims=claims, profile_id=profile_id, country=country
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
         )
         season = browse.get_season(
             session=session, audience=audience, title_id=title_id, number=number
@@ -104,13 +134,22 @@ def list_episodes(
     return JSONResponse(episodes)
 
 
-@genres.get("", response_model=list[GenreCount])
+@genres.get("", response_model=list[GenreCount], responses=problem_responses(ProfileNotFound))
 def list_genres(
-    claims: Claims, profile_id: ProfileId, country: ViewerCountry, runtime: RuntimeDep
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    runtime: RuntimeDep,
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     with transaction(runtime.sessionmaker) as session:
         audience = profile_audience(
-            session=session, claims=claims, profile_id=profile_id, country=country
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
         )
         counts = browse.genre_counts(session=session, audience=audience)
         items = [

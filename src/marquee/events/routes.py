@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from marquee.accounts import profiles
+from marquee.accounts.errors import EditorRequired
+from marquee.config import Settings
 from marquee.db import transaction
 from marquee.deps import (
     Claims,
@@ -18,6 +20,7 @@ from marquee.deps import (
     model_response,
     require_editor,
 )
+from marquee.errors import problem_responses
 from marquee.events import analytics, service
 from marquee.events.schemas import (
     BatchResult,
@@ -27,16 +30,25 @@ from marquee.events.schemas import (
     TitleStat,
     TrendingItem,
 )
+from marquee.hardening import BodyLimit
 
 events = APIRouter(prefix="/events", tags=["events"])
 admin = APIRouter(
-    prefix="/admin/analytics", tags=["admin-analytics"], dependencies=[Depends(require_editor)]
+    prefix="/admin/analytics",
+    tags=["admin-analytics"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 routers = [events, admin]
 
 Days = Annotated[int, Query(ge=1, le=365)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
+
+
+def body_limits(settings: Settings, prefix: str) -> list[BodyLimit]:
+    """A batch of up to 500 events is larger than the JSON default allows."""
+    return [BodyLimit(f"{prefix}/events", frozenset({"POST"}), settings.events_body_max_bytes)]
 
 
 @events.post("", response_model=BatchResult)

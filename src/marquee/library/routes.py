@@ -7,8 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
+from marquee.accounts.errors import ProfileNotFound
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.schemas import TitleRead
 from marquee.deps import ProfileWork, model_response
+from marquee.errors import problem_responses
 from marquee.library import service
 from marquee.library.schemas import MyListItemRead, MyListStatus, RatingRead, RatingWrite
 from marquee.pagination import Page, PageParams, make_page, page_params
@@ -17,7 +20,11 @@ router = APIRouter(prefix="/profiles", tags=["library"])
 routers = [router]
 
 
-@router.get("/{profile_id}/my-list", response_model=Page[MyListItemRead])
+@router.get(
+    "/{profile_id}/my-list",
+    response_model=Page[MyListItemRead],
+    responses=problem_responses(ProfileNotFound),
+)
 def read_my_list(
     work: ProfileWork, params: Annotated[PageParams, Depends(page_params)]
 ) -> Response:
@@ -30,7 +37,11 @@ def read_my_list(
     return model_response(make_page(items, total=total, params=params))
 
 
-@router.get("/{profile_id}/my-list/{title_id}", response_model=MyListStatus)
+@router.get(
+    "/{profile_id}/my-list/{title_id}",
+    response_model=MyListStatus,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def read_my_list_status(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):
         entry = service.list_status(
@@ -44,7 +55,11 @@ def read_my_list_status(work: ProfileWork, title_id: uuid.UUID) -> Response:
     return model_response(found)
 
 
-@router.put("/{profile_id}/my-list/{title_id}", response_model=MyListStatus)
+@router.put(
+    "/{profile_id}/my-list/{title_id}",
+    response_model=MyListStatus,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def add_to_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):
         entry = service.add_to_list(
@@ -54,7 +69,11 @@ def add_to_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
     return model_response(added)
 
 
-@router.delete("/{profile_id}/my-list/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{profile_id}/my-list/{title_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def remove_from_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):
         service.remove_from_list(
@@ -69,7 +88,11 @@ def _rating_read(title_id: uuid.UUID, value: int, updated_at: object) -> RatingR
     )
 
 
-@router.get("/{profile_id}/ratings/{title_id}", response_model=RatingRead)
+@router.get(
+    "/{profile_id}/ratings/{title_id}",
+    response_model=RatingRead,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def read_rating(work: ProfileWork, title_id: uuid.UUID) -> Response:
     """This profile's thumb on the title: 1, -1, or 0 when it has not rated it."""
     with work.begin() as (session, audience):
@@ -83,7 +106,11 @@ def read_rating(work: ProfileWork, title_id: uuid.UUID) -> Response:
     return model_response(read)
 
 
-@router.put("/{profile_id}/ratings/{title_id}", response_model=RatingRead)
+@router.put(
+    "/{profile_id}/ratings/{title_id}",
+    response_model=RatingRead,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def rate_title(work: ProfileWork, title_id: uuid.UUID, body: RatingWrite) -> Response:
     with work.begin() as (session, audience):
         rating = service.rate(
@@ -97,7 +124,11 @@ def rate_title(work: ProfileWork, title_id: uuid.UUID, body: RatingWrite) -> Res
     return model_response(read)
 
 
-@router.delete("/{profile_id}/ratings/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{profile_id}/ratings/{title_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def unrate_title(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):
         service.unrate(

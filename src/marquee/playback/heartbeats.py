@@ -18,21 +18,17 @@ from marquee.accounts.models import User
 from marquee.catalog.models import Episode
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import Unprocessable
-from marquee.events.service import KnownTitles
+from marquee.events.schemas import Complete, Progress
 from marquee.playback import positions
+from marquee.playback.errors import PositionOutOfRange, SessionEnded
 from marquee.playback.models import PlaybackSession, WatchPosition
 from marquee.playback.schemas import HeartbeatCreate
-from marquee.playback.service import SessionEnded, get_own_session, is_live, log_event
+from marquee.playback.service import get_own_session, is_live, log_event
 from marquee.playback.slots import StreamSlots
 from marquee.versions.models import MediaVersion
 
 # A position may run this far past the duration (players overshoot the last frame a little).
 POSITION_SLACK_SECONDS = 1.0
-
-
-class PositionOutOfRange(Unprocessable):
-    code = "position_out_of_range"
 
 
 class VersionDurations:
@@ -125,7 +121,6 @@ def heartbeat(
     data: HeartbeatCreate,
     now: datetime | None = None,
     durations: VersionDurations | None = None,
-    known: KnownTitles | None = None,
 ) -> datetime:
     """Renew the stream slot and save the position; returns when the slot lapses if silent."""
     now = now or utcnow()
@@ -135,7 +130,7 @@ def heartbeat(
     item = _item(session, playback, durations)
     _check_position(item, data.position)
     _keep_slot(session, settings, slots, user, playback, now)
-    _record(session, playback, item, data.position, now, known)
+    _record(session, playback, item, data.position, now)
     playback.state = data.state
     playback.rendition = data.rendition
     session.flush()
@@ -148,7 +143,6 @@ def _record(
     item: positions.Item,
     position: float,
     now: datetime,
-    known: KnownTitles | None,
 ) -> None:
     """Save the position and log the progress since the last report (and completion)."""
     elapsed = (now - playback.last_seen_at).total_seconds()
@@ -162,17 +156,23 @@ def _record(
         session=session, profile_id=playback.profile_id, item=item, position=position, now=now
     )
     duration = item.duration if math.isfinite(item.duration) and item.duration > 0 else None
+    profile, title, episode = playback.profile_id, playback.title_id, playback.episode_id
     log_event(
         session,
         playback,
-        "progress",
-        known=known,
-        position=position,
-        watched_seconds=watched,
-        duration=duration,
+        Progress(
+            profile_id=profile,
+            title_id=title,
+            episode_id=episode,
+            position=position,
+            watched_seconds=watched,
+            duration=duration,
+        ),
     )
     if finished:
-        log_event(session, playback, "complete", known=known)
+        log_event(
+            session, playback, Complete(profile_id=profile, title_id=title, episode_id=episode)
+        )
 
 
 def stop(
@@ -184,7 +184,6 @@ def stop(
     position: float,
     now: datetime | None = None,
     durations: VersionDurations | None = None,
-    known: KnownTitles | None = None,
 ) -> None:
     """End the session: free its slot and save where the viewer stopped. Stopping twice is fine."""
     now = now or utcnow()
@@ -194,7 +193,7 @@ def stop(
     item = _item(session, playback, durations)
     _check_position(item, position)
     slots.release(db=session, user_id=user.id, session_id=playback.id)
-    _record(session, playback, item, position, now, known)
+    _record(session, playback, item, position, now)
     playback.stopped_at = now
     playback.state = "stopped"
     session.flush()

@@ -10,18 +10,34 @@ from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles
 from marquee.accounts.billing import entitlements
+from marquee.accounts.errors import ProfileNotFound
+from marquee.audience import Audience
 from marquee.db import transaction
 from marquee.deps import (
     Claims,
     ProfileId,
+    ProfileTokenHeader,
     RuntimeDep,
     ViewerCountry,
+    load_profile,
     load_user,
     model_response,
-    profile_audience,
+    unlocked_profile,
 )
+from marquee.errors import NotFound, problem_responses
 from marquee.playback import heartbeats, positions, service
-from marquee.playback.keys import CLEARKEY_SYSTEM
+from marquee.playback.errors import (
+    MaturityRestricted,
+    NoSupportedRendition,
+    NotAvailableInRegion,
+    NotPlayable,
+    PositionOutOfRange,
+    SessionEnded,
+    SessionNotFound,
+    SubscriptionRequired,
+    TooManyStreams,
+)
+from marquee.playback.licenses import CLEARKEY_SYSTEM
 from marquee.playback.schemas import (
     ContinueWatchingList,
     HeartbeatCreate,
@@ -57,7 +73,21 @@ Slots = Annotated[StreamSlots, Depends(get_slots)]
 # for a connection while the requests holding the connections waited for a thread to commit).
 
 
-@playback.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionRead)
+@playback.post(
+    "/sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionRead,
+    responses=problem_responses(
+        ProfileNotFound,
+        NotFound,
+        SubscriptionRequired,
+        NotAvailableInRegion,
+        MaturityRestricted,
+        NotPlayable,
+        TooManyStreams,
+        NoSupportedRendition,
+    ),
+)
 def start_session(
     body: SessionCreate, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
 ) -> Response:
@@ -74,7 +104,6 @@ def start_session(
             profile=profile,
             country=country,
             data=body,
-            known=runtime.known_titles,
         )
         read = _session_read(
             session, settings.media_base_url, settings.playback_heartbeat_seconds, started
@@ -88,7 +117,7 @@ def _session_read(
     pb, target = started.playback, started.target
     prefix = f"{base_url}{started.link.prefix}"
     episode = target.episode
-    trickplay = target.version.artwork.get("trickplay")
+    trickplay = target.version.artwork.trickplay
     upcoming = service.next_episode_of(session=session, episode_id=pb.episode_id)
     return SessionRead(
         session_id=pb.id,
@@ -130,7 +159,11 @@ def _version_url(prefix: str, version_prefix: str, key: object) -> str | None:
     return f"{prefix}{key[len(version_prefix) :]}"
 
 
-@playback.post("/sessions/{session_id}/heartbeat", response_model=HeartbeatRead)
+@playback.post(
+    "/sessions/{session_id}/heartbeat",
+    response_model=HeartbeatRead,
+    responses=problem_responses(SessionNotFound, SessionEnded, PositionOutOfRange),
+)
 def heartbeat(
     session_id: uuid.UUID, body: HeartbeatCreate, claims: Claims, runtime: RuntimeDep
 ) -> Response:
@@ -146,7 +179,6 @@ def heartbeat(
             session_id=session_id,
             data=body,
             durations=runtime.durations,
-            known=runtime.known_titles,
         )
     read = HeartbeatRead(
         expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
@@ -158,6 +190,7 @@ def heartbeat(
     "/sessions/{session_id}/stop",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
+    responses=problem_responses(SessionNotFound),
 )
 def stop_session(
     session_id: uuid.UUID, body: StopCreate, claims: Claims, runtime: RuntimeDep
@@ -172,7 +205,6 @@ def stop_session(
             session_id=session_id,
             position=body.position,
             durations=runtime.durations,
-            known=runtime.known_titles,
         )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -198,28 +230,42 @@ def list_streams(claims: Claims, runtime: RuntimeDep) -> Response:
     return model_response(streams)
 
 
-@playback.get("/positions", response_model=PositionList)
+@playback.get(
+    "/positions", response_model=PositionList, responses=problem_responses(ProfileNotFound)
+)
 def list_positions(
-    claims: Claims, profile_id: ProfileId, runtime: RuntimeDep, title_id: uuid.UUID
+    claims: Claims,
+    profile_id: ProfileId,
+    runtime: RuntimeDep,
+    title_id: uuid.UUID,
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Where this profile is in a movie, or in each episode of a series."""
     with transaction(runtime.sessionmaker) as session:
-        user = load_user(session=session, claims=claims)
-        profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+        profile = unlocked_profile(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            profile_token=profile_token,
+        )
         items = positions.for_title(session=session, profile_id=profile.id, title_id=title_id)
         found = PositionList(items=items)
     return model_response(found)
 
 
-@profile_rows.get("/{profile_id}/continue-watching", response_model=ContinueWatchingList)
+@profile_rows.get(
+    "/{profile_id}/continue-watching",
+    response_model=ContinueWatchingList,
+    responses=problem_responses(ProfileNotFound),
+)
 def continue_watching(
     profile_id: uuid.UUID, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
 ) -> Response:
     """Unfinished titles, newest first, only those this profile may still watch here."""
     with transaction(runtime.sessionmaker) as session:
-        audience = profile_audience(
-            session=session, claims=claims, profile_id=profile_id, country=country
-        )
+        profile = load_profile(session=session, claims=claims, profile_id=profile_id)
+        audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
         items = positions.continue_watching(
             session=session, profile_id=profile_id, audience=audience
         )

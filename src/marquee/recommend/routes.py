@@ -8,10 +8,12 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles
+from marquee.accounts.errors import ProfileNotFound
 from marquee.accounts.security import AccessClaims
 from marquee.audience import Audience
 from marquee.db import transaction
 from marquee.deps import Claims, RuntimeDep, ViewerCountry, load_user, model_response
+from marquee.errors import problem_responses
 from marquee.recommend import cache, home
 from marquee.recommend.schemas import Home
 from marquee.runtime import Runtime
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/profiles", tags=["home"])
 routers = [router]
 
 
-@router.get("/{profile_id}/home", response_model=Home)
+@router.get("/{profile_id}/home", response_model=Home, responses=problem_responses(ProfileNotFound))
 def read_home(
     profile_id: uuid.UUID, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
 ) -> Response:

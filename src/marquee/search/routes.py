@@ -6,19 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from marquee.accounts.errors import ProfileNotFound
+from marquee.catalog.errors import UnknownGenre
 from marquee.catalog.models import TitleKind
 from marquee.db import transaction
 from marquee.deps import (
     Claims,
     ProfileId,
+    ProfileTokenHeader,
     RuntimeDep,
     ViewerCountry,
     model_response,
     profile_audience,
 )
-from marquee.errors import Unprocessable
+from marquee.errors import problem_responses
 from marquee.pagination import PageParams, encode_cursor, make_page, page_params
 from marquee.search import service
+from marquee.search.errors import InvalidYearRange, UnknownParameter
 from marquee.search.index import Index, SearchResults, Sort
 from marquee.search.schemas import (
     FacetCountRead,
@@ -50,7 +54,7 @@ def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         names = ", ".join(name[:40] for name in unknown[:5])
-        raise Unprocessable(f"Unknown search parameter: {names}.", code="unknown_parameter")
+        raise UnknownParameter(f"Unknown search parameter: {names}.")
 
 
 # Coroutines, like every dependency of the search routes: no thread-pool hop, no database.
@@ -101,7 +105,12 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
     )
 
 
-@router.get("", response_model=SearchPage, dependencies=[Depends(search_parameters)])
+@router.get(
+    "",
+    response_model=SearchPage,
+    dependencies=[Depends(search_parameters)],
+    responses=problem_responses(ProfileNotFound, UnknownGenre, InvalidYearRange, UnknownParameter),
+)
 def search(
     claims: Claims,
     profile_id: ProfileId,
@@ -116,11 +125,17 @@ def search(
     kind: Annotated[TitleKind | None, Query(alias="type")] = None,
     language: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     sort: Sort = Sort.RELEVANCE,
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Titles matching `q` (popular titles when empty), with facet counts."""
     with transaction(runtime.sessionmaker) as session:
         audience = profile_audience(
-            session=session, claims=claims, profile_id=profile_id, country=country
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
         )
         filters = service.make_filters(
             session=session,
@@ -142,7 +157,12 @@ def search(
     return model_response(_page(results, q, params))
 
 
-@router.get("/suggest", response_model=SuggestionList, dependencies=[Depends(suggest_parameters)])
+@router.get(
+    "/suggest",
+    response_model=SuggestionList,
+    dependencies=[Depends(suggest_parameters)],
+    responses=problem_responses(ProfileNotFound, UnknownParameter),
+)
 def suggest(
     claims: Claims,
     profile_id: ProfileId,
@@ -150,11 +170,17 @@ def suggest(
     index: SearchIndex,
     runtime: RuntimeDep,
     q: QueryText = "",
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Up to ten titles and people for search-as-you-type."""
     with transaction(runtime.sessionmaker) as session:
         audience = profile_audience(
-            session=session, claims=claims, profile_id=profile_id, country=country
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
         )
     items = service.suggest(index=index, query=q, audience=audience)
     return model_response(
