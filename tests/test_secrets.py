@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from marquee.playback.keys import LicenseDenied
 from pydantic import SecretStr, ValidationError
 
 from marquee.accounts.security import issue_access_token
@@ -19,7 +18,8 @@ from marquee.app import create_app
 from marquee.config import PUBLISHED_SECRETS, Settings
 from marquee.db import utcnow
 from marquee.delivery import signing
-from marquee.playback import keys
+from marquee.playback import licenses as keys
+from marquee.playback.errors import LicenseDenied
 from tests.support import signup
 
 DEV_SECRET = "marquee-development-secret-do-not-use-in-production"

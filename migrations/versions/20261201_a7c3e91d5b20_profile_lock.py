@@ -1,7 +1,7 @@
 """profile lock: an optional PIN per profile
 
 Revision ID: a7c3e91d5b20
-Revises: 0330b87f8a51
+Revises: 7c4e2a91b5d3
 Create Date: 2026-12-01 22:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c3e91d5b20"
-down_revision: str | None = "0330b87f8a51"
+down_revision: str | None = "7c4e2a91b5d3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
