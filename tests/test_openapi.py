@@ -58,6 +58,7 @@ def test_the_problem_schema_is_rfc_9457_and_fastapis_422_is_gone(
     assert {"errors", "retry_after"} <= set(problem["properties"])
     assert "HTTPValidationError" not in schemas
     assert "ValidationError" not in schemas
+    assert problem["properties"]["code"]["enum"] == sorted(STATUS_OF)
 
 
 def test_every_operation_declares_its_problems_as_problem_json(document: dict[str, Any]) -> None:
