@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from marquee.accounts import profile_lock
 from marquee.accounts import profiles as account_profiles
 from marquee.accounts import service as accounts
 from marquee.accounts.errors import AdminRequired, EditorRequired
@@ -88,12 +89,21 @@ def require_admin(user: CurrentUser) -> User:
     return user
 
 
+ProfileTokenHeader = Annotated[
+    str | None,
+    Header(alias=profile_lock.HEADER, description="From switching into a locked profile."),
+]
+
+
 def get_current_profile(
     session: DbSession,
+    settings: SettingsDep,
     user: CurrentUser,
     profile_id: Annotated[uuid.UUID, Query(description="The profile watching.")],
+    profile_token: ProfileTokenHeader = None,
 ) -> Profile:
-    return account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    profile = account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    return profile_lock.require_unlocked(settings, profile, profile_token)
 
 
 CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
@@ -101,10 +111,11 @@ CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
 
 async def get_country(request: Request, settings: SettingsDep) -> str:
     header = request.headers.get(settings.country_header) if settings.country_header else None
-    client = request.client.host if request.client else None
     return resolve_country(
+        peer=request.client.host if request.client else None,
         header_value=header,
-        client_ip=client,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted_proxies=settings.trusted_proxies,
         cidrs=settings.country_cidrs,
         default=settings.default_country,
     )

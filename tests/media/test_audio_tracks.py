@@ -117,6 +117,6 @@ def test_an_uploaded_audio_track_reaches_the_published_version(
     assert make_worker(app).run(once=True) == 1
 
     (version,) = versions_of(app, title_id)
-    assert [a["language"] for a in version.audio_tracks] == ["eng", "fr"]
+    assert [a.language for a in version.audio_tracks] == ["eng", "fr"]
     hls = (app.state.settings.resolved_media_dir / version.hls_master).read_text()
     assert 'LANGUAGE="fr"' in hls

@@ -99,3 +99,27 @@ class InvalidSubscriptionTransition(Unprocessable):
     """A billing event the subscription's current status cannot take."""
 
     code, title = "invalid_subscription_transition", "Invalid subscription transition"
+
+
+class WeakPassword(Unprocessable):
+    """A password zxcvbn scores below the configured minimum: too easy to guess."""
+
+    code, title = "weak_password", "Weak password"
+
+
+class CsrfFailed(PermissionDenied):
+    """A refresh cookie spent without this site's CSRF token in X-CSRF-Token."""
+
+    code, title = "csrf_failed", "CSRF check failed"
+
+
+class ProfileLocked(PermissionDenied):
+    """A locked profile (or profile management) without an unlocking profile token."""
+
+    code, title = "profile_locked", "Profile locked"
+
+
+class IncorrectPin(PermissionDenied):
+    """Switching into a locked profile with a PIN that is not its own."""
+
+    code, title = "profile_pin_incorrect", "Incorrect PIN"

@@ -7,7 +7,6 @@ from marquee.errors import (
     MarqueeError,
     NotFound,
     PermissionDenied,
-    Unavailable,
     Unprocessable,
 )
 
@@ -70,9 +69,3 @@ class LicenseDenied(PermissionDenied):
     """A licence request without a valid licence token for this session and key."""
 
     code, title = "license_denied", "Licence denied"
-
-
-class KeyUnavailable(Unavailable):
-    """A stored key does not unwrap: the master key changed or the row was tampered with."""
-
-    code, title = "key_unavailable", "Content key unavailable"

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from marquee.deps import DbSession, SettingsDep
 from marquee.errors import BadRequest, MalformedJson, Unprocessable, problem_responses
-from marquee.playback import keys
-from marquee.playback.errors import KeyUnavailable, LicenseDenied
+from marquee.playback import licenses
+from marquee.playback.errors import LicenseDenied
+from marquee.versions.errors import KeyUnavailable
 
 MAX_BODY_BYTES = 4096
 
@@ -63,7 +64,7 @@ def _parse(raw: bytes) -> LicenseRequest:
 
 def _kid_bytes(request: LicenseRequest) -> list[bytes]:
     try:
-        kids = [keys.from_b64url(kid.rstrip("=")) for kid in request.kids]
+        kids = [licenses.from_b64url(kid.rstrip("=")) for kid in request.kids]
     except (binascii.Error, ValueError) as exc:
         raise Unprocessable("A key id is not valid base64url.") from exc
     if any(len(kid) != 16 for kid in kids):
@@ -97,7 +98,7 @@ def license(
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> JSONResponse:
     """Release the title's key to a live, entitled session (ClearKey JSON Web Key Set)."""
-    released = keys.release_keys(
+    released = licenses.release_keys(
         session=session,
         settings=settings,
         session_id=session_id,
@@ -105,4 +106,4 @@ def license(
         kids=_kid_bytes(body),
     )
     # A licence is for this session only: no cache anywhere may keep it.
-    return JSONResponse(keys.license_response(released), headers={"Cache-Control": "no-store"})
+    return JSONResponse(licenses.license_response(released), headers={"Cache-Control": "no-store"})

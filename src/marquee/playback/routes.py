@@ -43,7 +43,7 @@ from marquee.playback.errors import (
     SubscriptionRequired,
     TooManyStreams,
 )
-from marquee.playback.keys import CLEARKEY_SYSTEM
+from marquee.playback.licenses import CLEARKEY_SYSTEM
 from marquee.playback.schemas import (
     ContinueWatchingList,
     HeartbeatCreate,
@@ -177,7 +177,7 @@ def _session_read(
     pb, target = started.playback, started.target
     prefix = f"{base_url}{started.link.prefix}"
     episode = target.episode
-    trickplay = target.version.artwork.get("trickplay")
+    trickplay = target.version.artwork.trickplay
     upcoming = service.next_episode_of(session=session, episode_id=pb.episode_id)
     return SessionRead(
         session_id=pb.id,

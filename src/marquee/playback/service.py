@@ -26,15 +26,14 @@ from marquee.db import utcnow
 from marquee.delivery import signing
 from marquee.events import service as events
 from marquee.events.schemas import LoggedEvent, PlayStart
-from marquee.playback import entitlement, keys, positions
+from marquee.playback import entitlement, licenses, positions
 from marquee.playback.errors import SessionNotFound, TooManyStreams
-from marquee.playback.models import ContentKey, PlaybackSession
+from marquee.playback.models import PlaybackSession
 from marquee.playback.schemas import SessionCreate
 from marquee.playback.slots import StreamSlots
+from marquee.versions import content_keys
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
-
-# The packager's default segment length, for versions that do not record their own.
-DEFAULT_SEGMENT_SECONDS = 4.0
 
 
 @dataclass(frozen=True)
@@ -49,20 +48,7 @@ class Started:
 
     @property
     def start_segment(self) -> int:
-        return segment_index(self.start_position, self.segment_seconds)
-
-
-def segment_index(position: float, segment_seconds: float) -> int:
-    """The segment holding `position`: segments are cut every `segment_seconds` from 0."""
-    return math.floor(position / segment_seconds)
-
-
-def segment_seconds(version: MediaVersion) -> float:
-    for rendition in version.renditions:
-        value = rendition.get("segment_seconds")
-        if isinstance(value, int | float) and value > 0:
-            return float(value)
-    return DEFAULT_SEGMENT_SECONDS
+        return versions.segment_index(self.target.version, self.start_position)
 
 
 def start_session(
@@ -112,7 +98,7 @@ def start_session(
         link=_link(settings, playback),
         resume_position=resume,
         start_position=playback.position_seconds,
-        segment_seconds=segment_seconds(target.version),
+        segment_seconds=target.version.segment_seconds,
         license_url=_license_url(session, settings, playback, target.version),
     )
 
@@ -194,11 +180,13 @@ def _license_url(
     before the title's flag was turned off, is still encrypted. A version that records no
     KID falls back to the title's flag and key.
     """
-    if keys.version_kid(version) is None:
+    if version.kid is None:
         title = session.get(Title, playback.title_id)
-        if title is None or not title.encrypted or session.get(ContentKey, title.id) is None:
+        if title is None or not title.encrypted:
             return None
-    return keys.license_url(settings, playback)
+        if not content_keys.has_key(session=session, title_id=title.id):
+            return None
+    return licenses.license_url(settings, playback)
 
 
 def log_event(session: Session, playback: PlaybackSession, event: LoggedEvent) -> None:

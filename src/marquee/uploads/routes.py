@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from marquee.accounts.errors import EditorRequired
-from marquee.accounts.models import User
+from marquee.accounts.models import Role, User
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.deps import DbSession, SettingsDep, Store, require_editor
 from marquee.errors import problem_responses
+from marquee.hardening import BodyLimit
 from marquee.storage.base import ObjectStore
 from marquee.uploads import service as uploads
 from marquee.uploads.errors import (
@@ -72,6 +73,12 @@ discovery = APIRouter(prefix="/admin/uploads", tags=["admin-uploads"])
 routers = [discovery, tus]
 
 
+def body_limits(settings: Settings, prefix: str) -> list[BodyLimit]:
+    """Masters arrive as many PATCHes; each carries at most one chunk."""
+    methods = frozenset({"POST", "PATCH"})
+    return [BodyLimit(f"{prefix}/admin/uploads", methods, settings.upload_chunk_max_bytes)]
+
+
 class UploadRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -89,6 +96,14 @@ class UploadRead(BaseModel):
     expires_at: datetime | None
     completed_at: datetime | None
     job_id: uuid.UUID | None
+
+
+def _owned(session: Session, upload_id: uuid.UUID, user: User) -> Upload:
+    """The upload if `user` made it (or is an admin); anyone else's looks like a missing one."""
+    upload = uploads.get_upload(session=session, upload_id=upload_id)
+    if upload.created_by != user.id and user.role != Role.ADMIN:
+        raise UploadNotFound(f"No upload {upload_id}.")
+    return upload
 
 
 def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
@@ -170,10 +185,12 @@ async def create_upload(
     response_class=Response,
     responses=problem_responses(TusVersionUnsupported, UploadNotFound, UploadGone),
 )
-def upload_offset(upload_id: uuid.UUID, request: Request, session: DbSession) -> Response:
+def upload_offset(
+    upload_id: uuid.UUID, request: Request, session: DbSession, user: Editor
+) -> Response:
     """tus core: how many bytes the server has, so a client resumes from there."""
     require_version(request.headers.get("Tus-Resumable"))
-    upload = uploads.get_upload(session=session, upload_id=upload_id)
+    upload = _owned(session, upload_id, user)
     headers = _state_headers(upload)
     headers["Upload-Length"] = str(upload.length)
     if upload.meta:
@@ -200,7 +217,7 @@ def upload_offset(upload_id: uuid.UUID, request: Request, session: DbSession) ->
     ),
 )
 async def append(
-    upload_id: uuid.UUID, request: Request, settings: SettingsDep, store: Store
+    upload_id: uuid.UUID, request: Request, user: Editor, settings: SettingsDep, store: Store
 ) -> Response:
     """tus core: bytes from Upload-Offset on; with Upload-Checksum a bad chunk gets 460."""
     require_version(request.headers.get("Tus-Resumable"))
@@ -208,6 +225,7 @@ async def append(
         raise TusUnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
     offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
+    await _db(request, lambda session: _owned(session, upload_id, user))
     upload = await _receive(request, settings, store, upload_id, offset, checksum=checksum)
     return Response(status_code=204, headers=_state_headers(upload))
 
@@ -218,9 +236,12 @@ async def append(
     response_class=Response,
     responses=problem_responses(TusVersionUnsupported, UploadNotFound),
 )
-def terminate(upload_id: uuid.UUID, request: Request, session: DbSession, store: Store) -> Response:
+def terminate(
+    upload_id: uuid.UUID, request: Request, session: DbSession, store: Store, user: Editor
+) -> Response:
     """tus termination: the upload and every stored byte of it go."""
     require_version(request.headers.get("Tus-Resumable"))
+    _owned(session, upload_id, user)
     uploads.terminate_upload(session=session, store=store, upload_id=upload_id)
     return Response(status_code=204, headers=tus_headers())
 
@@ -230,9 +251,9 @@ def terminate(upload_id: uuid.UUID, request: Request, session: DbSession, store:
     response_model=UploadRead,
     responses=problem_responses(UploadNotFound, UploadGone),
 )
-def upload_status(upload_id: uuid.UUID, session: DbSession) -> UploadRead:
+def upload_status(upload_id: uuid.UUID, session: DbSession, user: Editor) -> UploadRead:
     """The upload as JSON: progress, binding and the ingest job it started."""
-    return UploadRead.model_validate(uploads.get_upload(session=session, upload_id=upload_id))
+    return UploadRead.model_validate(_owned(session, upload_id, user))
 
 
 async def _unlock(request: Request, upload_id: uuid.UUID, token: str) -> None:

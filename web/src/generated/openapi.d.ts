@@ -592,7 +592,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refresh */
+        /**
+         * Refresh
+         * @description A new pair for the body's refresh token, or for the cookie's (with the CSRF header).
+         */
         post: operations["auth-refresh"];
         delete?: never;
         options?: never;
@@ -740,6 +743,26 @@ export interface paths {
         head?: never;
         /** Update Profile */
         patch: operations["me-update_profile"];
+        trace?: never;
+    };
+    "/api/v1/me/profiles/{profile_id}/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch Profile
+         * @description Switch into a profile: a locked one needs its PIN (a few tries per quarter hour).
+         */
+        post: operations["me-switch_profile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me/sign-out-everywhere": {
@@ -1122,23 +1145,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Metrics */
-        get: operations["ops-metrics"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1259,6 +1265,48 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * Artwork
+         * @description A stored version's artwork by object key; empty when none was made.
+         */
+        Artwork: {
+            /** Poster */
+            poster?: string | null;
+            /**
+             * Sprites
+             * @default []
+             */
+            sprites: string[];
+            /**
+             * Thumbnails
+             * @default []
+             */
+            thumbnails: string[];
+            /** Trickplay */
+            trickplay?: string | null;
+        };
+        /** AudioTrack */
+        AudioTrack: {
+            /**
+             * Bandwidth
+             * @default 0
+             */
+            bandwidth: number;
+            /**
+             * Codecs
+             * @default
+             */
+            codecs: string;
+            /** Kid */
+            kid?: string | null;
+            /**
+             * Language
+             * @default und
+             */
+            language: string;
+            /** Name */
+            name: string;
         };
         /** AvailabilityCreate */
         AvailabilityCreate: {
@@ -1731,14 +1779,9 @@ export interface components {
         };
         /** MediaVersionRead */
         MediaVersionRead: {
-            /** Artwork */
-            artwork: {
-                [key: string]: unknown;
-            };
+            artwork: components["schemas"]["Artwork"];
             /** Audio Tracks */
-            audio_tracks: {
-                [key: string]: unknown;
-            }[];
+            audio_tracks: components["schemas"]["AudioTrack"][];
             /**
              * Created At
              * Format: date-time
@@ -1760,16 +1803,14 @@ export interface components {
             /** Prefix */
             prefix: string;
             /** Renditions */
-            renditions: {
-                [key: string]: unknown;
-            }[];
+            renditions: components["schemas"]["Rendition"][];
             /** Retired At */
             retired_at: string | null;
+            /** Segment Seconds */
+            segment_seconds: number;
             state: components["schemas"]["VersionState"];
             /** Subtitle Tracks */
-            subtitle_tracks: {
-                [key: string]: unknown;
-            }[];
+            subtitle_tracks: components["schemas"]["SubtitleTrack"][];
             /**
              * Title Id
              * Format: uuid
@@ -2086,6 +2127,11 @@ export interface components {
             maturity_ceiling?: string | null;
             /** Name */
             name: string;
+            /**
+             * Pin
+             * @description Lock the profile with this 4-digit PIN.
+             */
+            pin?: string | null;
             /** Subtitle Language */
             subtitle_language?: string | null;
             /**
@@ -2109,6 +2155,8 @@ export interface components {
             is_kids: boolean;
             /** Language */
             language: string;
+            /** Locked */
+            locked: boolean;
             /** Maturity Ceiling */
             maturity_ceiling: string;
             /** Maturity Level */
@@ -2119,6 +2167,21 @@ export interface components {
             subtitle_language: string | null;
             /** Subtitles Enabled */
             subtitles_enabled: boolean;
+        };
+        /** ProfileSwitch */
+        ProfileSwitch: {
+            /** Pin */
+            pin?: string | null;
+        };
+        /** ProfileToken */
+        ProfileToken: {
+            /** Expires In */
+            expires_in: number;
+            /**
+             * Profile Token
+             * @description Send as X-Profile-Token when acting as the profile.
+             */
+            profile_token: string;
         };
         /** ProfileUpdate */
         ProfileUpdate: {
@@ -2134,6 +2197,11 @@ export interface components {
             maturity_ceiling?: string | null;
             /** Name */
             name?: string | null;
+            /**
+             * Pin
+             * @description A new 4-digit PIN; null unlocks.
+             */
+            pin?: string | null;
             /** Subtitle Language */
             subtitle_language?: string | null;
             /** Subtitles Enabled */
@@ -2215,6 +2283,46 @@ export interface components {
             detail: string;
             /** Index */
             index: number;
+        };
+        /**
+         * Rendition
+         * @description One video rendition as the packager measured it.
+         */
+        Rendition: {
+            /**
+             * Average Bandwidth
+             * @default 0
+             */
+            average_bandwidth: number;
+            /**
+             * Bandwidth
+             * @default 0
+             */
+            bandwidth: number;
+            /**
+             * Codecs
+             * @default
+             */
+            codecs: string;
+            /**
+             * Frame Rate
+             * @default 0
+             */
+            frame_rate: number;
+            /**
+             * Height
+             * @default 0
+             */
+            height: number;
+            /** Kid */
+            kid?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Width
+             * @default 0
+             */
+            width: number;
         };
         /**
          * Role
@@ -2457,6 +2565,26 @@ export interface components {
          * @enum {string}
          */
         SubscriptionStatus: "trialing" | "active" | "past_due" | "canceled";
+        /** SubtitleTrack */
+        SubtitleTrack: {
+            /**
+             * Forced
+             * @default false
+             */
+            forced: boolean;
+            /**
+             * Language
+             * @default und
+             */
+            language: string;
+            /** Name */
+            name: string;
+            /**
+             * Sdh
+             * @default false
+             */
+            sdh: boolean;
+        };
         /** SuggestionList */
         SuggestionList: {
             /** Items */
@@ -2637,7 +2765,7 @@ export interface components {
             /** Expires In */
             expires_in: number;
             /** Refresh Token */
-            refresh_token: string;
+            refresh_token: string | null;
             /**
              * Token Type
              * @default bearer
@@ -6071,9 +6199,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -6086,6 +6214,24 @@ export interface operations {
             };
             /** @description malformed_json */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description csrf_failed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6120,9 +6266,9 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -6146,6 +6292,15 @@ export interface operations {
             };
             /** @description invalid_token, token_expired, token_reused */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description csrf_failed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6213,8 +6368,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_error */
+            /** @description weak_password, validation_error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6299,7 +6463,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6466,7 +6633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description validation_error */
+            /** @description weak_password, validation_error */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6527,7 +6694,10 @@ export interface operations {
     "me-create_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6557,6 +6727,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6654,7 +6833,10 @@ export interface operations {
     "me-delete_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 profile_id: string;
             };
@@ -6671,6 +6853,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6719,7 +6910,10 @@ export interface operations {
     "me-update_profile": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 profile_id: string;
             };
@@ -6758,6 +6952,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description profile_not_found */
             404: {
                 headers: {
@@ -6778,6 +6981,95 @@ export interface operations {
             };
             /** @description unknown_maturity_rating, kids_ceiling_too_high, validation_error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "me-switch_profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileSwitch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileToken"];
+                };
+            };
+            /** @description malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_authenticated, invalid_token, token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_pin_incorrect */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6915,7 +7207,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7907,7 +8202,10 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7977,7 +8275,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8044,7 +8345,10 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8112,7 +8416,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
             };
@@ -8173,7 +8480,10 @@ export interface operations {
                 /** @description The profile watching. */
                 profile_id: string;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 number: number;
@@ -8248,33 +8558,6 @@ export interface operations {
                         [key: string]: string;
                     };
                 };
-            };
-            /** @description internal_error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "ops-metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
             };
             /** @description internal_error */
             500: {
