@@ -14,13 +14,25 @@ from tests.support import PASSWORD, signup
 REVOCATION_SECONDS = 2.0
 
 
+def _beacon(profile_id: str) -> dict[str, object]:
+    """A well-formed event, so that only the token can make the batch fail."""
+    return {
+        "profile_id": profile_id,
+        "title_id": profile_id,
+        "kind": "qoe",
+        "rendition": "1080p",
+        "time_to_first_frame_ms": 250,
+        "rebuffer_ms": 0,
+    }
+
+
 def _routes(profile_id: str) -> list[tuple[str, str, dict[str, object] | None]]:
     return [
         ("GET", "/api/v1/me", None),
         ("GET", "/api/v1/me/profiles", None),
         ("GET", f"/api/v1/titles?profile_id={profile_id}", None),
         ("GET", f"/api/v1/profiles/{profile_id}/home", None),
-        ("POST", "/api/v1/events", {"events": []}),
+        ("POST", "/api/v1/events", {"events": [_beacon(profile_id)]}),
         ("POST", "/api/v1/playback/sessions", {"profile_id": profile_id, "title_id": profile_id}),
     ]
 
