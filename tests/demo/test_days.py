@@ -35,7 +35,7 @@ from marquee.events import analytics, service
 from marquee.events import tasks as event_tasks
 from marquee.events.models import Event
 from marquee.events.schemas import EventKind
-from marquee.jobs.registry import JobContext, JobKind
+from marquee.jobs.registry import Handler, JobContext, JobKind
 from marquee.playback.service import expire_idle_sessions
 from marquee.recommend import tasks as recommend_tasks
 from marquee.recommend.breaker import CircuitBreaker
@@ -44,7 +44,6 @@ from marquee.recommend.snapshot import Snapshot, SnapshotCache
 from marquee.recommend.sources import TableSource
 from marquee.recommend.tables import ModelRun
 from marquee.runtime import Runtime
-from marquee.storage.factory import make_store
 from marquee.uploads.service import expire_uploads
 
 MINI = Path(__file__).parents[1] / "catalog" / "fixtures" / "ml-mini"
@@ -88,28 +87,41 @@ def _history(session: Session) -> list[datetime]:
     return sorted(session.scalars(query))
 
 
-def _run_periodic_jobs(demo: Demo, now: datetime) -> None:
-    """One day's periodic jobs, in the order an idle worker queues them."""
-    event_tasks.catch_up(session_factory=demo.factory, now=now)
-    event_tasks.apply_retention(
-        session_factory=demo.factory,
-        retention_days=demo.settings.event_retention_days,
-        now=now,
-    )
-    with Runtime.running(demo.settings) as runtime:
-        recommend_tasks.retrain(
-            JobContext(
-                job_id=uuid.uuid4(),
-                kind=JobKind.RECS_TRAIN,
-                key=f"day-{now.date()}",
-                payload={},
-                attempt=1,
-                runtime=runtime,
+PERIODIC: list[tuple[JobKind, Handler]] = [
+    (JobKind.EVENTS_AGGREGATE, event_tasks.aggregate),
+    (JobKind.EVENTS_PRUNE, event_tasks.prune),
+    (JobKind.RECS_TRAIN, recommend_tasks.retrain),
+]
+
+
+def _run_jobs(demo: Demo, now: datetime, jobs: list[tuple[JobKind, Handler]]) -> None:
+    """Handlers run as a worker runs them, on a runtime of their own whose clock says `now`."""
+    runtime = Runtime.from_settings(demo.settings, clock=lambda: now)
+    try:
+        for kind, handler in jobs:
+            handler(
+                JobContext(
+                    job_id=uuid.uuid4(),
+                    kind=kind,
+                    key=f"{kind}:{now.isoformat()}",
+                    payload={},
+                    attempt=1,
+                    runtime=runtime,
+                )
             )
-        )
-    with transaction(demo.factory) as session:
-        expire_idle_sessions(session=session, settings=demo.settings, now=now)
-        expire_uploads(session=session, store=make_store(demo.settings), now=now)
+        if jobs is PERIODIC:
+            # The expiry handlers read the wall clock: their services are run at `now`.
+            with transaction(runtime.sessionmaker) as session:
+                expire_idle_sessions(session=session, settings=demo.settings, now=now)
+                expire_uploads(session=session, store=runtime.store, now=now)
+    finally:
+        runtime.close()
+
+
+def _run_periodic_jobs(demo: Demo, now: datetime) -> None:
+    """One day's periodic jobs (aggregate, prune, retrain, expire) in the order an idle worker
+    queues them."""
+    _run_jobs(demo, now, PERIODIC)
 
 
 def _watch(demo: Demo, title: uuid.UUID, now: datetime) -> None:
@@ -194,7 +206,7 @@ def test_viewing_reaches_analytics_and_home_rows_day_after_day(demo: Demo) -> No
         _run_periodic_jobs(demo, now)
         title = demo.titles[day]
         _watch(demo, title, now)
-        event_tasks.catch_up(session_factory=demo.factory, now=now + NEXT_AGGREGATION)
+        _run_jobs(demo, now + NEXT_AGGREGATION, PERIODIC[:1])  # the next aggregation
         with transaction(demo.factory) as session:
             assert len(_history(session)) == imported, f"day {day}: history pruned"
             top = analytics.top_titles(session=session, days=7, country="US", limit=10, now=now)

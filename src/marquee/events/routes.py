@@ -5,21 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
 
 from marquee.accounts import profiles
 from marquee.accounts.errors import EditorRequired
 from marquee.config import Settings
-from marquee.db import transaction
-from marquee.deps import (
-    Claims,
-    DbSession,
-    RuntimeDep,
-    ViewerCountry,
-    load_user,
-    model_response,
-    require_editor,
-)
+from marquee.deps import CurrentUser, DbSession, RuntimeDep, ViewerCountry, require_editor
 from marquee.errors import problem_responses
 from marquee.events import analytics, service
 from marquee.events.schemas import (
@@ -53,21 +44,25 @@ def body_limits(settings: Settings, prefix: str) -> list[BodyLimit]:
 
 @events.post("", response_model=BatchResult)
 def ingest_events(
-    body: EventBatch, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
-) -> Response:
+    body: EventBatch,
+    runtime: RuntimeDep,
+    user: CurrentUser,
+    session: DbSession,
+    country: ViewerCountry,
+) -> BatchResult:
     """Append up to 500 events; each bad one is reported with its index, the good ones are kept."""
-    with transaction(runtime.sessionmaker) as session:
-        user = load_user(session=session, claims=claims)
-        owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
-        result = service.ingest(
-            session=session,
-            raw=body.events,
-            profile_ids=owned,
-            country=country,
-            known=runtime.known_titles,
-        )
+    # The account is loaded as a dependency (not from the token's claims alone), so that a
+    # revoked token hears 401 before any complaint about the batch.
+    owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
+    result = service.ingest(
+        session=session,
+        raw=body.events,
+        profile_ids=owned,
+        country=country,
+        known=runtime.known_titles,
+    )
     runtime.event_metrics.observe(result.accepted, [r.code for r in result.rejected])
-    return model_response(BatchResult(accepted=len(result.accepted), rejected=result.rejected))
+    return BatchResult(accepted=len(result.accepted), rejected=result.rejected)
 
 
 @admin.get("/titles", response_model=list[TitleStat])

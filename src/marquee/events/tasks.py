@@ -1,8 +1,7 @@
 """Job handlers for the event log: fold new events into aggregates, apply retention.
 
-Each handler is a thin shell over a function that takes the time as a parameter, so that the
-periodic jobs can be run over simulated days (tests/demo/test_days.py) exactly as the worker
-runs them.
+Both read the time from the runtime's clock, so that the periodic jobs can be run over
+simulated days (tests/demo/test_days.py) exactly as the worker runs them.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from marquee.db import transaction, utcnow
+from marquee.db import transaction
 from marquee.events import consume, partitions, service
 from marquee.jobs.registry import JobContext, JobKind, JobSpec
 
@@ -56,14 +55,17 @@ def apply_retention(
 
 
 def aggregate(ctx: JobContext) -> dict[str, Any]:
-    return {"events": catch_up(session_factory=ctx.session_factory, should_stop=ctx.should_stop)}
+    folded = catch_up(
+        session_factory=ctx.session_factory, now=ctx.runtime.clock(), should_stop=ctx.should_stop
+    )
+    return {"events": folded}
 
 
 def prune(ctx: JobContext) -> dict[str, Any]:
     return apply_retention(
         session_factory=ctx.session_factory,
         retention_days=ctx.settings.event_retention_days,
-        now=utcnow(),
+        now=ctx.runtime.clock(),
     )
 
 
