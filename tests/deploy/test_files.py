@@ -255,3 +255,45 @@ def test_the_systemd_verifier_reports_an_unknown_key(tmp_path: Path) -> None:
         timeout=120,
     )
     assert "Unknown key" in check.stderr
+
+
+def test_the_nginx_configs_compose_renders_are_valid_nginx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from marquee.cli import app as cli
+
+    monkeypatch.setenv("MARQUEE_MEDIA_LINK_SECRET", "compose-link-secret")
+    script = _compose()["services"]["nginx-config"]["command"][0]
+    rendered = []
+    for step in script.split("&&"):
+        words = step.split()
+        if words[:2] != ["marquee", "edge"]:
+            continue
+        args = words[1:]
+        # This machine's paths and user in place of the container's.
+        for flag in ("--output", "--run-dir", "--log-dir", "--cache-dir", "--user"):
+            if flag in args:
+                at = args.index(flag)
+                value = "" if flag == "--user" else str(tmp_path / f"{len(rendered)}{flag}")
+                args[at + 1] = value
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        output = Path(args[args.index("--output") + 1])
+        rendered.append(output)
+        for flag in ("--run-dir", "--log-dir", "--cache-dir"):
+            if flag in args:
+                Path(args[args.index(flag) + 1]).mkdir(parents=True, exist_ok=True)
+    assert len(rendered) == 2
+    for config in rendered:
+        # Host names of the compose network do not resolve here; loopback stands in.
+        text = config.read_text().replace("api:8000", "127.0.0.1:8000")
+        config.write_text(text.replace("edge:8081", "127.0.0.1:8081"))
+        check = subprocess.run(
+            ["/usr/sbin/nginx", "-t", "-q", "-e", str(tmp_path / "e.log"), "-c", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert check.returncode == 0, check.stderr
