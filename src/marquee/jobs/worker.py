@@ -1,10 +1,19 @@
 """The worker loop: claim a job, run its handler while a thread renews the lease, record the end.
 
 A worker is its own process (`marquee worker`); run as many as you like on any machine
-that shares the database and the object store. The first SIGTERM lets the current job
-finish (handlers that poll `should_stop()` may hand it back sooner); a second one hands
-the job back at once. A SIGKILLed worker simply stops renewing its lease, and another
+that shares the database and the object store.
+
+Work is never finished and then thrown away. The first SIGTERM stops the external tools
+the current job runs (FFmpeg, started in a session of its own) at once and tells the
+handler (`should_stop()`); a job that ends because of that is handed back untouched for
+another worker. A job that is past its tools (uploading, publishing) and does not stop is
+finished and recorded. A second SIGTERM hands the job back at once. A SIGKILLed worker
+takes its FFmpeg with it (parent-death signal), stops renewing its lease, and another
 worker takes the job over when the lease expires.
+
+What the worker writes about a job never fails it: a progress report that cannot be
+written is logged and skipped, and the outcome (done, failed, handed back) is retried
+through a database blip instead of being left to the lease.
 """
 
 from __future__ import annotations
@@ -17,8 +26,9 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,8 +45,12 @@ from marquee.jobs.registry import (
     load_registry,
     module_names,
 )
+from marquee.jobs.shutdown import ToolStopper
 
 log = logging.getLogger("marquee.jobs")
+T = TypeVar("T")
+# Seconds between tries at recording a job's outcome: about half a minute in all.
+RECORD_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0)
 
 
 class WorkerShutdown(BaseException):
@@ -101,10 +115,19 @@ class Worker:
         self.kinds = kinds if kinds is not None else registry.kinds
         self.lease_seconds = settings.job_lease_seconds
         self.stopping = threading.Event()
+        self.record_delays: tuple[float, ...] = RECORD_DELAYS
         self._upkeep_due = [0.0] * len(registry.housekeeping)  # monotonic; 0 = at start
+        self._running: JobContext | None = None
+        self._stopper: ToolStopper | None = None
 
     def request_stop(self) -> None:
+        """Stop taking jobs; stop the running job's tools now and ask its handler to stop."""
         self.stopping.set()
+        ctx = self._running
+        if ctx is not None and self._stopper is None:
+            ctx.stopping.set()
+            self._stopper = ToolStopper(ctx.job_id)
+            self._stopper.start()
 
     def run(self, *, once: bool = False, max_jobs: int | None = None) -> int:
         """Work until asked to stop (or, with `once`, until the queue is empty); return jobs run."""
@@ -191,7 +214,22 @@ class Worker:
         )
         beat = _Heartbeat(self, job.id, spec, ctx)
         beat.start()
+        self._running = ctx
+        if self.stopping.is_set():  # a SIGTERM between the claim and here
+            self.request_stop()
         log.info("job started", extra={"job_id": str(job.id), "kind": job.kind})
+        try:
+            self._run_handler(job, spec, ctx, beat)
+        finally:
+            self._running = None
+            if self._stopper is not None:
+                self._stopper.done.set()
+                self._stopper.join()
+                self._stopper = None
+            beat.done.set()
+            beat.join()
+
+    def _run_handler(self, job: Job, spec: JobSpec, ctx: JobContext, beat: _Heartbeat) -> None:
         try:
             result = spec.handler(ctx)
         except (JobInterrupted, WorkerShutdown, KeyboardInterrupt) as exc:
@@ -199,53 +237,85 @@ class Worker:
             if not isinstance(exc, JobInterrupted):
                 raise
             return
-        except PermanentJobError as exc:
-            self._fail(job, spec, str(exc) or type(exc).__name__, permanent=True)
-            return
         except Exception as exc:
-            self._fail(job, spec, _describe(exc), permanent=False)
+            if self.stopping.is_set():
+                # Most likely the end of the tools stopped for the shutdown: not the job's fault.
+                log.info("job stopped by the shutdown", extra={"job_id": str(job.id)})
+                self._release(job)
+            elif isinstance(exc, PermanentJobError):
+                self._fail(job, spec, str(exc) or type(exc).__name__, permanent=True)
+            else:
+                self._fail(job, spec, _describe(exc), permanent=False)
             return
-        finally:
-            beat.done.set()
         if beat.timed_out:
             self._fail(job, spec, f"timed out after {spec.timeout_seconds:g} s", permanent=False)
         else:
             self._complete(job, result)
 
     def _progress(self, job_id: uuid.UUID, stage: str, percent: float) -> None:
-        with transaction(self.session_factory) as session:
-            service.report_progress(
-                session=session,
-                job_id=job_id,
-                worker_id=self.worker_id,
-                stage=stage,
-                percent=percent,
-            )
+        """Record the stage; a report that cannot be written is skipped, never the job's end."""
+        try:
+            with transaction(self.session_factory) as session:
+                service.report_progress(
+                    session=session,
+                    job_id=job_id,
+                    worker_id=self.worker_id,
+                    stage=stage,
+                    percent=percent,
+                )
+        except Exception:
+            log.warning("progress report skipped", exc_info=True, extra={"job_id": str(job_id)})
+
+    def _record(self, what: str, job_id: uuid.UUID, write: Callable[[Session], T]) -> T:
+        """Write a job's outcome in its own transaction, trying again through database blips
+        (the heartbeat keeps the lease meanwhile); a lost lease is final and not retried."""
+        delays = iter(self.record_delays)
+        while True:
+            try:
+                with transaction(self.session_factory) as session:
+                    return write(session)
+            except service.LeaseLost:
+                raise
+            except Exception:
+                delay = next(delays, None)
+                if delay is None:
+                    raise
+                log.warning(
+                    f"recording {what} failed; trying again",
+                    exc_info=True,
+                    extra={"job_id": str(job_id), "retry_in": delay},
+                )
+                time.sleep(delay)
 
     def _complete(self, job: Job, result: dict[str, Any] | None) -> None:
         try:
-            with transaction(self.session_factory) as session:
-                service.complete(
+            self._record(
+                "the success",
+                job.id,
+                lambda session: service.complete(
                     session=session, job_id=job.id, worker_id=self.worker_id, result=result
-                )
+                ),
+            )
         except service.LeaseLost:
             log.warning("job finished after its lease was lost", extra={"job_id": str(job.id)})
             return
         log.info("job succeeded", extra={"job_id": str(job.id), "kind": job.kind})
 
     def _fail(self, job: Job, spec: JobSpec | None, error: str, permanent: bool) -> None:
+        def write(session: Session) -> Job:
+            return service.fail(
+                session=session,
+                job_id=job.id,
+                worker_id=self.worker_id,
+                error=error,
+                max_attempts=spec.attempts if spec else None,
+                backoff_seconds=spec.backoff_seconds if spec else 10.0,
+                backoff_max_seconds=spec.backoff_max_seconds if spec else 3600.0,
+                permanent=permanent,
+            )
+
         try:
-            with transaction(self.session_factory) as session:
-                failed = service.fail(
-                    session=session,
-                    job_id=job.id,
-                    worker_id=self.worker_id,
-                    error=error,
-                    max_attempts=spec.attempts if spec else None,
-                    backoff_seconds=spec.backoff_seconds if spec else 10.0,
-                    backoff_max_seconds=spec.backoff_max_seconds if spec else 3600.0,
-                    permanent=permanent,
-                )
+            failed = self._record("the failure", job.id, write)
         except service.LeaseLost:
             log.warning("job failed after its lease was lost", extra={"job_id": str(job.id)})
             return
@@ -265,8 +335,13 @@ class Worker:
             log.exception("failure handler raised", extra={"job_id": str(job.id)})
 
     def _release(self, job: Job) -> None:
-        with transaction(self.session_factory) as session:
-            service.release(session=session, job_id=job.id, worker_id=self.worker_id)
+        self._record(
+            "the hand-back",
+            job.id,
+            lambda session: service.release(
+                session=session, job_id=job.id, worker_id=self.worker_id
+            ),
+        )
         log.info("job handed back", extra={"job_id": str(job.id)})
 
 
