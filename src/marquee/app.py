@@ -16,10 +16,12 @@ from marquee.delivery import routes as playback_origin_routes
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
 from marquee.jobs import routes as jobs_routes
+from marquee.jobs.metrics import QueueCollector
 from marquee.library import routes as library_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
 from marquee.playback import license_routes as playback_license_routes
 from marquee.playback import routes as playback_routes
+from marquee.playback.metrics import StreamSlotsCollector
 from marquee.ratelimit import make_rate_limiter
 from marquee.recommend import routes as recommend_routes
 from marquee.search import hooks as search_hooks
@@ -68,6 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.metrics = Metrics()
+    errors = app.state.metrics.dependency_errors
+    app.state.metrics.registry.register(QueueCollector(app.state.sessionmaker, errors))
+    idle = settings.playback_idle_seconds
+    slots = StreamSlotsCollector(app.state.sessionmaker, idle, errors)
+    app.state.metrics.registry.register(slots)
     app.state.rate_limiter = make_rate_limiter(settings.redis_url)
     app.state.store = make_store(settings)
 

@@ -37,6 +37,11 @@ def _kubernetes_documents() -> Iterator[tuple[str, dict[str, Any]]]:
                 yield path.name, document
 
 
+def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
+    template = document.get("spec", {}).get("template", {}).get("spec", {})
+    return list(template.get("containers", []))
+
+
 def _env_file(path: Path) -> dict[str, str]:
     pairs = {}
     for line in path.read_text().splitlines():
@@ -77,6 +82,8 @@ def _every_marquee_variable() -> dict[str, set[str]]:
     for name, document in _kubernetes_documents():
         note(name, document.get("data", {}) or {})
         note(name, document.get("stringData", {}) or {})
+        for container in _containers(document):
+            note(name, [variable["name"] for variable in container.get("env", [])])
     for path in (DEPLOY / "systemd").glob("*.service"):
         note(path.name, re.findall(r"\b(MARQUEE_[A-Z0-9_]+)=", path.read_text()))
     return found

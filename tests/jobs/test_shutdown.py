@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -105,12 +106,21 @@ def _get(factory: sessionmaker[Session], job: Job) -> Job:
         return service.get_job(session=session, job_id=job.id)
 
 
-def _encoder_of(proc: subprocess.Popen[bytes], factory: sessionmaker[Session], job: Job) -> int:
-    """The FFmpeg the worker runs for `job`, once it has reported encoding progress."""
-    _wait_for(lambda: _get(factory, job).percent > 0, 60, "the encode to report progress")
-    encoders = _children(proc.pid)
+def _encoders(parent: int) -> list[int]:
+    """The worker's encoders (FFmpeg is also run briefly to check its version)."""
+    found = []
+    for pid in _children(parent):
+        with contextlib.suppress(OSError):
+            if b"testsrc2" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+    return found
+
+
+def _encoder_of(proc: subprocess.Popen[bytes]) -> int:
+    """The FFmpeg encode the worker runs, once it has started it (however loaded the machine)."""
+    _wait_for(lambda: _encoders(proc.pid), 120, "the worker to start its encoder")
+    encoders = _encoders(proc.pid)
     assert len(encoders) == 1, encoders
-    assert "ffmpeg" in Path(f"/proc/{encoders[0]}/cmdline").read_text()
     return encoders[0]
 
 
@@ -119,7 +129,8 @@ def test_a_worker_killed_mid_encode_takes_its_ffmpeg_with_it(
 ) -> None:
     proc = spawn()
     job = _enqueue(session_factory, "test.long_encode", {"log": str(tmp_path / "log")})
-    encoder = _encoder_of(proc, session_factory, job)
+    encoder = _encoder_of(proc)
+    assert _get(session_factory, job).state == JobState.RUNNING
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     _wait_for(lambda: not _alive(encoder), 5, "the orphaned FFmpeg to die")
@@ -130,7 +141,7 @@ def test_sigterm_mid_encode_stops_it_at_once_and_hands_the_job_back(
 ) -> None:
     proc = spawn()
     job = _enqueue(session_factory, "test.long_encode", {"log": str(tmp_path / "log")})
-    encoder = _encoder_of(proc, session_factory, job)
+    encoder = _encoder_of(proc)
     asked = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0

@@ -18,14 +18,14 @@ def _note(path: str, line: str) -> None:
 def _encode(ctx: JobContext, seconds: float) -> None:
     """A synthetic 640x360 encode of `seconds` of video, reporting FFmpeg's progress."""
     args = ["-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}"]
-    args += ["-c:v", "libx264", "-preset", "veryslow", "-threads", "1", "-f", "null", "-"]
+    args += ["-c:v", "libx264", "-preset", "medium", "-threads", "1", "-f", "null", "-"]
     ffmpeg.run(args, timeout=600, duration=seconds, stage="encode", progress=ctx.progress)
 
 
 def long_encode(ctx: JobContext) -> dict[str, Any]:
-    """Minutes of encoding: a shutdown or a kill always lands in the middle of it."""
+    """An hour of video to encode: a shutdown or a kill always lands in the middle of it."""
     _note(ctx.payload["log"], f"start {os.getpid()} {ctx.attempt}")
-    _encode(ctx, 600.0)
+    _encode(ctx, 3600.0)
     _note(ctx.payload["log"], f"finish {os.getpid()} {ctx.attempt}")
     return {"encoded": True}
 

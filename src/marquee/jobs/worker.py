@@ -3,17 +3,13 @@
 A worker is its own process (`marquee worker`); run as many as you like on any machine
 that shares the database and the object store.
 
-Work is never finished and then thrown away. The first SIGTERM stops the external tools
-the current job runs (FFmpeg, started in a session of its own) at once and tells the
-handler (`should_stop()`); a job that ends because of that is handed back untouched for
-another worker. A job that is past its tools (uploading, publishing) and does not stop is
+Work is never finished and then thrown away. The first SIGTERM kills the tools the job
+runs (FFmpeg, in a session of its own) and tells the handler (`should_stop()`); a job that
+ends because of that is handed back untouched. A job past its tools that does not stop is
 finished and recorded. A second SIGTERM hands the job back at once. A SIGKILLed worker
-takes its FFmpeg with it (parent-death signal), stops renewing its lease, and another
-worker takes the job over when the lease expires.
-
-What the worker writes about a job never fails it: a progress report that cannot be
-written is logged and skipped, and the outcome (done, failed, handed back) is retried
-through a database blip instead of being left to the lease.
+takes its FFmpeg with it (parent-death signal), and another worker takes the job over
+when its lease expires. What the worker writes about a job never fails it: a progress
+report that cannot be written is skipped, and the outcome is retried through a blip.
 """
 
 from __future__ import annotations
@@ -35,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.jobs import schedule, service
+from marquee.jobs.metrics import MetricsListener, WorkerMetrics
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import (
     JobContext,
@@ -46,6 +43,7 @@ from marquee.jobs.registry import (
     module_names,
 )
 from marquee.jobs.shutdown import ToolStopper
+from marquee.observability import dependency_of
 
 log = logging.getLogger("marquee.jobs")
 T = TypeVar("T")
@@ -107,6 +105,7 @@ class Worker:
         session_factory: sessionmaker[Session],
         worker_id: str | None = None,
         kinds: list[str] | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -117,6 +116,8 @@ class Worker:
         self.stopping = threading.Event()
         self.record_delays: tuple[float, ...] = RECORD_DELAYS
         self._upkeep_due = [0.0] * len(registry.housekeeping)  # monotonic; 0 = at start
+        self.metrics = metrics or WorkerMetrics()
+        self._started = 0.0  # monotonic start of the running job
         self._running: JobContext | None = None
         self._stopper: ToolStopper | None = None
 
@@ -214,7 +215,8 @@ class Worker:
         )
         beat = _Heartbeat(self, job.id, spec, ctx)
         beat.start()
-        self._running = ctx
+        self._running, self._started = ctx, time.monotonic()
+        self.metrics.busy.set(1)
         if self.stopping.is_set():  # a SIGTERM between the claim and here
             self.request_stop()
         log.info("job started", extra={"job_id": str(job.id), "kind": job.kind})
@@ -222,6 +224,9 @@ class Worker:
             self._run_handler(job, spec, ctx, beat)
         finally:
             self._running = None
+            self.metrics.busy.set(0)
+            if beat.lost:
+                self.metrics.leases_lost.labels(job.kind).inc()
             if self._stopper is not None:
                 self._stopper.done.set()
                 self._stopper.join()
@@ -238,6 +243,8 @@ class Worker:
                 raise
             return
         except Exception as exc:
+            if dependency := dependency_of(exc):
+                self.metrics.dependency_errors.labels(dependency).inc()
             if self.stopping.is_set():
                 # Most likely the end of the tools stopped for the shutdown: not the job's fault.
                 log.info("job stopped by the shutdown", extra={"job_id": str(job.id)})
@@ -298,8 +305,10 @@ class Worker:
             )
         except service.LeaseLost:
             log.warning("job finished after its lease was lost", extra={"job_id": str(job.id)})
+            self._ended(job, "lease_lost")
             return
         log.info("job succeeded", extra={"job_id": str(job.id), "kind": job.kind})
+        self._ended(job, "succeeded")
 
     def _fail(self, job: Job, spec: JobSpec | None, error: str, permanent: bool) -> None:
         def write(session: Session) -> Job:
@@ -318,7 +327,9 @@ class Worker:
             failed = self._record("the failure", job.id, write)
         except service.LeaseLost:
             log.warning("job failed after its lease was lost", extra={"job_id": str(job.id)})
+            self._ended(job, "lease_lost")
             return
+        self._ended(job, "dead" if failed.state == JobState.DEAD else "failed")
         log.warning(
             "job failed",
             extra={"job_id": str(job.id), "kind": job.kind, "state": failed.state.value},
@@ -343,6 +354,11 @@ class Worker:
             ),
         )
         log.info("job handed back", extra={"job_id": str(job.id)})
+        self._ended(job, "handed_back")
+
+    def _ended(self, job: Job, outcome: str) -> None:
+        seconds = time.monotonic() - self._started if self._running else 0.0
+        self.metrics.record(job.kind, outcome, seconds)
 
 
 def _describe(exc: BaseException) -> str:
@@ -373,10 +389,16 @@ def run_worker(settings: Settings, *, kinds: list[str] | None = None, once: bool
         kinds=kinds,
     )
     _install_signals(worker)
+    listener = None
+    if settings.worker_metrics_port is not None:
+        port, host = settings.worker_metrics_port, settings.worker_metrics_host
+        listener = MetricsListener(worker.metrics.registry, host, port)
     log.info("worker ready", extra={"worker_id": worker.worker_id, "kinds": worker.kinds})
     try:
         return worker.run(once=once)
     except (WorkerShutdown, KeyboardInterrupt):
         return 0
     finally:
+        if listener is not None:
+            listener.close()
         engine.dispose()
