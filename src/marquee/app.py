@@ -15,10 +15,12 @@ from marquee.delivery import artwork_routes as ingest_artwork_routes
 from marquee.delivery import routes as playback_origin_routes
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
+from marquee.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware, media_origin
 from marquee.jobs import routes as jobs_routes
 from marquee.jobs.metrics import QueueCollector
 from marquee.library import routes as library_routes
 from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
+from marquee.openapi import install_openapi
 from marquee.playback import license_routes as playback_license_routes
 from marquee.playback import routes as playback_routes
 from marquee.playback.metrics import StreamSlotsCollector
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = make_store(settings)
 
     install_handlers(app)
+    install_openapi(app)
     events_routes.install(app)
     recommend_routes.install(app)
     search_hooks.install(app)
@@ -92,7 +95,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=[*TUS_EXPOSED_HEADERS, *playback_origin_routes.MEDIA_EXPOSED_HEADERS],
         )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.json_body_max_bytes,
+        limits=[
+            *events_routes.body_limits(settings, API_PREFIX),
+            *ingest_uploads_routes.body_limits(settings, API_PREFIX),
+        ],
+    )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware, media_origin=media_origin(settings))
 
     app.include_router(ops.router)
     app.include_router(ingest_artwork_routes.router)

@@ -6,19 +6,21 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from marquee.accounts import profile_lock
 from marquee.accounts import profiles as account_profiles
 from marquee.accounts import service as accounts
+from marquee.accounts.errors import AdminRequired, EditorRequired
 from marquee.accounts.models import Profile, Role, User
 from marquee.audience import Audience, resolve_country
 from marquee.catalog import browse as catalog_browse
 from marquee.catalog.models import Title
 from marquee.config import Settings
 from marquee.db import transaction
-from marquee.errors import AuthenticationFailed, PermissionDenied
+from marquee.errors import AuthenticationFailed
 from marquee.ratelimit import RateLimiter
 from marquee.storage import ObjectStore
 
@@ -60,7 +62,7 @@ def authenticate(
 ) -> User:
     """The caller of a bearer token, for routes that open their own unit of work."""
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+        raise AuthenticationFailed("Sign in to continue.")
     return accounts.user_for_access_token(
         session=session, settings=settings, token=credentials.credentials
     )
@@ -77,22 +79,31 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def require_editor(user: CurrentUser) -> User:
     if user.role not in (Role.EDITOR, Role.ADMIN):
-        raise PermissionDenied("This needs the editor role.", code="editor_required")
+        raise EditorRequired("This needs the editor role.")
     return user
 
 
 def require_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN:
-        raise PermissionDenied("This needs the admin role.", code="admin_required")
+        raise AdminRequired("This needs the admin role.")
     return user
+
+
+ProfileTokenHeader = Annotated[
+    str | None,
+    Header(alias=profile_lock.HEADER, description="From switching into a locked profile."),
+]
 
 
 def get_current_profile(
     session: DbSession,
+    settings: SettingsDep,
     user: CurrentUser,
     profile_id: Annotated[uuid.UUID, Query(description="The profile watching.")],
+    profile_token: ProfileTokenHeader = None,
 ) -> Profile:
-    return account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    profile = account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    return profile_lock.require_unlocked(settings, profile, profile_token)
 
 
 CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
@@ -100,10 +111,11 @@ CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
 
 async def get_country(request: Request, settings: SettingsDep) -> str:
     header = request.headers.get(settings.country_header) if settings.country_header else None
-    client = request.client.host if request.client else None
     return resolve_country(
+        peer=request.client.host if request.client else None,
         header_value=header,
-        client_ip=client,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted_proxies=settings.trusted_proxies,
         cidrs=settings.country_cidrs,
         default=settings.default_country,
     )

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 
 from marquee.catalog.models import Title
 from marquee.db import transaction
-from marquee.ingest import publish
 from marquee.storage import keys
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
+from marquee.versions.schemas import Artwork
 from tests.catalog.factories import make_title
 from tests.support import assert_problem
 
@@ -21,17 +22,18 @@ JPEG = b"\xff\xd8\xff\xe0" + b"poster" * 100
 
 def _version(app: FastAPI, title_id: uuid.UUID) -> MediaVersion:
     version_id = uuid.uuid4()
-    art = {
-        "poster": keys.version_file(version_id, "artwork/poster.jpg"),
-        "thumbnails": [keys.version_file(version_id, "artwork/thumb-0001.jpg")],
-        "sprites": [keys.version_file(version_id, "artwork/sprite-0001.jpg")],
-    }
-    for key in (art["poster"], *art["thumbnails"], *art["sprites"]):
+    art = Artwork(
+        poster=keys.version_file(version_id, "artwork/poster.jpg"),
+        thumbnails=(keys.version_file(version_id, "artwork/thumb-0001.jpg"),),
+        sprites=(keys.version_file(version_id, "artwork/sprite-0001.jpg"),),
+    )
+    for key in (art.poster, *art.thumbnails, *art.sprites):
         app.state.store.put(key, io.BytesIO(JPEG))
     return MediaVersion(
         id=version_id,
         title_id=title_id,
         duration_seconds=10.0,
+        segment_seconds=4.0,
         prefix=keys.version_prefix(version_id),
         hls_master=keys.manifest_hls(version_id),
         dash_manifest=keys.manifest_dash(version_id),
@@ -42,7 +44,7 @@ def _version(app: FastAPI, title_id: uuid.UUID) -> MediaVersion:
 def _publish(app: FastAPI, title_id: uuid.UUID) -> MediaVersion:
     with transaction(app.state.sessionmaker) as session:
         version = _version(app, title_id)
-        publish.publish_version(session=session, version=version, target=publish.Target(title_id))
+        versions.publish_version(session=session, version=version, target=versions.Target(title_id))
     return version
 
 

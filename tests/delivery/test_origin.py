@@ -17,7 +17,7 @@ from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import origin
-from marquee.delivery.signing import LinkInvalid
+from marquee.delivery.errors import LinkInvalid
 from marquee.storage.keys import version_file
 from marquee.storage.s3 import S3Store
 from tests.delivery.support import Published, link, open_session, publish, url

@@ -17,7 +17,7 @@ from marquee.db import make_engine, make_sessionmaker
 from marquee.demo.catalogue import DEMO_PASSWORD, load_demo
 from marquee.events.models import Event
 
-MINI = Path(__file__).parent / "catalog" / "fixtures" / "ml-mini"
+MINI = Path(__file__).parents[1] / "catalog" / "fixtures" / "ml-mini"
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ def test_big_buck_bunny_uploaded_with_interruptions_plays_as_hls_and_dash(
     (version,) = versions_of(app, title_id)
     assert version.id == publish.version_id_for(job.key)
     assert title_of(app, title_id).current_version_id == version.id
-    table = [(r["name"], r["width"], r["height"], r["codecs"]) for r in version.renditions]
+    table = [(r.name, r.width, r.height, r.codecs) for r in version.renditions]
     assert table == [
         ("240p", 426, 240, "avc1.640015"),
         ("360p", 640, 360, "avc1.64001e"),

@@ -30,6 +30,7 @@ from marquee.jobs.worker import Worker
 from marquee.storage import keys, make_store
 from marquee.storage.base import read_all
 from marquee.storage.s3 import S3Store
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
 from tests.catalog.factories import make_title
 from tests.media import sources as media
@@ -103,7 +104,7 @@ def title_of(app: FastAPI, title_id: uuid.UUID) -> Title:
 
 def versions_of(app: FastAPI, title_id: uuid.UUID) -> list[MediaVersion]:
     with transaction(app.state.sessionmaker) as session:
-        rows = publish.list_versions(session=session, title_id=title_id)
+        rows = versions.list_versions(session=session, title_id=title_id)
         session.expunge_all()
         return rows
 
@@ -114,7 +115,7 @@ def assert_plays(app: FastAPI, version: MediaVersion) -> None:
     for key in (version.hls_master, version.dash_manifest):
         for index, rendition in enumerate(version.renditions):
             frames, errors = ffmpeg_client(root / key, f"0:v:{index}", "0:a:0")
-            expected = round(version.duration_seconds * rendition["frame_rate"])
+            expected = round(version.duration_seconds * rendition.frame_rate)
             assert abs(frames - expected) <= 1, (key, index, frames, expected)
             assert [e for e in errors if not CLIENT_PROBE_NOISE.match(e)] == []
 
@@ -142,13 +143,14 @@ def test_a_completed_upload_becomes_the_titles_playable_version(
     assert (title.current_version_id, title.state) == (version.id, PublishState.PUBLISHED)
     assert version.state is VersionState.READY
     assert version.id == publish.version_id_for(job.key)
-    assert [(r["name"], r["height"]) for r in version.renditions] == [("240p", 240)]
-    assert [(s["language"], s["forced"]) for s in version.subtitle_tracks] == [("en", False)]
+    assert [(r.name, r.height) for r in version.renditions] == [("240p", 240)]
+    assert [(s.language, s.forced) for s in version.subtitle_tracks] == [("en", False)]
     store = app.state.store
     assert read_all(store, version.hls_master).startswith(b"#EXTM3U")
     assert b"<MPD" in read_all(store, version.dash_manifest)
-    assert store.exists(version.artwork["poster"])
-    assert all(store.exists(key) for key in version.artwork["sprites"])
+    assert version.artwork.poster is not None
+    assert store.exists(version.artwork.poster)
+    assert all(store.exists(key) for key in version.artwork.sprites)
     assert any(key.endswith(".vtt") and "subs" in key for key in store.list(version.prefix))
     assert_plays(app, version)
 

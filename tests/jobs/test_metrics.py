@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from marquee.config import Settings
 from marquee.db import transaction, utcnow
 from marquee.jobs import service
 from marquee.jobs.models import Job, JobState
@@ -24,6 +26,12 @@ from tests.delivery.support import open_session, publish
 from tests.services import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # A private network's setting: /metrics without the bearer token.
+    return settings.model_copy(update={"metrics_public": True})
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -62,7 +62,13 @@ def test_a_request_that_the_database_fails_counts_a_dependency_error(tmp_path: P
     away = f"postgresql+psycopg://marquee@127.0.0.1:{free_port()}/marquee"
     create_engine(away).dispose()
     app = create_app(
-        Settings(env="test", database_url=away, var_dir=tmp_path / "var", json_logs=False)
+        Settings(
+            env="test",
+            database_url=away,
+            var_dir=tmp_path / "var",
+            json_logs=False,
+            metrics_public=True,
+        )
     )
     client = TestClient(app, raise_server_exceptions=False)
 

@@ -26,9 +26,8 @@ from marquee.accounts.models import Role, User
 from marquee.catalog.models import PublishState, Title
 from marquee.db import transaction
 from marquee.media import encrypt
-from marquee.playback.models import ContentKey
 from marquee.storage.base import read_all
-from marquee.versions.models import MediaVersion
+from marquee.versions.models import ContentKey, MediaVersion
 from tests import services
 from tests.catalog.factories import make_title
 from tests.ingest.test_tasks import make_worker, upload
@@ -168,7 +167,7 @@ def test_an_encrypted_title_plays_only_with_a_live_session(
     init = read_all(app.state.store, f"{encrypted.version.prefix}init-0.m4s")
     assert encrypt.default_kid(init) == encrypted.kid
     tracks = [*encrypted.version.renditions, *encrypted.version.audio_tracks]
-    assert {track["kid"] for track in tracks} == {str(encrypted.kid)}
+    assert {track.kid for track in tracks} == {encrypted.kid}
     live = _start(client, encrypted)
     assert live["key_system"] == "org.w3.clearkey"
     licence = live["license_url"]

@@ -90,7 +90,7 @@ PROBLEM = ".player-error, .player-problem"
 def wait_video(page: Page, condition: str, timeout: float = 45_000) -> None:
     """Wait for a condition on the <video> (`v`); fail at once if the player shows a problem."""
     page.wait_for_function(
-        "(() => { const v = document.querySelector('video');"
+        "() => (() => { const v = document.querySelector('video');"
         f" return (v && ({condition})) || !!document.querySelector('{PROBLEM}'); }})()",
         timeout=timeout,
     )

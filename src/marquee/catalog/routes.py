@@ -7,12 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from marquee.accounts.errors import ProfileNotFound
 from marquee.catalog import browse
 from marquee.catalog.admin_routes import routers as admin_routers
 from marquee.catalog.browse import TitleFilters, TitleSort
+from marquee.catalog.errors import SeasonNotFound, TitleNotFound
 from marquee.catalog.models import Episode, Title, TitleKind
 from marquee.catalog.schemas import EpisodeRead, GenreCount, TitleDetail, TitleRead
 from marquee.deps import DbSession, ProfileAudience, VisibleTitle
+from marquee.errors import problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 titles = APIRouter(prefix="/titles", tags=["titles"])
@@ -32,7 +35,7 @@ def title_filters(
     return TitleFilters(genre=genre, year_from=year_from, year_to=year_to, kind=kind, sort=sort)
 
 
-@titles.get("", response_model=Page[TitleRead])
+@titles.get("", response_model=Page[TitleRead], responses=problem_responses(ProfileNotFound))
 def list_titles(
     session: DbSession,
     audience: ProfileAudience,
@@ -45,12 +48,20 @@ def list_titles(
     return make_page([TitleRead.model_validate(t) for t in items], total=total, params=params)
 
 
-@titles.get("/{title_id}", response_model=TitleDetail)
+@titles.get(
+    "/{title_id}",
+    response_model=TitleDetail,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def read_title(title: VisibleTitle) -> Title:
     return title
 
 
-@titles.get("/{title_id}/seasons/{number}/episodes", response_model=list[EpisodeRead])
+@titles.get(
+    "/{title_id}/seasons/{number}/episodes",
+    response_model=list[EpisodeRead],
+    responses=problem_responses(ProfileNotFound, TitleNotFound, SeasonNotFound),
+)
 def list_episodes(
     session: DbSession,
     audience: ProfileAudience,
@@ -61,7 +72,7 @@ def list_episodes(
     return list(season.episodes)
 
 
-@genres.get("", response_model=list[GenreCount])
+@genres.get("", response_model=list[GenreCount], responses=problem_responses(ProfileNotFound))
 def list_genres(session: DbSession, audience: ProfileAudience) -> list[GenreCount]:
     counts = browse.genre_counts(session=session, audience=audience)
     return [

@@ -8,7 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from marquee.accounts import profiles
+from marquee.accounts.errors import EditorRequired
+from marquee.config import Settings
 from marquee.deps import CurrentUser, DbSession, ViewerCountry, require_editor
+from marquee.errors import problem_responses
 from marquee.events import analytics, service
 from marquee.events.metrics import EventMetrics
 from marquee.events.schemas import (
@@ -19,16 +22,25 @@ from marquee.events.schemas import (
     TitleStat,
     TrendingItem,
 )
+from marquee.hardening import BodyLimit
 
 events = APIRouter(prefix="/events", tags=["events"])
 admin = APIRouter(
-    prefix="/admin/analytics", tags=["admin-analytics"], dependencies=[Depends(require_editor)]
+    prefix="/admin/analytics",
+    tags=["admin-analytics"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 routers = [events, admin]
 
 Days = Annotated[int, Query(ge=1, le=365)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
+
+
+def body_limits(settings: Settings, prefix: str) -> list[BodyLimit]:
+    """A batch of up to 500 events is larger than the JSON default allows."""
+    return [BodyLimit(f"{prefix}/events", frozenset({"POST"}), settings.events_body_max_bytes)]
 
 
 def install(app: FastAPI) -> None:

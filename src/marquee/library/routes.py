@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from marquee.accounts import profiles
+from marquee.accounts.errors import ProfileNotFound
 from marquee.accounts.models import Profile
 from marquee.audience import Audience
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.schemas import TitleRead
 from marquee.deps import CurrentUser, DbSession, ViewerCountry
+from marquee.errors import problem_responses
 from marquee.library import service
 from marquee.library.schemas import MyListItemRead, MyListStatus, RatingRead, RatingWrite
 from marquee.pagination import Page, PageParams, make_page, page_params
@@ -35,7 +38,11 @@ def get_path_audience(profile: PathProfile, country: ViewerCountry) -> Audience:
 PathAudience = Annotated[Audience, Depends(get_path_audience)]
 
 
-@router.get("/{profile_id}/my-list", response_model=Page[MyListItemRead])
+@router.get(
+    "/{profile_id}/my-list",
+    response_model=Page[MyListItemRead],
+    responses=problem_responses(ProfileNotFound),
+)
 def read_my_list(
     profile: PathProfile,
     audience: PathAudience,
@@ -50,7 +57,11 @@ def read_my_list(
     return make_page(items, total=total, params=params)
 
 
-@router.get("/{profile_id}/my-list/{title_id}", response_model=MyListStatus)
+@router.get(
+    "/{profile_id}/my-list/{title_id}",
+    response_model=MyListStatus,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def read_my_list_status(
     profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
 ) -> MyListStatus:
@@ -62,7 +73,11 @@ def read_my_list_status(
     )
 
 
-@router.put("/{profile_id}/my-list/{title_id}", response_model=MyListStatus)
+@router.put(
+    "/{profile_id}/my-list/{title_id}",
+    response_model=MyListStatus,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def add_to_my_list(
     profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
 ) -> MyListStatus:
@@ -72,7 +87,11 @@ def add_to_my_list(
     return MyListStatus(title_id=title_id, in_list=True, added_at=entry.added_at)
 
 
-@router.delete("/{profile_id}/my-list/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{profile_id}/my-list/{title_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def remove_from_my_list(
     profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
 ) -> None:
@@ -87,7 +106,11 @@ def _rating_read(title_id: uuid.UUID, value: int, updated_at: object) -> RatingR
     )
 
 
-@router.get("/{profile_id}/ratings/{title_id}", response_model=RatingRead)
+@router.get(
+    "/{profile_id}/ratings/{title_id}",
+    response_model=RatingRead,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def read_rating(
     profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
 ) -> RatingRead:
@@ -100,7 +123,11 @@ def read_rating(
     return _rating_read(title_id, rating.value, rating.updated_at)
 
 
-@router.put("/{profile_id}/ratings/{title_id}", response_model=RatingRead)
+@router.put(
+    "/{profile_id}/ratings/{title_id}",
+    response_model=RatingRead,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def rate_title(
     profile: PathProfile,
     audience: PathAudience,
@@ -118,7 +145,11 @@ def rate_title(
     return _rating_read(title_id, rating.value, rating.updated_at)
 
 
-@router.delete("/{profile_id}/ratings/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{profile_id}/ratings/{title_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
 def unrate_title(
     profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
 ) -> None:

@@ -18,20 +18,17 @@ from marquee.accounts.models import User
 from marquee.catalog.models import Episode
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import Unprocessable
+from marquee.events.schemas import Complete, Progress
 from marquee.playback import positions
+from marquee.playback.errors import PositionOutOfRange, SessionEnded
 from marquee.playback.models import PlaybackSession, WatchPosition
 from marquee.playback.schemas import HeartbeatCreate
-from marquee.playback.service import SessionEnded, get_own_session, is_live, log_event
+from marquee.playback.service import get_own_session, is_live, log_event
 from marquee.playback.slots import StreamSlots
 from marquee.versions.models import MediaVersion
 
 # A position may run this far past the duration (players overshoot the last frame a little).
 POSITION_SLACK_SECONDS = 1.0
-
-
-class PositionOutOfRange(Unprocessable):
-    code = "position_out_of_range"
 
 
 # Version id -> duration: a published version's media never changes, so every heartbeat
@@ -143,11 +140,23 @@ def _record(
         session=session, profile_id=playback.profile_id, item=item, position=position, now=now
     )
     duration = item.duration if math.isfinite(item.duration) and item.duration > 0 else None
+    profile, title, episode = playback.profile_id, playback.title_id, playback.episode_id
     log_event(
-        session, playback, "progress", position=position, watched_seconds=watched, duration=duration
+        session,
+        playback,
+        Progress(
+            profile_id=profile,
+            title_id=title,
+            episode_id=episode,
+            position=position,
+            watched_seconds=watched,
+            duration=duration,
+        ),
     )
     if finished:
-        log_event(session, playback, "complete")
+        log_event(
+            session, playback, Complete(profile_id=profile, title_id=title, episode_id=episode)
+        )
 
 
 def stop(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles
 from marquee.accounts.billing import entitlements
+from marquee.accounts.errors import ProfileNotFound
 from marquee.accounts.models import User
 from marquee.accounts.security import decode_access_token
 from marquee.audience import Audience
@@ -29,9 +30,20 @@ from marquee.deps import (
     ViewerCountry,
     authenticate,
 )
-from marquee.errors import AuthenticationFailed
+from marquee.errors import AuthenticationFailed, NotFound, problem_responses
 from marquee.playback import heartbeats, positions, service
-from marquee.playback.keys import CLEARKEY_SYSTEM
+from marquee.playback.errors import (
+    MaturityRestricted,
+    NoSupportedRendition,
+    NotAvailableInRegion,
+    NotPlayable,
+    PositionOutOfRange,
+    SessionEnded,
+    SessionNotFound,
+    SubscriptionRequired,
+    TooManyStreams,
+)
+from marquee.playback.licenses import CLEARKEY_SYSTEM
 from marquee.playback.schemas import (
     ContinueWatchingList,
     HeartbeatCreate,
@@ -83,7 +95,7 @@ async def signed_token(
     complaint about the body; the account itself is loaded in the request's unit of work.
     """
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
+        raise AuthenticationFailed("Sign in to continue.")
     decode_access_token(
         secret=settings.secret_key.get_secret_value(), token=credentials.credentials
     )
@@ -115,7 +127,21 @@ async def _one_hop(
     return await anyio.to_thread.run_sync(_in_thread, request, credentials, work)
 
 
-@playback.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionRead)
+@playback.post(
+    "/sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionRead,
+    responses=problem_responses(
+        ProfileNotFound,
+        NotFound,
+        SubscriptionRequired,
+        NotAvailableInRegion,
+        MaturityRestricted,
+        NotPlayable,
+        TooManyStreams,
+        NoSupportedRendition,
+    ),
+)
 async def start_session(
     request: Request,
     body: SessionCreate,
@@ -151,7 +177,7 @@ def _session_read(
     pb, target = started.playback, started.target
     prefix = f"{base_url}{started.link.prefix}"
     episode = target.episode
-    trickplay = target.version.artwork.get("trickplay")
+    trickplay = target.version.artwork.trickplay
     upcoming = service.next_episode_of(session=session, episode_id=pb.episode_id)
     return SessionRead(
         session_id=pb.id,
@@ -193,7 +219,11 @@ def _version_url(prefix: str, version_prefix: str, key: object) -> str | None:
     return f"{prefix}{key[len(version_prefix) :]}"
 
 
-@playback.post("/sessions/{session_id}/heartbeat", response_model=HeartbeatRead)
+@playback.post(
+    "/sessions/{session_id}/heartbeat",
+    response_model=HeartbeatRead,
+    responses=problem_responses(SessionNotFound, SessionEnded, PositionOutOfRange),
+)
 async def heartbeat(
     request: Request,
     session_id: uuid.UUID,
@@ -225,6 +255,7 @@ async def heartbeat(
     "/sessions/{session_id}/stop",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
+    responses=problem_responses(SessionNotFound),
 )
 async def stop_session(
     request: Request,
@@ -262,7 +293,9 @@ def list_streams(user: CurrentUser, session: DbSession, slots: Slots) -> StreamL
     return StreamList(items=items, max_streams=entitlements(user=user).max_streams)
 
 
-@playback.get("/positions", response_model=PositionList)
+@playback.get(
+    "/positions", response_model=PositionList, responses=problem_responses(ProfileNotFound)
+)
 def list_positions(
     profile: CurrentProfile, session: DbSession, title_id: uuid.UUID
 ) -> PositionList:
@@ -271,7 +304,11 @@ def list_positions(
     return PositionList(items=items)
 
 
-@profile_rows.get("/{profile_id}/continue-watching", response_model=ContinueWatchingList)
+@profile_rows.get(
+    "/{profile_id}/continue-watching",
+    response_model=ContinueWatchingList,
+    responses=problem_responses(ProfileNotFound),
+)
 def continue_watching(
     profile_id: uuid.UUID, user: CurrentUser, session: DbSession, country: ViewerCountry
 ) -> ContinueWatchingList:

@@ -7,8 +7,10 @@ import uuid
 from fastapi import APIRouter, FastAPI, Request
 
 from marquee.accounts import profiles
+from marquee.accounts.errors import ProfileNotFound
 from marquee.audience import Audience
 from marquee.deps import CurrentUser, DbSession, ViewerCountry
+from marquee.errors import problem_responses
 from marquee.recommend import cache, home
 from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.schemas import Home
@@ -27,7 +29,7 @@ def install(app: FastAPI) -> None:
     app.state.home_snapshots = SnapshotCache(factory=app.state.sessionmaker)
 
 
-@router.get("/{profile_id}/home", response_model=Home)
+@router.get("/{profile_id}/home", response_model=Home, responses=problem_responses(ProfileNotFound))
 def read_home(
     profile_id: uuid.UUID,
     request: Request,

@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from marquee.accounts.errors import ProfileNotFound
+from marquee.catalog.errors import UnknownGenre
 from marquee.catalog.models import TitleKind
 from marquee.deps import DbSession, ProfileAudience
-from marquee.errors import Unprocessable
+from marquee.errors import problem_responses
 from marquee.pagination import PageParams, encode_cursor, make_page, page_params
 from marquee.search import service
+from marquee.search.errors import InvalidYearRange, UnknownParameter
 from marquee.search.index import Index, SearchResults, Sort
 from marquee.search.schemas import (
     FacetCountRead,
@@ -42,7 +45,7 @@ def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         names = ", ".join(name[:40] for name in unknown[:5])
-        raise Unprocessable(f"Unknown search parameter: {names}.", code="unknown_parameter")
+        raise UnknownParameter(f"Unknown search parameter: {names}.")
 
 
 def search_parameters(request: Request) -> None:
@@ -93,7 +96,12 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
     )
 
 
-@router.get("", response_model=SearchPage, dependencies=[Depends(search_parameters)])
+@router.get(
+    "",
+    response_model=SearchPage,
+    dependencies=[Depends(search_parameters)],
+    responses=problem_responses(ProfileNotFound, UnknownGenre, InvalidYearRange, UnknownParameter),
+)
 def search(
     session: DbSession,
     audience: ProfileAudience,
@@ -128,7 +136,12 @@ def search(
     return _page(results, q, params)
 
 
-@router.get("/suggest", response_model=SuggestionList, dependencies=[Depends(suggest_parameters)])
+@router.get(
+    "/suggest",
+    response_model=SuggestionList,
+    dependencies=[Depends(suggest_parameters)],
+    responses=problem_responses(ProfileNotFound, UnknownParameter),
+)
 def suggest(audience: ProfileAudience, index: SearchIndex, q: QueryText = "") -> SuggestionList:
     """Up to ten titles and people for search-as-you-type."""
     items = service.suggest(index=index, query=q, audience=audience)

@@ -1,4 +1,5 @@
 // What the viewer is told when playback cannot start, one screen per problem type.
+import type { components } from "../generated/openapi";
 
 export interface ProblemScreen {
   heading: string;
@@ -6,14 +7,10 @@ export interface ProblemScreen {
   action?: { label: string; href: string };
 }
 
-export interface Problem {
-  status: number;
-  type?: string;
-  title?: string;
-  detail?: string;
-  max_streams?: number;
-  active_streams?: number;
-}
+type ApiProblem = components["schemas"]["Problem"];
+
+/** A problem+json body, or just the status when the answer had none. */
+export type Problem = Partial<ApiProblem> & Pick<ApiProblem, "status">;
 
 /** The stable code at the end of a problem `type` ("/problems/too_many_streams"). */
 export function problemCode(problem: Problem): string {
