@@ -62,7 +62,7 @@ def test_a_client_cannot_pick_its_country(settings: Settings) -> None:
         headers = {"CloudFront-Viewer-Country": "FR", "X-Forwarded-For": "198.51.100.7"}
         assert _register(app, "192.0.2.10", headers) == "US"
     finally:
-        app.state.engine.dispose()
+        app.state.runtime.close()
 
 
 def test_registration_records_the_country_of_a_trusted_edge(settings: Settings) -> None:
@@ -74,7 +74,7 @@ def test_registration_records_the_country_of_a_trusted_edge(settings: Settings) 
         assert _register(app, "192.0.2.10", {"CloudFront-Viewer-Country": "BR"}) == "BR"
         assert _register(app, "192.0.2.10", {"X-Forwarded-For": "198.51.100.7"}) == "NL"
     finally:
-        app.state.engine.dispose()
+        app.state.runtime.close()
 
 
 def test_maturity_scale_orders_film_and_tv_ratings() -> None:

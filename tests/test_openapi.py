@@ -34,7 +34,7 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     app = create_app(settings)
     with TestClient(app) as client:
         yield client.get("/openapi.json").json()
-    app.state.engine.dispose()
+    app.state.runtime.close()
 
 
 def operations(document: dict[str, Any]) -> list[Operation]:
@@ -58,6 +58,7 @@ def test_the_problem_schema_is_rfc_9457_and_fastapis_422_is_gone(
     assert {"errors", "retry_after"} <= set(problem["properties"])
     assert "HTTPValidationError" not in schemas
     assert "ValidationError" not in schemas
+    assert problem["properties"]["code"]["enum"] == sorted(STATUS_OF)
 
 
 def test_every_operation_declares_its_problems_as_problem_json(document: dict[str, Any]) -> None:
@@ -174,3 +175,41 @@ def test_document_does_not_depend_on_the_database(
     document: dict[str, Any], served_document: dict[str, Any]
 ) -> None:
     assert served_document == document
+
+
+def _json_operations(document: dict[str, Any]) -> list[Operation]:
+    return [
+        op
+        for op in operations(document)
+        if "application/json" in op[2].get("requestBody", {}).get("content", {})
+    ]
+
+
+def test_malformed_json_answers_the_declared_400(
+    client: TestClient, app: FastAPI, served_document: dict[str, Any]
+) -> None:
+    admin = signup_with_role(client, app, Role.ADMIN)
+    readers = _json_operations(served_document)
+    assert len(readers) > 25
+    for method, path, operation in readers:
+        headers = {**admin.headers, "Content-Type": "application/json"}
+        response = client.request(method, _url(path), content=b'{"half": ', headers=headers)
+        assert response.status_code == 400, f"{method} {path}: {response.text}"
+        assert response.json()["type"] == "/problems/malformed_json"
+        _check_declared(operation, method, path, response)
+
+
+def test_ids_that_are_not_ids_answer_the_declared_422(
+    client: TestClient, app: FastAPI, served_document: dict[str, Any]
+) -> None:
+    admin = signup_with_role(client, app, Role.ADMIN)
+    with_ids = [op for op in operations(served_document) if "_id}" in op[1]]
+    assert len(with_ids) > 30
+    for method, path, operation in with_ids:
+        url = re.sub(r"\{[a-z_]+_id\}", "not-an-id", path).replace("{number}", "1")
+        url = url.replace("{episode}", "1")
+        body = {"json": {}} if "requestBody" in operation else {}
+        headers = {**admin.headers, "Tus-Resumable": "1.0.0"}
+        response = client.request(method, url, headers=headers, **body)
+        assert response.status_code == 422, f"{method} {path}: {response.text}"
+        _check_declared(operation, method, path, response)

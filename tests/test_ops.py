@@ -73,5 +73,5 @@ def test_metrics_are_private_by_default(settings: Settings) -> None:
             assert ok.status_code == 200
             assert "marquee_http_request_duration_seconds" in ok.text
     finally:
-        closed.state.engine.dispose()
-        guarded.state.engine.dispose()
+        closed.state.runtime.close()
+        guarded.state.runtime.close()

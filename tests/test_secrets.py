@@ -79,7 +79,7 @@ def dev_app(db_url: str, tmp_path: Path) -> Iterator[FastAPI]:
     settings = Settings(env="development", database_url=db_url, var_dir=tmp_path, json_logs=False)
     app = create_app(settings)
     yield app
-    app.state.engine.dispose()
+    app.state.runtime.close()
 
 
 def test_a_token_signed_with_the_published_secret_is_refused(dev_app: FastAPI) -> None:
@@ -112,7 +112,7 @@ def test_a_media_link_signed_with_the_published_secret_is_refused(dev_app: FastA
 
 
 def test_a_licence_token_made_with_the_published_secret_is_refused(dev_app: FastAPI) -> None:
-    settings: Settings = dev_app.state.settings
+    settings: Settings = dev_app.state.runtime.settings
     session_id = uuid.uuid4()
     forged_with = settings.model_copy(update={"secret_key": SecretStr(DEV_SECRET)})
     expires = utcnow() + timedelta(hours=1)

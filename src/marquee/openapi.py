@@ -33,6 +33,7 @@ from marquee.errors import (
     Unprocessable,
     problem_responses,
 )
+from marquee.problems import declared
 
 PROBLEM_SCHEMA = "Problem"
 PROBLEM_TYPES = "x-problem-types"
@@ -89,6 +90,8 @@ class Problem(BaseModel):
 def _schemas() -> dict[str, Any]:
     schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     nested = schema.pop("$defs", {})
+    # The codes are an enum, so a generated client knows every problem it may be answered with.
+    schema["properties"]["code"]["enum"] = sorted(p.code for p in declared())
     return {PROBLEM_SCHEMA: schema, **nested}
 
 
@@ -168,7 +171,7 @@ def offline_document() -> dict[str, Any]:
             try:
                 return app.openapi()
             finally:
-                app.state.engine.dispose()
+                app.state.runtime.close()
     finally:
         logging.disable(logging.NOTSET)
 

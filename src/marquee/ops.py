@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from marquee.deps import BearerCredentials, DbSession, SettingsDep
+from marquee.deps import BearerCredentials, DbSession, RuntimeDep
 from marquee.errors import AuthenticationFailed, NotFound, Unavailable, problem_responses
 
 router = APIRouter(tags=["ops"])
@@ -30,8 +30,9 @@ def readyz(session: DbSession) -> dict[str, str]:
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)
-def metrics(request: Request, settings: SettingsDep, credentials: BearerCredentials) -> Response:
+async def metrics(runtime: RuntimeDep, credentials: BearerCredentials) -> Response:
     """Prometheus text, for a scraper holding `metrics_token` (or anyone if metrics_public)."""
+    settings = runtime.settings
     if not settings.metrics_public:
         if settings.metrics_token is None:
             raise NotFound("Metrics are not served on this port.")
@@ -39,5 +40,5 @@ def metrics(request: Request, settings: SettingsDep, credentials: BearerCredenti
         given = credentials.credentials if credentials is not None else ""
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise AuthenticationFailed("Metrics need the metrics token.")
-    body = generate_latest(request.app.state.metrics.registry)
+    body = generate_latest(runtime.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -45,7 +45,7 @@ def decode_cursor(cursor: str | None) -> int:
     return offset
 
 
-def page_params(
+async def page_params(  # a coroutine: no thread-pool hop for parsing two parameters
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> PageParams:

@@ -19,7 +19,7 @@ REGISTER = "/api/v1/auth/register"
 
 
 def test_registration_is_rate_limited_per_address(client: TestClient, app: FastAPI) -> None:
-    app.state.settings.registrations_per_ip = 3
+    app.state.runtime.settings.registrations_per_ip = 3
     for _ in range(3):
         signup(client)
     limited = client.post(REGISTER, json={"email": unique_email(), "password": PASSWORD})
@@ -64,7 +64,7 @@ def test_the_cli_refuses_what_the_api_refuses(
     code, output = _cli(settings, "--email", email, "--password", password)
     assert code == 2, output
     assert "refused" in output
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         assert service.get_user_by_email(session=session, email=email) is None
 
 

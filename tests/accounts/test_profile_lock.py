@@ -83,7 +83,7 @@ def test_a_new_pin_retires_old_profile_tokens(client: TestClient) -> None:
 
 def test_pin_attempts_are_rate_limited(client: TestClient, app: FastAPI) -> None:
     user, adult, _ = _locked_family(client)
-    for _ in range(app.state.settings.profile_pin_attempts):
+    for _ in range(app.state.runtime.settings.profile_pin_attempts):
         assert_problem(_switch(client, user, adult, "0000"), 403, "profile_pin_incorrect")
     limited = _switch(client, user, adult, "1234")
     assert_problem(limited, 429, "rate_limited")

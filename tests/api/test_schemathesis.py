@@ -96,7 +96,7 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                 "editor": signup_with_role(client, app, Role.EDITOR),
             }
         yield Api(app, users)
-        app.state.engine.dispose()
+        app.state.runtime.close()
 
 
 def _operation_failures(api: Api, operation: schemathesis.APIOperation) -> tuple[int, str | None]:

@@ -65,4 +65,4 @@ def test_demo_viewer_browses_the_imported_catalogue(demo_settings: Settings) -> 
         assert page["total"] == 11
         genres = client.get("/api/v1/genres", params=params, headers=headers).json()
         assert {g["slug"] for g in genres} >= {"comedy", "drama", "thriller"}
-    app.state.engine.dispose()
+    app.state.runtime.close()

@@ -43,6 +43,7 @@ from marquee.recommend.home import build_home
 from marquee.recommend.snapshot import Snapshot, SnapshotCache
 from marquee.recommend.sources import TableSource
 from marquee.recommend.tables import ModelRun
+from marquee.runtime import Runtime
 from marquee.storage.factory import make_store
 from marquee.uploads.service import expire_uploads
 
@@ -95,17 +96,17 @@ def _run_periodic_jobs(demo: Demo, now: datetime) -> None:
         retention_days=demo.settings.event_retention_days,
         now=now,
     )
-    recommend_tasks.retrain(
-        JobContext(
-            job_id=uuid.uuid4(),
-            kind=JobKind.RECS_TRAIN,
-            key=f"day-{now.date()}",
-            payload={},
-            attempt=1,
-            settings=demo.settings,
-            session_factory=demo.factory,
+    with Runtime.running(demo.settings) as runtime:
+        recommend_tasks.retrain(
+            JobContext(
+                job_id=uuid.uuid4(),
+                kind=JobKind.RECS_TRAIN,
+                key=f"day-{now.date()}",
+                payload={},
+                attempt=1,
+                runtime=runtime,
+            )
         )
-    )
     with transaction(demo.factory) as session:
         expire_idle_sessions(session=session, settings=demo.settings, now=now)
         expire_uploads(session=session, store=make_store(demo.settings), now=now)
@@ -245,4 +246,4 @@ def _today_through_the_api(demo: Demo) -> None:
         ).json()
         rows = {row["key"]: [item["id"] for item in row["items"]] for row in home["rows"]}
         assert rows["continue"][0] == title
-    app.state.engine.dispose()
+    app.state.runtime.close()

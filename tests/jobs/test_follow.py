@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from marquee.config import Settings
 from marquee.db import transaction
 from marquee.jobs.registry import JobContext, JobKind, JobSpec, Registry
 from marquee.jobs.worker import Worker
+from marquee.runtime import Runtime
 from tests.catalog.factories import make_title
 from tests.services import free_port, serve_app
 from tests.support import PASSWORD, signup_with_role
@@ -55,11 +56,10 @@ def _slow_ingest(ctx: JobContext) -> dict[str, Any]:
 
 
 @pytest.fixture
-def worker(app: FastAPI, settings: Settings) -> Iterator[Worker]:
+def worker(settings: Settings, make_runtime: Callable[[Settings], Runtime]) -> Iterator[Worker]:
     worker = Worker(
-        settings=settings.model_copy(update={"job_poll_seconds": 0.05}),
+        runtime=make_runtime(settings.model_copy(update={"job_poll_seconds": 0.05})),
         registry=Registry([JobSpec(kind=JobKind.INGEST, handler=_slow_ingest)]),
-        session_factory=app.state.sessionmaker,
     )
     runner = threading.Thread(target=worker.run)
     runner.start()
@@ -78,7 +78,7 @@ def test_marquee_ingest_follows_its_job_through_transient_server_errors(
 ) -> None:
     monkeypatch.setenv("MARQUEE_VAR_DIR", str(tmp_path / "cli-var"))
     editor = signup_with_role(client, app, Role.EDITOR)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title_id = str(make_title(session).id)
     blinks = Blinks(app, [503, 500, 502])
     source = tmp_path / "master.mov"

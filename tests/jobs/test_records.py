@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from marquee.jobs import service
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import Handler, JobContext, JobSpec, Registry
 from marquee.jobs.worker import Worker
+from marquee.runtime import Runtime
 from tests.services import free_port
 
 
@@ -52,15 +53,21 @@ def blinking(session_factory: sessionmaker[Session], away: Engine) -> Blinking:
     return Blinking(session_factory, make_sessionmaker(away))
 
 
-def _worker(settings: Settings, blinking: Blinking, kind: str, handler: Handler) -> Worker:
+@pytest.fixture
+def runtime(settings: Settings, make_runtime: Callable[[Settings], Runtime]) -> Runtime:
     # A long lease: no heartbeat runs during these short jobs to take a refused session.
     slow_beats = settings.model_copy(update={"job_lease_seconds": 60, "job_poll_seconds": 0.05})
+    return make_runtime(slow_beats)
+
+
+def _worker(runtime: Runtime, blinking: Blinking, kind: str, handler: Handler) -> Worker:
     worker = Worker(
-        settings=slow_beats,
+        runtime=runtime,
         registry=Registry([JobSpec(kind=kind, handler=handler, attempts=3)]),
-        session_factory=blinking,  # type: ignore[arg-type]
         worker_id="blinking-worker",
     )
+    # What the worker itself writes about its jobs goes through the blinking database.
+    worker.session_factory = blinking  # type: ignore[assignment]
     worker.record_delays = (0.05,) * 5
     return worker
 
@@ -74,7 +81,7 @@ def _run(worker: Worker, factory: sessionmaker[Session], kind: str) -> Job:
 
 
 def test_a_progress_report_the_database_refuses_is_skipped_not_the_jobs_end(
-    settings: Settings,
+    runtime: Runtime,
     blinking: Blinking,
     session_factory: sessionmaker[Session],
     caplog: pytest.LogCaptureFixture,
@@ -86,7 +93,7 @@ def test_a_progress_report_the_database_refuses_is_skipped_not_the_jobs_end(
         ctx.progress("upload", 90)
         return {"done": True}
 
-    worker = _worker(settings, blinking, "test.reports", handler)
+    worker = _worker(runtime, blinking, "test.reports", handler)
     with caplog.at_level(logging.WARNING, logger="marquee.jobs"):
         job = _run(worker, session_factory, "test.reports")
     assert blinking.refused == 1
@@ -95,13 +102,13 @@ def test_a_progress_report_the_database_refuses_is_skipped_not_the_jobs_end(
 
 
 def test_a_failure_is_recorded_through_a_blip_not_left_to_the_lease(
-    settings: Settings, blinking: Blinking, session_factory: sessionmaker[Session]
+    runtime: Runtime, blinking: Blinking, session_factory: sessionmaker[Session]
 ) -> None:
     def handler(ctx: JobContext) -> None:
         blinking.failures = 3
         raise RuntimeError("the object store timed out")
 
-    job = _run(_worker(settings, blinking, "test.fails", handler), session_factory, "test.fails")
+    job = _run(_worker(runtime, blinking, "test.fails", handler), session_factory, "test.fails")
     assert blinking.refused == 3
     assert (job.state, job.attempts, job.lease_owner) == (JobState.FAILED, 1, None)
     assert job.last_error is not None
@@ -109,27 +116,27 @@ def test_a_failure_is_recorded_through_a_blip_not_left_to_the_lease(
 
 
 def test_a_success_is_recorded_through_a_blip(
-    settings: Settings, blinking: Blinking, session_factory: sessionmaker[Session]
+    runtime: Runtime, blinking: Blinking, session_factory: sessionmaker[Session]
 ) -> None:
     def handler(ctx: JobContext) -> dict[str, Any]:
         blinking.failures = 2
         return {"version": "v1"}
 
     job = _run(
-        _worker(settings, blinking, "test.succeeds", handler), session_factory, "test.succeeds"
+        _worker(runtime, blinking, "test.succeeds", handler), session_factory, "test.succeeds"
     )
     assert blinking.refused == 2
     assert (job.state, job.result) == (JobState.SUCCEEDED, {"version": "v1"})
 
 
 def test_an_outage_longer_than_the_retries_leaves_the_job_to_its_lease(
-    settings: Settings, blinking: Blinking, session_factory: sessionmaker[Session]
+    runtime: Runtime, blinking: Blinking, session_factory: sessionmaker[Session]
 ) -> None:
     def handler(ctx: JobContext) -> None:
         blinking.failures = 100
         raise RuntimeError("boom")
 
-    worker = _worker(settings, blinking, "test.long_outage", handler)
+    worker = _worker(runtime, blinking, "test.long_outage", handler)
     with transaction(session_factory) as session:
         job = service.enqueue(session=session, kind="test.long_outage", payload={}, key="lo-1")
     with pytest.raises(Exception, match="connection"):

@@ -118,5 +118,5 @@ def test_an_uploaded_audio_track_reaches_the_published_version(
 
     (version,) = versions_of(app, title_id)
     assert [a.language for a in version.audio_tracks] == ["eng", "fr"]
-    hls = (app.state.settings.resolved_media_dir / version.hls_master).read_text()
+    hls = (app.state.runtime.settings.resolved_media_dir / version.hls_master).read_text()
     assert 'LANGUAGE="fr"' in hls

@@ -88,4 +88,4 @@ def test_a_request_that_the_database_fails_counts_a_dependency_error(tmp_path: P
     assert first == 1
     # That scrape could not read the queue and stream-slot gauges either: two more.
     assert database_errors() == first + 2
-    app.state.engine.dispose()
+    app.state.runtime.close()

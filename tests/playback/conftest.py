@@ -164,7 +164,7 @@ def cancel_in_past(session: Session, *, user_id: uuid.UUID | str) -> None:
 def make_viewer(client: TestClient, app: FastAPI, *, plan: str | None = "standard") -> ApiUser:
     """A signed-up account on `plan` (None: no subscription), with its default adult profile."""
     user = signup(client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         set_plan(session, user_id=user.id, plan=plan)
     return user
 
@@ -205,20 +205,20 @@ def start_body(
 @pytest.fixture
 def in_app_db(app: FastAPI) -> Callable[[], Any]:
     """`with in_app_db() as session:` a committed unit of work on the app's own database."""
-    return lambda: transaction(app.state.sessionmaker)
+    return lambda: transaction(app.state.runtime.sessionmaker)
 
 
 @pytest.fixture
 def playable_title(app: FastAPI) -> Title:
     """A committed, published PG movie with a ready 240-1080p version of 600 s, unencrypted."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return make_playable_title(session)
 
 
 @pytest.fixture
 def playable_series(app: FastAPI) -> Series:
     """A committed series of 2 seasons x 2 episodes of 1500 s, credits at 1380 s."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return make_playable_series(session)
 
 

@@ -39,8 +39,8 @@ class Licensed:
 def _start(app: FastAPI, client: TestClient, *, encrypted: bool = True) -> Licensed:
     """A subscriber watching an encrypted title: a live session row and its licence URL."""
     user = signup(client)
-    settings: Settings = app.state.settings
-    with transaction(app.state.sessionmaker) as session:
+    settings: Settings = app.state.runtime.settings
+    with transaction(app.state.runtime.sessionmaker) as session:
         account = session.get(User, uuid.UUID(user.id))
         assert account is not None
         billing.grant_plan(session=session, user=account, plan_code="standard", period_days=30)
@@ -74,7 +74,7 @@ def _body(*kids: uuid.UUID | bytes, **extra: Any) -> dict[str, Any]:
 
 
 def _update(app: FastAPI, session_id: uuid.UUID, **fields: Any) -> None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         playback = session.get(PlaybackSession, session_id)
         assert playback is not None
         for name, value in fields.items():
@@ -126,7 +126,7 @@ def test_no_licence_for_a_silent_session(app: FastAPI, client: TestClient) -> No
 
 def test_no_licence_once_the_subscription_is_gone(app: FastAPI, client: TestClient) -> None:
     started = _start(app, client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         session.execute(delete(Subscription).where(Subscription.user_id == started.user_id))
     assert_problem(client.post(started.url, json=_body(started.key.kid)), 403, "license_denied")
 
@@ -137,7 +137,7 @@ def test_no_licence_without_the_sessions_own_valid_token(
 ) -> None:
     started = _start(app, client)
     path, _, token = started.url.partition("?token=")
-    settings: Settings = app.state.settings
+    settings: Settings = app.state.runtime.settings
     if how == "tampered":
         url = f"{path}?token={token[:-3]}abc"
     elif how == "missing":
@@ -156,7 +156,7 @@ def test_no_licence_without_the_sessions_own_valid_token(
 
 
 def test_no_licence_for_an_unknown_session(app: FastAPI, client: TestClient) -> None:
-    settings: Settings = app.state.settings
+    settings: Settings = app.state.runtime.settings
     ghost = uuid.uuid4()
     token = licenses.license_token(
         settings, session_id=ghost, expires_at=utcnow() + timedelta(hours=1)
@@ -236,12 +236,12 @@ def test_a_player_on_another_origin_may_ask(settings: Settings, tmp_path: Path) 
             assert response.status_code == 200
             assert response.headers["access-control-allow-origin"] == origin
     finally:
-        app.state.engine.dispose()
+        app.state.runtime.close()
 
 
 def _play_version_with_kid(app: FastAPI, started: Licensed, kid: uuid.UUID) -> None:
     """Point the session at a version row whose tracks record `kid`."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         playback = session.get(PlaybackSession, started.session_id)
         assert playback is not None
         version = make_version(session, title_id=playback.title_id)

@@ -56,7 +56,7 @@ def test_a_session_gives_signed_urls_limits_and_where_to_start(
     _, _, session_id, expires, sig, version_id, _ = body["hls_url"].split("/", 6)
     link = signing.MediaLink(uuid.UUID(session_id), uuid.UUID(version_id), int(expires), sig)
     assert str(link.session_id) == body["session_id"]
-    secret = app.state.settings.media_link_secret.get_secret_value()
+    secret = app.state.runtime.settings.media_link_secret.get_secret_value()
     signing.verify(secret, link, now=utcnow())
 
 
@@ -75,7 +75,9 @@ def test_an_encrypted_title_comes_with_a_clearkey_licence_url(
 ) -> None:
     with in_app_db() as session:
         title = make_playable_title(session, encrypted=True)
-        content_keys.key_for_title(session=session, settings=app.state.settings, title_id=title.id)
+        content_keys.key_for_title(
+            session=session, settings=app.state.runtime.settings, title_id=title.id
+        )
     body = _start(client, viewer, title_id=title.id).json()
     assert body["key_system"] == "org.w3.clearkey"
     assert body["license_url"].startswith(f"/api/v1/playback/sessions/{body['session_id']}/license")
@@ -262,7 +264,7 @@ def test_starting_a_series_picks_the_episode_in_progress(
 def test_a_licence_url_needs_both_the_encryption_flag_and_a_key(
     client: TestClient, app: FastAPI, viewer: ApiUser, in_app_db: Callable[[], Any]
 ) -> None:
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     with in_app_db() as session:
         no_key = make_playable_title(session, encrypted=True)
         clear = make_playable_title(session, encrypted=False)
@@ -302,7 +304,7 @@ def _kid(session: Any, version_id: uuid.UUID | None) -> uuid.UUID | None:
 def test_the_versions_recorded_kid_decides_the_licence_url(
     client: TestClient, app: FastAPI, viewer: ApiUser, in_app_db: Callable[[], Any]
 ) -> None:
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     with in_app_db() as session:
         # Packaged encrypted, then the title's flag was turned off: the media is still encrypted.
         flag_off = _encrypted_version(session, settings, make_playable_title(session), flag=False)

@@ -15,6 +15,7 @@ from marquee.events.schemas import Complete, Rating
 from marquee.jobs.registry import JobContext, JobKind
 from marquee.recommend import tasks, train_db
 from marquee.recommend.tables import ModelRun, RecCandidate, SimilarTitle
+from marquee.runtime import Runtime
 
 
 def _history(factory: sessionmaker[Session], people: int, titles: list[uuid.UUID]) -> None:
@@ -35,16 +36,17 @@ def _serving(session: Session) -> tuple[int, int, int]:
 
 
 def _retrain(settings: Settings, factory: sessionmaker[Session]) -> dict[str, object]:
-    ctx = JobContext(
-        job_id=uuid.uuid4(),
-        kind=JobKind.RECS_TRAIN,
-        key="test",
-        payload={},
-        attempt=1,
-        settings=settings,
-        session_factory=factory,
-    )
-    return dict(tasks.retrain(ctx) or {})
+    # The handler on a worker's runtime of its own, as `marquee worker` runs it.
+    with Runtime.running(settings) as runtime:
+        ctx = JobContext(
+            job_id=uuid.uuid4(),
+            kind=JobKind.RECS_TRAIN,
+            key="test",
+            payload={},
+            attempt=1,
+            runtime=runtime,
+        )
+        return dict(tasks.retrain(ctx) or {})
 
 
 def test_a_gutted_history_keeps_the_last_model(

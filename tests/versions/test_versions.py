@@ -128,7 +128,7 @@ def test_version_ids_follow_the_job_key() -> None:
 
 def test_editors_list_a_titles_versions_newest_first(client: TestClient, app: FastAPI) -> None:
     editor = signup_with_role(client, app, Role.EDITOR)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = make_title(session)
         other = make_title(session)
         ids = []
@@ -153,7 +153,7 @@ def test_editors_list_a_titles_versions_newest_first(client: TestClient, app: Fa
 
 def test_versions_are_for_editors_and_known_titles(client: TestClient, app: FastAPI) -> None:
     viewer = signup(client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title_id = make_title(session).id
     assert_problem(
         client.get(f"{BASE}/{title_id}/versions", headers=viewer.headers), 403, "editor_required"

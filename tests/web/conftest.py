@@ -254,7 +254,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         attach_demo_media(settings=settings, clips=[WEB_CLIP], cache_dir=ROOT / "var" / "cache")
         ratings = {name: rating for name, rating, *_ in CATALOGUE}
         yield Site(url, settings, titles, ratings, admin)
-    app.state.engine.dispose()
+    app.state.runtime.close()
 
 
 @pytest.fixture(scope="session")

@@ -50,11 +50,13 @@ from marquee.accounts.schemas import (
 )
 from marquee.audience import client_address, parse_networks
 from marquee.config import Settings
+from marquee.db import transaction
 from marquee.deps import (
     CurrentUser,
     DbSession,
     Limiter,
     ProfileTokenHeader,
+    RuntimeDep,
     SettingsDep,
     ViewerCountry,
     require_admin,
@@ -165,19 +167,25 @@ def login(
 def refresh(
     request: Request,
     response: Response,
-    session: DbSession,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     body: RefreshRequest | None = None,
 ) -> TokenPair:
     """A new pair for the body's refresh token, or for the cookie's (with the CSRF header)."""
+    settings = runtime.settings
     token = cookies.refresh_token(request, body.refresh_token if body else None)
-    try:
-        _, tokens = service.rotate_refresh_token(
-            session=session, settings=settings, token=token, device=_device(request)
-        )
-    except TokenReused:
-        session.commit()  # the family's revocation must outlive this failed request
-        raise
+    with transaction(runtime.sessionmaker) as session:
+        try:
+            _, tokens = service.rotate_refresh_token(
+                session=session, settings=settings, token=token, device=_device(request)
+            )
+        except TokenReused as reused:
+            # Raised only after the unit of work commits: the family's revocation must
+            # outlive this failed request.
+            refused: TokenReused | None = reused
+        else:
+            refused = None
+    if refused is not None:
+        raise refused
     return _deliver(request, response, settings, tokens)
 
 

@@ -10,7 +10,8 @@ from marquee.accounts.models import Role
 from marquee.accounts.schemas import RegisterRequest
 from marquee.accounts.security import hash_password
 from marquee.config import Settings
-from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.db import transaction
+from marquee.runtime import Runtime
 
 
 class InvalidAccount(ValueError):
@@ -34,22 +35,18 @@ def validated(*, settings: Settings, email: str, password: str) -> RegisterReque
 def upsert_user(*, settings: Settings, email: str, password: str, role: str) -> bool:
     """Create the account, or reset its password and role; True when it was created."""
     request = validated(settings=settings, email=email, password=password)
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            user = service.get_user_by_email(session=session, email=request.email)
-            if user is None:
-                service.register(
-                    session=session,
-                    settings=settings,
-                    email=request.email,
-                    password=password,
-                    role=Role(role),
-                )
-                return True
-            user.password_hash = hash_password(password)
-            user.role = Role(role)
-            user.token_version += 1
-            return False
-    finally:
-        engine.dispose()
+    with Runtime.running(settings) as runtime, transaction(runtime.sessionmaker) as session:
+        user = service.get_user_by_email(session=session, email=request.email)
+        if user is None:
+            service.register(
+                session=session,
+                settings=settings,
+                email=request.email,
+                password=password,
+                role=Role(role),
+            )
+            return True
+        user.password_hash = hash_password(password)
+        user.role = Role(role)
+        user.token_version += 1
+        return False

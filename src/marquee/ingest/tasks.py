@@ -29,7 +29,7 @@ from marquee.media.encrypt import Protection
 from marquee.media.ffmpeg import Progress
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.media.subtitles import SubtitleInput
-from marquee.storage import keys, make_store
+from marquee.storage import keys
 from marquee.storage.base import ObjectStore
 from marquee.storage.errors import ObjectNotFound
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
@@ -210,7 +210,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     version_id = publish.version_id_for(ctx.key)
     if _already_published(ctx):
         return {"version_id": str(version_id), "rerun": True}
-    store = make_store(ctx.settings)
+    store = ctx.store
     with workdirs.work_dir(ctx.settings, ctx.job_id, ctx.attempt) as work:
         source, sidecars = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)

@@ -5,21 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from marquee.accounts.errors import EditorRequired
 from marquee.accounts.models import Role, User
 from marquee.config import Settings
-from marquee.db import transaction
-from marquee.deps import DbSession, SettingsDep, Store, require_editor
+from marquee.deps import DbSession, SettingsDep, Store, require_editor, unit_of_work
 from marquee.errors import problem_responses
 from marquee.hardening import BodyLimit
 from marquee.storage.base import ObjectStore
@@ -59,7 +57,6 @@ from marquee.uploads.tus import (
 )
 from marquee.uploads.writer import ChunkWriter
 
-T = TypeVar("T")
 Editor = Annotated[User, Depends(require_editor)]
 
 tus = APIRouter(
@@ -104,16 +101,6 @@ def _owned(session: Session, upload_id: uuid.UUID, user: User) -> Upload:
     if upload.created_by != user.id and user.role != Role.ADMIN:
         raise UploadNotFound(f"No upload {upload_id}.")
     return upload
-
-
-def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
-    with transaction(factory) as session:
-        return work(session)
-
-
-async def _db(request: Request, work: Callable[[Session], T]) -> T:
-    """Run a unit of work off the event loop, in its own transaction."""
-    return await run_in_threadpool(_in_transaction, request.app.state.sessionmaker, work)
 
 
 def _content_type(request: Request) -> str:
@@ -167,7 +154,7 @@ async def create_upload(
         raise DeferLengthUnsupported("Declare Upload-Length up front.")
     length = parse_int("Upload-Length", request.headers.get("Upload-Length"))
     meta = parse_metadata(request.headers.get("Upload-Metadata"))
-    upload = await _db(
+    upload = await unit_of_work(
         request,
         lambda session: uploads.create_upload(
             session=session, settings=settings, user_id=user.id, length=length, meta=meta
@@ -225,7 +212,7 @@ async def append(
         raise TusUnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
     offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
-    await _db(request, lambda session: _owned(session, upload_id, user))
+    await unit_of_work(request, lambda session: _owned(session, upload_id, user))
     upload = await _receive(request, settings, store, upload_id, offset, checksum=checksum)
     return Response(status_code=204, headers=_state_headers(upload))
 
@@ -257,7 +244,9 @@ def upload_status(upload_id: uuid.UUID, session: DbSession, user: Editor) -> Upl
 
 
 async def _unlock(request: Request, upload_id: uuid.UUID, token: str) -> None:
-    await _db(request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token))
+    await unit_of_work(
+        request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token)
+    )
 
 
 def _writer(
@@ -288,7 +277,7 @@ async def _receive(
 ) -> Upload:
     """Lock the upload, stream the body into the store, then acknowledge what was stored."""
     declared = request.headers.get("Content-Length")
-    upload, token = await _db(
+    upload, token = await unit_of_work(
         request, lambda s: uploads.lock_upload(session=s, upload_id=upload_id, offset=offset)
     )
     if declared is not None and declared.isdigit() and offset + int(declared) > upload.length:
@@ -298,7 +287,7 @@ async def _receive(
     try:
         await _stream_body(request, writer, token)
         outcome = await run_in_threadpool(writer.finish)
-        recorded = await _db(
+        recorded = await unit_of_work(
             request,
             lambda s: uploads.record_outcome(
                 session=s,
@@ -336,7 +325,7 @@ async def _stream_body(request: Request, writer: ChunkWriter, token: str) -> Non
                     storing = asyncio.ensure_future(run_in_threadpool(writer.store_part, part))
                 if time.monotonic() - renewed > uploads.LOCK_SECONDS / 3:
                     renewed = time.monotonic()
-                    await _db(request, lambda s: _renew(s, writer.upload_id, token))
+                    await unit_of_work(request, lambda s: _renew(s, writer.upload_id, token))
         except ClientDisconnect:
             if writer.checksum is not None:
                 raise

@@ -1101,7 +1101,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read Title */
+        /**
+         * Read Title
+         * @description The `{title_id}` in the path, if this profile may see it here and now; else 404.
+         */
         get: operations["titles-read_title"];
         put?: never;
         post?: never;
@@ -2034,8 +2037,9 @@ export interface components {
             /**
              * Code
              * @description The stable code at the end of `type`.
+             * @enum {string}
              */
-            code: string;
+            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "defer_length_unsupported" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
             /**
              * Detail
              * @description What happened this time, readable by a person.
@@ -7202,9 +7206,9 @@ export interface operations {
     "playback-list_positions": {
         parameters: {
             query: {
-                title_id: string;
                 /** @description The profile watching. */
                 profile_id: string;
+                title_id: string;
             };
             header?: {
                 /** @description From switching into a locked profile. */
@@ -8188,6 +8192,8 @@ export interface operations {
     "search-search": {
         parameters: {
             query: {
+                /** @description The profile watching. */
+                profile_id: string;
                 /** @description Free text; syntax characters are plain text. */
                 q?: string;
                 genre?: string | null;
@@ -8196,8 +8202,6 @@ export interface operations {
                 type?: components["schemas"]["TitleKind"] | null;
                 language?: string | null;
                 sort?: components["schemas"]["Sort"];
-                /** @description The profile watching. */
-                profile_id: string;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -8269,10 +8273,10 @@ export interface operations {
     "search-suggest": {
         parameters: {
             query: {
-                /** @description Free text; syntax characters are plain text. */
-                q?: string;
                 /** @description The profile watching. */
                 profile_id: string;
+                /** @description Free text; syntax characters are plain text. */
+                q?: string;
             };
             header?: {
                 /** @description From switching into a locked profile. */

@@ -12,9 +12,12 @@ type ApiProblem = components["schemas"]["Problem"];
 /** A problem+json body, or just the status when the answer had none. */
 export type Problem = Partial<ApiProblem> & Pick<ApiProblem, "status">;
 
+/** Every code the API declares; a screen for a code it never sends does not compile. */
+export type ProblemCode = ApiProblem["code"];
+
 /** The stable code at the end of a problem `type` ("/problems/too_many_streams"). */
-export function problemCode(problem: Problem): string {
-  return (problem.type ?? "").split("/").pop() || "unknown";
+export function problemCode(problem: Problem): ProblemCode | "unknown" {
+  return ((problem.type ?? "").split("/").pop() || "unknown") as ProblemCode | "unknown";
 }
 
 export function problemScreen(problem: Problem): ProblemScreen {
