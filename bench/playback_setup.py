@@ -32,7 +32,7 @@ from marquee.catalog.models import WORLDWIDE, Availability, PublishState, Title,
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.delivery import signing
-from marquee.delivery.edge import EdgeOptions, nginx_config, prepare_dirs
+from marquee.delivery.edge import EdgeOptions, Upstreams, nginx_config, prepare_dirs
 from marquee.ingest.publish import store_outputs
 from marquee.maturity import level
 from marquee.media.encode import EncodeOptions
@@ -320,7 +320,7 @@ def edge_server(catalogue: Catalogue, origin_port: int, *, workers: int) -> Iter
     folder = catalogue.root / "edge"
     options = EdgeOptions(
         listen=f"127.0.0.1:{port}",
-        origin=f"127.0.0.1:{origin_port}",
+        origins=Upstreams(servers=(f"127.0.0.1:{origin_port}",)),
         cache_dir=folder / "cache",
         run_dir=folder / "run",
         log_dir=folder / "logs",

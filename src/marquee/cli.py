@@ -14,6 +14,7 @@ from marquee.delivery.edge import edge_app
 from marquee.media.cli import media_app
 from marquee.recommend.cli import recs_app
 from marquee.search.cli import search_app
+from marquee.stack import stack_app
 
 app = typer.Typer(no_args_is_help=True, help="Marquee: video on demand you run yourself.")
 user_app = typer.Typer(no_args_is_help=True, help="Manage accounts.")
@@ -23,6 +24,7 @@ app.add_typer(media_app, name="media")
 app.add_typer(recs_app, name="recs")
 app.add_typer(search_app, name="search")
 app.add_typer(edge_app, name="edge")
+app.add_typer(stack_app, name="stack")
 
 
 @app.command()

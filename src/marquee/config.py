@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     job_poll_seconds: float = Field(default=1.0, gt=0)
     # Extra modules whose `JOBS` the worker registers, comma-separated (e.g. plugins, tests).
     job_modules: str = ""
+    # Where a worker serves its Prometheus /metrics (None: it serves none).
+    worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    worker_metrics_host: str = "127.0.0.1"
     event_retention_days: int = Field(default=400, ge=1)
 
     upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)

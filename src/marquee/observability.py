@@ -1,4 +1,9 @@
-"""Structured JSON logs carrying a request id, and Prometheus request metrics."""
+"""Structured JSON logs carrying a request id, and Prometheus metrics of requests and
+dependency errors.
+
+Every record is one JSON line, uvicorn's own included (tracebacks are a field, never extra
+lines), and an unhandled error is logged once, by the app's handler, with its request id.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import json
 import logging
 import time
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -18,7 +23,8 @@ _MAX_REQUEST_ID = 128
 
 
 class JsonFormatter(logging.Formatter):
-    _standard = set(vars(logging.makeLogRecord({})))
+    # uvicorn's `color_message` repeats the message with terminal colours.
+    _standard = {*vars(logging.makeLogRecord({})), "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -38,14 +44,67 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _AlreadyLogged(logging.Filter):
+    """uvicorn logs an error the app's handler has already logged (with the request id):
+    Starlette answers the 500, then re-raises to the server. Keep the app's record only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "uvicorn.error"
+            and str(record.msg).strip() == "Exception in ASGI application"
+        )
+
+
+# Loggers that get the one handler: ours, and the server's (errors and access).
+_LOGGERS = ("marquee", "uvicorn")
+
+
 def configure_logging(level: str, json_logs: bool) -> None:
     handler = logging.StreamHandler()
     if json_logs:
         handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("marquee")
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    handler.addFilter(_AlreadyLogged())
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
+    for child in ("uvicorn.error", "uvicorn.access"):
+        # Their records reach the handler through "uvicorn"; one of their own would repeat it.
+        logging.getLogger(child).handlers[:] = []
+        logging.getLogger(child).propagate = True
+
+
+def dependency_of(exc: BaseException) -> str | None:
+    """Which backing service `exc` (or what caused it) says is failing, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = _dependency_name(current)
+        if name is not None:
+            return name
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _dependency_name(exc: BaseException) -> str | None:
+    module = type(exc).__module__.split(".", 1)[0]
+    kind = type(exc).__name__
+    if module in ("sqlalchemy", "psycopg", "sqlite3") and kind in (
+        "OperationalError",
+        "InterfaceError",
+        "DisconnectionError",
+        "TimeoutError",
+    ):
+        return "database"
+    if module == "redis" and kind in ("ConnectionError", "TimeoutError", "BusyLoadingError"):
+        return "redis"
+    if module in ("botocore", "urllib3") and (
+        "Connect" in kind or "Timeout" in kind or kind == "ConnectionClosedError"
+    ):
+        return "object_store"
+    return None
 
 
 class Metrics:
@@ -66,6 +125,17 @@ class Metrics:
             ["method", "route", "status"],
             registry=self.registry,
         )
+        self.dependency_errors = dependency_errors_counter(self.registry)
+
+
+def dependency_errors_counter(registry: CollectorRegistry) -> Counter:
+    return Counter(
+        "marquee_dependency_errors",
+        "Errors from a backing service (database, redis, object_store) that ended a request "
+        "or a job.",
+        ["dependency"],
+        registry=registry,
+    )
 
 
 class RequestContextMiddleware:
@@ -81,7 +151,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = _incoming_request_id(scope) or uuid.uuid4().hex
-        token = request_id_var.set(request_id)
+        token: Token[str | None] | None = request_id_var.set(request_id)
         start = time.perf_counter()
         status = 500
 
@@ -96,6 +166,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            dependency = dependency_of(exc)
+            if dependency is not None:
+                self.metrics.dependency_errors.labels(dependency).inc()
+            # The error handler outside this middleware logs it: with this request's id.
+            token = None
+            raise
         finally:
             elapsed = time.perf_counter() - start
             route = route_template(scope)
@@ -112,7 +189,8 @@ class RequestContextMiddleware:
                     "duration_ms": round(elapsed * 1000, 2),
                 },
             )
-            request_id_var.reset(token)
+            if token is not None:
+                request_id_var.reset(token)
 
 
 def route_template(scope: Scope) -> str:

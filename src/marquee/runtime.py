@@ -24,9 +24,11 @@ from marquee.db import make_engine, make_sessionmaker, utcnow
 from marquee.delivery.origin import Origin
 from marquee.events.metrics import EventMetrics
 from marquee.events.service import KnownTitles
+from marquee.jobs.metrics import QueueCollector
 from marquee.jobs.registry import Registry, load_registry, module_names
 from marquee.observability import Metrics
 from marquee.playback.heartbeats import VersionDurations
+from marquee.playback.metrics import StreamSlotsCollector
 from marquee.playback.slots import StreamSlots, make_stream_slots
 from marquee.ratelimit import RateLimiter, make_rate_limiter
 from marquee.recommend.breaker import CircuitBreaker
@@ -79,6 +81,11 @@ class Runtime:
         search_hooks.watch(factory)
         store = make_store(settings)
         metrics = Metrics()
+        # Read from the database at scrape time: the queue and the stream slots in use.
+        errors = metrics.dependency_errors
+        metrics.registry.register(QueueCollector(factory, errors))
+        idle = settings.playback_idle_seconds
+        metrics.registry.register(StreamSlotsCollector(factory, idle, errors))
         return cls(
             settings=settings,
             engine=engine,

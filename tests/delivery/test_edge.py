@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import socket
 import subprocess
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,18 +20,30 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from starlette.types import Receive, Scope, Send
 from typer.testing import CliRunner
 
 from marquee import cli
+from marquee.accounts.models import Role
 from marquee.config import Settings
-from marquee.db import utcnow
-from marquee.delivery.edge import EdgeConfigError, EdgeOptions, nginx_config, prepare_dirs, render
+from marquee.db import transaction, utcnow
+from marquee.delivery.edge import (
+    BalancerOptions,
+    EdgeConfigError,
+    EdgeOptions,
+    Upstreams,
+    balancer_config,
+    nginx_config,
+    prepare_dirs,
+    render,
+)
 from tests import services
+from tests.catalog.factories import make_title
 from tests.delivery.support import Published, link, open_session, publish, url
 from tests.playback.packaged import packaged
-from tests.support import assert_problem
+from tests.support import assert_problem, signup_with_role
 
 __all__ = ["packaged"]
 SEGMENT = "seg-2-00001.m4s"
@@ -78,7 +93,7 @@ def edge(app: FastAPI, packaged: Path, tmp_path: Path) -> Iterator[Edge]:
     root = tmp_path / "edge"
     options = EdgeOptions(
         listen=f"127.0.0.1:{edge_port}",
-        origin=f"127.0.0.1:{origin_port}",
+        origins=Upstreams(servers=(f"127.0.0.1:{origin_port}",)),
         cache_dir=root / "cache",
         run_dir=root / "run",
         log_dir=root / "logs",
@@ -91,6 +106,161 @@ def edge(app: FastAPI, packaged: Path, tmp_path: Path) -> Iterator[Edge]:
     config.write_text(nginx_config(app.state.runtime.settings, options))
     with services.serve_app(counter, origin_port), services.nginx(config, edge_port):
         yield Edge(f"http://127.0.0.1:{edge_port}", edge_port, counter, published, app)
+
+
+def _nginx_options(root: Path) -> dict[str, object]:
+    return {
+        "run_dir": root / "run",
+        "log_dir": root / "logs",
+        "user": "root" if os.geteuid() == 0 else None,
+        "worker_processes": "2",
+    }
+
+
+@contextmanager
+def api_process(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `marquee serve` on loopback with the test's settings: something to kill -9."""
+    env = {
+        **os.environ,
+        "MARQUEE_ENV": settings.env,
+        "MARQUEE_DATABASE_URL": settings.resolved_database_url,
+        "MARQUEE_VAR_DIR": str(settings.var_dir),
+        "MARQUEE_JSON_LOGS": "false",
+        "MARQUEE_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "marquee.cli", "serve", "--port", str(port)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        services.wait_for_port(port, timeout=90)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=20)
+
+
+def test_with_one_of_two_origins_killed_uncached_segments_still_answer(
+    app: FastAPI, packaged: Path, tmp_path: Path
+) -> None:
+    published = publish(app, packaged)
+    segments = sorted(name for name in published.files if name.endswith(".m4s"))
+    assert len(segments) >= 6
+    ports = [services.free_port(), services.free_port()]
+    edge_port = services.free_port()
+    root = tmp_path / "edge"
+    options = EdgeOptions(
+        listen=f"127.0.0.1:{edge_port}",
+        origins=Upstreams(servers=tuple(f"127.0.0.1:{port}" for port in ports)),
+        cache_dir=root / "cache",
+        cache_max_size="1g",
+        **_nginx_options(root),  # type: ignore[arg-type]
+    )
+    prepare_dirs(options)
+    config = root / "nginx.conf"
+    config.write_text(nginx_config(app.state.runtime.settings, options))
+    settings = app.state.runtime.settings
+    base = f"http://127.0.0.1:{edge_port}"
+    with ExitStack() as stack:
+        first, _ = (stack.enter_context(api_process(settings, port)) for port in ports)
+        stack.enter_context(services.nginx(config, edge_port))
+        *served, last = segments
+        before = httpx.get(base + url(settings, open_session(app, published), published, served[0]))
+        assert before.status_code == 200
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        answers = []
+        for name in served[1:]:
+            for _ in range(2):  # a miss, then a hit, each from a session of its own
+                sid = open_session(app, published)
+                answers.append((name, httpx.get(base + url(settings, sid, published, name))))
+        assert [(n, r.status_code) for n, r in answers] == [(n, 200) for n, _ in answers]
+        assert all(r.content == published.files[n].read_bytes() for n, r in answers)
+        assert {r.headers["x-cache-status"] for _, r in answers} == {"MISS", "HIT"}
+        stack.close()  # every origin gone: what nginx says itself is a problem too
+        with services.nginx(config, edge_port):
+            down = httpx.get(base + url(settings, open_session(app, published), published, last))
+            assert_problem(down, 502, "upstream_unavailable")
+            assert down.headers["retry-after"] == "5"
+            assert down.headers["access-control-allow-origin"] == "*"
+            assert_problem(httpx.get(base + "/nowhere"), 404, "not_found")
+
+
+@dataclass
+class RequestLog:
+    """ASGI wrapper keeping what a replica saw of each request through the load balancer."""
+
+    app: FastAPI
+    seen: list[dict[str, str]] = field(default_factory=list)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+            self.seen.append({**headers, "client": scope["client"][0], "scheme": scope["scheme"]})
+        await self.app(scope, receive, send)
+
+
+def test_the_load_balancer_keeps_host_and_port_spreads_and_survives_a_lost_replica(
+    app: FastAPI, client: TestClient, tmp_path: Path
+) -> None:
+    editor = signup_with_role(client, app, Role.EDITOR)
+    with transaction(app.state.runtime.sessionmaker) as session:
+        title_id = str(make_title(session).id)
+    replicas = [RequestLog(app), RequestLog(app)]
+    ports = [services.free_port() for _ in replicas]
+    lb_port = services.free_port()
+    root = tmp_path / "lb"
+    options = BalancerOptions(
+        listen=f"127.0.0.1:{lb_port}",
+        apis=Upstreams(servers=tuple(f"127.0.0.1:{port}" for port in ports)),
+        **_nginx_options(root),  # type: ignore[arg-type]
+    )
+    prepare_dirs(options)
+    config = root / "nginx.conf"
+    config.write_text(balancer_config(options))
+    base = f"http://127.0.0.1:{lb_port}"
+    with ExitStack() as stack:
+        stopping = [stack.enter_context(ExitStack()) for _ in replicas]
+        for replica, port, own in zip(replicas, ports, stopping, strict=True):
+            own.enter_context(services.serve_app(replica, port))
+        stack.enter_context(services.nginx(config, lb_port))
+        created = httpx.post(
+            base + "/api/v1/admin/uploads/",
+            headers={
+                "Host": "tv.example:8443",
+                "Authorization": f"Bearer {editor.access_token}",
+                "Tus-Resumable": "1.0.0",
+                "Upload-Length": "10",
+                "Upload-Metadata": f"title_id {_b64(title_id)},filename {_b64('m.mov')}",
+                "X-Request-Id": "lb-test-1",
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert created.headers["location"].startswith("http://tv.example:8443/api/v1/admin/")
+        assert created.headers["x-request-id"] == "lb-test-1"
+        upload = next(seen for r in replicas for seen in r.seen if seen.get("upload-length"))
+        assert upload["host"] == "tv.example:8443"
+        assert upload["x-forwarded-host"] == "tv.example:8443"
+        assert upload["x-forwarded-proto"] == "http"
+        assert upload["x-forwarded-port"] == str(lb_port)
+        assert upload["x-forwarded-for"] == "127.0.0.1"
+        statuses = [httpx.get(base + "/healthz").status_code for _ in range(10)]
+        assert statuses == [200] * 10
+        assert all(r.seen for r in replicas)  # both replicas took requests
+        stopping[0].close()
+        statuses = [httpx.get(base + "/healthz").status_code for _ in range(20)]
+        assert statuses == [200] * 20
+        stopping[1].close()
+        down = httpx.get(base + "/healthz")
+        assert_problem(down, 502, "upstream_unavailable")
+        assert down.headers["retry-after"] == "5"
+        too_big = httpx.post(base + "/api/v1/auth/login", content=b"x" * (300 * MIB))
+        assert_problem(too_big, 413, "payload_too_large")
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
 
 
 def test_a_cold_miss_reaches_the_origin_once_then_every_session_hits_the_cache(
@@ -204,7 +374,13 @@ def test_the_config_refuses_secrets_nginx_would_misread(tmp_path: Path) -> None:
         with pytest.raises(EdgeConfigError):
             nginx_config(settings, EdgeOptions())
     with pytest.raises(EdgeConfigError):
-        nginx_config(Settings(env="test"), EdgeOptions(origin="127.0.0.1:80; evil"))
+        nginx_config(
+            Settings(env="test"), EdgeOptions(origins=Upstreams(servers=("127.0.0.1:80; evil",)))
+        )
+    with pytest.raises(EdgeConfigError):
+        nginx_config(Settings(env="test"), EdgeOptions(origins=Upstreams(servers=())))
+    with pytest.raises(EdgeConfigError):
+        balancer_config(BalancerOptions(apis=Upstreams(fail_timeout="10s; evil")))
     with pytest.raises(EdgeConfigError):
         render("listen {{ port }};", {})
 
@@ -216,12 +392,29 @@ def test_cli_renders_the_edge_with_the_link_secret_and_the_cors_origins(
     monkeypatch.setenv("MARQUEE_CORS_ORIGINS", '["https://tv.example"]')
     output = tmp_path / "edge.conf"
     result = CliRunner().invoke(
-        cli.app, ["edge", "config", "--listen", "127.0.0.1:9090", "--output", str(output)]
+        cli.app,
+        [
+            "edge",
+            "config",
+            "--listen",
+            "127.0.0.1:9090",
+            "--output",
+            str(output),
+            "--origin",
+            "10.0.0.1:8000",
+            "--origin",
+            "10.0.0.2:8000",
+            "--max-fails",
+            "3",
+        ],
     )
     assert result.exit_code == 0, result.output
     text = output.read_text()
     assert 'secure_link_md5 "$secure_link_expires$session$version edge-secret-42";' in text
     assert "listen 127.0.0.1:9090;" in text
+    assert "server 10.0.0.1:8000 max_fails=3 fail_timeout=10s;" in text
+    assert "server 10.0.0.2:8000 max_fails=3 fail_timeout=10s;" in text
+    assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in text
     assert '"https://tv.example" "https://tv.example";' in text
     assert not re.search(r"\{\{\s*\w+\s*\}\}", text)
     assert output.stat().st_mode & 0o077 == 0

@@ -45,13 +45,23 @@ TRANSITIONS: dict[tuple[PublishState, TitleEvent], PublishState] = {
 }
 
 
+# Said instead of the generic refusal where editors meet it most.
+_REFUSALS = {
+    (_S.PUBLISHED, _E.PUBLISH): (
+        "This title is already published. A draft title is published by itself when its "
+        "first upload has been processed, so there is nothing left to publish."
+    ),
+}
+
+
 def next_state(state: PublishState, event: TitleEvent) -> PublishState:
     """The state after `event`; an event that does not apply raises `InvalidTransition`."""
     try:
         return TRANSITIONS[(PublishState(state), TitleEvent(event))]
     except (KeyError, ValueError):
+        said = f"A {state} title cannot take the event '{event}'."
         raise InvalidTransition(
-            f"A {state} title cannot take the event {event!r}.",
+            _REFUSALS.get((state, event), said),
             state=str(state),
             event=str(event),
         ) from None

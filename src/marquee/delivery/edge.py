@@ -1,7 +1,15 @@
-"""Renders the nginx media edge (deploy/nginx/marquee.conf) from settings: `marquee edge config`."""
+"""Renders nginx from settings: the media edge (deploy/nginx/marquee.conf, `marquee edge config`)
+and the API load balancer (deploy/nginx/lb.conf, `marquee edge lb`).
+
+Both spread requests over any number of upstreams with passive health checks (a server that
+fails `max_fails` times is left out for `fail_timeout`) and retry an idempotent request on the
+next server, so losing one replica costs viewers nothing. Whatever nginx answers itself, a
+502 when every upstream is down included, is problem+json like the app's own errors.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,12 +20,33 @@ import typer
 
 from marquee.config import Settings
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "deploy" / "nginx" / "marquee.conf"
+NGINX_DIR = Path(__file__).resolve().parents[3] / "deploy" / "nginx"
+TEMPLATE = NGINX_DIR / "marquee.conf"
+LB_TEMPLATE = NGINX_DIR / "lb.conf"
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 # Inside an nginx double-quoted string these would end it, escape, or start a variable.
 _UNSAFE_SECRET = re.compile(r'["\\$\s{};\x00-\x1f\x7f]')
 _ADDRESS = re.compile(r"^[A-Za-z0-9.:\[\]_-]+$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.:\[\]_-]+$")
+_DURATION = re.compile(r"^[0-9]{1,6}(ms|s|m)?$")
+# What nginx may answer by itself, and how each reads as a problem (type, title, detail).
+_NGINX_PROBLEMS: dict[int, tuple[str, str, str]] = {
+    400: ("malformed_request", "Malformed request", "The request could not be read."),
+    404: ("not_found", "Not found", "Nothing is served here."),
+    405: ("method_not_allowed", "Method not allowed", "This method is not allowed here."),
+    408: ("request_timeout", "Request timeout", "The request took too long to arrive."),
+    413: ("payload_too_large", "Payload too large", "The request body is too large."),
+    414: ("uri_too_long", "URI too long", "The request address is too long."),
+    429: ("rate_limited", "Too many requests", "Too many requests; try again shortly."),
+    500: ("internal_error", "Internal error", "The proxy failed to handle the request."),
+    502: ("upstream_unavailable", "Bad gateway", "No server could answer; try again shortly."),
+    503: (
+        "upstream_unavailable",
+        "Service unavailable",
+        "No server could answer; try again shortly.",
+    ),
+    504: ("upstream_timeout", "Gateway timeout", "No server answered in time; try again shortly."),
+}
 
 
 class EdgeConfigError(ValueError):
@@ -25,9 +54,22 @@ class EdgeConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Upstreams:
+    """Servers of one nginx `upstream`, and when nginx leaves one out and tries the next."""
+
+    servers: tuple[str, ...] = ("127.0.0.1:8000",)
+    # A server that fails this often within `fail_timeout` is left out for `fail_timeout`.
+    max_fails: int = 2
+    fail_timeout: str = "10s"
+    # Tries per request (first one included) and the time they may take together.
+    tries: int = 3
+    retry_timeout: str = "15s"
+
+
+@dataclass(frozen=True)
 class EdgeOptions:
     listen: str = "127.0.0.1:8080"
-    origin: str = "127.0.0.1:8000"
+    origins: Upstreams = field(default_factory=Upstreams)
     cache_dir: Path = Path("/var/cache/marquee-edge")
     run_dir: Path = Path("/run/marquee-edge")
     log_dir: Path = Path("/var/log/marquee-edge")
@@ -37,6 +79,21 @@ class EdgeOptions:
     cache_max_size: str = "50g"
     access_log: bool = True
     cors_origins: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BalancerOptions:
+    listen: str = "127.0.0.1:8000"
+    apis: Upstreams = field(default_factory=lambda: Upstreams(servers=("127.0.0.1:8001",)))
+    # Where /media/ goes: the media edge, or None to send it to the APIs like the rest.
+    edge: str | None = None
+    run_dir: Path = Path("/run/marquee-lb")
+    log_dir: Path = Path("/var/log/marquee-lb")
+    user: str | None = "www-data"
+    worker_processes: str = "auto"
+    # tus chunks pass through unbuffered; this caps one request's body.
+    max_body_size: str = "256m"
+    access_log: bool = True
 
 
 def _cors_map(origins: list[str]) -> str:
@@ -50,28 +107,146 @@ def _cors_map(origins: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _address(name: str, value: str) -> str:
+    if not _ADDRESS.match(value):
+        raise EdgeConfigError(f"{name} must be host:port, not {value!r}.")
+    return value
+
+
+def _server_lines(name: str, upstreams: Upstreams) -> str:
+    """The `server` lines of an upstream block, each with its passive health check."""
+    if not upstreams.servers:
+        raise EdgeConfigError(f"At least one {name} is needed.")
+    if upstreams.max_fails < 1 or upstreams.tries < 1:
+        raise EdgeConfigError("max_fails and tries must be at least 1.")
+    for duration in (upstreams.fail_timeout, upstreams.retry_timeout):
+        if not _DURATION.match(duration):
+            raise EdgeConfigError(f"{duration!r} is not an nginx duration like 10s.")
+    lines = [
+        f"        server {_address(name, server)} "
+        f"max_fails={upstreams.max_fails} fail_timeout={upstreams.fail_timeout};"
+        for server in dict.fromkeys(upstreams.servers)
+    ]
+    return "\n".join(lines)
+
+
+def _retry_lines(upstreams: Upstreams) -> str:
+    """Try the next server when one cannot be reached or answers as if it were going away."""
+    return "\n".join(
+        [
+            "        proxy_next_upstream error timeout http_502 http_503 http_504;",
+            f"        proxy_next_upstream_tries {upstreams.tries};",
+            f"        proxy_next_upstream_timeout {upstreams.retry_timeout};",
+        ]
+    )
+
+
+def problem_body(status: int) -> str:
+    """The problem+json nginx answers for `status` (single-quote safe for an nginx string)."""
+    code, title, detail = _NGINX_PROBLEMS[status]
+    return json.dumps(
+        {
+            "type": f"/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+        },
+        separators=(",", ":"),
+    )
+
+
+def _error_pages(headers: tuple[str, ...] = ()) -> str:
+    """`error_page` lines and the named locations that answer each status as problem+json.
+
+    Only errors nginx makes itself come here: an upstream's own error responses (already
+    problem+json) pass through, since `proxy_intercept_errors` stays off. A location with
+    its own add_header inherits none, so `headers` (CORS on the edge) are repeated."""
+    lines = [f"        error_page {status} = @problem_{status};" for status in _NGINX_PROBLEMS]
+    for status in _NGINX_PROBLEMS:
+        retry = ("Retry-After 5",) if status in (502, 503, 504) else ()
+        lines += [
+            f"        location @problem_{status} {{",
+            "            default_type application/problem+json;",
+            *(f"            add_header {header} always;" for header in (*headers, *retry)),
+            f"            return {status} '{problem_body(status)}';",
+            "        }",
+        ]
+    return "\n".join(lines)
+
+
+# What the player's scripts need to read any edge answer, errors included.
+_EDGE_CORS = (
+    "Access-Control-Allow-Origin $marquee_cors_origin",
+    'Access-Control-Expose-Headers "Content-Length, Content-Range, Accept-Ranges, ETag"',
+    "Vary Origin",
+)
+
+
+def _common(
+    user: str | None, workers: str, run_dir: Path, log_dir: Path, log_format: str, log: bool
+) -> dict[str, str]:
+    """Values both templates share: process, files and logs."""
+    return {
+        "user_directive": f"user {user};" if user else "",
+        "worker_processes": workers,
+        "run_dir": run_dir.as_posix(),
+        "log_dir": log_dir.as_posix(),
+        "access_log": f"{log_dir.as_posix()}/access.log {log_format}" if log else "off",
+    }
+
+
 def _values(secret: str, options: EdgeOptions) -> dict[str, str]:
     if not secret or _UNSAFE_SECRET.search(secret):
         raise EdgeConfigError(
             "The media link secret must be non-empty, without quotes, backslashes, '$', "
             "braces, semicolons, whitespace or control characters."
         )
-    for name in ("listen", "origin"):
-        if not _ADDRESS.match(getattr(options, name)):
-            raise EdgeConfigError(f"{name} must be host:port, not {getattr(options, name)!r}.")
-    log_dir = options.log_dir.as_posix()
-    return {
-        "user_directive": f"user {options.user};" if options.user else "",
-        "worker_processes": options.worker_processes,
-        "run_dir": options.run_dir.as_posix(),
-        "log_dir": log_dir,
-        "access_log": f"{log_dir}/access.log edge" if options.access_log else "off",
+    common = _common(
+        options.user,
+        options.worker_processes,
+        options.run_dir,
+        options.log_dir,
+        "edge",
+        options.access_log,
+    )
+    return common | {
         "cache_dir": options.cache_dir.as_posix(),
         "cache_max_size": options.cache_max_size,
-        "origin": options.origin,
-        "listen": options.listen,
+        "origin_servers": _server_lines("origin", options.origins),
+        "origin_retries": _retry_lines(options.origins),
+        "listen": _address("listen", options.listen),
         "secret": secret,
         "cors_map": _cors_map(options.cors_origins),
+        "error_pages": _error_pages(_EDGE_CORS),
+    }
+
+
+def _balancer_values(options: BalancerOptions) -> dict[str, str]:
+    if not re.match(r"^[0-9]{1,6}[kmg]?$", options.max_body_size):
+        raise EdgeConfigError(f"{options.max_body_size!r} is not an nginx size like 256m.")
+    edge = options.edge
+    common = _common(
+        options.user,
+        options.worker_processes,
+        options.run_dir,
+        options.log_dir,
+        "balancer",
+        options.access_log,
+    )
+    return common | {
+        "listen": _address("listen", options.listen),
+        "api_servers": _server_lines("API", options.apis),
+        "api_retries": _retry_lines(options.apis),
+        "edge_upstream": (
+            f"    upstream marquee_edge {{\n        server {_address('edge', edge)};\n"
+            "        keepalive 16;\n    }"
+            if edge
+            else ""
+        ),
+        "media_upstream": "marquee_edge" if edge else "marquee_api",
+        "max_body_size": options.max_body_size,
+        "error_pages": _error_pages(),
     }
 
 
@@ -93,31 +268,69 @@ def nginx_config(settings: Settings, options: EdgeOptions, template: Path = TEMP
     return render(template.read_text(encoding="utf-8"), values)
 
 
-def prepare_dirs(options: EdgeOptions) -> None:
+def balancer_config(options: BalancerOptions, template: Path = LB_TEMPLATE) -> str:
+    """The load balancer in front of the API replicas (and the edge, for /media/)."""
+    return render(template.read_text(encoding="utf-8"), _balancer_values(options))
+
+
+def prepare_dirs(options: EdgeOptions | BalancerOptions) -> None:
     """Create the cache, run and log directories nginx expects to exist."""
-    for directory in (options.cache_dir, options.run_dir, options.log_dir):
+    folders = [options.run_dir, options.log_dir]
+    if isinstance(options, EdgeOptions):
+        folders.append(options.cache_dir)
+    for directory in folders:
         directory.mkdir(parents=True, exist_ok=True)
 
 
-edge_app = typer.Typer(no_args_is_help=True, help="The nginx media edge.")
+edge_app = typer.Typer(
+    no_args_is_help=True, help="nginx: the media edge and the API load balancer."
+)
+
+Servers = Annotated[
+    list[str] | None,
+    typer.Option("--origin", "--upstream", help="host:port of a Marquee API; repeat for each."),
+]
+MaxFails = Annotated[int, typer.Option(help="Failures that take a server out for a while.")]
+FailTimeout = Annotated[str, typer.Option(help="How long a failing server stays out.")]
+Output = Annotated[Path | None, typer.Option(help="Write here instead of stdout.")]
+User = Annotated[str, typer.Option(help="Worker user ('' for nginx's default).")]
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    os.chmod(output, 0o600)  # the edge's holds the link secret
+
+
+def _upstreams(servers: list[str] | None, default: str, max_fails: int, fail: str) -> Upstreams:
+    return Upstreams(servers=tuple(servers or [default]), max_fails=max_fails, fail_timeout=fail)
+
+
+def _fail(exc: EdgeConfigError) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(2)
 
 
 @edge_app.command("config")
 def config_command(
     listen: Annotated[str, typer.Option(help="host:port the edge listens on.")] = "127.0.0.1:8080",
-    origin: Annotated[str, typer.Option(help="host:port of a Marquee API.")] = "127.0.0.1:8000",
+    origin: Servers = None,
+    max_fails: MaxFails = 2,
+    fail_timeout: FailTimeout = "10s",
     cache_dir: Annotated[Path, typer.Option(help="Cache folder.")] = EdgeOptions.cache_dir,
     run_dir: Annotated[Path, typer.Option(help="Pid and temp files.")] = EdgeOptions.run_dir,
     log_dir: Annotated[Path, typer.Option(help="Logs.")] = EdgeOptions.log_dir,
-    user: Annotated[str, typer.Option(help="Worker user ('' for nginx's default).")] = "www-data",
+    user: User = "www-data",
     cache_max_size: Annotated[str, typer.Option(help="Cache size cap.")] = "50g",
-    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    output: Output = None,
 ) -> None:
-    """Print the nginx configuration of a media edge in front of this deployment's origin."""
+    """Print the nginx configuration of a media edge in front of this deployment's origins."""
     settings = Settings()
     options = EdgeOptions(
         listen=listen,
-        origin=origin,
+        origins=_upstreams(origin, "127.0.0.1:8000", max_fails, fail_timeout),
         cache_dir=cache_dir,
         run_dir=run_dir,
         log_dir=log_dir,
@@ -125,9 +338,36 @@ def config_command(
         cache_max_size=cache_max_size,
         cors_origins=settings.cors_origins,
     )
-    text = nginx_config(settings, options)
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    output.write_text(text, encoding="utf-8")
-    os.chmod(output, 0o600)  # it holds the link secret
+    try:
+        _write(nginx_config(settings, options), output)
+    except EdgeConfigError as exc:
+        raise _fail(exc) from exc
+
+
+@edge_app.command("lb")
+def balancer_command(
+    listen: Annotated[str, typer.Option(help="host:port to listen on.")] = "127.0.0.1:8000",
+    upstream: Servers = None,
+    edge: Annotated[str | None, typer.Option(help="host:port of the media edge.")] = None,
+    max_fails: MaxFails = 2,
+    fail_timeout: FailTimeout = "10s",
+    run_dir: Annotated[Path, typer.Option(help="Pid and temp files.")] = BalancerOptions.run_dir,
+    log_dir: Annotated[Path, typer.Option(help="Logs.")] = BalancerOptions.log_dir,
+    user: User = "www-data",
+    max_body_size: Annotated[str, typer.Option(help="Largest request body.")] = "256m",
+    output: Output = None,
+) -> None:
+    """Print the nginx configuration of a load balancer in front of the API replicas."""
+    options = BalancerOptions(
+        listen=listen,
+        apis=_upstreams(upstream, "127.0.0.1:8001", max_fails, fail_timeout),
+        edge=edge,
+        run_dir=run_dir,
+        log_dir=log_dir,
+        user=user or None,
+        max_body_size=max_body_size,
+    )
+    try:
+        _write(balancer_config(options), output)
+    except EdgeConfigError as exc:
+        raise _fail(exc) from exc

@@ -1,10 +1,15 @@
 """The worker loop: claim a job, run its handler while a thread renews the lease, record the end.
 
 A worker is its own process (`marquee worker`); run as many as you like on any machine
-that shares the database and the object store. The first SIGTERM lets the current job
-finish (handlers that poll `should_stop()` may hand it back sooner); a second one hands
-the job back at once. A SIGKILLed worker simply stops renewing its lease, and another
-worker takes the job over when the lease expires.
+that shares the database and the object store.
+
+Work is never finished and then thrown away. The first SIGTERM kills the tools the job
+runs (FFmpeg, in a session of its own) and tells the handler (`should_stop()`); a job that
+ends because of that is handed back untouched. A job past its tools that does not stop is
+finished and recorded. A second SIGTERM hands the job back at once. A SIGKILLed worker
+takes its FFmpeg with it (parent-death signal), and another worker takes the job over
+when its lease expires. What the worker writes about a job never fails it: a progress
+report that cannot be written is skipped, and the outcome is retried through a blip.
 """
 
 from __future__ import annotations
@@ -17,12 +22,16 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from marquee.config import Settings
 from marquee.db import transaction, utcnow
 from marquee.jobs import schedule, service
+from marquee.jobs.metrics import MetricsListener, WorkerMetrics
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import (
     JobContext,
@@ -31,11 +40,16 @@ from marquee.jobs.registry import (
     PermanentJobError,
     Registry,
 )
+from marquee.jobs.shutdown import ToolStopper
+from marquee.observability import dependency_of
 
 if TYPE_CHECKING:
     from marquee.runtime import Runtime
 
 log = logging.getLogger("marquee.jobs")
+T = TypeVar("T")
+# Seconds between tries at recording a job's outcome: about half a minute in all.
+RECORD_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0)
 
 
 class WorkerShutdown(BaseException):
@@ -94,6 +108,7 @@ class Worker:
         registry: Registry | None = None,
         worker_id: str | None = None,
         kinds: list[str] | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
@@ -104,10 +119,21 @@ class Worker:
         self.lease_seconds = self.settings.job_lease_seconds
         self.poll_seconds = self.registry.poll_seconds(self.kinds, self.settings.job_poll_seconds)
         self.stopping = threading.Event()
+        self.record_delays: tuple[float, ...] = RECORD_DELAYS
         self._upkeep_due = [0.0] * len(self.registry.housekeeping)  # monotonic; 0 = at start
+        self.metrics = metrics or WorkerMetrics()
+        self._started = 0.0  # monotonic start of the running job
+        self._running: JobContext | None = None
+        self._stopper: ToolStopper | None = None
 
     def request_stop(self) -> None:
+        """Stop taking jobs; stop the running job's tools now and ask its handler to stop."""
         self.stopping.set()
+        ctx = self._running
+        if ctx is not None and self._stopper is None:
+            ctx.stopping.set()
+            self._stopper = ToolStopper(ctx.job_id)
+            self._stopper.start()
 
     def run(self, *, once: bool = False, max_jobs: int | None = None) -> int:
         """Work until asked to stop (or, with `once`, until the queue is empty); return jobs run."""
@@ -193,7 +219,24 @@ class Worker:
         )
         beat = _Heartbeat(self, job.id, spec, ctx)
         beat.start()
+        self._running, self._started = ctx, time.monotonic()
+        self.metrics.busy.set(1)
+        if self.stopping.is_set():  # a SIGTERM between the claim and here
+            self.request_stop()
         log.info("job started", extra={"job_id": str(job.id), "kind": job.kind})
+        try:
+            self._run_handler(job, spec, ctx, beat)
+        finally:
+            self._running = None
+            self.metrics.busy.set(0)
+            if beat.lost:
+                self.metrics.leases_lost.labels(job.kind).inc()
+            if self._stopper is not None:
+                self._stopper.done.set()
+                self._stopper.join()
+                self._stopper = None
+
+    def _run_handler(self, job: Job, spec: JobSpec, ctx: JobContext, beat: _Heartbeat) -> None:
         try:
             result = spec.handler(ctx)
         except (JobInterrupted, WorkerShutdown, KeyboardInterrupt) as exc:
@@ -201,11 +244,17 @@ class Worker:
             if not isinstance(exc, JobInterrupted):
                 raise
             return
-        except PermanentJobError as exc:
-            self._fail(job, spec, str(exc) or type(exc).__name__, permanent=True)
-            return
         except Exception as exc:
-            self._fail(job, spec, _describe(exc), permanent=False)
+            if dependency := dependency_of(exc):
+                self.metrics.dependency_errors.labels(dependency).inc()
+            if self.stopping.is_set():
+                # Most likely the end of the tools stopped for the shutdown: not the job's fault.
+                log.info("job stopped by the shutdown", extra={"job_id": str(job.id)})
+                self._release(job)
+            elif isinstance(exc, PermanentJobError):
+                self._fail(job, spec, str(exc) or type(exc).__name__, permanent=True)
+            else:
+                self._fail(job, spec, _describe(exc), permanent=False)
             return
         finally:
             beat.done.set()
@@ -218,42 +267,76 @@ class Worker:
             self._complete(job, result)
 
     def _progress(self, job_id: uuid.UUID, stage: str, percent: float) -> None:
-        with transaction(self.session_factory) as session:
-            service.report_progress(
-                session=session,
-                job_id=job_id,
-                worker_id=self.worker_id,
-                stage=stage,
-                percent=percent,
-            )
+        """Record the stage; a report that cannot be written is skipped, never the job's end."""
+        try:
+            with transaction(self.session_factory) as session:
+                service.report_progress(
+                    session=session,
+                    job_id=job_id,
+                    worker_id=self.worker_id,
+                    stage=stage,
+                    percent=percent,
+                )
+        except Exception:
+            log.warning("progress report skipped", exc_info=True, extra={"job_id": str(job_id)})
+
+    def _record(self, what: str, job_id: uuid.UUID, write: Callable[[Session], T]) -> T:
+        """Write a job's outcome in its own transaction, trying again through database blips
+        (the heartbeat keeps the lease meanwhile); a lost lease is final and not retried."""
+        delays = iter(self.record_delays)
+        while True:
+            try:
+                with transaction(self.session_factory) as session:
+                    return write(session)
+            except service.LeaseLost:
+                raise
+            except Exception:
+                delay = next(delays, None)
+                if delay is None:
+                    raise
+                log.warning(
+                    f"recording {what} failed; trying again",
+                    exc_info=True,
+                    extra={"job_id": str(job_id), "retry_in": delay},
+                )
+                time.sleep(delay)
 
     def _complete(self, job: Job, result: dict[str, Any] | None) -> None:
         try:
-            with transaction(self.session_factory) as session:
-                service.complete(
+            self._record(
+                "the success",
+                job.id,
+                lambda session: service.complete(
                     session=session, job_id=job.id, worker_id=self.worker_id, result=result
-                )
+                ),
+            )
         except service.LeaseLost:
             log.warning("job finished after its lease was lost", extra={"job_id": str(job.id)})
+            self._ended(job, "lease_lost")
             return
         log.info("job succeeded", extra={"job_id": str(job.id), "kind": job.kind})
+        self._ended(job, "succeeded")
 
     def _fail(self, job: Job, spec: JobSpec | None, error: str, permanent: bool) -> None:
+        def write(session: Session) -> Job:
+            return service.fail(
+                session=session,
+                job_id=job.id,
+                worker_id=self.worker_id,
+                error=error,
+                max_attempts=spec.attempts if spec else None,
+                backoff_seconds=spec.backoff_seconds if spec else 10.0,
+                backoff_max_seconds=spec.backoff_max_seconds if spec else 3600.0,
+                permanent=permanent,
+            )
+
         try:
-            with transaction(self.session_factory) as session:
-                failed = service.fail(
-                    session=session,
-                    job_id=job.id,
-                    worker_id=self.worker_id,
-                    error=error,
-                    max_attempts=spec.attempts if spec else None,
-                    backoff_seconds=spec.backoff_seconds if spec else 10.0,
-                    backoff_max_seconds=spec.backoff_max_seconds if spec else 3600.0,
-                    permanent=permanent,
-                )
+            failed = self._record("the failure", job.id, write)
         except service.LeaseLost:
             log.warning("job failed after its lease was lost", extra={"job_id": str(job.id)})
+            self._ended(job, "lease_lost")
             return
+        self._ended(job, "dead" if failed.state == JobState.DEAD else "failed")
         log.warning(
             "job failed",
             extra={"job_id": str(job.id), "kind": job.kind, "state": failed.state.value},
@@ -270,9 +353,19 @@ class Worker:
             log.exception("failure handler raised", extra={"job_id": str(job.id)})
 
     def _release(self, job: Job) -> None:
-        with transaction(self.session_factory) as session:
-            service.release(session=session, job_id=job.id, worker_id=self.worker_id)
+        self._record(
+            "the hand-back",
+            job.id,
+            lambda session: service.release(
+                session=session, job_id=job.id, worker_id=self.worker_id
+            ),
+        )
         log.info("job handed back", extra={"job_id": str(job.id)})
+        self._ended(job, "handed_back")
+
+    def _ended(self, job: Job, outcome: str) -> None:
+        seconds = time.monotonic() - self._started if self._running else 0.0
+        self.metrics.record(job.kind, outcome, seconds)
 
 
 def _describe(exc: BaseException) -> str:
@@ -297,13 +390,19 @@ def run_worker(settings: Settings, *, kinds: list[str] | None = None, once: bool
     from marquee.runtime import Runtime
 
     runtime = Runtime.from_settings(settings)
+    listener = None
     try:
         worker = Worker(runtime=runtime, kinds=kinds)
         _install_signals(worker)
+        if settings.worker_metrics_port is not None:
+            port, host = settings.worker_metrics_port, settings.worker_metrics_host
+            listener = MetricsListener(worker.metrics.registry, host, port)
         log.info("worker ready", extra={"worker_id": worker.worker_id, "kinds": worker.kinds})
         try:
             return worker.run(once=once)
         except (WorkerShutdown, KeyboardInterrupt):
             return 0
     finally:
+        if listener is not None:
+            listener.close()
         runtime.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -18,9 +19,12 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from marquee.uploads.client import UploadClient, UploadFailed
+from marquee.uploads.client import ServerUnavailable, UploadClient, UploadFailed
 
 FINAL_STATES = {"succeeded", "dead"}
+# How long the server may be unreachable while a job is followed: an API restart or a
+# rolling upgrade takes well under this, and the job goes on meanwhile.
+FOLLOW_PATIENCE_SECONDS = 300.0
 
 
 def _fingerprint(path: Path, binding: dict[str, str]) -> str:
@@ -93,15 +97,36 @@ def upload_file(
     return url
 
 
+def _poll_job(
+    client: UploadClient, job_id: str, console: Console, poll: float, patience: float
+) -> dict[str, Any]:
+    """The job's state, asking again through transient errors for up to `patience` seconds."""
+    gave_up_at = time.monotonic() + patience
+    delay = poll
+    while True:
+        try:
+            return client.job(job_id)
+        except ServerUnavailable as exc:
+            if time.monotonic() + delay > gave_up_at:
+                raise
+            console.log(f"[yellow]{exc}; asking again in {delay:.0f} s[/yellow]")
+            time.sleep(delay)
+            delay = min(30.0, delay * 2)
+
+
 def follow_job(
-    client: UploadClient, job_id: str, console: Console, poll: float = 1.0
+    client: UploadClient,
+    job_id: str,
+    console: Console,
+    poll: float = 1.0,
+    patience: float = FOLLOW_PATIENCE_SECONDS,
 ) -> dict[str, object]:
     """Show the processing job's stage and percent until it succeeds or dies."""
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("queued", total=100)
         while True:
-            job = client.job(job_id)
+            job = _poll_job(client, job_id, console, poll, patience)
             label = job["stage"] or job["state"]
             progress.update(task, completed=job["percent"], description=f"process: {label}")
             if job["state"] in FINAL_STATES:

@@ -22,6 +22,11 @@ class UploadFailed(Exception):
     """The server refused the upload for good (bad metadata, no permission, ...)."""
 
 
+class ServerUnavailable(UploadFailed):
+    """The server could not answer just now (restarting, overloaded, a replica gone): worth
+    asking again, unlike the refusals above."""
+
+
 def login(base_url: str, email: str, password: str) -> str:
     response = httpx.post(
         f"{base_url}/api/v1/auth/login", json={"email": email, "password": password}, timeout=30
@@ -133,7 +138,12 @@ class UploadClient:
         return self._json(f"/api/v1/admin/jobs/{job_id}")
 
     def _json(self, url: str) -> dict[str, Any]:
-        response = self.http.get(url)
+        try:
+            response = self.http.get(url)
+        except httpx.TransportError as exc:
+            raise ServerUnavailable(f"GET {url} failed: {exc}") from exc
+        if response.status_code in _RETRY_STATUSES | {429}:
+            raise ServerUnavailable(f"GET {url} answered {response.status_code}")
         if response.status_code != 200:
             raise UploadFailed(f"GET {url} answered {response.status_code}: {response.text}")
         body: dict[str, Any] = response.json()
