@@ -109,10 +109,17 @@ def _video_args(i: int, rung: VideoRendition, period: float, options: EncodeOpti
     # Force a keyframe at the first frame at or after each boundary (a quarter frame early
     # absorbs float rounding); a fixed GOP with scene cuts off keeps x264 from adding others.
     tolerance = 0.25 / float(rung.frame_rate)
+    # Capped CRF spends what each scene needs up to the VBV cap, from the first frame on;
+    # one-pass average bitrate starts from a guess and starves the opening frames.
+    rate = (
+        ["-crf:v:" + str(i), f"{rung.crf:g}"]
+        if rung.crf is not None
+        else [f"-b:v:{i}", str(rung.bitrate)]
+    )
     return [
         "-map", f"[v{i}]",
         f"-c:v:{i}", "libx264",
-        f"-b:v:{i}", str(rung.bitrate),
+        *rate,
         f"-maxrate:v:{i}", str(rung.maxrate),
         f"-bufsize:v:{i}", str(rung.bufsize),
         f"-g:v:{i}", str(gop),

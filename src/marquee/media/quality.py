@@ -155,6 +155,8 @@ def vmaf(
     seconds: float = 10.0,
 ) -> VmafScore:
     """VMAF of `distorted` against `reference` (width x height at frame_rate), per frame."""
+    # libvmaf's log path is a filter option: FFmpeg runs in its folder so the name needs no escaping.
+    distorted, reference = distorted.resolve(), reference.resolve()
     log = distorted.with_suffix(".vmaf.json")
     rate = f"{frame_rate.numerator}/{frame_rate.denominator}"
     graph = (
