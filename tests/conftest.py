@@ -116,6 +116,8 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         json_logs=False,
         log_level="WARNING",
         trial_days=14,
+        # Fixed rungs keep ingest fixtures quick; tests/ingest/test_per_title.py runs the trials.
+        ladder="fixed",
     )
 
 

@@ -17,6 +17,7 @@ from marquee.catalog.models import Episode, PublishState, Title
 from marquee.catalog.state import TitleEvent, allowed_events
 from marquee.db import transaction, utcnow
 from marquee.errors import NotFound
+from marquee.media.hull import decision_record
 from marquee.media.pipeline import ARTWORK_DIR, PACKAGE_DIR, PipelineResult
 from marquee.storage import keys
 from marquee.storage.base import ObjectStore
@@ -150,6 +151,7 @@ def describe(result: PipelineResult) -> dict[str, Any]:
         "renditions": renditions,
         "audio_tracks": audio,
         "subtitle_tracks": subtitles,
+        "ladder_decision": decision_record(result.decision) if result.decision else None,
     }
 
 

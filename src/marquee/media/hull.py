@@ -14,6 +14,9 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter
 
 DEFAULT_TARGET_VMAF = 95.0
 
@@ -262,3 +265,9 @@ def decide(
         sample_seconds=sample_seconds,
         trial_cpu_seconds=trial_cpu_seconds,
     )
+
+
+def decision_record(decision: LadderDecision) -> dict[str, Any]:
+    """The decision as plain JSON, to be kept with the version it produced."""
+    record: dict[str, Any] = TypeAdapter(LadderDecision).dump_python(decision, mode="json")
+    return record

@@ -45,3 +45,5 @@ class MediaVersion(IdMixin, Base):
     dash_manifest: Mapped[str] = mapped_column(String(400))
     # {"poster": key, "thumbnails": [keys], "sprites": [keys], "trickplay": key}
     artwork: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # How a per-title ladder was chosen (media/hull.py `LadderDecision`); None for the fixed one.
+    ladder_decision: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

@@ -37,6 +37,7 @@ class MediaVersionRead(BaseModel):
     hls_master: str
     dash_manifest: str
     artwork: dict[str, Any]
+    ladder_decision: dict[str, Any] | None = None
 
 
 @admin.get("/{title_id}/versions", response_model=list[MediaVersionRead])
