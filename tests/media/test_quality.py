@@ -15,6 +15,7 @@ from marquee.media.quality import (
     sample_windows,
     video_stats,
     vmaf,
+    vmaf_many,
 )
 from tests.media import sources as media
 
@@ -63,3 +64,18 @@ def test_trials_measure_every_size_and_crf_and_pick_rungs_from_them(tmp_path: Pa
     assert decision.trial_cpu_seconds > 0
     top = decision.rungs[-1]
     assert top.vmaf <= decision.policy.target_vmaf
+
+
+def test_scoring_several_encodes_in_one_run_matches_scoring_each(tmp_path: Path) -> None:
+    source = media.make_clip(tmp_path / "src.mp4", size="320x180", seconds=1, languages=())
+    reference = make_reference(source, tmp_path / "ref.mkv", [(0.0, 1.0)], frame_rate=Fraction(25))
+    encodes = []
+    for crf in (20, 40):
+        path = tmp_path / f"crf{crf}.mp4"
+        media.ffmpeg("-i", reference, "-c:v", "libx264", "-crf", str(crf), path)
+        encodes.append(path)
+    rate = Fraction(25)
+    together = vmaf_many(encodes, reference, width=320, height=180, frame_rate=rate)
+    alone = [vmaf(p, reference, width=320, height=180, frame_rate=rate) for p in encodes]
+    assert [s.frames for s in together] == [s.frames for s in alone]
+    assert together[0].mean > together[1].mean

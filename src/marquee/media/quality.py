@@ -155,18 +155,60 @@ def vmaf(
     seconds: float = 10.0,
 ) -> VmafScore:
     """VMAF of `distorted` against `reference` (width x height at frame_rate), per frame."""
-    # libvmaf's log path is a filter option: FFmpeg runs in its folder so the name needs no escaping.
-    distorted, reference = distorted.resolve(), reference.resolve()
-    log = distorted.with_suffix(".vmaf.json")
-    rate = f"{frame_rate.numerator}/{frame_rate.denominator}"
-    graph = (
-        f"[0:v]scale={width}:{height}:flags=bicubic,fps={rate},format=yuv420p,"
-        "setpts=PTS-STARTPTS[d];"
-        f"[1:v]fps={rate},format=yuv420p,setpts=PTS-STARTPTS[r];"
-        f"[d][r]libvmaf=log_fmt=json:log_path={log.name}:n_subsample={subsample}:n_threads=2"
+    (score,) = vmaf_many(
+        [distorted],
+        reference,
+        width=width,
+        height=height,
+        frame_rate=frame_rate,
+        subsample=subsample,
+        seconds=seconds,
     )
-    args = ["-i", str(distorted), "-i", str(reference), "-filter_complex", graph, "-f", "null", "-"]
-    ffmpeg.run(args, timeout=_timeout(seconds), stage="vmaf", cwd=log.parent)
+    return score
+
+
+def vmaf_many(
+    distorted: Sequence[Path],
+    reference: Path,
+    *,
+    width: int,
+    height: int,
+    frame_rate: Fraction,
+    subsample: int = 1,
+    seconds: float = 10.0,
+) -> list[VmafScore]:
+    """VMAF of each of `distorted` against one `reference`, in one FFmpeg run.
+
+    Decoding the lossless reference costs about as much as scoring one encode, so it
+    is decoded once and split to every scorer.
+    """
+    reference = reference.resolve()
+    # libvmaf's log path is a filter option: FFmpeg runs in the logs' folder so that a
+    # bare name needs no escaping.
+    folder = distorted[0].resolve().parent
+    logs = [folder / f"vmaf-{i}-{path.stem}.json" for i, path in enumerate(distorted)]
+    rate = f"{frame_rate.numerator}/{frame_rate.denominator}"
+    count = len(distorted)
+    chains = [
+        f"[{count}:v]fps={rate},format=yuv420p,setpts=PTS-STARTPTS,split={count}"
+        + "".join(f"[r{i}]" for i in range(count))
+    ]
+    args: list[str] = []
+    for i, path in enumerate(distorted):
+        args += ["-i", str(path.resolve())]
+        chains.append(
+            f"[{i}:v]scale={width}:{height}:flags=bicubic,fps={rate},format=yuv420p,"
+            f"setpts=PTS-STARTPTS[d{i}];[d{i}][r{i}]libvmaf=log_fmt=json:"
+            f"log_path={logs[i].name}:n_subsample={subsample}:n_threads=2[o{i}]"
+        )
+    args += ["-i", str(reference), "-filter_complex", ";".join(chains)]
+    for i in range(count):
+        args += ["-map", f"[o{i}]", "-f", "null", "-"]
+    ffmpeg.run(args, timeout=_timeout(seconds * count), stage="vmaf", cwd=folder)
+    return [_read_log(log, path) for log, path in zip(logs, distorted, strict=True)]
+
+
+def _read_log(log: Path, distorted: Path) -> VmafScore:
     report = json.loads(log.read_text())
     frames = tuple(float(f["metrics"]["vmaf"]) for f in report.get("frames", []))
     if not frames:
@@ -212,17 +254,17 @@ def run_trials(
         paths = encode_trials(
             reference, rung, options.crfs, work_dir, preset=options.preset, gop=gop, seconds=seconds
         )
-        for crf, path in zip(options.crfs, paths, strict=True):
+        scores = vmaf_many(
+            paths,
+            reference,
+            width=width,
+            height=height,
+            frame_rate=fps,
+            subsample=options.vmaf_subsample,
+            seconds=seconds,
+        )
+        for crf, path, score in zip(options.crfs, paths, scores, strict=True):
             bitrate, _ = video_stats(path)
-            score = vmaf(
-                path,
-                reference,
-                width=width,
-                height=height,
-                frame_rate=fps,
-                subsample=options.vmaf_subsample,
-                seconds=seconds,
-            )
             points.append(
                 TrialPoint(rung.name, rung.width, rung.height, crf, bitrate, round(score.mean, 2))
             )
