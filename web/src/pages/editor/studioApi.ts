@@ -61,6 +61,15 @@ export interface VersionRead {
   duration_seconds: number;
   renditions: { name: string; height: number; bandwidth: number }[];
   episode_id: string | null;
+  // How a per-title ladder was chosen; null for the fixed table.
+  ladder_decision: LadderDecision | null;
+}
+
+export interface LadderDecision {
+  rungs: { name: string; crf: number; bitrate: number; vmaf: number }[];
+  points: { name: string; crf: number; bitrate: number; vmaf: number }[];
+  hull: { name: string; crf: number; bitrate: number; vmaf: number }[];
+  policy: { target_vmaf: number };
 }
 
 export interface JobRead {
