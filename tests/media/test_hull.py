@@ -131,3 +131,12 @@ def test_per_title_renditions_keep_geometry_and_cap_the_crf() -> None:
     full_hd = RungChoice("1080p", 1920, 1080, 20.0, 5_000_000, 96.0)
     with pytest.raises(ValueError, match="No 1920x1080 rung"):
         per_title_video(1280, 720, Fraction(25), (full_hd,))  # never upscaled
+
+
+def test_a_hard_title_s_top_rung_costs_no_more_than_the_table_s_top() -> None:
+    hard = curve("1080p", ceiling=90, scale=8_000_000, top_bitrate=30_000_000)
+    uncapped = choose_rungs(hard, HullPolicy(min_gain=0.0))
+    capped = choose_rungs(hard, HullPolicy(min_gain=0.0), max_bitrate=6_000_000)
+    assert uncapped[-1].bitrate > 6_000_000
+    assert capped[-1].bitrate <= 6_000_000
+    assert capped[-1].vmaf < uncapped[-1].vmaf

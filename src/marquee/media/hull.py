@@ -67,6 +67,7 @@ class LadderDecision:
     hull: tuple[TrialPoint, ...]
     rungs: tuple[RungChoice, ...]
     source_bitrate: int | None = None
+    max_bitrate: int | None = None  # the most the top rung may cost to deliver
     sample_seconds: float = 0.0  # how much of the title the trials encoded
     trial_cpu_seconds: float = 0.0
     measured_vmaf: dict[str, float] = field(default_factory=dict)  # rung name -> final VMAF
@@ -162,14 +163,19 @@ def rung_for(
     return min(found, key=lambda o: o.bitrate) if found else None
 
 
-def top_quality(
-    hull: Sequence[TrialPoint], policy: HullPolicy, source_bitrate: int | None
-) -> float:
-    """The top rung's quality: the target, unless the source needs or holds less."""
+def top_quality(hull: Sequence[TrialPoint], policy: HullPolicy, cap: int | None) -> float:
+    """The top rung's quality: the target, unless the source needs less or `cap` affords less."""
     quality = min(policy.target_vmaf, hull[-1].vmaf, saturation_quality(hull, policy.min_gain))
-    if source_bitrate:  # more bits than the master has cannot add detail it never had
-        quality = min(quality, hull_quality_at(hull, source_bitrate))
+    if cap:
+        quality = min(quality, hull_quality_at(hull, cap))
     return quality
+
+
+def bitrate_cap(source_bitrate: int | None, max_bitrate: int | None) -> int | None:
+    """More bits than the master has cannot add detail it never had; `max_bitrate` bounds
+    what a hard title's top rung costs to deliver."""
+    caps = [cap for cap in (source_bitrate, max_bitrate) if cap]
+    return min(caps) if caps else None
 
 
 def _unique_names(rungs: list[RungChoice]) -> list[RungChoice]:
@@ -188,6 +194,7 @@ def choose_rungs(
     policy: HullPolicy | None = None,
     *,
     source_bitrate: int | None = None,
+    max_bitrate: int | None = None,
 ) -> tuple[RungChoice, ...]:
     """The ladder, lowest rung first: quality steps down from the top rung along the hull.
 
@@ -199,7 +206,8 @@ def choose_rungs(
     hull = upper_hull(points)
     if not hull:
         return ()
-    quality = _affordable(points, hull, top_quality(hull, policy, source_bitrate), source_bitrate)
+    cap = bitrate_cap(source_bitrate, max_bitrate)
+    quality = _affordable(points, hull, top_quality(hull, policy, cap), cap)
     chosen: list[RungChoice] = []
     while len(chosen) < policy.max_rungs:
         rung = rung_for(points, hull, quality)
@@ -215,22 +223,22 @@ def _affordable(
     points: Sequence[TrialPoint],
     hull: Sequence[TrialPoint],
     quality: float,
-    source_bitrate: int | None,
+    cap: int | None,
 ) -> float:
-    """Lower `quality` until its rung costs no more than the source's bitrate.
+    """Lower `quality` until its rung costs no more than `cap`.
 
     The hull between two resolutions is a time-sharing bound that a single encode
-    reaches only at its vertices, so the quality the hull gives at the source's
-    bitrate may cost a little more at a real resolution: bisect down to what fits.
+    reaches only at its vertices, so the quality the hull gives at `cap` may cost a
+    little more at a real resolution: bisect down to what fits.
     """
     rung = rung_for(points, hull, quality)
-    if not source_bitrate or rung is None or rung.bitrate <= source_bitrate:
+    if not cap or rung is None or rung.bitrate <= cap:
         return quality
     low, high = hull[0].vmaf, quality
     for _ in range(40):
         middle = (low + high) / 2
         found = rung_for(points, hull, middle)
-        if found is not None and found.bitrate <= source_bitrate:
+        if found is not None and found.bitrate <= cap:
             low = middle
         else:
             high = middle
@@ -252,6 +260,7 @@ def decide(
     policy: HullPolicy | None = None,
     *,
     source_bitrate: int | None = None,
+    max_bitrate: int | None = None,
     sample_seconds: float = 0.0,
     trial_cpu_seconds: float = 0.0,
 ) -> LadderDecision:
@@ -260,8 +269,9 @@ def decide(
         policy=policy,
         points=tuple(points),
         hull=upper_hull(points),
-        rungs=choose_rungs(points, policy, source_bitrate=source_bitrate),
+        rungs=choose_rungs(points, policy, source_bitrate=source_bitrate, max_bitrate=max_bitrate),
         source_bitrate=source_bitrate,
+        max_bitrate=max_bitrate,
         sample_seconds=sample_seconds,
         trial_cpu_seconds=trial_cpu_seconds,
     )

@@ -274,6 +274,8 @@ def run_trials(
         points,
         options.policy,
         source_bitrate=source_video_bitrate(probed),
+        # A per-title top rung never costs more to deliver than the fixed table's top.
+        max_bitrate=rungs[-1].bitrate,
         sample_seconds=round(seconds, 3),
         trial_cpu_seconds=round(cpu_seconds_of_children() - started_cpu, 2),
     )
