@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from marquee.media.ladder import LadderMode, build_ladder
+from marquee.media.pipeline import PipelineOptions, choose_ladder
 from marquee.media.probe import probe
 from marquee.media.quality import (
     TrialOptions,
@@ -79,3 +81,12 @@ def test_scoring_several_encodes_in_one_run_matches_scoring_each(tmp_path: Path)
     alone = [vmaf(p, reference, width=320, height=180, frame_rate=rate) for p in encodes]
     assert [s.frames for s in together] == [s.frames for s in alone]
     assert together[0].mean > together[1].mean
+
+
+def test_trials_that_cannot_run_leave_the_title_on_the_fixed_table(tmp_path: Path) -> None:
+    source = media.make_clip(tmp_path / "src.mp4", size="320x180", seconds=2, languages=())
+    broken = PipelineOptions(ladder=LadderMode.PER_TITLE, trials=TrialOptions(crfs=()))
+    ladder, decision = choose_ladder(probe(source), tmp_path, broken, None)
+    assert decision is None
+    assert ladder == build_ladder(probe(source))
+    assert not (tmp_path / "trials").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -12,13 +13,15 @@ from marquee.media import subtitles as sidecars
 from marquee.media.artwork import Artwork, ArtworkOptions, make_artwork
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import EncodeOptions, EncodeResult, encode
-from marquee.media.ffmpeg import Progress
+from marquee.media.ffmpeg import Progress, TranscodeFailed
 from marquee.media.hull import LadderDecision
 from marquee.media.ladder import Ladder, LadderMode, build_ladder, per_title_ladder
 from marquee.media.package import Package, package
 from marquee.media.probe import ProbeResult, probe
 from marquee.media.quality import TrialOptions, run_trials
 from marquee.media.subtitles import SubtitleInput
+
+log = logging.getLogger("marquee.media")
 
 PACKAGE_DIR = "package"
 ARTWORK_DIR = "artwork"
@@ -49,7 +52,11 @@ class PipelineResult:
 def choose_ladder(
     probed: ProbeResult, work_dir: Path, options: PipelineOptions, progress: Progress | None
 ) -> tuple[Ladder, LadderDecision | None]:
-    """The fixed table, or trial encodes of the title and the rungs their hull picks."""
+    """The fixed table, or trial encodes of the title and the rungs their hull picks.
+
+    The per-title ladder is an economy, not a requirement: trials that fail (or find
+    no rung) leave the title on the fixed table rather than failing its encode.
+    """
     if options.ladder is LadderMode.FIXED:
         return build_ladder(probed), None
     trials_dir = work_dir / TRIALS_DIR
@@ -63,8 +70,14 @@ def choose_ladder(
             options=trial_options,
             progress=progress,
         )
+    except TranscodeFailed as exc:
+        log.warning("per-title trials failed, encoding the fixed ladder: %s", exc.detail)
+        return build_ladder(probed), None
     finally:
         shutil.rmtree(trials_dir, ignore_errors=True)
+    if not decision.rungs:
+        log.warning("per-title trials chose no rung, encoding the fixed ladder")
+        return build_ladder(probed), None
     return per_title_ladder(probed, decision.rungs), decision
 
 
