@@ -43,7 +43,7 @@ class TrialOptions:
     windows: int = 3
     window_seconds: float = 2.0
     preset: str = "veryfast"  # the final encode's, so that trial bitrates carry over
-    vmaf_subsample: int = 2  # score every Nth frame: the mean barely moves, the cost halves
+    vmaf_subsample: int = 2  # libvmaf scores every Nth frame: the mean barely moves
     policy: HullPolicy = field(default_factory=HullPolicy)
 
 
