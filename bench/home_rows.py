@@ -153,7 +153,7 @@ def run(label: str, settings: Settings, prepare: Callable[[Settings], float], re
     train_seconds = prepare(settings)
     app = create_app(settings)
     rng = random.Random(3)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         user = session.scalar(select(User).where(User.email == "viewer@marquee.demo"))
         assert user is not None
         profile = session.scalar(select(Profile).where(Profile.user_id == user.id))
@@ -167,7 +167,7 @@ def run(label: str, settings: Settings, prepare: Callable[[Settings], float], re
     )
 
     def uncached() -> object:
-        with app.state.sessionmaker() as session:
+        with app.state.runtime.sessionmaker() as session:
             return home.build_home(
                 session=session,
                 profile_id=profile.id,
@@ -178,7 +178,7 @@ def run(label: str, settings: Settings, prepare: Callable[[Settings], float], re
             )
 
     def popular_baseline() -> object:
-        with app.state.sessionmaker() as session:
+        with app.state.runtime.sessionmaker() as session:
             query = (
                 select(Title.id)
                 .join(TitlePopularity, TitlePopularity.title_id == Title.id)
@@ -198,7 +198,7 @@ def run(label: str, settings: Settings, prepare: Callable[[Settings], float], re
         return client.get(f"/api/v1/profiles/{profile.id}/home", headers=headers).raise_for_status()
 
     started = time.perf_counter()
-    snapshots.get(app.state.sessionmaker(), audience)
+    snapshots.get(app.state.runtime.sessionmaker(), audience)
     snapshot_ms = (time.perf_counter() - started) * 1000
     u50, u99 = measure(uncached, repeat)
     b50, b99 = measure(popular_baseline, repeat)
@@ -213,14 +213,14 @@ def run(label: str, settings: Settings, prepare: Callable[[Settings], float], re
     print(
         f"  baseline popular   p50 {b50:6.2f} ms  p99 {b99:6.2f} ms   ratio uncached/baseline p50 {u50 / b50:.1f}x"
     )
-    app.state.engine.dispose()
+    app.state.runtime.close()
 
 
 def prepare_movielens(settings: Settings) -> float:
     load_demo(settings)
     from marquee.recommend.tables import ModelRun
 
-    with transaction(create_app(settings).state.sessionmaker) as session:
+    with transaction(create_app(settings).state.runtime.sessionmaker) as session:
         return float(
             session.scalar(select(ModelRun.seconds).order_by(ModelRun.id.desc()).limit(1)) or 0
         )
@@ -230,13 +230,13 @@ def prepare_synthetic(n_titles: int) -> Callable[[Settings], float]:
     def prepare(settings: Settings) -> float:
         load_demo(settings)  # accounts, plans and the schema; the MovieLens titles stay in too
         app = create_app(settings)
-        with transaction(app.state.sessionmaker) as session:
+        with transaction(app.state.runtime.sessionmaker) as session:
             synthetic(session, n_titles, 2000, random.Random(5))
         started = time.perf_counter()
-        with transaction(app.state.sessionmaker) as session:
+        with transaction(app.state.runtime.sessionmaker) as session:
             train_db.train(session=session)
             refresh_statistics(session)  # as the hourly retraining job does
-        app.state.engine.dispose()
+        app.state.runtime.close()
         return time.perf_counter() - started
 
     return prepare

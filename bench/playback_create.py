@@ -101,7 +101,7 @@ def main() -> None:
         with TestClient(app) as client:
             cpu: list[float] = []
             measure(client, viewers, title_id, 20, [])  # warm: routes, caches, connections
-            with counting(app.state.engine) as seen:
+            with counting(app.state.runtime.engine) as seen:
                 url = start(client, viewers[0], title_id)
             stop(client, viewers[0], url)
             times = measure(client, viewers, title_id, args.rounds, cpu)

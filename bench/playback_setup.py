@@ -33,7 +33,7 @@ from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.delivery import signing
 from marquee.delivery.edge import EdgeOptions, nginx_config, prepare_dirs
-from marquee.ingest.publish import describe, store_outputs
+from marquee.ingest.publish import store_outputs
 from marquee.maturity import level
 from marquee.media.encode import EncodeOptions
 from marquee.media.ffmpeg import ffmpeg_exe
@@ -42,7 +42,7 @@ from marquee.models import Base
 from marquee.playback.models import PlaybackSession
 from marquee.storage import keys
 from marquee.storage.local import LocalStore
-from marquee.versions.models import MediaVersion
+from marquee.versions import service as versions
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MIB = 1024 * 1024
@@ -171,7 +171,7 @@ def make_catalogue(root: Path, database_url: str | None, *, synthetic_mib: float
     store = LocalStore(settings.resolved_media_dir)
     version_id = uuid.uuid4()
     stored = store_outputs(store, version_id, root / "work", result)
-    files = [k.removeprefix(keys.version_prefix(version_id)) for k in stored.keys]
+    files = [k.removeprefix(keys.version_prefix(version_id)) for k in stored]
     for n in range(20 if synthetic_mib else 0):
         name = f"bench/seg-{n:05d}.m4s"
         store.put(keys.version_file(version_id, name), [os.urandom(int(synthetic_mib * MIB))])
@@ -194,17 +194,12 @@ def make_catalogue(root: Path, database_url: str | None, *, synthetic_mib: float
         session.flush()
         since = datetime(2000, 1, 1, tzinfo=UTC)
         session.add(Availability(title_id=title.id, country=WORLDWIDE, starts_at=since))
-        version = MediaVersion(
-            id=version_id,
-            title_id=title.id,
-            prefix=keys.version_prefix(version_id),
-            hls_master=keys.manifest_hls(version_id),
-            dash_manifest=keys.manifest_dash(version_id),
-            **describe(result),
+        version = versions.make_version(
+            version_id=version_id,
+            target=versions.Target(title.id),
+            description=versions.describe(result),
         )
-        session.add(version)
-        session.flush()
-        title.current_version_id = version.id
+        versions.publish_version(session=session, version=version, target=versions.Target(title.id))
         title_id = title.id
     engine.dispose()
     return Catalogue(root, settings, title_id, version_id, files)

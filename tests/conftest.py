@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction
 from marquee.models import Base
+from marquee.runtime import Runtime
 from tests import services
 
 # Media sources made once per session, shared by the media, ingest and playback tests.
@@ -118,14 +119,31 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         trial_days=14,
         # Fixed rungs keep ingest fixtures quick; tests/ingest/test_per_title.py runs the trials.
         ladder="fixed",
+        # Every test signs up from the one test client address; the limit has its own tests.
+        registrations_per_ip=10_000,
+        # Tests read counters straight from /metrics; its token has its own tests.
+        metrics_public=True,
     )
 
 
 @pytest.fixture
-def app(settings: Settings) -> Iterator[FastAPI]:
-    application = create_app(settings)
-    yield application
-    application.state.engine.dispose()
+def make_runtime() -> Iterator[Callable[[Settings], Runtime]]:
+    """Builds runtimes as `marquee serve` and `marquee worker` do; each is closed (its threads
+    joined, its connections returned) before the database is cleaned."""
+    made: list[Runtime] = []
+
+    def make(settings: Settings) -> Runtime:
+        made.append(Runtime.from_settings(settings))
+        return made[-1]
+
+    yield make
+    for runtime in made:
+        runtime.close()
+
+
+@pytest.fixture
+def app(settings: Settings, make_runtime: Callable[[Settings], Runtime]) -> FastAPI:
+    return create_app(make_runtime(settings))
 
 
 @pytest.fixture

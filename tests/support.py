@@ -1,16 +1,25 @@
-"""Helpers for tests that act as a real client: sign up, sign in, act as an editor."""
+"""Helpers for tests that act as a real client: sign up, sign in, act as an editor, run a worker."""
 
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.accounts import service
 from marquee.accounts.models import Role
 from marquee.db import transaction
+from marquee.jobs.models import Job, JobState
+from marquee.jobs.worker import Worker
+from marquee.runtime import Runtime
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -54,7 +63,7 @@ def signup(client: TestClient, email: str | None = None, password: str = PASSWOR
 def signup_with_role(client: TestClient, app: FastAPI, role: Role) -> ApiUser:
     """A signed-up user promoted to `role` directly in the database, then signed in again."""
     user = signup(client, unique_email(role.value))
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         stored = service.get_user_by_email(session=session, email=user.email)
         assert stored is not None
         stored.role = role
@@ -78,3 +87,35 @@ def assert_problem(response: object, status: int, code: str) -> dict[str, object
     assert body["title"]
     assert body["detail"]
     return dict(body)
+
+
+@contextmanager
+def worker_beside(runtime: Runtime, kinds: list[str]) -> Iterator[Worker]:
+    """A worker on its own runtime (as `marquee worker` is) in a thread, stopped and joined
+    before the block's caller tears anything down."""
+    worker = Worker(runtime=runtime, kinds=kinds)
+    thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker.request_stop()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the worker did not stop"
+
+
+def wait_for_jobs(factory: sessionmaker[Session], kinds: list[str], timeout: float = 10.0) -> None:
+    """Until no job of `kinds` is left to run (queued, running or due for a retry)."""
+    deadline = time.monotonic() + timeout
+    open_states = (JobState.QUEUED, JobState.RUNNING, JobState.FAILED)
+    while time.monotonic() < deadline:
+        with transaction(factory) as session:
+            left = session.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(Job.kind.in_(kinds), Job.state.in_(open_states))
+            )
+        if not left:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{kinds} jobs still open after {timeout} s")

@@ -6,14 +6,15 @@ from pydantic import ValidationError
 from marquee.config import Settings
 
 
-def test_embedded_defaults() -> None:
-    settings = Settings(var_dir=Path("var"))
-    assert settings.resolved_database_url == "sqlite:///var/marquee.db"
-    assert settings.resolved_media_dir == Path("var/media")
+def test_embedded_defaults(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path)
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path}/marquee.db"
+    assert settings.resolved_media_dir == tmp_path / "media"
     assert settings.is_sqlite
 
 
-def test_environment_variables_override(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_variables_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MARQUEE_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("MARQUEE_DATABASE_URL", "postgresql+psycopg://db/marquee")
     monkeypatch.setenv("MARQUEE_DEFAULT_COUNTRY", "FR")
     settings = Settings()
@@ -22,7 +23,7 @@ def test_environment_variables_override(monkeypatch: pytest.MonkeyPatch) -> None
     assert not settings.is_sqlite
 
 
-def test_production_refuses_default_secrets() -> None:
+def test_production_refuses_default_secrets(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="MARQUEE_SECRET_KEY"):
         Settings(env="production")
     with pytest.raises(ValidationError, match="MARQUEE_MASTER_KEY"):
@@ -32,6 +33,6 @@ def test_production_refuses_default_secrets() -> None:
     Settings(env="production", secret_key="s" * 40, master_key="m" * 44, media_link_secret="l" * 40)
 
 
-def test_short_secrets_are_refused() -> None:
+def test_short_secrets_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="at least 32"):
-        Settings(secret_key="short")
+        Settings(secret_key="short", var_dir=tmp_path)

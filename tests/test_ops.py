@@ -1,5 +1,8 @@
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from marquee.app import create_app
+from marquee.config import Settings
 from tests.support import assert_problem
 
 
@@ -51,3 +54,24 @@ def test_site_root_serves_a_page(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "Marquee" in response.text
+
+
+def test_metrics_are_private_by_default(settings: Settings) -> None:
+    closed = create_app(settings.model_copy(update={"metrics_public": False}))
+    token = "scrape-" + "t" * 32
+    guarded = create_app(
+        settings.model_copy(update={"metrics_public": False, "metrics_token": SecretStr(token)})
+    )
+    try:
+        with TestClient(closed) as client:
+            assert_problem(client.get("/metrics"), 404, "not_found")
+        with TestClient(guarded) as client:
+            assert_problem(client.get("/metrics"), 401, "not_authenticated")
+            wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+            assert_problem(wrong, 401, "not_authenticated")
+            ok = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+            assert ok.status_code == 200
+            assert "marquee_http_request_duration_seconds" in ok.text
+    finally:
+        closed.state.runtime.close()
+        guarded.state.runtime.close()

@@ -28,8 +28,8 @@ def test_the_first_request_after_start_up_costs_far_less(settings: Settings) -> 
             warmed = _first_request_cpu(client)
         cold = _first_request_cpu(TestClient(cold_app))  # no lifespan: nothing warmed
     finally:
-        cold_app.state.engine.dispose()
-        warm_app.state.engine.dispose()
+        cold_app.state.runtime.close()
+        warm_app.state.runtime.close()
     assert warmed < cold / 2, (warmed, cold)
 
 
@@ -39,4 +39,4 @@ def test_warming_answers_the_unmatched_path_with_a_404(settings: Settings) -> No
         assert asyncio.run(warm(app)) == 404
         assert asyncio.run(warm(app)) == 404  # harmless to repeat
     finally:
-        app.state.engine.dispose()
+        app.state.runtime.close()

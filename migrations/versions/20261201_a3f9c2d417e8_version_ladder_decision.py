@@ -1,7 +1,7 @@
 """version ladder decision
 
 Revision ID: a3f9c2d417e8
-Revises: d1acb9f654d1
+Revises: a7c3e91d5b20
 Create Date: 2026-12-01 21:45:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a3f9c2d417e8"
-down_revision: str | None = "d1acb9f654d1"
+down_revision: str | None = "a7c3e91d5b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

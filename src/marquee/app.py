@@ -1,4 +1,5 @@
-"""The app factory: settings in, a FastAPI app with every router and middleware out."""
+"""The app factory: a runtime (or settings to build one) in, a FastAPI app with every router
+and middleware out."""
 
 from __future__ import annotations
 
@@ -10,21 +11,20 @@ from marquee import ops, site, warmup
 from marquee.accounts import routes as accounts_routes
 from marquee.catalog import routes as catalog_routes
 from marquee.config import Settings
-from marquee.db import make_engine, make_sessionmaker
 from marquee.delivery import artwork_routes as ingest_artwork_routes
 from marquee.delivery import routes as playback_origin_routes
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
+from marquee.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware, media_origin
 from marquee.jobs import routes as jobs_routes
 from marquee.library import routes as library_routes
-from marquee.observability import Metrics, RequestContextMiddleware, configure_logging
+from marquee.observability import RequestContextMiddleware, configure_logging
+from marquee.openapi import install_openapi
 from marquee.playback import license_routes as playback_license_routes
 from marquee.playback import routes as playback_routes
-from marquee.ratelimit import make_rate_limiter
 from marquee.recommend import routes as recommend_routes
-from marquee.search import hooks as search_hooks
+from marquee.runtime import Runtime
 from marquee.search import routes as search_routes
-from marquee.storage import make_store
 from marquee.uploads import routes as ingest_uploads_routes
 from marquee.uploads.tus import TUS_EXPOSED_HEADERS
 from marquee.versions import routes as ingest_versions_routes
@@ -53,30 +53,26 @@ def operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_app(runtime: Runtime | Settings | None = None) -> FastAPI:
+    """The API on `runtime`; given settings (or nothing), the app builds its own runtime and
+    closes it when it shuts down. A runtime passed in is the caller's to close."""
+    owned = not isinstance(runtime, Runtime)
+    if not isinstance(runtime, Runtime):
+        runtime = Runtime.from_settings(runtime or Settings())
+    settings = runtime.settings
     configure_logging(settings.log_level, settings.json_logs)
     app = FastAPI(
         title="Marquee",
         version="0.1.0",
         description="Video on demand: catalogue, accounts, ingest, playback, search, recommendations.",
         generate_unique_id_function=operation_id,
-        lifespan=warmup.lifespan,
+        lifespan=warmup.lifespan(runtime, owned=owned),
     )
-    engine = make_engine(settings.resolved_database_url)
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.metrics = Metrics()
-    app.state.rate_limiter = make_rate_limiter(settings.redis_url)
-    app.state.store = make_store(settings)
+    # The one thing the app holds: read through `deps.get_runtime`, typed.
+    app.state.runtime = runtime
 
     install_handlers(app)
-    events_routes.install(app)
-    recommend_routes.install(app)
-    search_hooks.install(app)
-    playback_origin_routes.install(app)
-    playback_routes.install(app)
+    install_openapi(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -85,10 +81,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=[*TUS_EXPOSED_HEADERS, *playback_origin_routes.MEDIA_EXPOSED_HEADERS],
         )
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.json_body_max_bytes,
+        limits=[
+            *events_routes.body_limits(settings, API_PREFIX),
+            *ingest_uploads_routes.body_limits(settings, API_PREFIX),
+        ],
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics)
+    app.add_middleware(SecurityHeadersMiddleware, media_origin=media_origin(settings))
 
     app.include_router(ops.router)
     app.include_router(ingest_artwork_routes.router)
+    app.include_router(playback_origin_routes.router)
     app.include_router(site.router)
     site.mount_web(app)
     for router in API_ROUTERS:

@@ -129,7 +129,13 @@ def user_create(
 
     settings = Settings()
     role = "admin" if admin else "editor" if editor else "viewer"
-    created = users_cli.upsert_user(settings=settings, email=email, password=password, role=role)
+    try:
+        created = users_cli.upsert_user(
+            settings=settings, email=email, password=password, role=role
+        )
+    except users_cli.InvalidAccount as exc:
+        typer.echo(f"refused: {exc}", err=True)
+        raise typer.Exit(2) from exc
     typer.echo(f"{'created' if created else 'updated'} {email} ({role})")
 
 

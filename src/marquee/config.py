@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEV_SECRET = "marquee-development-secret-do-not-use-in-production"
-DEV_MASTER_KEY = "ZGV2LW1hc3Rlci1rZXktbm90LWZvci1wcm9kLXVzZSE="  # base64 of 32 dev bytes
-DEV_MEDIA_LINK_SECRET = "marquee-development-media-link-secret"
+from marquee import local_secrets
+
+# Values that once shipped as defaults. Anyone can read them, so nothing may be signed with
+# them, in any environment: a deployment still configured with one is refused at start.
+PUBLISHED_SECRETS = frozenset(
+    {
+        "marquee-development-secret-do-not-use-in-production",
+        "ZGV2LW1hc3Rlci1rZXktbm90LWZvci1wcm9kLXVzZSE=",
+        "marquee-development-media-link-secret",
+    }
+)
+SECRET_FIELDS = ("secret_key", "master_key", "media_link_secret")
 
 
 class Settings(BaseSettings):
@@ -44,14 +54,21 @@ class Settings(BaseSettings):
     upload_expiry_seconds: int = Field(default=24 * 3600, gt=0)
     # Bytes buffered per stored part of an upload; raised to the store's minimum (5 MiB on S3).
     upload_part_bytes: int = Field(default=8 * 1024**2, gt=0)
+    # The most one tus PATCH may carry; a client sends a large master as several chunks.
+    upload_chunk_max_bytes: int = Field(default=64 * 1024**2, gt=0)
 
-    secret_key: SecretStr = SecretStr(DEV_SECRET)
-    master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
+    # Bodies are counted as they arrive and refused past these, before anything parses them.
+    json_body_max_bytes: int = Field(default=1024**2, gt=0)
+    events_body_max_bytes: int = Field(default=4 * 1024**2, gt=0)
+
+    # Outside production, left unset, these are generated once into var/secrets.json.
+    secret_key: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
+    master_key: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
     access_token_ttl_seconds: int = Field(default=900, gt=0)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
 
     # Shared with the edge (nginx `secure_link_md5`) so that it can check media links alone.
-    media_link_secret: SecretStr = SecretStr(DEV_MEDIA_LINK_SECRET)
+    media_link_secret: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
     # Where players fetch media: "" serves it from this app; a CDN edge in production.
     media_base_url: str = ""
     playback_link_ttl_seconds: int = Field(default=6 * 3600, gt=0)
@@ -62,27 +79,69 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=5, gt=0)
     login_attempts_per_ip: int = Field(default=30, gt=0)
     login_window_seconds: int = Field(default=300, gt=0)
+    registrations_per_ip: int = Field(default=5, gt=0)
+    registration_window_seconds: int = Field(default=3600, gt=0)
+    profile_pin_attempts: int = Field(default=5, gt=0)
+    profile_pin_window_seconds: int = Field(default=900, gt=0)
+    # zxcvbn's 0-4 scale: 3 is "safely unguessable" against an online attack.
+    password_min_score: int = Field(default=3, ge=0, le=4)
 
     trial_days: int = Field(default=14, ge=0)
     trial_plan: str = "standard"
 
+    # Proxies (CIDRs) whose country header and X-Forwarded-For are believed; nobody by default.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     country_header: str | None = "CloudFront-Viewer-Country"
     country_cidrs: dict[str, str] = Field(default_factory=dict)
     default_country: str = Field(default="US", min_length=2, max_length=2)
+
+    # /metrics on the API port answers only `Authorization: Bearer <metrics_token>`; with no
+    # token it is not served there at all, unless `metrics_public` is set (a private network).
+    metrics_token: SecretStr | None = None
+    metrics_public: bool = False
 
     cors_origins: list[str] = Field(default_factory=list)
     log_level: str = "INFO"
     json_logs: bool = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _local_secrets(cls, data: Any) -> Any:
+        """Outside production, fill unset secrets from var/ (made on first use, mode 0600)."""
+        if not isinstance(data, dict):
+            return data
+        if str(data.get("env", "development")) == "production":
+            return data
+        missing = [name for name in SECRET_FIELDS if data.get(name) is None]
+        if missing:
+            stored = local_secrets.load_or_create(Path(data.get("var_dir") or "var"))
+            for name in missing:
+                data[name] = stored[name]
+        return data
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=False)  # ValueError names the bad entry
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
-        if self.env == "production":
-            if self.secret_key.get_secret_value() == DEV_SECRET:
-                raise ValueError("MARQUEE_SECRET_KEY must be set in production")
-            if self.master_key.get_secret_value() == DEV_MASTER_KEY:
-                raise ValueError("MARQUEE_MASTER_KEY must be set in production")
-            if self.media_link_secret.get_secret_value() == DEV_MEDIA_LINK_SECRET:
-                raise ValueError("MARQUEE_MEDIA_LINK_SECRET must be set in production")
+        for name in SECRET_FIELDS:
+            secret = getattr(self, name, None)
+            variable = f"MARQUEE_{name.upper()}"
+            if not isinstance(secret, SecretStr):
+                raise ValueError(f"{variable} must be set in production")
+            if secret.get_secret_value() in PUBLISHED_SECRETS:
+                raise ValueError(f"{variable} is a published value; set a secret of your own")
         if len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("MARQUEE_SECRET_KEY must be at least 32 characters")
         return self

@@ -1,49 +1,95 @@
-"""Annotated dependencies shared by every router: the session, the caller, the audience."""
+"""Annotated dependencies shared by every router: the runtime, the caller's claims, the country,
+and the request's unit of work (`ProfileWork`, `unit_of_work`, `model_response`).
+
+Dependencies that are coroutines touch no database and cost no thread-pool hop; a route that
+needs the database is a plain function that opens its one transaction in its body.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from marquee.accounts import profile_lock
 from marquee.accounts import profiles as account_profiles
-from marquee.accounts import service as accounts
+from marquee.accounts.errors import AdminRequired, EditorRequired, InvalidToken
 from marquee.accounts.models import Profile, Role, User
+from marquee.accounts.security import AccessClaims, decode_access_token
 from marquee.audience import Audience, resolve_country
-from marquee.catalog import browse as catalog_browse
-from marquee.catalog.models import Title
 from marquee.config import Settings
 from marquee.db import transaction
-from marquee.errors import AuthenticationFailed, PermissionDenied
+from marquee.errors import AuthenticationFailed
 from marquee.ratelimit import RateLimiter
+from marquee.runtime import Runtime
 from marquee.storage import ObjectStore
+
+T = TypeVar("T")
+
+
+def runtime_of(app: FastAPI) -> Runtime:
+    """The runtime `create_app` put on the app: the one typed thing its state holds."""
+    runtime = app.state.runtime
+    assert isinstance(runtime, Runtime)
+    return runtime
 
 
 # The trivial dependencies are coroutines: a plain function would cost each request a hop
-# to the thread pool and back for a dictionary lookup.
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+# to the thread pool and back for an attribute lookup.
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request.app)
 
 
-def get_db(request: Request) -> Iterator[Session]:
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+def get_db(runtime: RuntimeDep) -> Iterator[Session]:
     """One session per request: committed when the route returns, rolled back on error."""
-    with transaction(request.app.state.sessionmaker) as session:
+    with transaction(runtime.sessionmaker) as session:
         yield session
 
 
-async def get_rate_limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    return limiter
+async def get_rate_limiter(runtime: RuntimeDep) -> RateLimiter:
+    return runtime.rate_limiter
 
 
-async def get_store(request: Request) -> ObjectStore:
-    store: ObjectStore = request.app.state.store
-    return store
+async def get_store(runtime: RuntimeDep) -> ObjectStore:
+    return runtime.store
+
+
+async def unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """`work` in one transaction, off the event loop, for async routes that must do other I/O
+    between their transactions (a tus PATCH locks the upload, streams the body, then records
+    what arrived). Routes that need only one transaction are plain functions instead."""
+    factory = runtime_of(request.app).sessionmaker
+
+    def run() -> T:
+        with transaction(factory) as session:
+            return work(session)
+
+    return await anyio.to_thread.run_sync(run)
+
+
+def model_response(model: BaseModel, status_code: int = 200) -> JSONResponse:
+    """The response serialised once, inside the route's thread.
+
+    A plain-function route that returns a model has it validated again against its response
+    model in a second thread-pool hop (or, from a coroutine, on the event loop every request
+    of this process shares); the route keeps `response_model` for the OpenAPI document.
+    """
+    return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -55,21 +101,35 @@ _bearer = HTTPBearer(auto_error=False)
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def authenticate(
-    *, session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None
-) -> User:
-    """The caller of a bearer token, for routes that open their own unit of work."""
+async def get_claims(settings: SettingsDep, credentials: BearerCredentials) -> AccessClaims:
+    """The caller's signed, unexpired access token, checked on the event loop (no database).
+
+    So a caller without a valid token hears 401 before any complaint about the body; the
+    route body loads the account (`load_user`) in its one unit of work, which also refuses
+    tokens revoked since they were issued.
+    """
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
-    return accounts.user_for_access_token(
-        session=session, settings=settings, token=credentials.credentials
+        raise AuthenticationFailed("Sign in to continue.")
+    return decode_access_token(
+        secret=settings.secret_key.get_secret_value(), token=credentials.credentials
     )
 
 
-def get_current_user(
-    session: DbSession, settings: SettingsDep, credentials: BearerCredentials
-) -> User:
-    return authenticate(session=session, settings=settings, credentials=credentials)
+Claims = Annotated[AccessClaims, Depends(get_claims)]
+
+
+def load_user(*, session: Session, claims: AccessClaims) -> User:
+    """The account behind `claims`, in the route's transaction; 401 once its tokens were revoked."""
+    user = session.get(User, claims.user_id)
+    if user is None or claims.version != user.token_version:
+        raise InvalidToken("The access token is no longer valid.")
+    return user
+
+
+def get_current_user(session: DbSession, claims: Claims) -> User:
+    """The caller's account, for the routes that still take the session as a dependency (the
+    account and editors' tools); the viewers' routes load it in their body (`load_user`)."""
+    return load_user(session=session, claims=claims)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -77,33 +137,70 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def require_editor(user: CurrentUser) -> User:
     if user.role not in (Role.EDITOR, Role.ADMIN):
-        raise PermissionDenied("This needs the editor role.", code="editor_required")
+        raise EditorRequired("This needs the editor role.")
     return user
 
 
 def require_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN:
-        raise PermissionDenied("This needs the admin role.", code="admin_required")
+        raise AdminRequired("This needs the admin role.")
     return user
 
 
-def get_current_profile(
-    session: DbSession,
-    user: CurrentUser,
-    profile_id: Annotated[uuid.UUID, Query(description="The profile watching.")],
-) -> Profile:
+ProfileId = Annotated[uuid.UUID, Query(description="The profile watching.")]
+ProfileTokenHeader = Annotated[
+    str | None,
+    Header(alias=profile_lock.HEADER, description="From switching into a locked profile."),
+]
+
+
+def load_profile(*, session: Session, claims: AccessClaims, profile_id: uuid.UUID) -> Profile:
+    """The caller's profile, loaded in the route's unit of work; another account's is a 404."""
+    user = load_user(session=session, claims=claims)
     return account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
 
 
-CurrentProfile = Annotated[Profile, Depends(get_current_profile)]
+def unlocked_profile(
+    *,
+    session: Session,
+    settings: Settings,
+    claims: AccessClaims,
+    profile_id: uuid.UUID,
+    profile_token: str | None,
+) -> Profile:
+    """The caller's profile as `profile_id` in the query names it, once `profile_token`
+    unlocks it if it has a PIN; loaded in the route's unit of work."""
+    profile = load_profile(session=session, claims=claims, profile_id=profile_id)
+    return profile_lock.require_unlocked(settings, profile, profile_token)
+
+
+def profile_audience(
+    *,
+    session: Session,
+    settings: Settings,
+    claims: AccessClaims,
+    profile_id: uuid.UUID,
+    country: str,
+    profile_token: str | None,
+) -> Audience:
+    """What that profile may see from `country`."""
+    profile = unlocked_profile(
+        session=session,
+        settings=settings,
+        claims=claims,
+        profile_id=profile_id,
+        profile_token=profile_token,
+    )
+    return Audience(country=country, max_maturity=profile.maturity_ceiling)
 
 
 async def get_country(request: Request, settings: SettingsDep) -> str:
     header = request.headers.get(settings.country_header) if settings.country_header else None
-    client = request.client.host if request.client else None
     return resolve_country(
+        peer=request.client.host if request.client else None,
         header_value=header,
-        client_ip=client,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted_proxies=settings.trusted_proxies,
         cidrs=settings.country_cidrs,
         default=settings.default_country,
     )
@@ -112,16 +209,30 @@ async def get_country(request: Request, settings: SettingsDep) -> str:
 ViewerCountry = Annotated[str, Depends(get_country)]
 
 
-def get_audience(profile: CurrentProfile, country: ViewerCountry) -> Audience:
-    return Audience(country=country, max_maturity=profile.maturity_ceiling)
+class ProfileUnit:
+    """A request's unit of work as one of the caller's profiles (`profile_id` in the path;
+    another account's is a 404): `begin()` opens the one transaction and loads what the
+    profile may see here and now. Built on the event loop without the database, so
+    a plain-function route takes one thread-pool hop for its body and its transaction.
+    """
+
+    def __init__(
+        self, claims: AccessClaims, runtime: Runtime, profile_id: uuid.UUID, country: str
+    ) -> None:
+        self.claims, self.runtime = claims, runtime
+        self.profile_id, self.country = profile_id, country
+
+    @contextmanager
+    def begin(self) -> Iterator[tuple[Session, Audience]]:
+        with transaction(self.runtime.sessionmaker) as session:
+            profile = load_profile(session=session, claims=self.claims, profile_id=self.profile_id)
+            yield session, Audience(country=self.country, max_maturity=profile.maturity_ceiling)
 
 
-ProfileAudience = Annotated[Audience, Depends(get_audience)]
+async def get_profile_work(
+    claims: Claims, runtime: RuntimeDep, profile_id: uuid.UUID, country: ViewerCountry
+) -> ProfileUnit:
+    return ProfileUnit(claims, runtime, profile_id, country)
 
 
-def get_visible_title(session: DbSession, audience: ProfileAudience, title_id: uuid.UUID) -> Title:
-    """The `{title_id}` in the path, if this profile may see it here and now; else 404."""
-    return catalog_browse.get_title(session=session, audience=audience, title_id=title_id)
-
-
-VisibleTitle = Annotated[Title, Depends(get_visible_title)]
+ProfileWork = Annotated[ProfileUnit, Depends(get_profile_work)]

@@ -1,24 +1,29 @@
 """The domain error tree and its mapping to RFC 9457 problem+json.
 
-Services raise subclasses of `MarqueeError`; each class carries a stable `code`
-(the last segment of the problem `type`) and an HTTP status. The app maps them
-once, in `install_handlers`; routes never build error responses by hand.
+Every problem Marquee answers with is a class, declared once: the shared ones below,
+and each domain's own in `<domain>/errors.py`, derived from these. A class carries a
+stable `code` (the last segment of the problem `type`, which clients rely on), an HTTP
+status and a title that is the same for every occurrence of its type. Raise sites pick
+a class and say what happened in `detail`; they never name a code. The app maps the
+tree once, in `install_handlers`; routes never build error responses by hand, and
+declare what they can answer with through `problem_responses`.
 
-    MarqueeError
-    ├── BadRequest (400)             malformed_request, malformed_json
-    ├── AuthenticationFailed (401)   invalid_credentials, invalid_token, token_reused
-    ├── PermissionDenied (403)       forbidden, maturity_restricted, ...
-    ├── NotFound (404)               not_found
-    ├── Conflict (409)               conflict, email_taken, profile_limit_reached, ...
+    MarqueeError (500)               internal_error
+    ├── BadRequest (400)             malformed_request, malformed_json, invalid_cursor, ...
+    ├── AuthenticationFailed (401)   not_authenticated, invalid_credentials, invalid_token, ...
+    ├── PermissionDenied (403)       forbidden, editor_required, maturity_restricted, ...
+    ├── NotFound (404)               not_found, title_not_found, profile_not_found, ...
+    ├── Conflict (409)               conflict, email_taken, too_many_streams, ...
     ├── Unprocessable (422)          validation_error, invalid_state_transition, ...
     ├── RateLimited (429)            rate_limited (with Retry-After)
-    └── Unavailable (503)            not_ready
+    ├── Unavailable (503)            not_ready, key_unavailable
+    └── the rest of HTTP's statuses  method_not_allowed, payload_too_large, ...
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,55 +34,100 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("marquee.errors")
 
 
-class MarqueeError(Exception):
-    status: int = 500
-    code: str = "internal_error"
-    title: str = "Internal error"
+# Members of every problem body; an extra of the same name would overwrite them.
+RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
 
-    def __init__(
-        self,
-        detail: str,
-        *,
-        code: str | None = None,
-        headers: dict[str, str] | None = None,
-        **extra: Any,
-    ) -> None:
+
+class MarqueeError(Exception):
+    """An unexpected failure; also the root every declared problem derives from."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None, **extra: Any) -> None:
+        clash = RESERVED & extra.keys()
+        if clash:
+            # A code chosen at the raise site would be a type no one declared.
+            raise TypeError(f"{', '.join(sorted(clash))} is declared by the class, not raised")
         super().__init__(detail)
         self.detail = detail
-        if code is not None:
-            self.code = code
         self.headers = headers or {}
         self.extra = extra
 
 
 class BadRequest(MarqueeError):
+    """The request cannot be read at all."""
+
     status, code, title = 400, "malformed_request", "Malformed request"
 
 
-class AuthenticationFailed(MarqueeError):
-    status, code, title = 401, "invalid_credentials", "Authentication failed"
+class MalformedJson(BadRequest):
+    """The body is not valid JSON."""
 
-    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
-        super().__init__(detail, code=code, headers={"WWW-Authenticate": "Bearer"}, **extra)
+    code, title = "malformed_json", "Malformed JSON"
+
+
+class InvalidCursor(BadRequest):
+    """A page cursor that this server did not issue (or that was edited)."""
+
+    code, title = "invalid_cursor", "Invalid cursor"
+
+
+class AuthenticationFailed(MarqueeError):
+    """No usable credentials came with a request that needs them."""
+
+    status, code, title = 401, "not_authenticated", "Not authenticated"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extra)
 
 
 class PermissionDenied(MarqueeError):
+    """The caller is known but may not do this."""
+
     status, code, title = 403, "forbidden", "Permission denied"
 
 
 class NotFound(MarqueeError):
+    """Nothing at this address (or nothing this caller may see)."""
+
     status, code, title = 404, "not_found", "Not found"
 
 
+class MethodNotAllowed(MarqueeError):
+    """The path exists but not with this HTTP method."""
+
+    status, code, title = 405, "method_not_allowed", "Method not allowed"
+
+
 class Conflict(MarqueeError):
+    """The request clashes with the current state of the resource."""
+
     status, code, title = 409, "conflict", "Conflict"
 
 
+class PayloadTooLarge(MarqueeError):
+    """The body is larger than this route accepts."""
+
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
+class UnsupportedMediaType(MarqueeError):
+    """The body's Content-Type is not one this route reads."""
+
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
 class Unprocessable(MarqueeError):
-    status, code, title = 422, "validation_error", "Unprocessable request"
+    """Fields are missing, of the wrong type or out of range (see `errors`)."""
+
+    status, code, title = 422, "validation_error", "Invalid request"
 
 
 class RateLimited(MarqueeError):
+    """Too many attempts; `retry_after` (and the Retry-After header) says when to try again."""
+
     status, code, title = 429, "rate_limited", "Too many requests"
 
     def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
@@ -86,7 +136,15 @@ class RateLimited(MarqueeError):
 
 
 class Unavailable(MarqueeError):
+    """A dependency is not ready; the request can be retried later."""
+
     status, code, title = 503, "not_ready", "Service unavailable"
+
+
+class HttpError(MarqueeError):
+    """Any other HTTP status the framework answers with; the status is the framework's."""
+
+    status, code, title = 400, "http_error", "HTTP error"
 
 
 def problem_type(code: str) -> str:
@@ -115,14 +173,38 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
-_HTTP_CODES = {
-    400: ("malformed_request", "Malformed request"),
-    401: ("not_authenticated", "Not authenticated"),
-    403: ("forbidden", "Permission denied"),
-    404: ("not_found", "Not found"),
-    405: ("method_not_allowed", "Method not allowed"),
-    413: ("payload_too_large", "Payload too large"),
-    415: ("unsupported_media_type", "Unsupported media type"),
+def problem_responses(*problems: type[MarqueeError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for a route or router: one problem+json entry per status.
+
+    The description (and `x-problem-types`) names the codes a status can carry, so the
+    document says what a client should expect, not just that "something" may fail.
+    FastAPI merges a router's `responses` with a route's shallowly, a route's entry for a
+    status replacing its router's: a router declares only statuses its routes do not.
+    """
+    by_status: dict[int, list[type[MarqueeError]]] = {}
+    for problem in problems:
+        listed = by_status.setdefault(problem.status, [])
+        if problem not in listed:
+            listed.append(problem)
+    return {
+        status: {
+            "description": ", ".join(p.code for p in listed),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "x-problem-types": [p.code for p in listed],
+        }
+        for status, listed in sorted(by_status.items())
+    }
+
+
+# Statuses the framework itself answers with (routing, security schemes, body parsing).
+_HTTP_PROBLEMS: dict[int, type[MarqueeError]] = {
+    400: BadRequest,
+    401: AuthenticationFailed,
+    403: PermissionDenied,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
 }
 
 
@@ -139,49 +221,42 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def _answer(
+    request: Request, problem: type[MarqueeError], detail: str, **extra: Any
+) -> JSONResponse:
+    return problem_response(
+        status=problem.status,
+        code=problem.code,
+        title=problem.title,
+        detail=detail,
+        instance=request.url.path,
+        **extra,
+    )
+
+
 async def _on_marquee_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, MarqueeError)
-    return problem_response(
-        status=exc.status,
-        code=exc.code,
-        title=exc.title,
-        detail=exc.detail,
-        instance=request.url.path,
-        headers=exc.headers,
-        **exc.extra,
-    )
+    return _answer(request, type(exc), exc.detail, headers=exc.headers, **exc.extra)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _validation_errors(exc)
     if any(e["type"] == "json_invalid" for e in errors):
-        return problem_response(
-            status=400,
-            code="malformed_json",
-            title="Malformed JSON",
-            detail="The request body is not valid JSON.",
-            instance=request.url.path,
-            errors=errors,
-        )
+        detail = "The request body is not valid JSON."
+        return _answer(request, MalformedJson, detail, errors=errors)
     fields = ", ".join(".".join(e["loc"]) for e in errors[:5])
-    return problem_response(
-        status=422,
-        code="validation_error",
-        title="Invalid request",
-        detail=f"The request has invalid or missing fields: {fields}.",
-        instance=request.url.path,
-        errors=errors,
-    )
+    detail = f"The request has invalid or missing fields: {fields}."
+    return _answer(request, Unprocessable, detail, errors=errors)
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+    problem = _HTTP_PROBLEMS.get(exc.status_code, HttpError)
     return problem_response(
         status=exc.status_code,
-        code=code,
-        title=title,
+        code=problem.code,
+        title=problem.title,
         detail=str(exc.detail),
         instance=request.url.path,
         headers=dict(exc.headers or {}),
@@ -190,13 +265,8 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
-    return problem_response(
-        status=500,
-        code="internal_error",
-        title="Internal error",
-        detail="An unexpected error occurred; it has been logged.",
-        instance=request.url.path,
-    )
+    detail = "An unexpected error occurred; it has been logged."
+    return _answer(request, MarqueeError, detail)
 
 
 def install_handlers(app: FastAPI) -> None:

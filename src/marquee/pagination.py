@@ -10,7 +10,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
-from marquee.errors import BadRequest
+from marquee.errors import InvalidCursor
 
 T = TypeVar("T")
 MAX_LIMIT = 100
@@ -39,15 +39,13 @@ def decode_cursor(cursor: str | None) -> int:
         padded = cursor + "=" * (-len(cursor) % 4)
         offset = json.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise BadRequest(
-            "The cursor is not one this server issued.", code="invalid_cursor"
-        ) from exc
+        raise InvalidCursor("The cursor is not one this server issued.") from exc
     if not isinstance(offset, int) or offset < 0:
-        raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor")
+        raise InvalidCursor("The cursor is not one this server issued.")
     return offset
 
 
-def page_params(
+async def page_params(  # a coroutine: no thread-pool hop for parsing two parameters
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
 ) -> PageParams:

@@ -1,4 +1,5 @@
-"""Start-up warm-up: build the routers' request handling before the first viewer's request.
+"""Start-up and shut-down of the API: warm the routers, queue a search rebuild if the index is
+new, and close the runtime the app built.
 
 FastAPI prepares each route's dependency graph and validators lazily, on the first
 request the router sees; with this app's routes that costs a second or more of one
@@ -8,12 +9,22 @@ matches no route makes the router prepare every candidate, so it is sent at star
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from starlette.exceptions import HTTPException
 from starlette.types import Message
+
+from marquee.catalog.models import Title
+from marquee.db import transaction
+from marquee.runtime import Runtime
+from marquee.search import hooks as search_hooks
+
+log = logging.getLogger("marquee")
 
 # Under /api/v1 so that the client fallback answers it with a plain 404 without touching disk.
 WARM_PATH = "/api/v1/-"
@@ -54,7 +65,35 @@ async def warm(app: FastAPI) -> int:
     return status
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    await warm(app)
-    yield
+def queue_search_rebuild(runtime: Runtime) -> bool:
+    """A fresh index beside a filled catalogue (first start, bulk import, a new var folder):
+    queue one rebuild for the worker, which writes the index. True if one was queued."""
+    if runtime.index.count() > 0:
+        return False
+    with transaction(runtime.sessionmaker) as session:
+        if not session.scalar(select(func.count()).select_from(Title)):
+            return False
+        search_hooks.queue_rebuild(session=session)
+    return True
+
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def lifespan(runtime: Runtime, *, owned: bool) -> Lifespan:
+    """The app's lifespan on `runtime`; `owned` runtimes (built by the app) are closed after."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            await anyio.to_thread.run_sync(queue_search_rebuild, runtime)
+        except Exception:
+            log.exception("could not check the search index at start")
+        await warm(app)
+        try:
+            yield
+        finally:
+            if owned:
+                await anyio.to_thread.run_sync(runtime.close)
+
+    return run

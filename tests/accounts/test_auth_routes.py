@@ -58,7 +58,7 @@ def test_register_rejects_bad_input_without_writing(client: TestClient, app: Fas
     for case in cases:
         body = assert_problem(client.post(REGISTER, json=case), 422, "validation_error")
         assert body["errors"]
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         assert session.query(User).count() == 0
 
 
@@ -96,7 +96,7 @@ def test_login_rate_limited_per_account_with_retry_after(client: TestClient) -> 
 
 
 def test_login_rate_limited_per_ip(client: TestClient, app: FastAPI) -> None:
-    app.state.settings.login_attempts_per_ip = 3
+    app.state.runtime.settings.login_attempts_per_ip = 3
     for _ in range(3):
         _login(client, unique_email(), "whatever-pass")
     assert_problem(_login(client, unique_email(), "whatever-pass"), 429, "rate_limited")
@@ -143,7 +143,7 @@ def test_access_token_required_and_checked(client: TestClient, app: FastAPI) -> 
 def test_expired_access_token(client: TestClient, app: FastAPI) -> None:
     user = signup(client)
     expired = issue_access_token(
-        secret=app.state.settings.secret_key.get_secret_value(),
+        secret=app.state.runtime.settings.secret_key.get_secret_value(),
         user_id=uuid.UUID(user.id),
         role="viewer",
         version=0,

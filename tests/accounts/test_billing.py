@@ -62,7 +62,7 @@ def test_new_accounts_get_a_trial(client: TestClient) -> None:
 
 def test_entitlements_follow_the_subscription(app: FastAPI, client: TestClient) -> None:
     user = signup(client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         stored = session.get(User, uuid.UUID(user.id))
         assert stored is not None
         now = utcnow()

@@ -136,3 +136,38 @@ def test_profile_bad_input(client: TestClient) -> None:
         client.get(f"{PROFILES}/not-a-uuid", headers=user.headers), 422, "validation_error"
     )
     assert client.get(PROFILES, headers=user.headers).json()["total"] == 1
+
+
+def test_null_for_a_field_every_profile_has_is_a_422(client: TestClient) -> None:
+    user = signup(client)
+    url = f"{PROFILES}/{user.profile_id}"
+    for field in ("name", "language", "avatar", "subtitles_enabled", "is_kids"):
+        response = client.patch(url, json={field: None}, headers=user.headers)
+        assert_problem(response, 422, "validation_error")
+    kept = client.get(url, headers=user.headers).json()
+    assert kept["name"]
+    assert kept["language"] == "en"
+    assert kept["avatar"] == "avatar-1"
+    cleared = client.patch(url, json={"audio_language": None}, headers=user.headers)
+    assert cleared.status_code == 200
+
+
+def test_names_refuse_control_characters(client: TestClient) -> None:
+    user = signup(client)
+    for name in ("Sam\x00", "Sa\x07m", "Sam\x1b[31m", "\u202eevil", "a\x7fb"):
+        created = client.post(PROFILES, json={"name": name}, headers=user.headers)
+        assert_problem(created, 422, "validation_error")
+        renamed = client.patch(
+            f"{PROFILES}/{user.profile_id}", json={"name": name}, headers=user.headers
+        )
+        assert_problem(renamed, 422, "validation_error")
+    registered = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "ctl@example.com",
+            "password": "correct horse battery",
+            "display_name": "A\x00",
+        },
+    )
+    assert_problem(registered, 422, "validation_error")
+    assert client.post(PROFILES, json={"name": "Zoë 🎬"}, headers=user.headers).status_code == 201

@@ -39,7 +39,7 @@ def _title_body(**overrides: Any) -> dict[str, Any]:
 
 
 def _count_titles(app: FastAPI) -> int:
-    with app.state.sessionmaker() as session:
+    with app.state.runtime.sessionmaker() as session:
         return int(session.scalar(select(func.count()).select_from(Title)) or 0)
 
 

@@ -99,7 +99,7 @@ def test_slug_clash_with_an_existing_title_gets_a_suffix(db: Session) -> None:
 
 
 def test_history_accounts_sign_in_and_browse(client: TestClient, app: FastAPI) -> None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         import_movielens(session=session, directory=MINI)
     login = client.post(
         "/api/v1/auth/login", json={"email": "ml-user-2@marquee.demo", "password": DEMO_PASSWORD}

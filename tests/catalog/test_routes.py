@@ -18,7 +18,7 @@ from tests.support import ApiUser, assert_problem, signup
 
 @pytest.fixture
 def shelf(app: FastAPI) -> dict[str, str]:
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         comedy, horror = make_genre(s, "Comedy"), make_genre(s, "Horror")
         toons = make_title(s, "The Toons", rating="G", year=1995, genres=[comedy])
         make_title(s, "Blood", rating="R", year=1980, genres=[horror], published_at=days(-9))
@@ -125,7 +125,7 @@ def test_hidden_and_missing_titles_answer_the_same_404(
     client: TestClient, app: FastAPI, shelf: dict[str, str]
 ) -> None:
     user = signup(client)
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         draft = make_title(s, "Secret", state=PublishState.DRAFT)
         hidden_id = str(draft.id)
     params = {"profile_id": user.profile_id}

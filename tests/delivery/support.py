@@ -31,7 +31,7 @@ class Published:
 
 def publish(app: FastAPI, package: Path, extra: dict[str, Path] | None = None) -> Published:
     """Store every file of `package` (plus `extra`) as a new version of a new title."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = make_playable_title(session)
         assert title.current_version_id is not None
         user = User(email=f"{uuid.uuid4().hex[:12]}@example.com", password_hash="-")
@@ -45,7 +45,7 @@ def publish(app: FastAPI, package: Path, extra: dict[str, Path] | None = None) -
     files.update(extra or {})
     for relative, path in files.items():
         with path.open("rb") as body:
-            app.state.store.put(keys.version_file(ids[1], relative), body)
+            app.state.runtime.store.put(keys.version_file(ids[1], relative), body)
     return Published(*ids, files=files)
 
 
@@ -70,7 +70,7 @@ def open_session(
         expires_at=now + timedelta(hours=6),
         stopped_at=now if stopped else None,
     )
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         session.add(row)
         session.flush()
         return row.id

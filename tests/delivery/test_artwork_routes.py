@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 
 from marquee.catalog.models import Title
 from marquee.db import transaction
-from marquee.ingest import publish
 from marquee.storage import keys
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
+from marquee.versions.schemas import Artwork
 from tests.catalog.factories import make_title
 from tests.support import assert_problem
 
@@ -21,17 +22,18 @@ JPEG = b"\xff\xd8\xff\xe0" + b"poster" * 100
 
 def _version(app: FastAPI, title_id: uuid.UUID) -> MediaVersion:
     version_id = uuid.uuid4()
-    art = {
-        "poster": keys.version_file(version_id, "artwork/poster.jpg"),
-        "thumbnails": [keys.version_file(version_id, "artwork/thumb-0001.jpg")],
-        "sprites": [keys.version_file(version_id, "artwork/sprite-0001.jpg")],
-    }
-    for key in (art["poster"], *art["thumbnails"], *art["sprites"]):
-        app.state.store.put(key, io.BytesIO(JPEG))
+    art = Artwork(
+        poster=keys.version_file(version_id, "artwork/poster.jpg"),
+        thumbnails=(keys.version_file(version_id, "artwork/thumb-0001.jpg"),),
+        sprites=(keys.version_file(version_id, "artwork/sprite-0001.jpg"),),
+    )
+    for key in (art.poster, *art.thumbnails, *art.sprites):
+        app.state.runtime.store.put(key, io.BytesIO(JPEG))
     return MediaVersion(
         id=version_id,
         title_id=title_id,
         duration_seconds=10.0,
+        segment_seconds=4.0,
         prefix=keys.version_prefix(version_id),
         hls_master=keys.manifest_hls(version_id),
         dash_manifest=keys.manifest_dash(version_id),
@@ -40,21 +42,21 @@ def _version(app: FastAPI, title_id: uuid.UUID) -> MediaVersion:
 
 
 def _publish(app: FastAPI, title_id: uuid.UUID) -> MediaVersion:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         version = _version(app, title_id)
-        publish.publish_version(session=session, version=version, target=publish.Target(title_id))
+        versions.publish_version(session=session, version=version, target=versions.Target(title_id))
     return version
 
 
 def _poster(app: FastAPI, title_id: uuid.UUID) -> str | None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = session.get(Title, title_id)
         assert title is not None
         return title.poster
 
 
 def test_a_published_version_gives_the_title_its_poster(client: TestClient, app: FastAPI) -> None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title_id = make_title(session).id
     version = _publish(app, title_id)
 
@@ -72,7 +74,7 @@ def test_a_published_version_gives_the_title_its_poster(client: TestClient, app:
 
 
 def test_an_editors_own_poster_is_kept(client: TestClient, app: FastAPI) -> None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = make_title(session)
         title.poster = "https://images.example.com/poster.jpg"
         title_id = title.id
@@ -81,7 +83,7 @@ def test_an_editors_own_poster_is_kept(client: TestClient, app: FastAPI) -> None
 
 
 def test_only_posters_and_thumbnails_are_public(client: TestClient, app: FastAPI) -> None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title_id = make_title(session).id
     version = _publish(app, title_id)
     for path in (

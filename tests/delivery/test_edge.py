@@ -65,7 +65,7 @@ class Edge:
 
     def url(self, relative: str, session_id: uuid.UUID | None = None) -> str:
         sid = session_id or open_session(self.app, self.published)
-        return self.base + url(self.app.state.settings, sid, self.published, relative)
+        return self.base + url(self.app.state.runtime.settings, sid, self.published, relative)
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def edge(app: FastAPI, packaged: Path, tmp_path: Path) -> Iterator[Edge]:
     )
     prepare_dirs(options)
     config = root / "nginx.conf"
-    config.write_text(nginx_config(app.state.settings, options))
+    config.write_text(nginx_config(app.state.runtime.settings, options))
     with services.serve_app(counter, origin_port), services.nginx(config, edge_port):
         yield Edge(f"http://127.0.0.1:{edge_port}", edge_port, counter, published, app)
 
@@ -125,7 +125,7 @@ def test_a_hundred_concurrent_misses_reach_the_origin_exactly_once(edge: Edge) -
 
 
 def test_tampered_and_expired_links_are_refused_at_the_edge(edge: Edge) -> None:
-    settings = edge.app.state.settings
+    settings = edge.app.state.runtime.settings
     sid = open_session(edge.app, edge.published)
     good = link(settings, sid, edge.published.version_id)
     # The first character: the last one's low bits are base64 padding, which nginx ignores.
@@ -184,13 +184,15 @@ def _raw_get(port: int, path: str) -> bytes:
 
 
 def test_paths_that_climb_out_never_reach_a_file(edge: Edge) -> None:
-    prefix = link(edge.app.state.settings, uuid.uuid4(), edge.published.version_id).prefix
+    prefix = link(edge.app.state.runtime.settings, uuid.uuid4(), edge.published.version_id).prefix
     for escape in ("../../../../../etc/passwd", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
         answer = _raw_get(edge.port, prefix + escape)
         assert answer.split(b" ", 2)[1] in (b"400", b"403", b"404"), answer[:200]
         assert b"root:" not in answer
     inside = link(
-        edge.app.state.settings, open_session(edge.app, edge.published), edge.published.version_id
+        edge.app.state.runtime.settings,
+        open_session(edge.app, edge.published),
+        edge.published.version_id,
     )
     answer = _raw_get(edge.port, inside.prefix + "x/%2e%2e/.hidden")
     assert answer.split(b" ", 2)[1] == b"404"

@@ -17,7 +17,7 @@ from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import origin
-from marquee.delivery.signing import LinkInvalid
+from marquee.delivery.errors import LinkInvalid
 from marquee.storage.keys import version_file
 from marquee.storage.s3 import S3Store
 from tests.delivery.support import Published, link, open_session, publish, url
@@ -46,10 +46,10 @@ def media_settings(request: pytest.FixtureRequest, settings: Settings) -> Settin
 @pytest.fixture
 def media_app(media_settings: Settings) -> Iterator[FastAPI]:
     application = create_app(media_settings)
-    if isinstance(application.state.store, S3Store):
-        application.state.store.ensure_bucket()
+    if isinstance(application.state.runtime.store, S3Store):
+        application.state.runtime.store.ensure_bucket()
     yield application
-    application.state.engine.dispose()
+    application.state.runtime.close()
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_a_segment_comes_whole_with_immutable_caching_and_cors(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
     sid = _session(media_app, published)
-    response = media_client.get(url(media_app.state.settings, sid, published, SEGMENT))
+    response = media_client.get(url(media_app.state.runtime.settings, sid, published, SEGMENT))
     assert response.status_code == 200
     assert response.content == published.files[SEGMENT].read_bytes()
     assert response.headers["content-type"] == "video/iso.segment"
@@ -96,7 +96,7 @@ def test_a_segment_comes_whole_with_immutable_caching_and_cors(
 def test_byte_ranges_suffixes_and_unsatisfiable_ranges(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
-    path = url(media_app.state.settings, _session(media_app, published), published, SEGMENT)
+    path = url(media_app.state.runtime.settings, _session(media_app, published), published, SEGMENT)
     data = published.files[SEGMENT].read_bytes()
     size = len(data)
     for header, first, last in [
@@ -122,7 +122,7 @@ def test_byte_ranges_suffixes_and_unsatisfiable_ranges(
 def test_etags_answer_304_and_head_sends_no_body(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
-    path = url(media_app.state.settings, _session(media_app, published), published, SEGMENT)
+    path = url(media_app.state.runtime.settings, _session(media_app, published), published, SEGMENT)
     etag = media_client.get(path).headers["etag"]
     again = media_client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304
@@ -138,7 +138,7 @@ def test_etags_answer_304_and_head_sends_no_body(
 def test_manifests_are_cut_per_session_and_private(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
-    settings = media_app.state.settings
+    settings = media_app.state.runtime.settings
     small = _session(media_app, published, max_height=360)
     large = _session(media_app, published, max_height=1080)
     master = media_client.get(url(settings, small, published, "master.m3u8"))
@@ -170,11 +170,13 @@ def test_other_files_have_their_content_types(
         ("artwork/poster.jpg", "image/jpeg"),
         ("artwork/thumbnails.vtt", "text/vtt; charset=utf-8"),
     ]:
-        response = media_client.get(url(media_app.state.settings, sid, published, relative))
+        response = media_client.get(url(media_app.state.runtime.settings, sid, published, relative))
         assert response.status_code == 200, relative
         assert response.headers["content-type"] == content_type
         assert response.content == published.files[relative].read_bytes()
-    missing = media_client.get(url(media_app.state.settings, sid, published, "seg-9-99999.m4s"))
+    missing = media_client.get(
+        url(media_app.state.runtime.settings, sid, published, "seg-9-99999.m4s")
+    )
     assert_problem(missing, 404, "object_not_found")
 
 
@@ -182,7 +184,7 @@ def test_a_stopped_session_gets_segments_but_no_manifest(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
     sid = _session(media_app, published, stopped=True)
-    settings = media_app.state.settings
+    settings = media_app.state.runtime.settings
     for manifest in ("master.m3u8", "manifest.mpd"):
         response = media_client.get(url(settings, sid, published, manifest))
         assert_problem(response, 403, "media_session_ended")
@@ -192,7 +194,7 @@ def test_a_stopped_session_gets_segments_but_no_manifest(
 def test_tampered_expired_and_foreign_links_are_refused(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
-    settings = media_app.state.settings
+    settings = media_app.state.runtime.settings
     mine = _session(media_app, published)
     theirs = _session(media_app, published)
     good = link(settings, mine, published.version_id)
@@ -230,7 +232,7 @@ def test_paths_that_could_leave_the_version_are_not_found(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
     sid = _session(media_app, published)
-    prefix = link(media_app.state.settings, sid, published.version_id).prefix
+    prefix = link(media_app.state.runtime.settings, sid, published.version_id).prefix
     for relative in ESCAPES:
         response = media_client.get(prefix + relative)
         assert_problem(response, 404, "object_not_found")
@@ -256,7 +258,9 @@ def test_resolve_refuses_dot_segments_before_touching_the_store() -> None:
 
 
 def test_cors_follows_the_configured_origins(media_app: FastAPI, published: Published) -> None:
-    settings = media_app.state.settings.model_copy(update={"cors_origins": ["https://tv.example"]})
+    settings = media_app.state.runtime.settings.model_copy(
+        update={"cors_origins": ["https://tv.example"]}
+    )
     application = create_app(settings)
     try:
         sid = open_session(application, published)
@@ -278,7 +282,7 @@ def test_cors_follows_the_configured_origins(media_app: FastAPI, published: Publ
             assert preflight.status_code == 200
             assert preflight.headers["access-control-allow-origin"] == "https://tv.example"
     finally:
-        application.state.engine.dispose()
+        application.state.runtime.close()
 
 
 def test_preflight_without_an_app_wide_policy(
@@ -286,7 +290,7 @@ def test_preflight_without_an_app_wide_policy(
 ) -> None:
     sid = _session(media_app, published)
     response = media_client.options(
-        url(media_app.state.settings, sid, published, SEGMENT),
+        url(media_app.state.runtime.settings, sid, published, SEGMENT),
         headers={"Origin": "https://any.example", "Access-Control-Request-Method": "GET"},
     )
     assert response.status_code == 204
@@ -297,7 +301,9 @@ def test_preflight_without_an_app_wide_policy(
 def test_files_larger_than_a_read_chunk_come_whole_and_in_ranges(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
-    path = url(media_app.state.settings, _session(media_app, published), published, "big.bin")
+    path = url(
+        media_app.state.runtime.settings, _session(media_app, published), published, "big.bin"
+    )
     data = published.files["big.bin"].read_bytes()
     whole = media_client.get(path)
     assert whole.content == data

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from marquee.delivery import signing
-from marquee.delivery.signing import LinkExpired, LinkInvalid, MediaLink
+from marquee.delivery.errors import LinkExpired, LinkInvalid
+from marquee.delivery.signing import MediaLink
 
 SECRET = "edge-secret"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from marquee.db import make_engine, make_sessionmaker
 from marquee.demo.catalogue import DEMO_PASSWORD, load_demo
 from marquee.events.models import Event
 
-MINI = Path(__file__).parent / "catalog" / "fixtures" / "ml-mini"
+MINI = Path(__file__).parents[1] / "catalog" / "fixtures" / "ml-mini"
 
 
 @pytest.fixture
@@ -65,4 +65,4 @@ def test_demo_viewer_browses_the_imported_catalogue(demo_settings: Settings) -> 
         assert page["total"] == 11
         genres = client.get("/api/v1/genres", params=params, headers=headers).json()
         assert {g["slug"] for g in genres} >= {"comedy", "drama", "thriller"}
-    app.state.engine.dispose()
+    app.state.runtime.close()

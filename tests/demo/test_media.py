@@ -84,11 +84,12 @@ def test_every_title_and_episode_plays_a_shared_encoding(
     assert all(v.prefix == keys.version_prefix(v.id) for v in versions)
     bilingual = [v for v in versions if len(v.audio_tracks) == 2]
     assert bilingual, "the test card's two languages reach its versions"
-    assert {a["language"] for a in bilingual[0].audio_tracks} == {"eng", "fra"}
-    assert [s["language"] for s in bilingual[0].subtitle_tracks] == ["en"]
+    assert {a.language for a in bilingual[0].audio_tracks} == {"eng", "fra"}
+    assert [s.language for s in bilingual[0].subtitle_tracks] == ["en"]
     root = settings.resolved_media_dir
     for version in versions:
-        assert version.artwork["poster"].startswith(version.prefix)
+        assert version.artwork.poster is not None
+        assert version.artwork.poster.startswith(version.prefix)
         frames, errors = ffmpeg_client(root / version.hls_master)
         assert frames > 0
         assert [e for e in errors if not CLIENT_PROBE_NOISE.match(e)] == []

@@ -55,7 +55,7 @@ def test_consumer_folds_events_once(session_factory: sessionmaker[Session]) -> N
                 "title_id": hit,
                 "kind": "progress",
                 "occurred_at": now,
-                "payload": {"watched_seconds": 600},
+                "payload": {"position": 600, "watched_seconds": 600},
             }
         )
     rows.append(

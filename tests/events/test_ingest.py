@@ -17,7 +17,7 @@ URL = "/api/v1/events"
 
 
 def _events(app: FastAPI) -> list[Event]:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return list(session.scalars(select(Event).order_by(Event.id)))
 
 
@@ -26,7 +26,7 @@ def test_good_events_are_kept_and_bad_ones_reported_by_index(
 ) -> None:
     user = signup(client)
     stranger = signup(client)
-    title = str(make_title(app.state.sessionmaker))
+    title = str(make_title(app.state.runtime.sessionmaker))
     mine = {"profile_id": user.profile_id, "title_id": title}
     batch = [
         {**mine, "kind": "play_start"},
@@ -69,7 +69,7 @@ def test_good_events_are_kept_and_bad_ones_reported_by_index(
 
 def test_batch_limits_and_auth(app: FastAPI, client: TestClient) -> None:
     user = signup(client)
-    title = str(make_title(app.state.sessionmaker))
+    title = str(make_title(app.state.runtime.sessionmaker))
     one = {"profile_id": user.profile_id, "title_id": title, "kind": "thumbs_up"}
     assert_problem(
         client.post(URL, json={"events": [one] * 501}, headers=user.headers),
@@ -87,7 +87,7 @@ def test_batch_limits_and_auth(app: FastAPI, client: TestClient) -> None:
 
 def test_ingest_updates_prometheus_series(app: FastAPI, client: TestClient) -> None:
     user = signup(client)
-    title = str(make_title(app.state.sessionmaker))
+    title = str(make_title(app.state.runtime.sessionmaker))
     qoe = {
         "profile_id": user.profile_id,
         "title_id": title,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marquee.media.ffmpeg import MediaRejected
+from marquee.media.errors import MediaRejected
 from marquee.media.pipeline import PipelineOptions, run_pipeline
 from marquee.media.probe import probe
 from marquee.media.subtitles import SubtitleInput, convert

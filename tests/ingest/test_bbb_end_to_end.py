@@ -63,7 +63,7 @@ def test_big_buck_bunny_uploaded_with_interruptions_plays_as_hls_and_dash(
     client: TestClient, app: FastAPI, big_buck_bunny: Path
 ) -> None:
     editor = signup_with_role(client, app, Role.EDITOR)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = make_title(session, state=PublishState.DRAFT)
         title.encrypted = False  # FFmpeg plays it back below without a licence
         title_id = title.id
@@ -73,7 +73,7 @@ def test_big_buck_bunny_uploaded_with_interruptions_plays_as_hls_and_dash(
         )
     status = client.get(url, headers=editor.headers).json()
     assert status["state"] == "complete"
-    stored = b"".join(app.state.store.open(keys.upload(status["id"])))
+    stored = b"".join(app.state.runtime.store.open(keys.upload(status["id"])))
     assert stored == big_buck_bunny.read_bytes()
 
     assert make_worker(app).run(once=True) == 1
@@ -83,7 +83,7 @@ def test_big_buck_bunny_uploaded_with_interruptions_plays_as_hls_and_dash(
     (version,) = versions_of(app, title_id)
     assert version.id == publish.version_id_for(job.key)
     assert title_of(app, title_id).current_version_id == version.id
-    table = [(r["name"], r["width"], r["height"], r["codecs"]) for r in version.renditions]
+    table = [(r.name, r.width, r.height, r.codecs) for r in version.renditions]
     assert table == [
         ("240p", 426, 240, "avc1.640015"),
         ("360p", 640, 360, "avc1.64001e"),

@@ -25,11 +25,12 @@ from marquee.config import Settings
 from marquee.db import transaction
 from marquee.ingest import publish, tasks, workdirs
 from marquee.jobs.models import Job, JobState
-from marquee.jobs.registry import JobContext, JobInterrupted, JobKind, load_registry, module_names
+from marquee.jobs.registry import JobContext, JobInterrupted, JobKind
 from marquee.jobs.worker import Worker
 from marquee.storage import keys, make_store
 from marquee.storage.base import read_all
 from marquee.storage.s3 import S3Store
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
 from tests.catalog.factories import make_title
 from tests.media import sources as media
@@ -57,7 +58,7 @@ def new_title(
     app: FastAPI, state: PublishState = PublishState.DRAFT, *, encrypted: bool = False
 ) -> uuid.UUID:
     """A title whose media is clear unless asked, so FFmpeg can play it back without keys."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = make_title(session, state=state)
         title.encrypted = encrypted
         return title.id
@@ -76,17 +77,11 @@ def upload(client: TestClient, editor: ApiUser, body: bytes, **meta: str) -> dic
 
 
 def make_worker(app: FastAPI) -> Worker:
-    settings: Settings = app.state.settings
-    return Worker(
-        settings=settings,
-        registry=load_registry(module_names(settings)),
-        session_factory=app.state.sessionmaker,
-        kinds=[JobKind.INGEST],
-    )
+    return Worker(runtime=app.state.runtime, kinds=[JobKind.INGEST])
 
 
 def job_of(app: FastAPI, status: dict[str, str]) -> Job:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         job = session.get(Job, uuid.UUID(status["job_id"]))
         assert job is not None
         session.expunge(job)
@@ -94,7 +89,7 @@ def job_of(app: FastAPI, status: dict[str, str]) -> Job:
 
 
 def title_of(app: FastAPI, title_id: uuid.UUID) -> Title:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = session.get(Title, title_id)
         assert title is not None
         session.expunge(title)
@@ -102,19 +97,19 @@ def title_of(app: FastAPI, title_id: uuid.UUID) -> Title:
 
 
 def versions_of(app: FastAPI, title_id: uuid.UUID) -> list[MediaVersion]:
-    with transaction(app.state.sessionmaker) as session:
-        rows = publish.list_versions(session=session, title_id=title_id)
+    with transaction(app.state.runtime.sessionmaker) as session:
+        rows = versions.list_versions(session=session, title_id=title_id)
         session.expunge_all()
         return rows
 
 
 def assert_plays(app: FastAPI, version: MediaVersion) -> None:
     """FFmpeg, as a client, decodes every rendition through both manifests from the store."""
-    root = app.state.settings.resolved_media_dir
+    root = app.state.runtime.settings.resolved_media_dir
     for key in (version.hls_master, version.dash_manifest):
         for index, rendition in enumerate(version.renditions):
             frames, errors = ffmpeg_client(root / key, f"0:v:{index}", "0:a:0")
-            expected = round(version.duration_seconds * rendition["frame_rate"])
+            expected = round(version.duration_seconds * rendition.frame_rate)
             assert abs(frames - expected) <= 1, (key, index, frames, expected)
             assert [e for e in errors if not CLIENT_PROBE_NOISE.match(e)] == []
 
@@ -142,13 +137,14 @@ def test_a_completed_upload_becomes_the_titles_playable_version(
     assert (title.current_version_id, title.state) == (version.id, PublishState.PUBLISHED)
     assert version.state is VersionState.READY
     assert version.id == publish.version_id_for(job.key)
-    assert [(r["name"], r["height"]) for r in version.renditions] == [("240p", 240)]
-    assert [(s["language"], s["forced"]) for s in version.subtitle_tracks] == [("en", False)]
-    store = app.state.store
+    assert [(r.name, r.height) for r in version.renditions] == [("240p", 240)]
+    assert [(s.language, s.forced) for s in version.subtitle_tracks] == [("en", False)]
+    store = app.state.runtime.store
     assert read_all(store, version.hls_master).startswith(b"#EXTM3U")
     assert b"<MPD" in read_all(store, version.dash_manifest)
-    assert store.exists(version.artwork["poster"])
-    assert all(store.exists(key) for key in version.artwork["sprites"])
+    assert version.artwork.poster is not None
+    assert store.exists(version.artwork.poster)
+    assert all(store.exists(key) for key in version.artwork.sprites)
     assert any(key.endswith(".vtt") and "subs" in key for key in store.list(version.prefix))
     assert_plays(app, version)
 
@@ -160,7 +156,7 @@ def test_re_encoding_switches_versions_and_collects_the_old_one(
     upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
     assert make_worker(app).run(once=True) == 1
     (first,) = versions_of(app, title_id)
-    old_keys = list(app.state.store.list(first.prefix))
+    old_keys = list(app.state.runtime.store.list(first.prefix))
     assert len(old_keys) > 5
 
     status = upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
@@ -173,8 +169,8 @@ def test_re_encoding_switches_versions_and_collects_the_old_one(
     assert retired.retired_at is not None
     title = title_of(app, title_id)
     assert (title.current_version_id, title.state) == (second.id, PublishState.PUBLISHED)
-    assert list(app.state.store.list(first.prefix)) == []
-    assert app.state.store.exists(second.hls_master)
+    assert list(app.state.runtime.store.list(first.prefix)) == []
+    assert app.state.runtime.store.exists(second.hls_master)
     assert second.upload_id == uuid.UUID(status["id"])
 
 
@@ -224,8 +220,7 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
         key=job.key,
         payload=dict(job.payload),
         attempt=1,
-        settings=app.state.settings,
-        session_factory=app.state.sessionmaker,
+        runtime=app.state.runtime,
         report=report,
         stopping=stopping,
     )
@@ -234,7 +229,7 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
     version_id = publish.version_id_for(job.key)
     assert versions_of(app, title_id) == []
     assert title_of(app, title_id).current_version_id is None
-    assert list(app.state.store.list(keys.version_prefix(version_id))) == []
+    assert list(app.state.runtime.store.list(keys.version_prefix(version_id))) == []
 
     interrupt.clear()
     stopping.clear()
@@ -242,7 +237,7 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
     assert first["version_id"] == str(version_id)
     again = tasks.run_ingest(ctx)
     assert again == {"version_id": str(version_id), "rerun": True}
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         assert session.scalar(select(func.count()).select_from(MediaVersion)) == 1
     assert title_of(app, title_id).current_version_id == version_id
 
@@ -250,7 +245,7 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
 def test_a_worker_killed_mid_encode_publishes_nothing_and_another_finishes(
     client: TestClient, app: FastAPI, editor: ApiUser, clip: Path, tmp_path: Path
 ) -> None:
-    settings: Settings = app.state.settings
+    settings: Settings = app.state.runtime.settings
     title_id = new_title(app)
     status = upload(client, editor, clip.read_bytes(), title_id=str(title_id))
     env = {
@@ -286,7 +281,7 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_another_finishes(
     assert versions_of(app, title_id) == []
     assert title_of(app, title_id).current_version_id is None
     version_id = publish.version_id_for(job_of(app, status).key)
-    assert not app.state.store.exists(keys.manifest_hls(version_id))
+    assert not app.state.runtime.store.exists(keys.manifest_hls(version_id))
 
     time.sleep(1.6)  # the dead worker's lease runs out
     assert make_worker(app).run(once=True) == 1
@@ -297,7 +292,7 @@ def test_a_worker_killed_mid_encode_publishes_nothing_and_another_finishes(
     # The killed worker's scratch files stay behind until a sweep finds them stale.
     (leftover,) = workdirs.work_root(settings).glob(f"ingest-{job.id}-1-*")
     later = time.time() + settings.job_lease_seconds + 1
-    assert workdirs.sweep(settings, app.state.sessionmaker, now=later) == 1
+    assert workdirs.sweep(settings, app.state.runtime.sessionmaker, now=later) == 1
     assert not leftover.exists()
 
 
@@ -331,4 +326,4 @@ def test_versions_publish_to_and_are_collected_from_an_s3_store(
         assert len(list(store.list(current.prefix))) > 5
         assert list(store.list(retired.prefix)) == []
     finally:
-        s3_app.state.engine.dispose()
+        s3_app.state.runtime.close()

@@ -7,6 +7,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,8 +16,9 @@ from marquee.config import Settings
 from marquee.db import transaction
 from marquee.ingest import workdirs
 from marquee.jobs import service
-from marquee.jobs.registry import Registry, load_registry, module_names
+from marquee.jobs.registry import Registry
 from marquee.jobs.worker import Worker
+from marquee.runtime import Runtime
 
 
 def _running_job(factory: sessionmaker[Session], lease_seconds: float = 60) -> uuid.UUID:
@@ -84,26 +86,25 @@ def test_a_work_directory_names_its_attempt_and_goes_when_it_ends(settings: Sett
 
 
 def test_a_worker_sweeps_at_start(
-    settings: Settings, session_factory: sessionmaker[Session]
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    make_runtime: Callable[[Settings], Runtime],
 ) -> None:
     path = _leftover(settings, f"ingest-{uuid.uuid4()}-1-abc", settings.job_lease_seconds * 3)
-    worker = Worker(
-        settings=settings,
-        registry=load_registry(module_names(settings)),
-        session_factory=session_factory,
-        kinds=["ingest"],
-    )
+    worker = Worker(runtime=make_runtime(settings), kinds=["ingest"])
     assert worker.run(once=True) == 0
     assert not path.exists()
 
 
 def test_an_idle_worker_repeats_its_housekeeping(
-    settings: Settings, session_factory: sessionmaker[Session]
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    make_runtime: Callable[[Settings], Runtime],
 ) -> None:
     rounds: list[float] = []
     registry = Registry([], housekeeping=[(lambda s, f: rounds.append(time.monotonic()), 0.05)])
     fast = settings.model_copy(update={"job_poll_seconds": 0.02})
-    worker = Worker(settings=fast, registry=registry, session_factory=session_factory)
+    worker = Worker(runtime=make_runtime(fast), registry=registry)
     thread = threading.Thread(target=worker.run)
     thread.start()
     time.sleep(0.5)

@@ -14,7 +14,7 @@ from tests.support import assert_problem, signup, signup_with_role
 
 
 def _seed(app: FastAPI) -> str:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         for n in range(3):
             service.enqueue(session=session, kind="ingest", payload={"n": n}, key=f"ingest-{n}")
         service.enqueue(session=session, kind="expire_uploads", payload={}, key="expire")
@@ -82,7 +82,7 @@ def test_unknown_jobs_and_bad_filters_are_problems(client: TestClient, app: Fast
 
 def test_editors_retry_dead_jobs_only(client: TestClient, app: FastAPI) -> None:
     running_id = _seed(app)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         dead = service.fail(
             session=session, job_id=uuid.UUID(running_id), worker_id="w1", error="x", permanent=True
         )

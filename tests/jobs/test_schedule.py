@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -17,6 +18,7 @@ from marquee.jobs.registry import JobKind, load_registry, module_names
 from marquee.jobs.schedule import enqueue_due, period_key
 from marquee.jobs.worker import Worker
 from marquee.recommend.tables import ModelRun
+from marquee.runtime import Runtime
 
 
 def test_period_keys_change_once_per_period() -> None:
@@ -42,7 +44,9 @@ def test_the_default_registry_schedules_retraining_and_aggregation(settings: Set
 
 
 def test_an_idle_worker_queues_and_runs_them(
-    settings: Settings, session_factory: sessionmaker[Session]
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    make_runtime: Callable[[Settings], Runtime],
 ) -> None:
     title, profile, now = uuid.uuid4(), uuid.uuid4(), utcnow()
     with transaction(session_factory) as session:
@@ -61,9 +65,7 @@ def test_an_idle_worker_queues_and_runs_them(
             ],
         )
     fast = settings.model_copy(update={"job_poll_seconds": 0.01})
-    worker = Worker(
-        settings=fast, registry=load_registry(module_names(fast)), session_factory=session_factory
-    )
+    worker = Worker(runtime=make_runtime(fast))
     assert worker.run_once() is False
     worker._schedule()
     ran = worker.run(once=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,17 +17,15 @@ from marquee.jobs import service
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import JobSpec, Registry, load_registry, module_names
 from marquee.jobs.worker import Worker
+from marquee.runtime import Runtime
 from tests.jobs import handlers
 
 
 @pytest.fixture
-def worker(settings: Settings, session_factory: sessionmaker[Session]) -> Worker:
+def worker(settings: Settings, make_runtime: Callable[[Settings], Runtime]) -> Worker:
     fast = settings.model_copy(update={"job_lease_seconds": 0.6, "job_poll_seconds": 0.05})
     return Worker(
-        settings=fast,
-        registry=Registry(handlers.JOBS),
-        session_factory=session_factory,
-        worker_id="test-worker",
+        runtime=make_runtime(fast), registry=Registry(handlers.JOBS), worker_id="test-worker"
     )
 
 

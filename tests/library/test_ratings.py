@@ -18,7 +18,7 @@ from tests.support import ApiUser, assert_problem, signup
 
 @pytest.fixture
 def titles(app: FastAPI) -> dict[str, str]:
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         family = make_title(s, "Family Film", rating="G")
         adult = make_title(s, "Adult Film", rating="R")
         return {"family": str(family.id), "adult": str(adult.id)}
@@ -29,7 +29,7 @@ def _path(user: ApiUser, title_id: str, profile_id: str | None = None) -> str:
 
 
 def _kinds(app: FastAPI) -> list[str]:
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         return list(s.scalars(select(Event.kind).order_by(Event.id)))
 
 
@@ -79,7 +79,7 @@ def test_bad_values_are_422_and_write_nothing(
     user = signup(client)
     response = client.put(_path(user, titles["family"]), json=body, headers=user.headers)
     assert_problem(response, 422, "validation_error")
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         assert s.scalars(select(TitleRating)).all() == []
 
 

@@ -19,7 +19,7 @@ from tests.support import ApiUser, assert_problem, signup
 
 @pytest.fixture
 def shelf(app: FastAPI) -> dict[str, str]:
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         drama = make_genre(s, "Drama")
         ids = {
             "family": make_title(s, "Family Film", rating="G", genres=[drama]).id,
@@ -51,7 +51,7 @@ def _names(client: TestClient, user: ApiUser, profile_id: str | None = None) -> 
 
 
 def _kinds(app: FastAPI, profile_id: str) -> list[str]:
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         query = select(Event.kind).where(Event.profile_id == uuid.UUID(profile_id))
         return sorted(s.scalars(query.order_by(Event.id)))
 
@@ -100,7 +100,7 @@ def test_invisible_titles_cannot_be_added(
         assert_problem(response, 404, "title_not_found")
     missing = client.put(_list_path(user.profile_id, str(uuid.uuid4())), headers=user.headers)
     assert_problem(missing, 404, "title_not_found")
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         assert s.scalars(select(MyListEntry)).all() == []
 
 
@@ -110,7 +110,7 @@ def test_list_hides_titles_that_became_invisible(
     user = signup(client)
     for key in ("family", "teen"):
         client.put(_list_path(user.profile_id, shelf[key]), headers=user.headers)
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         title = s.get(Title, uuid.UUID(shelf["teen"]))
         assert title is not None
         title.state = PublishState.UNPUBLISHED
@@ -125,7 +125,7 @@ def test_kids_profile_list_never_shows_an_r_title(
 ) -> None:
     user = signup(client)
     kids = _kids(client, user)
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         # Saved before the ceiling mattered (e.g. the profile was turned into a kids profile).
         s.add(MyListEntry(profile_id=uuid.UUID(kids), title_id=uuid.UUID(shelf["adult"])))
     client.put(_list_path(kids, shelf["family"]), headers=user.headers)
@@ -147,7 +147,7 @@ def test_another_accounts_profile_is_404(client: TestClient, shelf: dict[str, st
 
 def test_list_pages_with_a_cursor(client: TestClient, app: FastAPI) -> None:
     user = signup(client)
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         ids = [str(make_title(s, f"Film {n}").id) for n in range(5)]
     for title_id in ids:
         client.put(_list_path(user.profile_id, title_id), headers=user.headers)

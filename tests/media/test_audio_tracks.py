@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from marquee.accounts.models import Role
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import MPD_NS
-from marquee.media.ffmpeg import MediaRejected
+from marquee.media.errors import MediaRejected
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from tests.ingest.test_tasks import make_worker, new_title, upload, versions_of
 from tests.media import sources as media
@@ -117,6 +117,6 @@ def test_an_uploaded_audio_track_reaches_the_published_version(
     assert make_worker(app).run(once=True) == 1
 
     (version,) = versions_of(app, title_id)
-    assert [a["language"] for a in version.audio_tracks] == ["eng", "fr"]
-    hls = (app.state.settings.resolved_media_dir / version.hls_master).read_text()
+    assert [a.language for a in version.audio_tracks] == ["eng", "fr"]
+    hls = (app.state.runtime.settings.resolved_media_dir / version.hls_master).read_text()
     assert 'LANGUAGE="fr"' in hls

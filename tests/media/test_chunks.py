@@ -14,7 +14,7 @@ from marquee.media.chunks import (
     scene_cuts,
 )
 from marquee.media.encode import EncodeOptions, encode
-from marquee.media.ffmpeg import TranscodeFailed
+from marquee.media.errors import TranscodeFailed
 from marquee.media.ladder import build_ladder
 from marquee.media.package import package
 from marquee.media.probe import probe

@@ -10,7 +10,7 @@ import pytest
 
 from marquee.media import ffmpeg
 from marquee.media.encode import EncodedTrack, EncodeOptions, build_command, encode
-from marquee.media.ffmpeg import TranscodeFailed
+from marquee.media.errors import TranscodeFailed
 from marquee.media.ladder import build_ladder
 from marquee.media.pipeline import PipelineResult
 from marquee.media.probe import probe

@@ -20,6 +20,7 @@ from marquee.catalog.models import Episode, PublishState, Season, Title, TitleKi
 from marquee.db import transaction, utcnow
 from marquee.storage import keys
 from marquee.versions.models import MediaVersion
+from marquee.versions.schemas import Artwork, AudioTrack, Rendition, SubtitleTrack
 from tests.catalog.factories import make_title
 from tests.support import ApiUser, signup
 
@@ -28,17 +29,17 @@ _WIDTHS = {240: 426, 360: 640, 480: 854, 720: 1280, 1080: 1920, 2160: 3840}
 _BANDWIDTHS = {240: 400_000, 360: 800_000, 480: 1_400_000, 720: 3_000_000, 1080: 6_000_000}
 
 
-def rendition(height: int, codecs: str = "avc1.640028") -> dict[str, Any]:
+def rendition(height: int, codecs: str = "avc1.640028", frame_rate: float = 25.0) -> Rendition:
     """One video rendition as the packager describes it on a version row."""
-    return {
-        "name": f"{height}p",
-        "width": _WIDTHS.get(height, height * 16 // 9),
-        "height": height,
-        "bandwidth": _BANDWIDTHS.get(height, 10_000_000),
-        "average_bandwidth": _BANDWIDTHS.get(height, 10_000_000) * 3 // 4,
-        "codecs": codecs,
-        "frame_rate": 25.0,
-    }
+    return Rendition(
+        name=f"{height}p",
+        width=_WIDTHS.get(height, height * 16 // 9),
+        height=height,
+        bandwidth=_BANDWIDTHS.get(height, 10_000_000),
+        average_bandwidth=_BANDWIDTHS.get(height, 10_000_000) * 3 // 4,
+        codecs=codecs,
+        frame_rate=frame_rate,
+    )
 
 
 def make_version(
@@ -48,6 +49,8 @@ def make_version(
     episode_id: uuid.UUID | None = None,
     duration: float = 600.0,
     heights: tuple[int, ...] = HEIGHTS,
+    frame_rate: float = 25.0,
+    segment_seconds: float = 4.0,
 ) -> MediaVersion:
     """A ready version row (no files): 240/480/720/1080p, English audio and subtitles."""
     version_id = uuid.uuid4()
@@ -56,13 +59,14 @@ def make_version(
         title_id=title_id,
         episode_id=episode_id,
         duration_seconds=duration,
-        renditions=[rendition(h) for h in heights],
-        audio_tracks=[{"name": "audio_en", "language": "en", "codecs": "mp4a.40.2"}],
-        subtitle_tracks=[{"name": "en", "language": "en", "forced": False, "sdh": False}],
+        segment_seconds=segment_seconds,
+        renditions=tuple(rendition(h, frame_rate=frame_rate) for h in heights),
+        audio_tracks=(AudioTrack(name="audio_en", language="en", codecs="mp4a.40.2"),),
+        subtitle_tracks=(SubtitleTrack(name="en", language="en"),),
         prefix=keys.version_prefix(version_id),
         hls_master=keys.manifest_hls(version_id),
         dash_manifest=keys.manifest_dash(version_id),
-        artwork={"trickplay": keys.trickplay_track(version_id)},
+        artwork=Artwork(trickplay=keys.trickplay_track(version_id)),
     )
     session.add(version)
     session.flush()
@@ -160,7 +164,7 @@ def cancel_in_past(session: Session, *, user_id: uuid.UUID | str) -> None:
 def make_viewer(client: TestClient, app: FastAPI, *, plan: str | None = "standard") -> ApiUser:
     """A signed-up account on `plan` (None: no subscription), with its default adult profile."""
     user = signup(client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         set_plan(session, user_id=user.id, plan=plan)
     return user
 
@@ -201,20 +205,20 @@ def start_body(
 @pytest.fixture
 def in_app_db(app: FastAPI) -> Callable[[], Any]:
     """`with in_app_db() as session:` a committed unit of work on the app's own database."""
-    return lambda: transaction(app.state.sessionmaker)
+    return lambda: transaction(app.state.runtime.sessionmaker)
 
 
 @pytest.fixture
 def playable_title(app: FastAPI) -> Title:
     """A committed, published PG movie with a ready 240-1080p version of 600 s, unencrypted."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return make_playable_title(session)
 
 
 @pytest.fixture
 def playable_series(app: FastAPI) -> Series:
     """A committed series of 2 seasons x 2 episodes of 1500 s, credits at 1380 s."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return make_playable_series(session)
 
 

@@ -26,9 +26,8 @@ from marquee.accounts.models import Role, User
 from marquee.catalog.models import PublishState, Title
 from marquee.db import transaction
 from marquee.media import encrypt
-from marquee.playback.models import ContentKey
 from marquee.storage.base import read_all
-from marquee.versions.models import MediaVersion
+from marquee.versions.models import ContentKey, MediaVersion
 from tests import services
 from tests.catalog.factories import make_title
 from tests.ingest.test_tasks import make_worker, upload
@@ -77,7 +76,7 @@ class Encrypted:
 def _ingest_encrypted(app: FastAPI, client: TestClient, tmp_path: Path) -> Encrypted:
     """An encrypted draft title, a generated clip uploaded for it, the ingest job run."""
     editor = signup_with_role(client, app, Role.EDITOR)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = make_title(session, state=PublishState.DRAFT)
         title.encrypted = True
         title_id = title.id
@@ -85,7 +84,7 @@ def _ingest_encrypted(app: FastAPI, client: TestClient, tmp_path: Path) -> Encry
     upload(client, editor, clip.read_bytes(), title_id=str(title_id))
     assert make_worker(app).run(once=True) == 1
     viewer = signup(client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         stored = session.get(Title, title_id)
         assert stored is not None
         version = session.get(MediaVersion, stored.current_version_id)
@@ -165,10 +164,10 @@ def test_an_encrypted_title_plays_only_with_a_live_session(
     app: FastAPI, client: TestClient, tmp_path: Path, browser: Browser
 ) -> None:
     encrypted = _ingest_encrypted(app, client, tmp_path)
-    init = read_all(app.state.store, f"{encrypted.version.prefix}init-0.m4s")
+    init = read_all(app.state.runtime.store, f"{encrypted.version.prefix}init-0.m4s")
     assert encrypt.default_kid(init) == encrypted.kid
     tracks = [*encrypted.version.renditions, *encrypted.version.audio_tracks]
-    assert {track["kid"] for track in tracks} == {str(encrypted.kid)}
+    assert {track.kid for track in tracks} == {encrypted.kid}
     live = _start(client, encrypted)
     assert live["key_system"] == "org.w3.clearkey"
     licence = live["license_url"]

@@ -13,7 +13,8 @@ import pytest
 from marquee.media import encrypt
 from marquee.media.encode import EncodeOptions
 from marquee.media.encrypt import Protection
-from marquee.media.ffmpeg import TranscodeFailed, ffmpeg_exe
+from marquee.media.errors import TranscodeFailed
+from marquee.media.ffmpeg import ffmpeg_exe
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from tests.media import sources as media
 

@@ -156,7 +156,7 @@ def test_the_idle_sweep_marks_silent_sessions_stopped(
     in_app_db: Callable[[], Any],
 ) -> None:
     session_id = _start(client, viewer, playable_title).json()["session_id"]
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     with in_app_db() as session:
         assert service.expire_idle_sessions(session=session, settings=settings) == 0
         later = utcnow() + timedelta(seconds=settings.playback_idle_seconds + 1)
@@ -183,4 +183,4 @@ def test_with_redis_slots_a_stop_frees_the_slot_and_heartbeats_keep_it(
             assert _stop(client, basic, first, 25).status_code == 204
             assert _start(client, basic, playable_title).status_code == 201
     finally:
-        app.state.engine.dispose()
+        app.state.runtime.close()

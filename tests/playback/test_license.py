@@ -19,9 +19,10 @@ from marquee.accounts.models import Subscription, User
 from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import transaction, utcnow
-from marquee.playback import keys
-from marquee.playback.keys import TitleKey
+from marquee.playback import licenses
 from marquee.playback.models import PlaybackSession
+from marquee.versions import content_keys
+from marquee.versions.content_keys import TitleKey
 from tests.catalog.factories import make_title
 from tests.playback.conftest import make_version
 from tests.support import assert_problem, signup
@@ -38,14 +39,16 @@ class Licensed:
 def _start(app: FastAPI, client: TestClient, *, encrypted: bool = True) -> Licensed:
     """A subscriber watching an encrypted title: a live session row and its licence URL."""
     user = signup(client)
-    settings: Settings = app.state.settings
-    with transaction(app.state.sessionmaker) as session:
+    settings: Settings = app.state.runtime.settings
+    with transaction(app.state.runtime.sessionmaker) as session:
         account = session.get(User, uuid.UUID(user.id))
         assert account is not None
         billing.grant_plan(session=session, user=account, plan_code="standard", period_days=30)
         title = make_title(session)
         title.encrypted = encrypted
-        title_key = keys.key_for_title(session=session, settings=settings, title_id=title.id)
+        title_key = content_keys.key_for_title(
+            session=session, settings=settings, title_id=title.id
+        )
         assert title_key is not None
         if not encrypted:
             title_key = TitleKey(title.id, uuid.uuid4(), bytes(16))
@@ -61,17 +64,17 @@ def _start(app: FastAPI, client: TestClient, *, encrypted: bool = True) -> Licen
         )
         session.add(playback)
         session.flush()
-        url = keys.license_url(settings, playback)
+        url = licenses.license_url(settings, playback)
         return Licensed(playback.id, url, title_key, account.id)
 
 
 def _body(*kids: uuid.UUID | bytes, **extra: Any) -> dict[str, Any]:
     raw = [k.bytes if isinstance(k, uuid.UUID) else k for k in kids]
-    return {"kids": [keys.b64url(k) for k in raw], "type": "temporary", **extra}
+    return {"kids": [licenses.b64url(k) for k in raw], "type": "temporary", **extra}
 
 
 def _update(app: FastAPI, session_id: uuid.UUID, **fields: Any) -> None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         playback = session.get(PlaybackSession, session_id)
         assert playback is not None
         for name, value in fields.items():
@@ -87,8 +90,8 @@ def test_a_live_session_gets_the_title_key(app: FastAPI, client: TestClient) -> 
     assert body["type"] == "temporary"
     (jwk,) = body["keys"]
     assert jwk["kty"] == "oct"
-    assert keys.from_b64url(jwk["kid"]) == started.key.kid.bytes
-    assert keys.from_b64url(jwk["k"]) == started.key.key
+    assert licenses.from_b64url(jwk["kid"]) == started.key.kid.bytes
+    assert licenses.from_b64url(jwk["k"]) == started.key.key
 
 
 @pytest.mark.parametrize("content_type", ["application/octet-stream", "text/plain", None])
@@ -104,7 +107,7 @@ def test_the_cdm_message_is_read_whatever_its_content_type(
 
 def test_padded_key_ids_are_accepted(app: FastAPI, client: TestClient) -> None:
     started = _start(app, client)
-    padded = keys.b64url(started.key.kid.bytes) + "=="
+    padded = licenses.b64url(started.key.kid.bytes) + "=="
     response = client.post(started.url, json={"kids": [padded], "type": "temporary"})
     assert response.status_code == 200, response.text
 
@@ -123,7 +126,7 @@ def test_no_licence_for_a_silent_session(app: FastAPI, client: TestClient) -> No
 
 def test_no_licence_once_the_subscription_is_gone(app: FastAPI, client: TestClient) -> None:
     started = _start(app, client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         session.execute(delete(Subscription).where(Subscription.user_id == started.user_id))
     assert_problem(client.post(started.url, json=_body(started.key.kid)), 403, "license_denied")
 
@@ -134,7 +137,7 @@ def test_no_licence_without_the_sessions_own_valid_token(
 ) -> None:
     started = _start(app, client)
     path, _, token = started.url.partition("?token=")
-    settings: Settings = app.state.settings
+    settings: Settings = app.state.runtime.settings
     if how == "tampered":
         url = f"{path}?token={token[:-3]}abc"
     elif how == "missing":
@@ -143,19 +146,21 @@ def test_no_licence_without_the_sessions_own_valid_token(
         other = _start(app, client)
         url = f"{path}?token={other.url.partition('?token=')[2]}"
     else:
-        past = keys.license_token(
+        past = licenses.license_token(
             settings, session_id=started.session_id, expires_at=utcnow() - timedelta(seconds=1)
         )
         url = f"{path}?token={past}"
     response = client.post(url, json=_body(started.key.kid))
     assert_problem(response, 403, "license_denied")
-    assert keys.b64url(started.key.key) not in response.text
+    assert licenses.b64url(started.key.key) not in response.text
 
 
 def test_no_licence_for_an_unknown_session(app: FastAPI, client: TestClient) -> None:
-    settings: Settings = app.state.settings
+    settings: Settings = app.state.runtime.settings
     ghost = uuid.uuid4()
-    token = keys.license_token(settings, session_id=ghost, expires_at=utcnow() + timedelta(hours=1))
+    token = licenses.license_token(
+        settings, session_id=ghost, expires_at=utcnow() + timedelta(hours=1)
+    )
     url = f"/api/v1/playback/sessions/{ghost}/license?token={token}"
     assert_problem(client.post(url, json=_body(uuid.uuid4())), 403, "license_denied")
 
@@ -185,10 +190,10 @@ INVALID_REQUESTS: list[object] = [
     {"kids": []},
     {"kids": ["short"]},
     {"kids": ["A" * 22 + "!!"]},
-    {"kids": [keys.b64url(bytes(15)) + "AAA"]},
-    {"kids": [keys.b64url(bytes(16))], "type": "persistent-license"},
-    {"kids": [keys.b64url(bytes(16))], "extra": 1},
-    {"kids": [keys.b64url(bytes(16))] * 17},
+    {"kids": [licenses.b64url(bytes(15)) + "AAA"]},
+    {"kids": [licenses.b64url(bytes(16))], "type": "persistent-license"},
+    {"kids": [licenses.b64url(bytes(16))], "extra": 1},
+    {"kids": [licenses.b64url(bytes(16))] * 17},
     {"kids": "not a list"},
     [],
 ]
@@ -231,16 +236,16 @@ def test_a_player_on_another_origin_may_ask(settings: Settings, tmp_path: Path) 
             assert response.status_code == 200
             assert response.headers["access-control-allow-origin"] == origin
     finally:
-        app.state.engine.dispose()
+        app.state.runtime.close()
 
 
 def _play_version_with_kid(app: FastAPI, started: Licensed, kid: uuid.UUID) -> None:
     """Point the session at a version row whose tracks record `kid`."""
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         playback = session.get(PlaybackSession, started.session_id)
         assert playback is not None
         version = make_version(session, title_id=playback.title_id)
-        version.renditions = [{**r, "kid": str(kid)} for r in version.renditions]
+        version.renditions = tuple(r.model_copy(update={"kid": kid}) for r in version.renditions)
         playback.version_id = version.id
 
 
@@ -253,7 +258,7 @@ def test_a_shared_version_gets_the_key_it_was_encrypted_with(
     response = client.post(sharer.url, json=_body(owner.key.kid))
     assert response.status_code == 200, response.text
     (jwk,) = response.json()["keys"]
-    assert keys.from_b64url(jwk["k"]) == owner.key.key
+    assert licenses.from_b64url(jwk["k"]) == owner.key.key
     # The sharer's own title key is not what its version needs.
     assert_problem(client.post(sharer.url, json=_body(sharer.key.kid)), 403, "license_denied")
 

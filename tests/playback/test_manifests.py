@@ -10,12 +10,8 @@ from pathlib import Path
 import pytest
 
 from marquee.media.ffmpeg import ffmpeg_exe
-from marquee.playback.manifests import (
-    NoSupportedRendition,
-    StreamFilter,
-    rewrite_dash,
-    rewrite_hls_master,
-)
+from marquee.playback.errors import NoSupportedRendition
+from marquee.playback.manifests import StreamFilter, rewrite_dash, rewrite_hls_master
 from tests.media.sources import ffmpeg_client
 from tests.playback.packaged import packaged
 

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from marquee.catalog.models import PublishState, Title
 from marquee.db import utcnow
 from marquee.delivery import signing
-from marquee.playback import keys
+from marquee.playback import licenses
 from marquee.playback.models import PlaybackSession
+from marquee.versions import content_keys
 from marquee.versions.models import MediaVersion
 from tests.catalog.factories import days
 from tests.playback.conftest import (
@@ -55,7 +56,7 @@ def test_a_session_gives_signed_urls_limits_and_where_to_start(
     _, _, session_id, expires, sig, version_id, _ = body["hls_url"].split("/", 6)
     link = signing.MediaLink(uuid.UUID(session_id), uuid.UUID(version_id), int(expires), sig)
     assert str(link.session_id) == body["session_id"]
-    secret = app.state.settings.media_link_secret.get_secret_value()
+    secret = app.state.runtime.settings.media_link_secret.get_secret_value()
     signing.verify(secret, link, now=utcnow())
 
 
@@ -74,7 +75,9 @@ def test_an_encrypted_title_comes_with_a_clearkey_licence_url(
 ) -> None:
     with in_app_db() as session:
         title = make_playable_title(session, encrypted=True)
-        keys.key_for_title(session=session, settings=app.state.settings, title_id=title.id)
+        content_keys.key_for_title(
+            session=session, settings=app.state.runtime.settings, title_id=title.id
+        )
     body = _start(client, viewer, title_id=title.id).json()
     assert body["key_system"] == "org.w3.clearkey"
     assert body["license_url"].startswith(f"/api/v1/playback/sessions/{body['session_id']}/license")
@@ -261,11 +264,11 @@ def test_starting_a_series_picks_the_episode_in_progress(
 def test_a_licence_url_needs_both_the_encryption_flag_and_a_key(
     client: TestClient, app: FastAPI, viewer: ApiUser, in_app_db: Callable[[], Any]
 ) -> None:
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     with in_app_db() as session:
         no_key = make_playable_title(session, encrypted=True)
         clear = make_playable_title(session, encrypted=False)
-        keys.key_for_title(session=session, settings=settings, title_id=clear.id)
+        content_keys.key_for_title(session=session, settings=settings, title_id=clear.id)
     for title in (no_key, clear):
         body = _start(client, viewer, title_id=title.id).json()
         assert (body["license_url"], body["key_system"]) == (None, None)
@@ -282,19 +285,26 @@ def test_a_screen_smaller_than_every_rendition_gets_the_smallest(
 
 def _encrypted_version(session: Any, settings: Any, owner: Title, *, flag: bool) -> Title:
     """A title with a key whose version records that key's KID, its flag then set to `flag`."""
-    title_key = keys.key_for_title(session=session, settings=settings, title_id=owner.id)
+    title_key = content_keys.key_for_title(session=session, settings=settings, title_id=owner.id)
     assert title_key is not None
     version = session.get(MediaVersion, owner.current_version_id)
-    version.renditions = [{**r, "kid": str(title_key.kid)} for r in version.renditions]
+    version.renditions = tuple(
+        r.model_copy(update={"kid": title_key.kid}) for r in version.renditions
+    )
     owner.encrypted = flag
     session.flush()
     return owner
 
 
+def _kid(session: Any, version_id: uuid.UUID | None) -> uuid.UUID | None:
+    version = session.get(MediaVersion, version_id)
+    return version.kid if version is not None else None
+
+
 def test_the_versions_recorded_kid_decides_the_licence_url(
     client: TestClient, app: FastAPI, viewer: ApiUser, in_app_db: Callable[[], Any]
 ) -> None:
-    settings = app.state.settings
+    settings = app.state.runtime.settings
     with in_app_db() as session:
         # Packaged encrypted, then the title's flag was turned off: the media is still encrypted.
         flag_off = _encrypted_version(session, settings, make_playable_title(session), flag=False)
@@ -302,15 +312,15 @@ def test_the_versions_recorded_kid_decides_the_licence_url(
         # A clear title (no key of its own) pointing at the owner's encrypted version.
         sharer = make_playable_title(session, encrypted=False, with_version=False)
         sharer.current_version_id = owner.current_version_id
-        owner_kid = keys.version_kid(session.get(MediaVersion, owner.current_version_id))
-        flag_off_kid = keys.version_kid(session.get(MediaVersion, flag_off.current_version_id))
+        owner_kid = _kid(session, owner.current_version_id)
+        flag_off_kid = _kid(session, flag_off.current_version_id)
     for title, kid in ((flag_off, flag_off_kid), (sharer, owner_kid)):
         body = _start(client, viewer, title_id=title.id).json()
         assert body["key_system"] == "org.w3.clearkey", body
         assert kid is not None
-        request = {"kids": [keys.b64url(kid.bytes)], "type": "temporary"}
+        request = {"kids": [licenses.b64url(kid.bytes)], "type": "temporary"}
         licence = client.post(body["license_url"], json=request)
         assert licence.status_code == 200, licence.text
-        assert licence.json()["keys"][0]["kid"] == keys.b64url(kid.bytes)
+        assert licence.json()["keys"][0]["kid"] == licenses.b64url(kid.bytes)
         stop = {"position": 0}
         client.post(f"{SESSIONS}/{body['session_id']}/stop", json=stop, headers=viewer.headers)

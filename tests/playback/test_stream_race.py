@@ -45,7 +45,7 @@ def _race(base_url: str, user: ApiUser, title: Title) -> Counter[tuple[int, str]
 
 
 def _live_sessions(app: FastAPI) -> int:
-    with app.state.sessionmaker() as session:
+    with app.state.runtime.sessionmaker() as session:
         query = select(func.count()).select_from(PlaybackSession)
         return int(session.scalar(query.where(PlaybackSession.stopped_at.is_(None))) or 0)
 
@@ -53,7 +53,7 @@ def _live_sessions(app: FastAPI) -> int:
 def test_exactly_two_of_fifty_parallel_starts_win_in_the_database(
     app: FastAPI, client: TestClient, viewer: ApiUser, playable_title: Title
 ) -> None:
-    assert isinstance(app.state.stream_slots, DatabaseSlots)
+    assert isinstance(app.state.runtime.slots, DatabaseSlots)
     with serve_app(app, free_port()) as base_url:
         outcomes = _race(base_url, viewer, playable_title)
     assert outcomes == {(201, ""): 2, (409, "/problems/too_many_streams"): STARTS - 2}
@@ -64,13 +64,13 @@ def test_exactly_two_of_fifty_parallel_starts_win_in_the_database(
 def redis_app(settings: Settings, redis_url: str) -> Iterator[FastAPI]:
     application = create_app(settings.model_copy(update={"redis_url": redis_url}))
     yield application
-    application.state.engine.dispose()
+    application.state.runtime.close()
 
 
 def test_exactly_two_of_fifty_parallel_starts_win_on_redis(
     redis_app: FastAPI, playable_title: Title
 ) -> None:
-    assert isinstance(redis_app.state.stream_slots, RedisSlots)
+    assert isinstance(redis_app.state.runtime.slots, RedisSlots)
     with TestClient(redis_app) as client:
         user = make_viewer(client, redis_app)
         with serve_app(redis_app, free_port()) as base_url:
@@ -110,7 +110,7 @@ def test_a_burst_beyond_the_pool_and_the_threads_queues_instead_of_failing(
     all end up waiting for the connection while its holder waits for a thread.
     """
     engine = _tiny_pool(settings.resolved_database_url)
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.runtime.sessionmaker = make_sessionmaker(engine)
     try:
         with serve_app(app, free_port()) as base_url:
             outcomes = _race(base_url, viewer, playable_title)

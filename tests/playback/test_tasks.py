@@ -23,12 +23,12 @@ SESSIONS = "/api/v1/playback/sessions"
 
 
 def test_every_worker_schedules_the_idle_sweep(app: FastAPI) -> None:
-    registry = load_registry(module_names(app.state.settings))
+    registry = load_registry(module_names(app.state.runtime.settings))
     assert (JobKind.PLAYBACK_EXPIRE_IDLE, tasks.EXPIRE_EVERY_SECONDS) in registry.periodic
     spec = registry.get(JobKind.PLAYBACK_EXPIRE_IDLE)
     assert spec is not None
     assert spec.handler is tasks.expire_idle
-    assert app.state.settings.playback_idle_seconds > tasks.EXPIRE_EVERY_SECONDS
+    assert app.state.runtime.settings.playback_idle_seconds > tasks.EXPIRE_EVERY_SECONDS
 
 
 def test_the_job_ends_only_the_silent_sessions(
@@ -43,7 +43,7 @@ def test_the_job_ends_only_the_silent_sessions(
         client.post(SESSIONS, json=body, headers=viewer.headers).json()["session_id"]
         for _ in range(2)
     )
-    idle = timedelta(seconds=app.state.settings.playback_idle_seconds + 5)
+    idle = timedelta(seconds=app.state.runtime.settings.playback_idle_seconds + 5)
     with in_app_db() as session:
         session.execute(
             update(PlaybackSession)
@@ -56,8 +56,7 @@ def test_the_job_ends_only_the_silent_sessions(
         key="test",
         payload={},
         attempt=1,
-        settings=app.state.settings,
-        session_factory=app.state.sessionmaker,
+        runtime=app.state.runtime,
     )
     assert tasks.expire_idle(ctx) == {"expired": 1}
     assert tasks.expire_idle(ctx) == {"expired": 0}  # re-runnable: nothing left to end

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from marquee.recommend.data import (
-    InvalidInteractions,
     ItemInfo,
     encode,
     filter_rating,
@@ -17,6 +16,7 @@ from marquee.recommend.data import (
     load_tsv,
     token_features,
 )
+from marquee.recommend.errors import InvalidInteractions
 
 
 def write(tmp_path: Path, text: str, name: str = "log.tsv") -> Path:

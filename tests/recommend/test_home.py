@@ -19,6 +19,7 @@ from marquee.db import transaction, utcnow
 from marquee.events.models import Event
 from marquee.maturity import level
 from marquee.recommend import train_db
+from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.sources import Scored
 from tests.support import ApiUser, assert_problem, signup
 
@@ -80,7 +81,7 @@ def _watch(
 @pytest.fixture
 def world(app: FastAPI, client: TestClient) -> World:
     comedy_fan, horror_fan = signup(client), signup(client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         comedy, horror, kids = (
             Genre(slug=s, name=s.title()) for s in ("comedy", "horror", "family")
         )
@@ -162,7 +163,7 @@ def test_a_title_unpublished_after_caching_disappears_at_once(
 ) -> None:
     first = _all_names(_home(client, world.comedy_fan))
     assert "Comedy5" in first
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = session.get(Title, world.titles["c5"])
         assert title is not None
         title.state = PublishState.UNPUBLISHED
@@ -251,7 +252,7 @@ def test_failing_model_falls_back_to_popularity(
     world: World, app: FastAPI, client: TestClient
 ) -> None:
     _home(client, world.comedy_fan)  # a healthy answer first
-    app.state.rec_source = _Failing()
+    app.state.runtime.home.source = _Failing()
     home = _home(client, world.comedy_fan, country="FR")
     assert home["degraded"] is True
     top = next(r for r in home["rows"] if r["key"] == "top_picks")  # type: ignore[attr-defined]
@@ -261,14 +262,17 @@ def test_failing_model_falls_back_to_popularity(
 
 def test_slow_model_opens_the_circuit(world: World, app: FastAPI, client: TestClient) -> None:
     _home(client, world.horror_fan)
-    app.state.rec_source = _Slow()
+    # Only the slow model's answers may count: on a busy machine the healthy one may have
+    # run over the budget too.
+    app.state.runtime.home.breaker = CircuitBreaker(budget_ms=50.0)
+    app.state.runtime.home.source = _Slow()
     # Slow answers are still used, but three in a row open the circuit.
     results = [_home(client, world.horror_fan, country=c)["degraded"] for c in ("DE", "IT", "ES")]
     assert results == [False, False, False]
-    assert app.state.home_breaker.is_open
+    assert app.state.runtime.home.breaker.is_open
     from marquee.recommend.sources import TableSource
 
-    app.state.rec_source = TableSource()
+    app.state.runtime.home.source = TableSource()
     assert (
         _home(client, world.horror_fan, country="NL")["degraded"] is True
     )  # still open: no model calls
@@ -287,12 +291,18 @@ def test_stale_snapshots_are_served_while_rebuilt_in_the_background(
     from marquee.audience import Audience
     from marquee.recommend.snapshot import SnapshotCache
 
-    snapshots = SnapshotCache(ttl_seconds=0.0, factory=app.state.sessionmaker)
+    snapshots = SnapshotCache(ttl_seconds=0.0, factory=app.state.runtime.sessionmaker)
     audience = Audience(country="US")
-    with app.state.sessionmaker() as session:
-        first = snapshots.get(session, audience)
-        assert first.cards
-        deadline = time.monotonic() + 10
-        while snapshots.get(session, audience) is first and time.monotonic() < deadline:
-            time.sleep(0.05)  # the stale snapshot is served until the rebuild lands
-        assert snapshots.get(session, audience) is not first
+    try:
+        with app.state.runtime.sessionmaker() as session:
+            first = snapshots.get(session, audience)
+            assert first.cards
+            deadline = time.monotonic() + 10
+            while snapshots.get(session, audience) is first and time.monotonic() < deadline:
+                time.sleep(0.05)  # the stale snapshot is served until the rebuild lands
+            assert snapshots.get(session, audience) is not first
+    finally:
+        # Every stale read started another rebuild; one still running would hold its
+        # connection into the teardown's TRUNCATE.
+        snapshots.close()
+    assert not snapshots.running()

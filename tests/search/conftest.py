@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,11 @@ from sqlalchemy import Engine
 
 from marquee.config import Settings
 from marquee.db import utcnow
+from marquee.jobs.registry import JobKind
+from marquee.runtime import Runtime
 from marquee.search.documents import SearchDocument, Window
 from marquee.search.index import Index, make_index
+from tests.support import worker_beside
 
 _counter = itertools.count(1)
 EVER = utcnow() - timedelta(days=3650)
@@ -39,3 +43,12 @@ def doc(title: str | None = None, **fields: Any) -> SearchDocument:
     }
     values.update(fields)
     return SearchDocument(**values)
+
+
+@pytest.fixture
+def search_worker(
+    settings: Settings, make_runtime: Callable[[Settings], Runtime]
+) -> Iterator[None]:
+    """A worker applying search jobs beside the app, on a runtime of its own."""
+    with worker_beside(make_runtime(settings), [JobKind.SEARCH_REINDEX]):
+        yield

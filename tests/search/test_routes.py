@@ -14,16 +14,20 @@ from fastapi.testclient import TestClient
 from marquee.accounts.models import Role
 from marquee.catalog.models import Credit, CreditRole, Person, PublishState
 from marquee.db import transaction, utcnow
+from marquee.jobs.registry import JobKind
 from marquee.pagination import PageParams, encode_cursor
 from marquee.search import routes
 from marquee.search.index import SearchHit, SearchResults
 from tests.catalog.factories import LONG_AGO, make_genre, make_title
-from tests.support import ApiUser, assert_problem, signup, signup_with_role
+from tests.support import ApiUser, assert_problem, signup, signup_with_role, wait_for_jobs
+
+# Re-indexing is a job (the outbox): a worker applies it, as beside `marquee serve`.
+pytestmark = pytest.mark.usefixtures("search_worker")
 
 
 @pytest.fixture
 def shelf(app: FastAPI) -> dict[str, str]:
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         crime, kids = make_genre(s, "Crime"), make_genre(s, "Kids")
         godfather = make_title(s, "The Godfather", rating="R", year=1972, genres=[crime])
         make_title(s, "The Godfather: Part II", rating="R", year=1974, genres=[crime])
@@ -36,6 +40,7 @@ def shelf(app: FastAPI) -> dict[str, str]:
         s.flush()
         s.add(Credit(title_id=godfather.id, person_id=brando.id, role=CreditRole.CAST))
         ids = {"godfather": str(godfather.id)}
+    wait_for_jobs(app.state.runtime.sessionmaker, [JobKind.SEARCH_REINDEX])
     return ids
 
 
@@ -247,7 +252,7 @@ def test_renaming_a_person_reindexes_their_titles(
     client: TestClient, app: FastAPI, shelf: dict[str, str]
 ) -> None:
     viewer = signup(client)
-    with transaction(app.state.sessionmaker) as s:
+    with transaction(app.state.runtime.sessionmaker) as s:
         person = s.query(Person).filter_by(name="Marlon Brando").one()
         person.name = "Bud Brando"
     _wait_for(lambda: _names(_search(client, viewer, q="bud brando")) == ["The Godfather"])

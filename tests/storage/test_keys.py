@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from marquee.storage import keys
-from marquee.storage.keys import InvalidKey, safe_key, safe_prefix
+from marquee.storage.errors import InvalidKey
+from marquee.storage.keys import safe_key, safe_prefix
 
 VERSION = uuid.UUID("00000000-0000-0000-0000-000000000001")
 

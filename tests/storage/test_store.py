@@ -10,15 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from marquee.storage.base import (
-    ByteRange,
-    InvalidPart,
-    ObjectNotFound,
-    ObjectStore,
-    RangeNotSatisfiable,
-    read_all,
-)
-from marquee.storage.keys import InvalidKey
+from marquee.storage.base import ByteRange, ObjectStore, read_all
+from marquee.storage.errors import InvalidKey, InvalidPart, ObjectNotFound, RangeNotSatisfiable
 from marquee.storage.local import LocalStore
 
 MIB = 1024 * 1024

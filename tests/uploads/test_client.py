@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from marquee.config import Settings
 from marquee.db import transaction
 from marquee.jobs.registry import JobContext, JobKind, JobSpec, Registry
 from marquee.jobs.worker import Worker
+from marquee.runtime import Runtime
 from marquee.storage import keys
 from marquee.storage.base import read_all
 from marquee.uploads.client import UploadClient, UploadFailed, login
@@ -40,7 +42,7 @@ def editor(client: TestClient, app: FastAPI) -> ApiUser:
 
 @pytest.fixture
 def title_id(app: FastAPI) -> str:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return str(make_title(session).id)
 
 
@@ -73,7 +75,7 @@ def test_the_client_resumes_from_the_servers_offset(
     status = second.status(url)
     second.close()
     assert status["state"] == "complete"
-    assert read_all(app.state.store, keys.upload(status["id"])) == source.read_bytes()
+    assert read_all(app.state.runtime.store, keys.upload(status["id"])) == source.read_bytes()
 
 
 def test_refusals_are_reported_not_retried(base: str, editor: ApiUser, tmp_path: Path) -> None:
@@ -100,12 +102,12 @@ def test_marquee_ingest_uploads_then_follows_processing(
     settings: Settings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    make_runtime: Callable[[Settings], Runtime],
 ) -> None:
     monkeypatch.setenv("MARQUEE_VAR_DIR", str(tmp_path / "cli-var"))
     worker = Worker(
-        settings=settings.model_copy(update={"job_poll_seconds": 0.05}),
+        runtime=make_runtime(settings.model_copy(update={"job_poll_seconds": 0.05})),
         registry=Registry([JobSpec(kind=JobKind.INGEST, handler=_fake_ingest)]),
-        session_factory=app.state.sessionmaker,
     )
     runner = threading.Thread(target=worker.run)
     runner.start()

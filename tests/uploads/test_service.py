@@ -44,7 +44,7 @@ def editor(client: TestClient, app: FastAPI) -> ApiUser:
 
 @pytest.fixture
 def title_id(app: FastAPI) -> str:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return str(make_title(session).id)
 
 
@@ -124,11 +124,11 @@ def test_upload_in_chunks_across_parts_then_ingest_is_queued(
     assert status["title_id"] == title_id
     assert status["job_id"]
     upload_id = status["id"]
-    store = app.state.store
+    store = app.state.runtime.store
     assert read_all(store, keys.upload(upload_id)) == data
     # Parts and tails are gone: only the assembled object is left.
     assert list(store.list(keys.upload_prefix(upload_id))) == [keys.upload(upload_id)]
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         job = session.scalars(select(Job).where(Job.key == f"ingest:{upload_id}")).one()
         assert job.kind == "ingest"
         assert job.payload["upload_id"] == upload_id
@@ -177,7 +177,7 @@ def test_a_wrong_checksum_rejects_only_that_chunk(
     )
     assert good.status_code == 204
     upload_id = url.rsplit("/", 1)[1]
-    assert read_all(app.state.store, keys.upload(upload_id)) == data
+    assert read_all(app.state.runtime.store, keys.upload(upload_id)) == data
 
 
 def test_patches_that_do_not_fit_are_refused_and_lose_nothing(
@@ -241,7 +241,7 @@ def test_bindings_and_sidecars_are_checked(
         True,
         False,
     )
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         series = make_title(session, kind=TitleKind.SERIES)
         season = Season(title_id=series.id, number=1)
         session.add(season)
@@ -261,11 +261,11 @@ def test_termination_removes_the_upload_and_its_bytes(
     url = _create(client, editor, title_id, 20 * KIB)
     _patch(client, editor, url, 0, _data(10 * KIB + 3))
     upload_id = url.rsplit("/", 1)[1]
-    assert list(app.state.store.list(keys.upload_prefix(upload_id)))
+    assert list(app.state.runtime.store.list(keys.upload_prefix(upload_id)))
     deleted = client.delete(url, headers={**TUS, **editor.headers})
     assert deleted.status_code == 204
     assert client.head(url, headers={**TUS, **editor.headers}).status_code == 404
-    assert list(app.state.store.list(keys.upload_prefix(upload_id))) == []
+    assert list(app.state.runtime.store.list(keys.upload_prefix(upload_id))) == []
     assert_problem(client.delete(url, headers={**TUS, **editor.headers}), 404, "upload_not_found")
 
 
@@ -276,12 +276,12 @@ def test_expired_uploads_are_gone_and_cleaned_up(
     _patch(client, editor, url, 0, _data(5 * KIB))
     done = _create(client, editor, title_id, 3)
     _patch(client, editor, done, 0, b"abc")
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         session.execute(update(Upload).values(expires_at=utcnow() - timedelta(minutes=1)))
     assert client.head(url, headers={**TUS, **editor.headers}).status_code == 410
     assert_problem(_patch(client, editor, url, 5 * KIB, b"x"), 410, "upload_expired")
-    store = app.state.store
-    with transaction(app.state.sessionmaker) as session:
+    store = app.state.runtime.store
+    with transaction(app.state.runtime.sessionmaker) as session:
         assert uploads.expire_uploads(session=session, store=store) == 1
         remaining = session.scalars(select(Upload)).all()
         assert [u.state for u in remaining] == [UploadState.COMPLETE]
@@ -295,15 +295,15 @@ def test_one_writer_at_a_time(
 ) -> None:
     url = _create(client, editor, title_id, 10)
     upload_id = url.rsplit("/", 1)[1]
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         session.execute(
             update(Upload).values(lock_token="other", locked_until=utcnow() + timedelta(minutes=1))
         )
     assert_problem(_patch(client, editor, url, 0, b"abc"), 409, "upload_busy")
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         session.execute(update(Upload).values(locked_until=utcnow() - timedelta(seconds=1)))
     assert _patch(client, editor, url, 0, b"abc").status_code == 204
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         upload = session.get(Upload, uuid.UUID(upload_id))
         assert upload is not None
         assert upload.lock_token is None
@@ -324,7 +324,7 @@ def test_browsers_on_another_origin_may_read_the_tus_headers(settings: Settings)
         with TestClient(web) as browser:
             response = browser.options(f"{BASE}/", headers={"Origin": "http://web.example"})
     finally:
-        web.state.engine.dispose()
+        web.state.runtime.close()
     exposed = response.headers["Access-Control-Expose-Headers"]
     for name in ["Location", "Upload-Offset", "Tus-Resumable"]:
         assert name in exposed

@@ -62,7 +62,7 @@ def _file(path: Path, size: int) -> Path:
 
 def _sha256_of_object(app: FastAPI, key: str) -> str:
     sha = hashlib.sha256()
-    for chunk in app.state.store.open(key):
+    for chunk in app.state.runtime.store.open(key):
         sha.update(chunk)
     return sha.hexdigest()
 
@@ -84,7 +84,7 @@ def test_tuspy_upload_survives_interruptions_a_restart_and_a_cut(
     client: TestClient, app: FastAPI, settings: Settings, tmp_path: Path
 ) -> None:
     editor = signup_with_role(client, app, Role.EDITOR)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title_id = str(make_title(session).id)
     size = 12 * MIB + 12345
     source = _file(tmp_path / "master.mp4", size)
@@ -110,7 +110,7 @@ def test_tuspy_upload_survives_interruptions_a_restart_and_a_cut(
         )
         assert second.offset == 3 * MIB
         second.upload(stop_at=7 * MIB)
-    app.state.engine.dispose()
+    app.state.runtime.close()
 
     # A fresh server process on the same database and store: nothing acknowledged is lost.
     restarted = create_app(settings)
@@ -142,13 +142,13 @@ def test_tuspy_upload_survives_interruptions_a_restart_and_a_cut(
             last.upload()
             status = httpx.get(url, headers=auth).json()
     finally:
-        restarted.state.engine.dispose()
+        restarted.state.runtime.close()
 
     assert status["state"] == "complete"
     assert status["offset"] == size
     assert status["job_id"]
     expected = hashlib.sha256(source.read_bytes()).hexdigest()
     assert _sha256_of_object(restarted, keys.upload(status["id"])) == expected
-    assert list(restarted.state.store.list(keys.upload_prefix(status["id"]))) == [
+    assert list(restarted.state.runtime.store.list(keys.upload_prefix(status["id"]))) == [
         keys.upload(status["id"])
     ]

@@ -12,12 +12,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.accounts.models import Role
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.models import Episode, PublishState, Season, TitleKind
 from marquee.db import transaction
 from marquee.ingest import publish
 from marquee.storage import keys
 from marquee.storage.local import LocalStore
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
+from marquee.versions.schemas import AudioTrack, Rendition
 from tests.catalog.factories import make_title
 from tests.support import assert_problem, signup, signup_with_role
 
@@ -31,25 +34,24 @@ def _version(title_id: uuid.UUID, episode_id: uuid.UUID | None = None) -> MediaV
         title_id=title_id,
         episode_id=episode_id,
         duration_seconds=12.5,
-        renditions=[{"name": "240p", "width": 426, "height": 240, "codecs": "avc1.640015"}],
-        audio_tracks=[{"name": "audio_und", "language": "und"}],
-        subtitle_tracks=[],
+        segment_seconds=4.0,
+        renditions=(Rendition(name="240p", width=426, height=240, codecs="avc1.640015"),),
+        audio_tracks=(AudioTrack(name="audio_und", language="und"),),
         prefix=keys.version_prefix(version_id),
         hls_master=keys.manifest_hls(version_id),
         dash_manifest=keys.manifest_dash(version_id),
-        artwork={},
     )
 
 
 def test_publishing_points_the_title_and_retires_the_previous_version(db: Session) -> None:
     title = make_title(db, state=PublishState.PROCESSING)
-    target = publish.Target(title.id)
+    target = versions.Target(title.id)
     first = _version(title.id)
-    assert publish.publish_version(session=db, version=first, target=target) is None
+    assert versions.publish_version(session=db, version=first, target=target) is None
     assert (title.current_version_id, title.state) == (first.id, PublishState.PUBLISHED)
 
     second = _version(title.id)
-    retired = publish.publish_version(session=db, version=second, target=target)
+    retired = versions.publish_version(session=db, version=second, target=target)
     assert retired == first.prefix
     assert title.current_version_id == second.id
     assert first.state is VersionState.RETIRED
@@ -65,32 +67,32 @@ def test_an_episode_version_leaves_the_series_state_alone(db: Session) -> None:
     episode = Episode(season_id=season.id, title_id=series.id, number=1, name="Pilot")
     db.add(episode)
     db.flush()
-    target = publish.Target(series.id, episode.id)
+    target = versions.Target(series.id, episode.id)
     publish.mark_started(session=db, target=target)
     version = _version(series.id, episode.id)
-    publish.publish_version(session=db, version=version, target=target)
+    versions.publish_version(session=db, version=version, target=target)
     assert episode.current_version_id == version.id
     assert (series.state, series.current_version_id) == (PublishState.DRAFT, None)
 
 
 def test_a_failed_ingest_returns_a_processing_title_to_draft(db: Session) -> None:
     title = make_title(db, state=PublishState.DRAFT)
-    publish.mark_started(session=db, target=publish.Target(title.id))
+    publish.mark_started(session=db, target=versions.Target(title.id))
     assert title.state is PublishState.PROCESSING
-    publish.mark_failed(session=db, target=publish.Target(title.id))
+    publish.mark_failed(session=db, target=versions.Target(title.id))
     assert title.state is PublishState.DRAFT
     published = make_title(db, state=PublishState.PUBLISHED)
-    publish.mark_failed(session=db, target=publish.Target(published.id))
+    publish.mark_failed(session=db, target=versions.Target(published.id))
     assert published.state is PublishState.PUBLISHED
 
 
 def test_a_failure_stays_on_the_title_until_a_version_for_it_publishes(db: Session) -> None:
     title = make_title(db, state=PublishState.PUBLISHED)
-    target = publish.Target(title.id)
+    target = versions.Target(title.id)
     publish.mark_failed(session=db, target=target, reason="FFmpeg failed during encode")
     assert title.processing_error == "FFmpeg failed during encode"
     assert title.state is PublishState.PUBLISHED  # the version it has still plays
-    publish.publish_version(session=db, version=_version(title.id), target=target)
+    versions.publish_version(session=db, version=_version(title.id), target=target)
     assert title.processing_error is None
 
 
@@ -104,19 +106,19 @@ def test_an_episode_failure_names_the_episode_on_its_series(db: Session) -> None
     )
     db.add_all([first, second])
     db.flush()
-    failed = publish.Target(series.id, first.id)
+    failed = versions.Target(series.id, first.id)
     publish.mark_failed(session=db, target=failed, reason="not a media file")
     assert series.processing_error == (f"Episode 1 of season 2 ({first.id}): not a media file")
-    other = publish.Target(series.id, second.id)
-    publish.publish_version(session=db, version=_version(series.id, second.id), target=other)
+    other = versions.Target(series.id, second.id)
+    versions.publish_version(session=db, version=_version(series.id, second.id), target=other)
     assert series.processing_error is not None  # another episode's success settles nothing
-    publish.publish_version(session=db, version=_version(series.id, first.id), target=failed)
+    versions.publish_version(session=db, version=_version(series.id, first.id), target=failed)
     assert series.processing_error is None
 
 
 def test_a_deleted_title_cannot_start_processing(db: Session) -> None:
-    with pytest.raises(publish.TitleGone):
-        publish.mark_started(session=db, target=publish.Target(uuid.uuid4()))
+    with pytest.raises(TitleNotFound):
+        publish.mark_started(session=db, target=versions.Target(uuid.uuid4()))
 
 
 def test_version_ids_follow_the_job_key() -> None:
@@ -126,14 +128,14 @@ def test_version_ids_follow_the_job_key() -> None:
 
 def test_editors_list_a_titles_versions_newest_first(client: TestClient, app: FastAPI) -> None:
     editor = signup_with_role(client, app, Role.EDITOR)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title = make_title(session)
         other = make_title(session)
         ids = []
         for owner in (title, title, other):
             version = _version(owner.id)
-            publish.publish_version(
-                session=session, version=version, target=publish.Target(owner.id)
+            versions.publish_version(
+                session=session, version=version, target=versions.Target(owner.id)
             )
             ids.append(version.id)
         title_id = title.id
@@ -151,7 +153,7 @@ def test_editors_list_a_titles_versions_newest_first(client: TestClient, app: Fa
 
 def test_versions_are_for_editors_and_known_titles(client: TestClient, app: FastAPI) -> None:
     viewer = signup(client)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         title_id = make_title(session).id
     assert_problem(
         client.get(f"{BASE}/{title_id}/versions", headers=viewer.headers), 403, "editor_required"
@@ -179,24 +181,24 @@ def test_collecting_keeps_a_prefix_that_another_ready_version_serves(
         owner = _version(first.id)
         store.put(owner.hls_master, io.BytesIO(b"#EXTM3U\n"))
         for title, version in ((first, owner), (second, _shared(second.id, owner))):
-            publish.publish_version(
-                session=session, version=version, target=publish.Target(title.id)
+            versions.publish_version(
+                session=session, version=version, target=versions.Target(title.id)
             )
-        retired = publish.publish_version(
-            session=session, version=_version(first.id), target=publish.Target(first.id)
+        retired = versions.publish_version(
+            session=session, version=_version(first.id), target=versions.Target(first.id)
         )
         second_id = second.id
     assert retired == owner.prefix
 
-    assert publish.collect(store, owner.prefix, session_factory) == 0
+    assert versions.collect(store, owner.prefix, session_factory) == 0
     assert store.exists(owner.hls_master)
 
     with transaction(session_factory) as session:
-        last = publish.publish_version(
-            session=session, version=_version(second_id), target=publish.Target(second_id)
+        last = versions.publish_version(
+            session=session, version=_version(second_id), target=versions.Target(second_id)
         )
     assert last == owner.prefix
-    assert publish.collect(store, owner.prefix, session_factory) == 1
+    assert versions.collect(store, owner.prefix, session_factory) == 1
     assert not store.exists(owner.hls_master)
 
 
@@ -219,23 +221,23 @@ def test_a_shared_version_retires_only_when_nothing_plays_it(
         movie.current_version_id = other.current_version_id = shared.id
         episode.current_version_id = shared.id
         owners = [
-            publish.Target(movie.id),
-            publish.Target(other.id),
-            publish.Target(series.id, episode.id),
+            versions.Target(movie.id),
+            versions.Target(other.id),
+            versions.Target(series.id, episode.id),
         ]
         # The series plays the shared version through its episode: the admin list shows it.
-        listed = publish.list_versions(session=session, title_id=series.id)
+        listed = versions.list_versions(session=session, title_id=series.id)
         assert [v.id for v in listed] == [shared.id]
 
     retired = []
     for target in owners:
         with transaction(session_factory) as session:
             fresh = _version(target.title_id, target.episode_id)
-            retired.append(publish.publish_version(session=session, version=fresh, target=target))
+            retired.append(versions.publish_version(session=session, version=fresh, target=target))
     assert retired == [None, None, shared.prefix]
     with transaction(session_factory) as session:
         row = session.get(MediaVersion, shared.id)
         assert row is not None
         assert row.state is VersionState.RETIRED
-    assert publish.collect(store, shared.prefix, session_factory) == 1
+    assert versions.collect(store, shared.prefix, session_factory) == 1
     assert not store.exists(shared.hls_master)

@@ -17,8 +17,9 @@ from playwright.sync_api import Page
 from marquee.accounts.models import Role
 from marquee.catalog.models import Title
 from marquee.db import transaction
-from marquee.jobs.registry import JobKind, load_registry, module_names
+from marquee.jobs.registry import JobKind
 from marquee.jobs.worker import Worker
+from marquee.runtime import Runtime
 from tests.catalog.factories import make_title
 from tests.ingest.test_tasks import upload
 from tests.media import sources as media
@@ -27,13 +28,12 @@ from tests.support import ApiUser, signup_with_role
 
 @contextmanager
 def worker_thread(app: FastAPI) -> Iterator[Worker]:
-    """An ingest worker on the app's own sessions (so search re-indexes what it publishes)."""
-    worker = Worker(
-        settings=app.state.settings,
-        registry=load_registry(module_names(app.state.settings)),
-        session_factory=app.state.sessionmaker,
-        kinds=[JobKind.INGEST],
-    )
+    """A worker beside the served app, wired as `marquee worker` is: its own runtime built
+    from the same settings (its own engine, sessions, store and index), so what it publishes
+    reaches search only through the jobs table, as in production. It takes ingest and search
+    jobs (the periodic ones would retrain the journey's home rows under it)."""
+    runtime = Runtime.from_settings(app.state.runtime.settings)
+    worker = Worker(runtime=runtime, kinds=[JobKind.INGEST, JobKind.SEARCH_REINDEX])
     thread = threading.Thread(target=worker.run, name="journey-worker", daemon=True)
     thread.start()
     try:
@@ -41,6 +41,8 @@ def worker_thread(app: FastAPI) -> Iterator[Worker]:
     finally:
         worker.request_stop()
         thread.join(timeout=60)
+        assert not thread.is_alive(), "the worker did not stop"
+        runtime.close()
 
 
 @dataclass
@@ -57,7 +59,7 @@ class Catalogue:
 def wait_for_version(app: FastAPI, title_id: uuid.UUID, timeout: float = 180.0) -> uuid.UUID:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with transaction(app.state.sessionmaker) as session:
+        with transaction(app.state.runtime.sessionmaker) as session:
             title = session.get(Title, title_id)
             if title is not None and title.current_version_id is not None:
                 return title.current_version_id
@@ -70,7 +72,7 @@ def make_catalogue(app: FastAPI, client: TestClient, media_dir: Path) -> Catalog
 
     A worker must be running: the upload only queues the ingest job."""
     editor = signup_with_role(client, app, Role.EDITOR)
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         playable = make_title(session, "Starlight Odyssey", rating="PG-13", year=2021)
         adult = make_title(session, "Crimson Harbor", rating="R", year=2019)
         family = make_title(session, "Puppy Parade", rating="G", year=2020)
@@ -90,7 +92,7 @@ PROBLEM = ".player-error, .player-problem"
 def wait_video(page: Page, condition: str, timeout: float = 45_000) -> None:
     """Wait for a condition on the <video> (`v`); fail at once if the player shows a problem."""
     page.wait_for_function(
-        "(() => { const v = document.querySelector('video');"
+        "() => (() => { const v = document.querySelector('video');"
         f" return (v && ({condition})) || !!document.querySelector('{PROBLEM}'); }})()",
         timeout=timeout,
     )

@@ -158,7 +158,7 @@ def switch_audio(app: FastAPI, d: Device) -> None:
 
 
 def profile_audio(app: FastAPI, name: str) -> str | None:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         return session.scalars(select(Profile.audio_language).where(Profile.name == name)).one()
 
 
@@ -243,13 +243,13 @@ def editor_uploads_and_plays(app: FastAPI, d: Device, catalogue: Catalogue, name
 def fold_events(app: FastAPI) -> None:
     """What the periodic aggregate job does: fold every logged event into the aggregates."""
     while True:
-        with transaction(app.state.sessionmaker) as session:
+        with transaction(app.state.runtime.sessionmaker) as session:
             if consume.run_once(session=session, lag_seconds=0) == 0:
                 return
 
 
 def logged(app: FastAPI, kind: str) -> list[dict[str, object]]:
-    with transaction(app.state.sessionmaker) as session:
+    with transaction(app.state.runtime.sessionmaker) as session:
         events = session.scalars(select(Event).where(Event.kind == kind)).all()
         return [dict(e.payload) for e in events]
 

@@ -62,20 +62,20 @@ def test_the_subtitle_choice_is_kept_on_the_profile(site: Site, page: Page) -> N
     menu = page.get_by_label("Subtitles")
     assert menu.locator("option").all_inner_texts() == ["Off", "English"]
     menu.select_option(label="English")
-    page.wait_for_function(SHOWING)
+    page.wait_for_function(f"() => {SHOWING}")
     eventually(lambda: profile(site, account)["subtitles_enabled"])
     assert profile(site, account)["subtitle_language"] == "en"
     check(page, "player-subtitles")
     page.keyboard.press("c")
     expect(menu).to_have_value("off")
-    page.wait_for_function(f"!{SHOWING}")
+    page.wait_for_function(f"() => !{SHOWING}")
     eventually(lambda: not profile(site, account)["subtitles_enabled"])
     # The next title starts with the profile's choice: subtitles back on, then a fresh player.
     page.keyboard.press("c")
     eventually(lambda: profile(site, account)["subtitles_enabled"])
     page.goto(f"{site.url}/watch/{site.titles['Babe']}")
     wait_video(page, "v.currentTime > 0.5")
-    page.wait_for_function(SHOWING)
+    page.wait_for_function(f"() => {SHOWING}")
     expect(page.get_by_label("Subtitles")).to_have_value(re.compile(r"^\d+$"))
     assert console_errors(page) == []
 

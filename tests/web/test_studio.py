@@ -61,7 +61,7 @@ def test_an_upload_pauses_survives_a_reload_and_resumes(
     _throttle(page)
     page.get_by_label("File", exact=True).set_input_files(str(master))
     page.get_by_role("button", name="Start upload").click()
-    page.wait_for_function("Number(document.querySelector('#up-progress')?.value) >= 40")
+    page.wait_for_function("() => Number(document.querySelector('#up-progress')?.value) >= 40")
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_text(re.compile(r"^Paused · "))).to_be_visible()
     paused_at = _percent(page)

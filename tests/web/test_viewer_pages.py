@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -312,27 +313,34 @@ def test_continue_watching_and_resume(site: Site, page: Page) -> None:
     assert console_errors(page) == []
 
 
-def test_an_expired_access_token_is_refreshed_and_a_dead_session_signs_out(
+def _refresh_cookie(page: Page) -> dict[str, Any]:
+    cookies = [c for c in page.context.cookies() if c["name"] == "marquee_refresh"]
+    assert len(cookies) == 1, cookies
+    return dict(cookies[0])
+
+
+def test_tokens_stay_out_of_script_reach_and_a_reload_refreshes_from_the_cookie(
     site: Site, page: Page
 ) -> None:
     account = site.new_account()
     site.sign_in(page, account, account.profile_id)
     expect(page.locator("section.row").first).to_be_visible()
-    stale = """() => { const t = JSON.parse(localStorage.getItem('marquee.tokens'));
-        t.access_token = 'expired'; localStorage.setItem('marquee.tokens', JSON.stringify(t));
-        return t.refresh_token; }"""
-    old_refresh = page.evaluate(stale)
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.includes('token'))") == []
+    assert "marquee_refresh" not in page.evaluate("document.cookie")
+    cookie = _refresh_cookie(page)
+    assert cookie["httpOnly"] is True
+    assert cookie["secure"] is True
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["path"] == "/api/v1/auth"
+    # The access token was only in memory: a reload spends the cookie for a new pair.
     page.reload()
     expect(page.locator("section.row").first).to_be_visible()
-    tokens = page.evaluate("JSON.parse(localStorage.getItem('marquee.tokens'))")
-    assert tokens["access_token"] != "expired"
-    assert tokens["refresh_token"] != old_refresh
-    page.evaluate(
-        "localStorage.setItem('marquee.tokens', JSON.stringify({access_token: 'x', refresh_token: 'y', expires_in: 1}))"
-    )
+    assert _refresh_cookie(page)["value"] != cookie["value"]
+    # A dead refresh token signs the browser out.
+    page.context.add_cookies([{**_refresh_cookie(page), "value": "revoked"}])  # type: ignore[list-item]
     page.reload()
     page.wait_for_url("**/signin**")
-    assert page.evaluate("localStorage.getItem('marquee.tokens')") is None
+    assert "marquee_csrf" not in page.evaluate("document.cookie")
 
 
 def publish_title(site: Site, name: str, **fields: str) -> str:

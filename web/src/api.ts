@@ -61,23 +61,38 @@ function readableMessage(status: number, body: Record<string, unknown>): string 
   return status === 0 ? "The server could not be reached." : `Request failed (${status}).`;
 }
 
-const TOKENS_KEY = "marquee.tokens";
+// The access token lives in memory only; the refresh token is an HttpOnly cookie that script
+// never sees, spent with the double-submit CSRF token the server sets beside it.
+const LEGACY_TOKENS_KEY = "marquee.tokens";
+const CSRF_COOKIE = "marquee_csrf";
+const COOKIE_DELIVERY = { "X-Token-Delivery": "cookie" };
+let tokensInMemory: TokenPair | null = null;
 
 type TokenListener = (tokens: TokenPair | null) => void;
 const tokenListeners = new Set<TokenListener>();
 
+try {
+  localStorage.removeItem(LEGACY_TOKENS_KEY); // tokens older builds kept where script could read them
+} catch {
+  // storage may be unavailable (private mode); there is nothing to clear then
+}
+
+function csrfToken(): string | null {
+  const match = document.cookie.split("; ").find((part) => part.startsWith(`${CSRF_COOKIE}=`));
+  return match ? decodeURIComponent(match.slice(CSRF_COOKIE.length + 1)) : null;
+}
+
 export function loadTokens(): TokenPair | null {
-  try {
-    const raw = localStorage.getItem(TOKENS_KEY);
-    return raw ? (JSON.parse(raw) as TokenPair) : null;
-  } catch {
-    return null;
-  }
+  return tokensInMemory;
+}
+
+/** True while there is an access token in memory or a refresh cookie to get one with. */
+export function hasSession(): boolean {
+  return tokensInMemory !== null || csrfToken() !== null;
 }
 
 export function saveTokens(tokens: TokenPair | null): void {
-  if (tokens) localStorage.setItem(TOKENS_KEY, JSON.stringify(tokens));
-  else localStorage.removeItem(TOKENS_KEY);
+  tokensInMemory = tokens;
   tokenListeners.forEach((listener) => listener(tokens));
 }
 
@@ -87,23 +102,25 @@ export function onTokensChange(listener: TokenListener): () => void {
 }
 
 export function accessToken(): string | null {
-  return loadTokens()?.access_token ?? null;
+  return tokensInMemory?.access_token ?? null;
 }
 
 // One refresh in flight at a time: refresh tokens rotate, so a second concurrent use would be a reuse.
 let refreshing: Promise<boolean> | null = null;
 
 async function refreshTokens(): Promise<boolean> {
-  const tokens = loadTokens();
-  if (!tokens) return false;
+  const csrf = csrfToken();
+  if (!csrf) return false;
   refreshing ??= (async () => {
     try {
       const resp = await fetch("/api/v1/auth/refresh", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ refresh_token: tokens.refresh_token }),
+        credentials: "same-origin",
+        headers: { ...COOKIE_DELIVERY, "X-CSRF-Token": csrf },
       });
       if (!resp.ok) {
+        // The cookie is spent or revoked: forget its CSRF twin so no reload tries it again.
+        document.cookie = `${CSRF_COOKIE}=; Max-Age=0; Path=/; Secure; SameSite=Strict`;
         saveTokens(null);
         return false;
       }
@@ -125,6 +142,7 @@ export interface RequestOptions {
   query?: Query;
   auth?: boolean;
   signal?: AbortSignal;
+  headers?: Record<string, string>;
 }
 
 function withQuery(path: string, query?: Query): string {
@@ -138,7 +156,7 @@ function withQuery(path: string, query?: Query): string {
 }
 
 async function send(method: string, url: string, opts: RequestOptions): Promise<Response> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   const token = opts.auth === false ? null : accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
@@ -155,8 +173,10 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   const url = withQuery(path, opts.query);
   let resp: Response;
   try {
+    // After a reload only the cookie is left: get an access token before asking, not after a 401.
+    if (opts.auth !== false && !accessToken() && csrfToken()) await refreshTokens();
     resp = await send(method, url, opts);
-    if (resp.status === 401 && opts.auth !== false && loadTokens() && (await refreshTokens())) {
+    if (resp.status === 401 && opts.auth !== false && hasSession() && (await refreshTokens())) {
       resp = await send(method, url, opts);
     }
   } catch (err) {
@@ -183,19 +203,24 @@ export const auth = {
     const s = await request<AuthSession>("POST", "/api/v1/auth/register", {
       body: { email, password, ...(display_name ? { display_name } : {}) },
       auth: false,
+      headers: COOKIE_DELIVERY,
     });
     saveTokens(s.tokens);
     return s;
   },
   async login(email: string, password: string): Promise<AuthSession> {
-    const s = await request<AuthSession>("POST", "/api/v1/auth/login", { body: { email, password }, auth: false });
+    const s = await request<AuthSession>("POST", "/api/v1/auth/login", {
+      body: { email, password },
+      auth: false,
+      headers: COOKIE_DELIVERY,
+    });
     saveTokens(s.tokens);
     return s;
   },
   async logout(): Promise<void> {
-    const tokens = loadTokens();
-    if (tokens) {
-      await request<void>("POST", "/api/v1/auth/logout", { body: { refresh_token: tokens.refresh_token } }).catch(
+    const csrf = csrfToken();
+    if (csrf) {
+      await request<void>("POST", "/api/v1/auth/logout", { auth: false, headers: { "X-CSRF-Token": csrf } }).catch(
         () => undefined,
       );
     }

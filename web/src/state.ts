@@ -1,6 +1,6 @@
 // App-wide state: who is signed in, which profile is watching, and where in the app we are.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, loadTokens, me, onTokensChange, profiles as profilesApi } from "./api";
+import { ApiError, hasSession, me, onTokensChange, profiles as profilesApi } from "./api";
 import type { ProfileRead, UserRead } from "./api";
 
 /** A tiny observable value with a preact hook; enough for a handful of globals. */
@@ -43,7 +43,7 @@ export const profileStore = new Store<ProfileRead | null>(null);
 const PROFILE_KEY = "marquee.profile";
 
 export function signedIn(): boolean {
-  return loadTokens() !== null;
+  return hasSession();
 }
 
 /** Load the user (and the remembered profile) after a reload; false when the tokens are gone. */

@@ -10,10 +10,14 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.accounts.errors import (
+    InvalidSubscriptionTransition,
+    PlanNotFound,
+    SubscriptionNotFound,
+)
 from marquee.accounts.models import Plan, Subscription, SubscriptionStatus, User
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import NotFound, Unprocessable
 
 PLANS = (
     # code, name, max_resolution, max_streams, downloads, price_cents
@@ -48,9 +52,8 @@ def next_status(status: SubscriptionStatus, event: BillingEvent) -> Subscription
     try:
         return _TRANSITIONS[(status, event)]
     except KeyError:
-        raise Unprocessable(
-            f"A {status.value} subscription cannot take {event.value}.",
-            code="invalid_subscription_transition",
+        raise InvalidSubscriptionTransition(
+            f"A {status.value} subscription cannot take {event.value}."
         ) from None
 
 
@@ -87,7 +90,7 @@ def list_plans(*, session: Session) -> list[Plan]:
 def get_plan(*, session: Session, code: str) -> Plan:
     plan = session.get(Plan, code)
     if plan is None:
-        raise NotFound(f"No plan {code!r}.", code="plan_not_found")
+        raise PlanNotFound(f"No plan {code!r}.")
     return plan
 
 
@@ -142,7 +145,7 @@ def grant_plan(
 def apply_event(*, session: Session, user: User, event: BillingEvent) -> Subscription:
     subscription = user.subscription
     if subscription is None:
-        raise NotFound("This account has no subscription.", code="subscription_not_found")
+        raise SubscriptionNotFound("This account has no subscription.")
     subscription.status = next_status(subscription.status, event)
     if subscription.status == SubscriptionStatus.CANCELED:
         subscription.canceled_at = utcnow()

@@ -77,6 +77,8 @@ class Profile(IdMixin, TimestampMixin, Base):
     subtitles_enabled: Mapped[bool] = mapped_column(default=False)
     audio_language: Mapped[str | None] = mapped_column(String(8), default=None)
     avatar: Mapped[str] = mapped_column(String(40), default="avatar-1")
+    # HMAC of the profile lock's PIN; None leaves the profile open to the whole account.
+    pin_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     user: Mapped[User] = relationship(back_populates="profiles")
 

@@ -8,8 +8,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marquee.accounts.errors import (
+    KidsCeilingTooHigh,
+    LastProfile,
+    ProfileLimitReached,
+    ProfileNameTaken,
+    ProfileNotFound,
+    UnknownMaturityRating,
+)
 from marquee.accounts.models import Profile, User
-from marquee.errors import Conflict, NotFound, Unprocessable
 from marquee.maturity import KIDS_DEFAULT_CEILING, Maturity, level
 
 MAX_PROFILES = 5
@@ -36,14 +43,11 @@ def _ceiling(rating: str | None, *, is_kids: bool) -> int:
     try:
         value = level(rating)
     except ValueError:
-        raise Unprocessable(
-            f"Unknown maturity rating {rating!r}; use one of {', '.join(CEILING_LABELS.values())}.",
-            code="unknown_maturity_rating",
+        raise UnknownMaturityRating(
+            f"Unknown maturity rating {rating!r}; use one of {', '.join(CEILING_LABELS.values())}."
         ) from None
     if is_kids and value > KIDS_MAX_CEILING:
-        raise Unprocessable(
-            "A kids profile's ceiling cannot be above PG / TV-PG.", code="kids_ceiling_too_high"
-        )
+        raise KidsCeilingTooHigh("A kids profile's ceiling cannot be above PG / TV-PG.")
     return value
 
 
@@ -58,7 +62,7 @@ def get_profile(*, session: Session, user: User, profile_id: uuid.UUID) -> Profi
     """The caller's profile; another account's profile is indistinguishable from a missing one."""
     profile = session.get(Profile, profile_id)
     if profile is None or profile.user_id != user.id:
-        raise NotFound("No such profile.", code="profile_not_found")
+        raise ProfileNotFound("No such profile.")
     return profile
 
 
@@ -67,15 +71,13 @@ def _ensure_unique_name(session: Session, user: User, name: str, exclude: uuid.U
     if exclude is not None:
         query = query.where(Profile.id != exclude)
     if session.scalar(query) is not None:
-        raise Conflict("You already have a profile with this name.", code="profile_name_taken")
+        raise ProfileNameTaken("You already have a profile with this name.")
 
 
 def create_profile(*, session: Session, user: User, **fields: Any) -> Profile:
     count = session.scalar(select(func.count()).where(Profile.user_id == user.id)) or 0
     if count >= MAX_PROFILES:
-        raise Conflict(
-            f"An account can have at most {MAX_PROFILES} profiles.", code="profile_limit_reached"
-        )
+        raise ProfileLimitReached(f"An account can have at most {MAX_PROFILES} profiles.")
     _ensure_unique_name(session, user, fields["name"], None)
     is_kids = bool(fields.pop("is_kids", False))
     ceiling = _ceiling(fields.pop("maturity_ceiling", None), is_kids=is_kids)
@@ -116,6 +118,6 @@ def update_profile(
 def delete_profile(*, session: Session, user: User, profile_id: uuid.UUID) -> None:
     profile = get_profile(session=session, user=user, profile_id=profile_id)
     if len(list_profiles(session=session, user=user)) <= 1:
-        raise Conflict("An account keeps at least one profile.", code="last_profile")
+        raise LastProfile("An account keeps at least one profile.")
     session.delete(profile)
     session.flush()

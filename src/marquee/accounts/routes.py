@@ -6,7 +6,28 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from marquee.accounts import billing, profiles, service
+from marquee.accounts import billing, cookies, profile_lock, profiles, service
+from marquee.accounts.errors import (
+    AdminRequired,
+    CsrfFailed,
+    EmailTaken,
+    IncorrectPin,
+    InvalidCredentials,
+    InvalidSubscriptionTransition,
+    InvalidToken,
+    KidsCeilingTooHigh,
+    LastProfile,
+    PlanNotFound,
+    ProfileLimitReached,
+    ProfileLocked,
+    ProfileNameTaken,
+    ProfileNotFound,
+    SubscriptionNotFound,
+    TokenExpired,
+    TokenReused,
+    UnknownMaturityRating,
+    WeakPassword,
+)
 from marquee.accounts.models import Profile, User
 from marquee.accounts.schemas import (
     ChangePasswordRequest,
@@ -15,6 +36,8 @@ from marquee.accounts.schemas import (
     PlanRead,
     ProfileCreate,
     ProfileRead,
+    ProfileSwitch,
+    ProfileToken,
     ProfileUpdate,
     RefreshRequest,
     RegisterRequest,
@@ -25,24 +48,43 @@ from marquee.accounts.schemas import (
     TokenPair,
     UserRead,
 )
-from marquee.deps import CurrentUser, DbSession, Limiter, SettingsDep, ViewerCountry, require_admin
-from marquee.errors import NotFound
+from marquee.audience import client_address, parse_networks
+from marquee.config import Settings
+from marquee.db import transaction
+from marquee.deps import (
+    CurrentUser,
+    DbSession,
+    Limiter,
+    ProfileTokenHeader,
+    RuntimeDep,
+    SettingsDep,
+    ViewerCountry,
+    require_admin,
+)
+from marquee.errors import NotFound, RateLimited, problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 auth = APIRouter(prefix="/auth", tags=["auth"])
 me = APIRouter(prefix="/me", tags=["me"])
 plans = APIRouter(prefix="/plans", tags=["plans"])
 admin = APIRouter(
-    prefix="/admin/users", tags=["admin-users"], dependencies=[Depends(require_admin)]
+    prefix="/admin/users",
+    tags=["admin-users"],
+    dependencies=[Depends(require_admin)],
+    responses=problem_responses(AdminRequired),
 )
 routers = [auth, me, plans, admin]
 
 
-def _tokens(tokens: service.Tokens) -> TokenPair:
-    return TokenPair(
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token,
-        expires_in=tokens.expires_in,
+# Where the refresh cookie is sent: the auth routes and nowhere else.
+AUTH_PATH = "/api/v1/auth"
+
+
+def _deliver(
+    request: Request, response: Response, settings: Settings, tokens: service.Tokens
+) -> TokenPair:
+    return cookies.deliver(
+        request=request, response=response, settings=settings, tokens=tokens, path=AUTH_PATH
     )
 
 
@@ -50,18 +92,32 @@ def _device(request: Request) -> str:
     return request.headers.get("user-agent", "")[:200]
 
 
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _ip(request: Request, settings: Settings) -> str:
+    """The client's address as rate limits see it: through trusted proxies only."""
+    address = client_address(
+        peer=request.client.host if request.client else None,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        trusted=parse_networks(settings.trusted_proxies),
+    )
+    return str(address) if address is not None else "unknown"
 
 
-@auth.post("/register", status_code=status.HTTP_201_CREATED, response_model=Session)
+@auth.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Session,
+    responses=problem_responses(EmailTaken, WeakPassword, RateLimited),
+)
 def register(
     body: RegisterRequest,
     request: Request,
+    response: Response,
     session: DbSession,
     settings: SettingsDep,
+    limiter: Limiter,
     country: ViewerCountry,
 ) -> Session:
+    service.check_registration_rate(settings=settings, limiter=limiter, ip=_ip(request, settings))
     user = service.register(
         session=session,
         settings=settings,
@@ -73,13 +129,17 @@ def register(
     tokens = service.issue_tokens(
         session=session, settings=settings, user=user, device=_device(request)
     )
-    return Session(user=UserRead.model_validate(user), tokens=_tokens(tokens))
+    pair = _deliver(request, response, settings, tokens)
+    return Session(user=UserRead.model_validate(user), tokens=pair)
 
 
-@auth.post("/login", response_model=Session)
+@auth.post(
+    "/login", response_model=Session, responses=problem_responses(InvalidCredentials, RateLimited)
+)
 def login(
     body: LoginRequest,
     request: Request,
+    response: Response,
     session: DbSession,
     settings: SettingsDep,
     limiter: Limiter,
@@ -90,32 +150,56 @@ def login(
         limiter=limiter,
         email=body.email,
         password=body.password,
-        ip=_ip(request),
+        ip=_ip(request, settings),
     )
     tokens = service.issue_tokens(
         session=session, settings=settings, user=user, device=_device(request)
     )
-    return Session(user=UserRead.model_validate(user), tokens=_tokens(tokens))
+    pair = _deliver(request, response, settings, tokens)
+    return Session(user=UserRead.model_validate(user), tokens=pair)
 
 
-@auth.post("/refresh", response_model=TokenPair)
+@auth.post(
+    "/refresh",
+    response_model=TokenPair,
+    responses=problem_responses(InvalidToken, TokenExpired, TokenReused, CsrfFailed),
+)
 def refresh(
-    body: RefreshRequest, request: Request, session: DbSession, settings: SettingsDep
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    body: RefreshRequest | None = None,
 ) -> TokenPair:
-    try:
-        _, tokens = service.rotate_refresh_token(
-            session=session, settings=settings, token=body.refresh_token, device=_device(request)
-        )
-    except service.TokenReused:
-        session.commit()  # the family's revocation must outlive this failed request
-        raise
-    return _tokens(tokens)
+    """A new pair for the body's refresh token, or for the cookie's (with the CSRF header)."""
+    settings = runtime.settings
+    token = cookies.refresh_token(request, body.refresh_token if body else None)
+    with transaction(runtime.sessionmaker) as session:
+        try:
+            _, tokens = service.rotate_refresh_token(
+                session=session, settings=settings, token=token, device=_device(request)
+            )
+        except TokenReused as reused:
+            # Raised only after the unit of work commits: the family's revocation must
+            # outlive this failed request.
+            refused: TokenReused | None = reused
+        else:
+            refused = None
+    if refused is not None:
+        raise refused
+    return _deliver(request, response, settings, tokens)
 
 
-@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(body: RefreshRequest, session: DbSession) -> Response:
-    service.logout(session=session, token=body.refresh_token)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+@auth.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(InvalidToken, CsrfFailed),
+)
+def logout(request: Request, session: DbSession, body: RefreshRequest | None = None) -> Response:
+    token = cookies.refresh_token(request, body.refresh_token if body else None)
+    service.logout(session=session, token=token)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    cookies.clear(response, path=AUTH_PATH)
+    return response
 
 
 @me.get("", response_model=UserRead)
@@ -123,10 +207,20 @@ def read_me(user: CurrentUser) -> User:
     return user
 
 
-@me.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: ChangePasswordRequest, user: CurrentUser, session: DbSession) -> Response:
+@me.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(InvalidCredentials, WeakPassword),
+)
+def change_password(
+    body: ChangePasswordRequest, user: CurrentUser, session: DbSession, settings: SettingsDep
+) -> Response:
     service.change_password(
-        session=session, user=user, current=body.current_password, new=body.new_password
+        session=session,
+        settings=settings,
+        user=user,
+        current=body.current_password,
+        new=body.new_password,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -137,10 +231,14 @@ def sign_out_everywhere(user: CurrentUser, session: DbSession) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@me.get("/subscription", response_model=SubscriptionRead)
+@me.get(
+    "/subscription",
+    response_model=SubscriptionRead,
+    responses=problem_responses(SubscriptionNotFound),
+)
 def read_subscription(user: CurrentUser) -> object:
     if user.subscription is None:
-        raise NotFound("This account has no subscription.", code="subscription_not_found")
+        raise SubscriptionNotFound("This account has no subscription.")
     return user.subscription
 
 
@@ -162,6 +260,7 @@ def profile_read(profile: Profile) -> ProfileRead:
         subtitles_enabled=profile.subtitles_enabled,
         audio_language=profile.audio_language,
         avatar=profile.avatar,
+        locked=profile.pin_hash is not None,
     )
 
 
@@ -173,30 +272,106 @@ def list_profiles(user: CurrentUser, session: DbSession) -> Page[ProfileRead]:
     )
 
 
-@me.post("/profiles", status_code=status.HTTP_201_CREATED, response_model=ProfileRead)
-def create_profile(body: ProfileCreate, user: CurrentUser, session: DbSession) -> ProfileRead:
-    profile = profiles.create_profile(session=session, user=user, **body.model_dump())
+@me.post(
+    "/profiles",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProfileRead,
+    responses=problem_responses(
+        ProfileNameTaken,
+        ProfileLimitReached,
+        UnknownMaturityRating,
+        KidsCeilingTooHigh,
+        ProfileLocked,
+    ),
+)
+def create_profile(
+    body: ProfileCreate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    token: ProfileTokenHeader = None,
+) -> ProfileRead:
+    profile_lock.require_guardian(session=session, settings=settings, user=user, token=token)
+    profile = profiles.create_profile(
+        session=session, user=user, **body.model_dump(exclude={"pin"})
+    )
+    if body.pin is not None:
+        profile_lock.set_pin(settings, profile, body.pin)
+    session.flush()
     return profile_read(profile)
 
 
-@me.get("/profiles/{profile_id}", response_model=ProfileRead)
+@me.get(
+    "/profiles/{profile_id}",
+    response_model=ProfileRead,
+    responses=problem_responses(ProfileNotFound),
+)
 def read_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -> ProfileRead:
     return profile_read(profiles.get_profile(session=session, user=user, profile_id=profile_id))
 
 
-@me.patch("/profiles/{profile_id}", response_model=ProfileRead)
+@me.post(
+    "/profiles/{profile_id}/switch",
+    response_model=ProfileToken,
+    responses=problem_responses(ProfileNotFound, IncorrectPin, RateLimited),
+)
+def switch_profile(
+    profile_id: uuid.UUID,
+    body: ProfileSwitch,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    limiter: Limiter,
+) -> ProfileToken:
+    """Switch into a profile: a locked one needs its PIN (a few tries per quarter hour)."""
+    profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    token = profile_lock.switch(settings=settings, limiter=limiter, profile=profile, pin=body.pin)
+    return ProfileToken(profile_token=token, expires_in=profile_lock.TOKEN_TTL_SECONDS)
+
+
+@me.patch(
+    "/profiles/{profile_id}",
+    response_model=ProfileRead,
+    responses=problem_responses(
+        ProfileNotFound, ProfileNameTaken, UnknownMaturityRating, KidsCeilingTooHigh, ProfileLocked
+    ),
+)
 def update_profile(
-    profile_id: uuid.UUID, body: ProfileUpdate, user: CurrentUser, session: DbSession
+    profile_id: uuid.UUID,
+    body: ProfileUpdate,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    token: ProfileTokenHeader = None,
 ) -> ProfileRead:
     changes = body.model_dump(exclude_unset=True)
+    target = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    profile_lock.require_may_change(
+        session=session, settings=settings, user=user, profile=target, changes=changes, token=token
+    )
+    pin_given, pin = "pin" in changes, changes.pop("pin", None)
     profile = profiles.update_profile(
         session=session, user=user, profile_id=profile_id, changes=changes
     )
+    if pin_given:
+        profile_lock.set_pin(settings, profile, pin)
+    session.flush()
     return profile_read(profile)
 
 
-@me.delete("/profiles/{profile_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -> Response:
+@me.delete(
+    "/profiles/{profile_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, LastProfile, ProfileLocked),
+)
+def delete_profile(
+    profile_id: uuid.UUID,
+    user: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    token: ProfileTokenHeader = None,
+) -> Response:
+    profile_lock.require_guardian(session=session, settings=settings, user=user, token=token)
     profiles.delete_profile(session=session, user=user, profile_id=profile_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -212,12 +387,16 @@ def list_users(session: DbSession, params: PageParams = Depends(page_params)) ->
     return make_page([UserRead.model_validate(u) for u in users], total=total, params=params)
 
 
-@admin.put("/{user_id}/role", response_model=UserRead)
+@admin.put("/{user_id}/role", response_model=UserRead, responses=problem_responses(NotFound))
 def set_role(user_id: uuid.UUID, body: RoleUpdate, session: DbSession) -> User:
     return service.set_role(session=session, user_id=user_id, role=body.role)
 
 
-@admin.put("/{user_id}/subscription", response_model=SubscriptionRead)
+@admin.put(
+    "/{user_id}/subscription",
+    response_model=SubscriptionRead,
+    responses=problem_responses(NotFound, PlanNotFound, InvalidSubscriptionTransition),
+)
 def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbSession) -> object:
     user = service.get_user(session=session, user_id=user_id)
     return billing.grant_plan(
@@ -225,7 +404,11 @@ def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbS
     )
 
 
-@admin.post("/{user_id}/subscription/cancel", response_model=SubscriptionRead)
+@admin.post(
+    "/{user_id}/subscription/cancel",
+    response_model=SubscriptionRead,
+    responses=problem_responses(NotFound, SubscriptionNotFound, InvalidSubscriptionTransition),
+)
 def cancel_subscription(user_id: uuid.UUID, session: DbSession) -> object:
     user = service.get_user(session=session, user_id=user_id)
     return billing.apply_event(session=session, user=user, event=billing.BillingEvent.CANCEL)

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from marquee.accounts.models import Role, SubscriptionStatus
 
+# Bidirectional overrides and isolates: they make a name display as something else.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _printable(value: str) -> str:
+    """Names are shown to people: no NUL, no control characters, no direction tricks."""
+    for char in value:
+        if unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS:
+            raise ValueError("names cannot contain control characters")
+    return value
+
+
 Password = Annotated[str, Field(min_length=8, max_length=128)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", max_length=8)]
-ProfileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+ProfileName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    AfterValidator(_printable),
+]
+DisplayName = Annotated[str, Field(max_length=80), AfterValidator(_printable)]
+Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Avatar = Annotated[str, StringConstraints(pattern=r"^avatar-[0-9]{1,2}$")]
 RatingLabel = Annotated[str, StringConstraints(max_length=10)]
 
@@ -24,7 +51,7 @@ class Strict(BaseModel):
 class RegisterRequest(Strict):
     email: EmailStr = Field(max_length=254)
     password: Password
-    display_name: str = Field(default="", max_length=80)
+    display_name: DisplayName = ""
 
 
 class LoginRequest(Strict):
@@ -43,7 +70,8 @@ class ChangePasswordRequest(Strict):
 
 class TokenPair(BaseModel):
     access_token: str
-    refresh_token: str
+    # None when the refresh token went out as an HttpOnly cookie instead.
+    refresh_token: str | None
     token_type: str = "bearer"
     expires_in: int
 
@@ -75,6 +103,11 @@ class ProfileCreate(Strict):
     subtitles_enabled: bool = False
     audio_language: Language | None = None
     avatar: Avatar = "avatar-1"
+    pin: Pin | None = Field(default=None, description="Lock the profile with this 4-digit PIN.")
+
+
+# Fields a profile always has: they may be left out of an update, never set to null.
+_REQUIRED_ON_PROFILE = ("name", "is_kids", "language", "subtitles_enabled", "avatar")
 
 
 class ProfileUpdate(Strict):
@@ -86,6 +119,18 @@ class ProfileUpdate(Strict):
     subtitles_enabled: bool | None = None
     audio_language: Language | None = None
     avatar: Avatar | None = None
+    pin: Pin | None = Field(default=None, description="A new 4-digit PIN; null unlocks.")
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> ProfileUpdate:
+        nulled = [
+            name
+            for name in _REQUIRED_ON_PROFILE
+            if name in self.model_fields_set and getattr(self, name) is None
+        ]
+        if nulled:
+            raise ValueError(f"{', '.join(nulled)} cannot be null; leave it out to keep it")
+        return self
 
 
 class ProfileRead(BaseModel):
@@ -99,6 +144,16 @@ class ProfileRead(BaseModel):
     subtitles_enabled: bool
     audio_language: str | None
     avatar: str
+    locked: bool
+
+
+class ProfileSwitch(Strict):
+    pin: Pin | None = None
+
+
+class ProfileToken(BaseModel):
+    profile_token: str = Field(description="Send as X-Profile-Token when acting as the profile.")
+    expires_in: int
 
 
 class PlanRead(BaseModel):

@@ -13,7 +13,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from marquee.errors import AuthenticationFailed
+from marquee.accounts.errors import InvalidToken, TokenExpired
 
 _hasher = PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 
@@ -75,15 +75,15 @@ def decode_access_token(*, secret: str, token: str) -> AccessClaims:
             options={"require": ["exp", "sub", "iat"]},
         )
     except jwt.ExpiredSignatureError:
-        raise AuthenticationFailed("The access token has expired.", code="token_expired") from None
+        raise TokenExpired("The access token has expired.") from None
     except jwt.PyJWTError:
-        raise AuthenticationFailed("The access token is invalid.", code="invalid_token") from None
+        raise InvalidToken("The access token is invalid.") from None
     try:
         if claims.get("typ") != "access":
             raise ValueError("not an access token")
         return AccessClaims(uuid.UUID(claims["sub"]), str(claims["role"]), int(claims["ver"]))
     except (KeyError, ValueError, TypeError):
-        raise AuthenticationFailed("The access token is invalid.", code="invalid_token") from None
+        raise InvalidToken("The access token is invalid.") from None
 
 
 def new_refresh_token() -> str:

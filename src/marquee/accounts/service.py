@@ -10,7 +10,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marquee.accounts import billing, profiles
+from marquee.accounts import billing, passwords, profiles
+from marquee.accounts.errors import (
+    EmailTaken,
+    InvalidCredentials,
+    InvalidToken,
+    TokenExpired,
+    TokenReused,
+)
 from marquee.accounts.models import RefreshToken, Role, User
 from marquee.accounts.security import (
     decode_access_token,
@@ -22,7 +29,7 @@ from marquee.accounts.security import (
 )
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import AuthenticationFailed, Conflict, NotFound, RateLimited
+from marquee.errors import NotFound, RateLimited
 from marquee.ratelimit import RateLimiter
 
 
@@ -31,12 +38,6 @@ class Tokens:
     access_token: str
     refresh_token: str
     expires_in: int
-
-
-class TokenReused(AuthenticationFailed):
-    """A rotated refresh token came back: its whole family has been revoked."""
-
-    code = "token_reused"
 
 
 def normalise_email(email: str) -> str:
@@ -67,7 +68,8 @@ def register(
     """A new account with a trial subscription and one default profile."""
     email = normalise_email(email)
     if get_user_by_email(session=session, email=email) is not None:
-        raise Conflict("An account with this email already exists.", code="email_taken")
+        raise EmailTaken("An account with this email already exists.")
+    passwords.check_strength(password, min_score=settings.password_min_score)
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -79,10 +81,21 @@ def register(
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("An account with this email already exists.", code="email_taken") from None
+        raise EmailTaken("An account with this email already exists.") from None
     billing.start_trial(session=session, settings=settings, user=user)
     profiles.create_default_profile(session=session, user=user)
     return user
+
+
+def check_registration_rate(*, settings: Settings, limiter: RateLimiter, ip: str) -> None:
+    """Accounts created from one address are limited: sign-ups cost a hash and a trial each."""
+    key, window = f"register:ip:{ip}", settings.registration_window_seconds
+    retry = limiter.retry_after(key, limit=settings.registrations_per_ip, window=window)
+    if retry is not None:
+        raise RateLimited(
+            "Too many accounts created from here; try again later.", retry_after=retry
+        )
+    limiter.hit(key, window=window)
 
 
 def _login_keys(email: str, ip: str) -> tuple[str, str]:
@@ -112,7 +125,7 @@ def authenticate(
     user = get_user_by_email(session=session, email=email)
     if not verify_password(user.password_hash if user else None, password) or user is None:
         limiter.hit(account_key, window=window)
-        raise AuthenticationFailed("The email or password is incorrect.")
+        raise InvalidCredentials("The email or password is incorrect.")
     limiter.reset(account_key)
     return user
 
@@ -156,6 +169,33 @@ def revoke_family(*, session: Session, family_id: uuid.UUID) -> None:
     )
 
 
+def _family_revoked(session: Session, family_id: uuid.UUID) -> bool:
+    # A token issued by a rotation that raced a reuse can land after the family was revoked:
+    # one revoked member revokes them all.
+    revoked = select(RefreshToken.id).where(
+        RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_not(None)
+    )
+    return session.scalar(revoked.limit(1)) is not None
+
+
+def _spend(session: Session, token_hash: str) -> RefreshToken | None:
+    """Mark the token rotated if nobody has: one conditional write, so one caller wins."""
+    now = utcnow()
+    spent = session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.token_hash == token_hash,
+            RefreshToken.rotated_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .values(rotated_at=now)
+        .returning(RefreshToken.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return session.get(RefreshToken, spent.id) if spent is not None else None
+
+
 def rotate_refresh_token(
     *, session: Session, settings: Settings, token: str, device: str = ""
 ) -> tuple[User, Tokens]:
@@ -163,22 +203,28 @@ def rotate_refresh_token(
 
     On TokenReused the caller must commit before answering, so that the revocation sticks.
     """
-    stored = session.scalar(
-        select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token))
-    )
-    if stored is None or stored.revoked_at is not None:
-        raise AuthenticationFailed("The refresh token is invalid.", code="invalid_token")
-    if stored.rotated_at is not None:
-        revoke_family(session=session, family_id=stored.family_id)
-        raise TokenReused("This refresh token was already used; every session from it is closed.")
-    if stored.expires_at <= utcnow():
-        raise AuthenticationFailed("The refresh token has expired.", code="token_expired")
-    stored.rotated_at = utcnow()
+    token_hash = hash_refresh_token(token)
+    stored = _spend(session, token_hash)
+    if stored is None or _family_revoked(session, stored.family_id):
+        _refuse(session, token_hash)
+        raise InvalidToken("The refresh token is invalid.")
     user = get_user(session=session, user_id=stored.user_id)
     tokens = issue_tokens(
         session=session, settings=settings, user=user, family_id=stored.family_id, device=device
     )
     return user, tokens
+
+
+def _refuse(session: Session, token_hash: str) -> None:
+    """Say why a token could not be spent; a second use of a rotated one closes its family."""
+    stored = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash))
+    if stored is None or stored.revoked_at is not None:
+        return
+    if stored.rotated_at is not None:
+        revoke_family(session=session, family_id=stored.family_id)
+        raise TokenReused("This refresh token was already used; every session from it is closed.")
+    if stored.expires_at <= utcnow():
+        raise TokenExpired("The refresh token has expired.")
 
 
 def logout(*, session: Session, token: str) -> None:
@@ -200,9 +246,12 @@ def sign_out_everywhere(*, session: Session, user: User) -> None:
     session.flush()
 
 
-def change_password(*, session: Session, user: User, current: str, new: str) -> None:
+def change_password(
+    *, session: Session, settings: Settings, user: User, current: str, new: str
+) -> None:
     if not verify_password(user.password_hash, current):
-        raise AuthenticationFailed("The current password is incorrect.")
+        raise InvalidCredentials("The current password is incorrect.")
+    passwords.check_strength(new, min_score=settings.password_min_score)
     user.password_hash = hash_password(new)
     sign_out_everywhere(session=session, user=user)
 
@@ -211,7 +260,7 @@ def user_for_access_token(*, session: Session, settings: Settings, token: str) -
     claims = decode_access_token(secret=settings.secret_key.get_secret_value(), token=token)
     user = session.get(User, claims.user_id)
     if user is None or claims.version != user.token_version:
-        raise AuthenticationFailed("The access token is no longer valid.", code="invalid_token")
+        raise InvalidToken("The access token is no longer valid.")
     return user
 
 

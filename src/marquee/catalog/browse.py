@@ -10,6 +10,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from marquee.audience import Audience
+from marquee.catalog.errors import EpisodeNotFound, SeasonNotFound, TitleNotFound
 from marquee.catalog.models import (
     Credit,
     Episode,
@@ -20,7 +21,6 @@ from marquee.catalog.models import (
     title_genres,
 )
 from marquee.catalog.visibility import visible_to
-from marquee.errors import NotFound
 from marquee.pagination import PageParams
 
 
@@ -39,9 +39,9 @@ class TitleFilters:
     sort: TitleSort = TitleSort.TITLE
 
 
-def title_not_found() -> NotFound:
+def title_not_found() -> TitleNotFound:
     # Hidden and missing titles share one answer so a viewer cannot probe what exists.
-    return NotFound("No such title.", code="title_not_found")
+    return TitleNotFound("No such title.")
 
 
 def _filtered(query: Select[Title], filters: TitleFilters) -> Select[Title]:
@@ -104,7 +104,7 @@ def get_season(*, session: Session, audience: Audience, title_id: uuid.UUID, num
     for season in title.seasons:
         if season.number == number:
             return season
-    raise NotFound("No such season.", code="season_not_found")
+    raise SeasonNotFound("No such season.")
 
 
 def get_episode(*, session: Session, audience: Audience, episode_id: uuid.UUID) -> Episode:
@@ -116,7 +116,7 @@ def get_episode(*, session: Session, audience: Audience, episode_id: uuid.UUID) 
     )
     episode = session.scalar(query)
     if episode is None:
-        raise NotFound("No such episode.", code="episode_not_found")
+        raise EpisodeNotFound("No such episode.")
     return episode
 
 

@@ -8,10 +8,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.catalog.errors import (
+    EpisodeExists,
+    EpisodeNotFound,
+    InvalidMarkers,
+    NotASeries,
+    SeasonExists,
+    SeasonNotFound,
+)
 from marquee.catalog.models import Episode, Season, TitleKind
 from marquee.catalog.schemas import EpisodeCreate, SeasonCreate
 from marquee.catalog.service import get_title
-from marquee.errors import Conflict, NotFound, Unprocessable
 
 
 def get_season(*, session: Session, title_id: uuid.UUID, number: int) -> Season:
@@ -20,20 +27,20 @@ def get_season(*, session: Session, title_id: uuid.UUID, number: int) -> Season:
     )
     if season is None:
         get_title(session=session, title_id=title_id)  # a missing title answers title_not_found
-        raise NotFound("No such season.", code="season_not_found")
+        raise SeasonNotFound("No such season.")
     return season
 
 
 def _ensure_season_free(session: Session, title_id: uuid.UUID, number: int) -> None:
     taken = select(Season.id).where(Season.title_id == title_id, Season.number == number)
     if session.scalar(taken) is not None:
-        raise Conflict(f"Season {number} already exists.", code="season_exists")
+        raise SeasonExists(f"Season {number} already exists.")
 
 
 def create_season(*, session: Session, title_id: uuid.UUID, data: SeasonCreate) -> Season:
     title = get_title(session=session, title_id=title_id)
     if title.kind is not TitleKind.SERIES:
-        raise Unprocessable("Only a series has seasons.", code="not_a_series")
+        raise NotASeries("Only a series has seasons.")
     _ensure_season_free(session, title.id, data.number)
     season = Season(title_id=title.id, episodes=[], **data.model_dump())
     session.add(season)
@@ -64,14 +71,14 @@ def get_episode(*, session: Session, title_id: uuid.UUID, season: int, number: i
         select(Episode).where(Episode.season_id == found.id, Episode.number == number)
     )
     if episode is None:
-        raise NotFound("No such episode.", code="episode_not_found")
+        raise EpisodeNotFound("No such episode.")
     return episode
 
 
 def _ensure_episode_free(session: Session, season_id: uuid.UUID, number: int) -> None:
     taken = select(Episode.id).where(Episode.season_id == season_id, Episode.number == number)
     if session.scalar(taken) is not None:
-        raise Conflict(f"Episode {number} already exists.", code="episode_exists")
+        raise EpisodeExists(f"Episode {number} already exists.")
 
 
 def create_episode(
@@ -95,7 +102,7 @@ def update_episode(
         setattr(episode, key, value)
     start, end = episode.intro_start_seconds, episode.intro_end_seconds
     if start is not None and end is not None and end <= start:
-        raise Unprocessable("The intro must end after it starts.", code="invalid_markers")
+        raise InvalidMarkers("The intro must end after it starts.")
     session.flush()
     return episode
 

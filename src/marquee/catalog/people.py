@@ -8,17 +8,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from marquee.catalog.errors import CreditExists, CreditNotFound, NotACastCredit, PersonNotFound
 from marquee.catalog.models import Credit, CreditRole, Person
 from marquee.catalog.schemas import CreditCreate, PersonCreate
 from marquee.catalog.service import get_title
-from marquee.errors import Conflict, NotFound, Unprocessable
 from marquee.pagination import PageParams
 
 
 def get_person(*, session: Session, person_id: uuid.UUID) -> Person:
     person = session.get(Person, person_id)
     if person is None:
-        raise NotFound("No such person.", code="person_not_found")
+        raise PersonNotFound("No such person.")
     return person
 
 
@@ -60,7 +60,7 @@ def add_credit(*, session: Session, title_id: uuid.UUID, data: CreditCreate) -> 
         Credit.title_id == title.id, Credit.person_id == person.id, Credit.role == data.role
     )
     if session.scalar(clash) is not None:
-        raise Conflict("This person already has this role on the title.", code="credit_exists")
+        raise CreditExists("This person already has this role on the title.")
     credit = Credit(title_id=title.id, person=person, **data.model_dump(exclude={"person_id"}))
     session.add(credit)
     session.flush()
@@ -70,7 +70,7 @@ def add_credit(*, session: Session, title_id: uuid.UUID, data: CreditCreate) -> 
 def get_credit(*, session: Session, title_id: uuid.UUID, credit_id: uuid.UUID) -> Credit:
     credit = session.get(Credit, credit_id)
     if credit is None or credit.title_id != title_id:
-        raise NotFound("No such credit.", code="credit_not_found")
+        raise CreditNotFound("No such credit.")
     return credit
 
 
@@ -79,7 +79,7 @@ def update_credit(
 ) -> Credit:
     credit = get_credit(session=session, title_id=title_id, credit_id=credit_id)
     if changes.get("character") is not None and credit.role is not CreditRole.CAST:
-        raise Unprocessable("Only cast credits have a character.", code="not_a_cast_credit")
+        raise NotACastCredit("Only cast credits have a character.")
     for key, value in changes.items():
         setattr(credit, key, value)
     session.flush()

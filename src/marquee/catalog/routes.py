@@ -5,14 +5,27 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import JSONResponse
 
+from marquee.accounts.errors import ProfileNotFound
 from marquee.catalog import browse
 from marquee.catalog.admin_routes import routers as admin_routers
 from marquee.catalog.browse import TitleFilters, TitleSort
-from marquee.catalog.models import Episode, Title, TitleKind
+from marquee.catalog.errors import SeasonNotFound, TitleNotFound
+from marquee.catalog.models import TitleKind
 from marquee.catalog.schemas import EpisodeRead, GenreCount, TitleDetail, TitleRead
-from marquee.deps import DbSession, ProfileAudience, VisibleTitle
+from marquee.db import transaction
+from marquee.deps import (
+    Claims,
+    ProfileId,
+    ProfileTokenHeader,
+    RuntimeDep,
+    ViewerCountry,
+    model_response,
+    profile_audience,
+)
+from marquee.errors import problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
 
 titles = APIRouter(prefix="/titles", tags=["titles"])
@@ -22,7 +35,7 @@ routers = [titles, genres, *admin_routers]
 Year = Annotated[int | None, Query(ge=1870, le=2100)]
 
 
-def title_filters(
+async def title_filters(
     genre: Annotated[str | None, Query(max_length=60, description="A genre slug.")] = None,
     year_from: Year = None,
     year_to: Year = None,
@@ -32,38 +45,117 @@ def title_filters(
     return TitleFilters(genre=genre, year_from=year_from, year_to=year_to, kind=kind, sort=sort)
 
 
-@titles.get("", response_model=Page[TitleRead])
+# Each route is a plain function whose dependencies touch no database: one thread-pool hop,
+# one transaction, the profile (and so the audience) loaded in it, the answer serialised
+# before the transaction ends.
+
+
+@titles.get("", response_model=Page[TitleRead], responses=problem_responses(ProfileNotFound))
 def list_titles(
-    session: DbSession,
-    audience: ProfileAudience,
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    runtime: RuntimeDep,
     filters: Annotated[TitleFilters, Depends(title_filters)],
     params: Annotated[PageParams, Depends(page_params)],
-) -> Page[TitleRead]:
-    items, total = browse.list_titles(
-        session=session, audience=audience, filters=filters, params=params
-    )
-    return make_page([TitleRead.model_validate(t) for t in items], total=total, params=params)
+    profile_token: ProfileTokenHeader = None,
+) -> Response:
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
+        )
+        items, total = browse.list_titles(
+            session=session, audience=audience, filters=filters, params=params
+        )
+        page = make_page([TitleRead.model_validate(t) for t in items], total=total, params=params)
+    return model_response(page)
 
 
-@titles.get("/{title_id}", response_model=TitleDetail)
-def read_title(title: VisibleTitle) -> Title:
-    return title
+@titles.get(
+    "/{title_id}",
+    response_model=TitleDetail,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
+def read_title(
+    title_id: uuid.UUID,
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    runtime: RuntimeDep,
+    profile_token: ProfileTokenHeader = None,
+) -> Response:
+    """The `{title_id}` in the path, if this profile may see it here and now; else 404."""
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
+        )
+        title = browse.get_title(session=session, audience=audience, title_id=title_id)
+        detail = TitleDetail.model_validate(title)
+    return model_response(detail)
 
 
-@titles.get("/{title_id}/seasons/{number}/episodes", response_model=list[EpisodeRead])
+@titles.get(
+    "/{title_id}/seasons/{number}/episodes",
+    response_model=list[EpisodeRead],
+    responses=problem_responses(ProfileNotFound, TitleNotFound, SeasonNotFound),
+)
 def list_episodes(
-    session: DbSession,
-    audience: ProfileAudience,
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    runtime: RuntimeDep,
     title_id: uuid.UUID,
     number: Annotated[int, Path(ge=0, le=10000)],
-) -> list[Episode]:
-    season = browse.get_season(session=session, audience=audience, title_id=title_id, number=number)
-    return list(season.episodes)
+    profile_token: ProfileTokenHeader = None,
+) -> Response:
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
+        )
+        season = browse.get_season(
+            session=session, audience=audience, title_id=title_id, number=number
+        )
+        episodes = [EpisodeRead.model_validate(e).model_dump(mode="json") for e in season.episodes]
+    return JSONResponse(episodes)
 
 
-@genres.get("", response_model=list[GenreCount])
-def list_genres(session: DbSession, audience: ProfileAudience) -> list[GenreCount]:
-    counts = browse.genre_counts(session=session, audience=audience)
-    return [
-        GenreCount(id=genre.id, slug=genre.slug, name=genre.name, count=n) for genre, n in counts
-    ]
+@genres.get("", response_model=list[GenreCount], responses=problem_responses(ProfileNotFound))
+def list_genres(
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    runtime: RuntimeDep,
+    profile_token: ProfileTokenHeader = None,
+) -> Response:
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
+        )
+        counts = browse.genre_counts(session=session, audience=audience)
+        items = [
+            GenreCount(id=genre.id, slug=genre.slug, name=genre.name, count=n).model_dump(
+                mode="json"
+            )
+            for genre, n in counts
+        ]
+    return JSONResponse(items)

@@ -10,6 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from marquee.catalog.browse import title_not_found
+from marquee.catalog.errors import (
+    AvailabilityNotFound,
+    GenreExists,
+    GenreNotFound,
+    SlugTaken,
+    UnknownGenre,
+)
 from marquee.catalog.models import (
     Availability,
     Credit,
@@ -21,7 +28,6 @@ from marquee.catalog.models import (
 from marquee.catalog.schemas import AvailabilityCreate, GenreCreate, TitleCreate
 from marquee.catalog.state import TitleEvent, next_state
 from marquee.db import utcnow
-from marquee.errors import Conflict, NotFound, Unprocessable
 from marquee.maturity import level
 from marquee.pagination import PageParams
 
@@ -76,14 +82,14 @@ def _ensure_slug_free(session: Session, slug: str, exclude: uuid.UUID | None = N
     if exclude is not None:
         query = query.where(Title.id != exclude)
     if session.scalar(query) is not None:
-        raise Conflict(f"Another title already uses the slug {slug!r}.", code="slug_taken")
+        raise SlugTaken(f"Another title already uses the slug {slug!r}.")
 
 
 def _genres(session: Session, ids: list[uuid.UUID]) -> list[Genre]:
     wanted = set(ids)
     found = list(session.scalars(select(Genre).where(Genre.id.in_(wanted)))) if wanted else []
     if len(found) != len(wanted):
-        raise Unprocessable("One or more genres do not exist.", code="unknown_genre")
+        raise UnknownGenre("One or more genres do not exist.")
     return found
 
 
@@ -107,9 +113,7 @@ def _flush_slug(session: Session, slug: str) -> None:
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(
-            f"Another title already uses the slug {slug!r}.", code="slug_taken"
-        ) from None
+        raise SlugTaken(f"Another title already uses the slug {slug!r}.") from None
 
 
 def update_title(*, session: Session, title_id: uuid.UUID, changes: dict[str, Any]) -> Title:
@@ -152,7 +156,7 @@ def list_genres(*, session: Session) -> list[Genre]:
 def create_genre(*, session: Session, data: GenreCreate) -> Genre:
     clash = select(Genre.id).where(or_(Genre.slug == data.slug, Genre.name == data.name))
     if session.scalar(clash) is not None:
-        raise Conflict("A genre with this slug or name exists.", code="genre_exists")
+        raise GenreExists("A genre with this slug or name exists.")
     genre = Genre(slug=data.slug, name=data.name)
     session.add(genre)
     session.flush()
@@ -166,7 +170,7 @@ def update_genre(*, session: Session, genre_id: uuid.UUID, changes: dict[str, An
         or_(Genre.slug == changes.get("slug"), Genre.name == changes.get("name")),
     )
     if session.scalar(clash) is not None:
-        raise Conflict("A genre with this slug or name exists.", code="genre_exists")
+        raise GenreExists("A genre with this slug or name exists.")
     for key, value in changes.items():
         setattr(genre, key, value)
     session.flush()
@@ -176,7 +180,7 @@ def update_genre(*, session: Session, genre_id: uuid.UUID, changes: dict[str, An
 def get_genre(*, session: Session, genre_id: uuid.UUID) -> Genre:
     genre = session.get(Genre, genre_id)
     if genre is None:
-        raise NotFound("No such genre.", code="genre_not_found")
+        raise GenreNotFound("No such genre.")
     return genre
 
 
@@ -198,6 +202,6 @@ def add_window(*, session: Session, title_id: uuid.UUID, data: AvailabilityCreat
 def delete_window(*, session: Session, title_id: uuid.UUID, window_id: uuid.UUID) -> None:
     window = session.get(Availability, window_id)
     if window is None or window.title_id != title_id:
-        raise NotFound("No such availability window.", code="availability_not_found")
+        raise AvailabilityNotFound("No such availability window.")
     session.delete(window)
     session.flush()

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import enum
 
+from marquee.catalog.errors import InvalidTransition
 from marquee.catalog.models import PublishState
-from marquee.errors import Unprocessable
 
 
 class TitleEvent(enum.StrEnum):
@@ -26,10 +26,6 @@ class TitleEvent(enum.StrEnum):
     PROCESSING_FAILED = "processing_failed"
     PUBLISH = "publish"
     UNPUBLISH = "unpublish"
-
-
-class InvalidTransition(Unprocessable):
-    code = "invalid_state_transition"
 
 
 _S, _E = PublishState, TitleEvent

@@ -11,27 +11,24 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
+from marquee.delivery.errors import ArtworkNotFound
 from marquee.deps import DbSession, Store
-from marquee.errors import NotFound
-from marquee.ingest.publish import ARTWORK_ROOT, public_artwork_keys
 from marquee.storage import keys
-from marquee.versions.models import MediaVersion, VersionState
+from marquee.versions import service as versions
+from marquee.versions.models import VersionState
+from marquee.versions.service import ARTWORK_ROOT
 
 router = APIRouter(tags=["artwork"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class ArtworkNotFound(NotFound):
-    code = "artwork_not_found"
-
-
 @router.get(f"{ARTWORK_ROOT}/{{version_id}}/{{name}}", include_in_schema=False)
 def artwork(version_id: uuid.UUID, name: str, db: DbSession, store: Store) -> Response:
-    version = db.get(MediaVersion, version_id)
+    version = versions.get_version(session=db, version_id=version_id)
     if version is None or version.state is not VersionState.READY:
         raise ArtworkNotFound("No such artwork.")
     key = keys.version_file(version_id, f"artwork/{name}")
-    if key not in public_artwork_keys(version):
+    if key not in version.artwork.public_keys:
         raise ArtworkNotFound("No such artwork.")
     size = store.stat(key).size
     headers = {"Cache-Control": IMMUTABLE, "Content-Length": str(size)}

@@ -23,14 +23,14 @@ from typing import Generic, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
-from marquee.delivery.signing import LinkInvalid, MediaLink, verify
-from marquee.errors import MarqueeError, NotFound, PermissionDenied
+from marquee.delivery.errors import LinkInvalid, MediaSessionEnded
+from marquee.delivery.signing import MediaLink, verify
 from marquee.playback import service
 from marquee.playback.manifests import StreamFilter, rewrite_dash, rewrite_hls_master
 from marquee.playback.models import PlaybackSession
 from marquee.storage import ObjectStore, keys
 from marquee.storage.base import ObjectStat, read_all
-from marquee.storage.keys import InvalidKey
+from marquee.storage.errors import InvalidKey, ObjectNotFound, RangeNotSatisfiable
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Per session and short: a stopped session soon stops getting manifests from caches too.
@@ -53,14 +53,6 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-class MediaSessionEnded(PermissionDenied):
-    code = "media_session_ended"
-
-
-class MediaRangeNotSatisfiable(MarqueeError):
-    status, code, title = 416, "range_not_satisfiable", "Range not satisfiable"
 
 
 @dataclass(frozen=True)
@@ -119,7 +111,7 @@ def resolve(
     try:
         key = keys.version_file(link.version_id, path)
     except InvalidKey as exc:
-        raise NotFound("No such media file.", code="object_not_found") from exc
+        raise ObjectNotFound("No such media file.") from exc
     return Target(link=link, relative=path, key=key)
 
 
@@ -138,7 +130,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     else:  # a suffix: the last N bytes
         first, last = max(0, size - int(last_text)), size - 1
     if first >= size or last < first:
-        raise MediaRangeNotSatisfiable(
+        raise RangeNotSatisfiable(
             f"The range is outside the file's {size} bytes.",
             headers={"Content-Range": f"bytes */{size}"},
         )

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import anyio
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import origin as media
+from marquee.deps import runtime_of
 from marquee.storage.base import ByteRange, ObjectStat
 from marquee.storage.local import LocalStore
 
@@ -30,14 +31,6 @@ MEDIA_EXPOSED_HEADERS = ["Content-Length", "Content-Range", "Accept-Ranges", "ET
 READ_CHUNK = 1024 * 1024
 
 router = APIRouter(tags=["media"])
-
-
-def install(app: FastAPI) -> None:
-    """Build the origin's state from the app's settings, store and database, and mount it."""
-    app.state.origin = media.Origin(
-        settings=app.state.settings, store=app.state.store, sessions=app.state.sessionmaker
-    )
-    app.include_router(router)
 
 
 def cors_headers(request: Request, settings: Settings) -> dict[str, str]:
@@ -176,7 +169,8 @@ def _manifest_response(
 async def media_file(
     request: Request, session_id: str, expires: str, signature: str, version_id: str, path: str
 ) -> Response:
-    origin: media.Origin = request.app.state.origin
+    # The runtime's origin (its caches live as long as the process).
+    origin = runtime_of(request.app).origin
     now = utcnow()
     target = media.resolve(
         origin.settings,
@@ -203,7 +197,7 @@ async def media_preflight(
     request: Request, session_id: str, expires: str, signature: str, version_id: str, path: str
 ) -> Response:
     """CORS preflight when no app-wide CORS policy answered it first."""
-    headers = cors_headers(request, request.app.state.settings)
+    headers = cors_headers(request, runtime_of(request.app).settings)
     headers |= {
         "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
         "Access-Control-Allow-Headers": "Range, If-None-Match, If-Range",

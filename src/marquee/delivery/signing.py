@@ -22,18 +22,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from marquee.errors import PermissionDenied
+from marquee.delivery.errors import LinkExpired, LinkInvalid
 
 MEDIA_ROOT = "/media"
 _SIGNATURE = re.compile(r"^[A-Za-z0-9_-]{22}$")
-
-
-class LinkInvalid(PermissionDenied):
-    code = "media_link_invalid"
-
-
-class LinkExpired(PermissionDenied):
-    code = "media_link_expired"
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,14 @@
 MovieLens-100K gives 1,682 movies and 100,000 ratings by 943 people. Each
 person becomes a demo account with one profile, and their ratings become that
 profile's history in the event log, so recommendations have real data to learn.
+
+The ratings were given in 1997-98. Kept at those dates, the log's retention (400 days by
+default) would delete the whole history at the first daily prune, and the home rows would be
+retrained on nothing. So the history is moved forward as one block: it keeps its order and
+the spacing between ratings, and ends `HISTORY_ENDS_BEFORE` before the moment of the import.
+Its seven months then stay inside retention for the demo's first half year of running and
+age out one day at a time after that, like any other viewing history. Running the demo again
+on an install loaded before this holds gives it the history back, moved (`restore_history`).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from marquee.accounts import billing, service
@@ -27,7 +35,9 @@ from marquee.db import make_engine, make_sessionmaker, refresh_statistics, trans
 from marquee.demo.datasets import movielens_100k
 from marquee.demo.media import attach_demo_media
 from marquee.demo.series import ensure_demo_series
+from marquee.events import service as events
 from marquee.events.models import Event
+from marquee.events.schemas import EventKind, Rating
 from marquee.maturity import Maturity
 from marquee.migrate import upgrade
 from marquee.recommend import train_db
@@ -42,6 +52,9 @@ DEMO_ACCOUNTS = (
 HISTORY_EMAIL = "ml-user-{}@marquee.demo"
 HISTORY_PLAN = "standard"
 HISTORY_COUNTRY = "US"  # MovieLens-100K was collected from US users
+HISTORY_ENDS_BEFORE = timedelta(days=3)
+# Ratings dated before this were imported before the history was moved (see above).
+UNMOVED_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -127,51 +140,102 @@ def import_accounts(*, session: Session, user_ids: list[int]) -> dict[int, uuid.
     return {ml_id: p["id"] for ml_id, p in zip(fresh, rows["profiles"], strict=True)}
 
 
+def history_shift(ratings: list[movielens.Rating], now: datetime) -> timedelta:
+    """How far the imported history moves so that its last rating falls before `now`."""
+    if not ratings:
+        return timedelta(0)
+    last = datetime.fromtimestamp(max(r.timestamp for r in ratings), UTC)
+    return (now - HISTORY_ENDS_BEFORE) - last
+
+
 def import_history(
     *,
     session: Session,
     ratings: list[movielens.Rating],
     profiles: dict[int, uuid.UUID],
     titles: dict[int, uuid.UUID],
+    now: datetime,
 ) -> int:
-    """Ratings of newly created profiles become `rating` events at their original moment."""
-    rows = [
-        {
-            "profile_id": profiles[r.user_id],
-            "title_id": titles[r.item_id],
-            "kind": "rating",
-            "occurred_at": datetime.fromtimestamp(r.timestamp, UTC),
-            "country": HISTORY_COUNTRY,
-            "payload": {"rating": r.rating, "source": movielens.SOURCE},
-        }
+    """Ratings of newly created profiles become `rating` events, moved to recent dates."""
+    shift = history_shift(ratings, now)
+    history = [
+        Rating(
+            profile_id=profiles[r.user_id],
+            title_id=titles[r.item_id],
+            occurred_at=datetime.fromtimestamp(r.timestamp, UTC) + shift,
+            rating=r.rating,
+            source=movielens.SOURCE,
+        )
         for r in ratings
         if r.user_id in profiles and r.item_id in titles
     ]
-    insert_rows(session, Event, rows)
-    return len(rows)
+    events.append(session=session, events=history, country=HISTORY_COUNTRY, now=now)
+    return len(history)
 
 
-def import_movielens(*, session: Session, directory: Path) -> ImportReport:
+def _history_profiles(session: Session) -> dict[int, uuid.UUID]:
+    query = (
+        select(User.email, Profile.id)
+        .join(Profile, Profile.user_id == User.id)
+        .where(User.email.like(HISTORY_EMAIL.format("%")))
+    )
+    return {
+        int(email.split("@")[0].rsplit("-", 1)[1]): pid for email, pid in session.execute(query)
+    }
+
+
+def restore_history(
+    *,
+    session: Session,
+    ratings: list[movielens.Rating],
+    titles: dict[int, uuid.UUID],
+    now: datetime,
+) -> int:
+    """Give back, moved, a history that an install loaded before the move lost or would lose.
+
+    Such an install holds the ratings at their 1997-98 dates, where the next prune deletes
+    them, or has already lost them to it; either way the home rows would have nothing to learn
+    from. A history that is there and moved is left alone.
+    """
+    rated = Event.kind == EventKind.RATING.value
+    session.execute(delete(Event).where(rated, Event.occurred_at < UNMOVED_BEFORE))
+    if session.scalar(select(Event.id).where(rated).limit(1)) is not None:
+        return 0
+    profiles = _history_profiles(session)
+    if not profiles:
+        return 0
+    return import_history(
+        session=session, ratings=ratings, profiles=profiles, titles=titles, now=now
+    )
+
+
+def import_movielens(
+    *, session: Session, directory: Path, now: datetime | None = None
+) -> ImportReport:
     """Titles, accounts and history from a MovieLens-100K directory; a re-run adds nothing."""
     started = time.perf_counter()
+    now = now or utcnow()
     movies = movielens.read_movies(directory / "ml-100k.item")
     titles, titles_added = import_movies(session=session, movies=movies)
     user_ids = movielens.read_user_ids(directory / "ml-100k.user")
     profiles = import_accounts(session=session, user_ids=user_ids)
-    events = 0
+    ratings = list(movielens.read_ratings(directory / "ml-100k.inter"))
     if profiles:
-        ratings = list(movielens.read_ratings(directory / "ml-100k.inter"))
-        events = import_history(session=session, ratings=ratings, profiles=profiles, titles=titles)
+        added = import_history(
+            session=session, ratings=ratings, profiles=profiles, titles=titles, now=now
+        )
+    else:
+        added = restore_history(session=session, ratings=ratings, titles=titles, now=now)
     session.flush()
-    return ImportReport(titles_added, len(profiles), events, time.perf_counter() - started)
+    return ImportReport(titles_added, len(profiles), added, time.perf_counter() - started)
 
 
-def load_movielens(*, settings: Settings) -> ImportReport:
+def load_movielens(*, settings: Settings, now: datetime | None = None) -> ImportReport:
     directory = movielens_100k(settings.var_dir / "cache")
     engine = make_engine(settings.resolved_database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:
-            return import_movielens(session=session, directory=directory)
+            return import_movielens(session=session, directory=directory, now=now)
     finally:
         engine.dispose()
 
@@ -207,12 +271,15 @@ def _media_summary(settings: Settings) -> str:
     )
 
 
-def load_demo(settings: Settings, *, media: bool = False) -> str:
-    """Load everything; with `media`, encode the demo clips (once) so every title plays."""
+def load_demo(settings: Settings, *, media: bool = False, now: datetime | None = None) -> str:
+    """Load everything; with `media`, encode the demo clips (once) so every title plays.
+
+    `now` is the moment the imported history is placed before (the current time by default).
+    """
     started = time.perf_counter()
     upgrade(settings)
     ensure_demo_accounts(settings=settings)
-    report = load_movielens(settings=settings)
+    report = load_movielens(settings=settings, now=now)
     series = load_demo_series(settings=settings)
     trained = train_recommendations(settings=settings, force=report.events_added > 0)
     playable = _media_summary(settings) if media else ""

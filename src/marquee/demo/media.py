@@ -6,7 +6,7 @@ without media then points at one of those versions. Sharing the version itself, 
 only its objects, is what lets playback keep addressing a version's files by its id,
 and it costs nothing per title, where 1,700 copies of the objects would cost gigabytes.
 A title moving to its own upload retires a shared version only when no other title or
-episode still plays it (`publish.still_current`), so the objects outlive every user.
+episode still plays it (`versions.still_current`), so the objects outlive every user.
 
 The clips go straight through the pipeline and publishing functions rather than
 through queued jobs: `marquee demo` promises playable titles when it says "ready", and
@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -36,18 +35,21 @@ from marquee.demo.datasets import sample_clip
 from marquee.ingest import publish
 from marquee.media import ffmpeg
 from marquee.media.encode import EncodeOptions
-from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
+from marquee.media.pipeline import PipelineOptions, run_pipeline
 from marquee.media.subtitles import SubtitleInput, format_time
-from marquee.storage import keys, make_store
+from marquee.storage import make_store
 from marquee.storage.base import ObjectStore
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
+from marquee.versions.schemas import Description
 
 DEMO_NAMESPACE = uuid.UUID("0b7f6a2e-4d1c-4e9b-8a35-c2d1f08e6b47")
 # "superfast" is the quickest x264 preset that keeps High-profile tools (CABAC, 8x8
 # transforms): the demo's four clips encode in about half a minute on two cores.
 DEMO_OPTIONS = PipelineOptions(encode=EncodeOptions(preset="superfast"))
 # Part of every cache key: bump it when what a cached clip directory holds changes.
-CACHE_FORMAT = 1
+# 2: the description is `versions.Description` (it records the real segment period).
+CACHE_FORMAT = 2
 DESCRIPTION = "version.json"
 CUE_SECONDS = 4
 CUE_TEXT = {"en": "Marquee demo, line {n}", "fr": "Démo Marquee, réplique {n}"}
@@ -81,8 +83,7 @@ DEMO_CLIPS = (
 @dataclass(frozen=True)
 class EncodedClip:
     directory: Path  # package/, artwork/ and the description, as the pipeline left them
-    description: dict[str, Any]  # `publish.describe` of the pipeline result
-    artwork: dict[str, Any]  # artwork file names inside artwork/
+    description: Description  # `versions.describe` of the pipeline result
 
     @property
     def version_id(self) -> uuid.UUID:
@@ -134,21 +135,9 @@ def write_srt(language: str, seconds: float, path: Path) -> SubtitleInput:
     return SubtitleInput(path, language)
 
 
-def _artwork_names(result: PipelineResult) -> dict[str, Any]:
-    art = result.artwork
-    if art is None:
-        return {}
-    return {
-        "poster": art.poster.name,
-        "thumbnails": [p.name for p in art.thumbnails],
-        "sprites": [p.name for p in art.sprites],
-        "trickplay": art.trickplay.name,
-    }
-
-
 def _load(directory: Path) -> EncodedClip:
-    data = json.loads((directory / DESCRIPTION).read_text())
-    return EncodedClip(directory, data["description"], data["artwork"])
+    description = Description.model_validate_json((directory / DESCRIPTION).read_text())
+    return EncodedClip(directory, description)
 
 
 def encode_clip(clip: DemoClip, cache_dir: Path) -> tuple[EncodedClip, bool]:
@@ -165,8 +154,7 @@ def encode_clip(clip: DemoClip, cache_dir: Path) -> tuple[EncodedClip, bool]:
             for language in clip.subtitles
         ]
         result = run_pipeline(source, work, subtitles=subtitles, options=DEMO_OPTIONS)
-        data = {"description": publish.describe(result), "artwork": _artwork_names(result)}
-        (work / DESCRIPTION).write_text(json.dumps(data))
+        (work / DESCRIPTION).write_text(versions.describe(result).model_dump_json())
         try:
             work.rename(target)
         except OSError:
@@ -174,21 +162,6 @@ def encode_clip(clip: DemoClip, cache_dir: Path) -> tuple[EncodedClip, bool]:
             if not (target / DESCRIPTION).is_file():
                 raise
     return _load(target), True
-
-
-def _artwork_keys(clip: EncodedClip) -> dict[str, Any]:
-    def key(name: str) -> str:
-        return keys.version_file(clip.version_id, f"artwork/{name}")
-
-    art = clip.artwork
-    if not art:
-        return {}
-    return {
-        "poster": key(art["poster"]),
-        "thumbnails": [key(n) for n in art["thumbnails"]],
-        "sprites": [key(n) for n in art["sprites"]],
-        "trickplay": key(art["trickplay"]),
-    }
 
 
 def shared_version(
@@ -199,28 +172,25 @@ def shared_version(
     title_id: uuid.UUID,
     episode_id: uuid.UUID | None,
 ) -> MediaVersion:
-    """The clip's one version, stored and ready; the first title given to it is its owner."""
-    version = session.get(MediaVersion, clip.version_id)
+    """The clip's one version, stored and ready; the first title given to it is its owner.
+
+    It is published for that owner like any version, without adopting its artwork (the
+    clip's frames are not the title's pictures); `attach` points the others at it.
+    """
+    version = versions.get_version(session=session, version_id=clip.version_id)
     if version is not None and version.state is VersionState.READY:
         return version
-    files = publish.package_files(clip.directory, with_artwork=bool(clip.artwork))
+    files = publish.package_files(clip.directory, with_artwork=clip.description.artwork is not None)
     publish.store_files(store, clip.version_id, files)
+    target = versions.Target(title_id, episode_id)
     if version is None:
-        version = MediaVersion(
-            id=clip.version_id,
-            title_id=title_id,
-            episode_id=episode_id,
-            prefix=keys.version_prefix(clip.version_id),
-            hls_master=keys.manifest_hls(clip.version_id),
-            dash_manifest=keys.manifest_dash(clip.version_id),
-            artwork=_artwork_keys(clip),
-            **clip.description,
+        version = versions.make_version(
+            version_id=clip.version_id, target=target, description=clip.description
         )
-        session.add(version)
     else:
         # Retired when the last title playing it moved on, and its objects collected.
         version.state, version.retired_at = VersionState.READY, None
-    session.flush()
+    versions.publish_version(session=session, version=version, target=target, adopt_artwork=False)
     return version
 
 

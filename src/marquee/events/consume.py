@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from marquee.events import service
+from marquee.events import cursors, service
 from marquee.events.aggregates import TTFF_BUCKETS_MS, QoeDaily, TitleDailyStat, TitleTrending
 from marquee.events.models import Event
+from marquee.events.schemas import Complete, EventKind, PlayStart, Progress, Qoe
 
 CONSUMER = "aggregates"
 TRENDING_HALF_LIFE_HOURS = 72.0
@@ -66,36 +67,42 @@ class _Fold:
     qoe: dict[tuple[uuid.UUID, str, str], list[float]] = field(default_factory=dict)
     ttff: dict[tuple[uuid.UUID, str, str], list[int]] = field(default_factory=dict)
 
-    def add(self, event: Event) -> None:
-        if event.title_id is None:
+    def add(self, row: Event) -> None:
+        # Only these kinds feed the aggregates; the rest (ratings, thumbs...) skip the decoding.
+        if row.kind not in _FOLDED:
             return
-        day = event.occurred_at.date().isoformat()
-        key = (event.title_id, day, event.country or UNKNOWN_COUNTRY)
-        payload = event.payload or {}
-        if event.kind == "play_start":
+        event = service.decode(row)
+        if event is None:
+            return
+        day = row.occurred_at.date().isoformat()
+        country = row.country or UNKNOWN_COUNTRY
+        key = (event.title_id, day, country)
+        if isinstance(event, PlayStart):
             self.daily[key][0] += 1
-            self.plays.append((event.title_id, event.country or UNKNOWN_COUNTRY, event.occurred_at))
-        elif event.kind in ("progress", "complete"):
-            self.daily[key][1] += float(payload.get("watched_seconds", 0))
-            if event.kind == "complete":
-                self.daily[key][2] += 1
-        elif event.kind == "qoe":
-            self._add_qoe(event.title_id, str(payload.get("rendition", "?")), day, payload)
+            self.plays.append((event.title_id, country, row.occurred_at))
+        elif isinstance(event, Progress):
+            self.daily[key][1] += event.watched_seconds
+        elif isinstance(event, Complete):
+            self.daily[key][1] += event.watched_seconds
+            self.daily[key][2] += 1
+        elif isinstance(event, Qoe):
+            self._add_qoe(event, day)
 
-    def _add_qoe(
-        self, title_id: uuid.UUID, rendition: str, day: str, payload: dict[str, object]
-    ) -> None:
-        key = (title_id, rendition, day)
+    def _add_qoe(self, event: Qoe, day: str) -> None:
+        key = (event.title_id, event.rendition, day)
         sums = self.qoe.setdefault(key, [0, 0, 0.0, 0.0, 0, 0])
         hist = self.ttff.setdefault(key, [0] * (len(TTFF_BUCKETS_MS) + 1))
         sums[0] += 1
-        for slot, name in enumerate(
-            ("rebuffer_count", "rebuffer_ms", "watched_ms", "rendition_switches", "errors"), 1
-        ):
-            sums[slot] += float(payload.get(name, 0) or 0)  # type: ignore[arg-type]
-        ttff = payload.get("time_to_first_frame_ms")
-        if isinstance(ttff, int | float):
-            hist[ttff_bucket(float(ttff))] += 1
+        sums[1] += event.rebuffer_count
+        sums[2] += event.rebuffer_ms
+        sums[3] += event.watched_ms
+        sums[4] += event.rendition_switches
+        sums[5] += event.errors
+        if event.time_to_first_frame_ms is not None:
+            hist[ttff_bucket(event.time_to_first_frame_ms)] += 1
+
+
+_FOLDED = {EventKind.PLAY_START, EventKind.PROGRESS, EventKind.COMPLETE, EventKind.QOE}
 
 
 def _apply_daily(session: Session, fold: _Fold) -> None:
@@ -176,10 +183,16 @@ def _apply_qoe(session: Session, fold: _Fold) -> None:
         ]
 
 
-def run_once(*, session: Session, limit: int = 5000, lag_seconds: float = 2.0) -> int:
+def run_once(
+    *,
+    session: Session,
+    limit: int = 5000,
+    lag_seconds: float = 2.0,
+    now: datetime | None = None,
+) -> int:
     """Fold one batch of new events into the aggregates; returns how many were read."""
-    events = service.read_batch(
-        session=session, consumer=CONSUMER, limit=limit, lag_seconds=lag_seconds
+    events = cursors.read_batch(
+        session=session, consumer=CONSUMER, limit=limit, lag_seconds=lag_seconds, now=now
     )
     if not events:
         return 0
@@ -189,6 +202,6 @@ def run_once(*, session: Session, limit: int = 5000, lag_seconds: float = 2.0) -
     _apply_daily(session, fold)
     _apply_trending(session, fold)
     _apply_qoe(session, fold)
-    service.advance(session=session, consumer=CONSUMER, position=events[-1].id)
+    cursors.advance(session=session, consumer=CONSUMER, position=events[-1].id)
     session.flush()
     return len(events)

@@ -23,6 +23,9 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_profile_occurred", "profile_id", "occurred_at"),
         Index("ix_events_title_occurred", "title_id", "occurred_at"),
+        # Without AUTOINCREMENT SQLite hands out max(id) + 1: once retention has deleted the
+        # rows with the highest ids, those ids come back below the consumers' cursors.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)

@@ -5,12 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query, Response
 
 from marquee.accounts import profiles
-from marquee.deps import CurrentUser, DbSession, ViewerCountry, require_editor
+from marquee.accounts.errors import EditorRequired
+from marquee.config import Settings
+from marquee.db import transaction
+from marquee.deps import (
+    Claims,
+    DbSession,
+    RuntimeDep,
+    ViewerCountry,
+    load_user,
+    model_response,
+    require_editor,
+)
+from marquee.errors import problem_responses
 from marquee.events import analytics, service
-from marquee.events.metrics import EventMetrics
 from marquee.events.schemas import (
     BatchResult,
     DailyStat,
@@ -19,10 +30,14 @@ from marquee.events.schemas import (
     TitleStat,
     TrendingItem,
 )
+from marquee.hardening import BodyLimit
 
 events = APIRouter(prefix="/events", tags=["events"])
 admin = APIRouter(
-    prefix="/admin/analytics", tags=["admin-analytics"], dependencies=[Depends(require_editor)]
+    prefix="/admin/analytics",
+    tags=["admin-analytics"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 routers = [events, admin]
 
@@ -31,32 +46,28 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Country = Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")]
 
 
-def install(app: FastAPI) -> None:
-    """Per-app state for ingest, built once by the app factory."""
-    app.state.event_metrics = EventMetrics(app.state.metrics.registry)
-    app.state.known_titles = service.KnownTitles()
+def body_limits(settings: Settings, prefix: str) -> list[BodyLimit]:
+    """A batch of up to 500 events is larger than the JSON default allows."""
+    return [BodyLimit(f"{prefix}/events", frozenset({"POST"}), settings.events_body_max_bytes)]
 
 
 @events.post("", response_model=BatchResult)
 def ingest_events(
-    body: EventBatch,
-    request: Request,
-    user: CurrentUser,
-    session: DbSession,
-    country: ViewerCountry,
-) -> BatchResult:
+    body: EventBatch, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+) -> Response:
     """Append up to 500 events; each bad one is reported with its index, the good ones are kept."""
-    owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
-    state = request.app.state
-    result = service.ingest(
-        session=session,
-        raw=body.events,
-        profile_ids=owned,
-        country=country,
-        known=state.known_titles,
-    )
-    state.event_metrics.observe(result.accepted, [r.code for r in result.rejected])
-    return BatchResult(accepted=len(result.accepted), rejected=result.rejected)
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
+        owned = {p.id for p in profiles.list_profiles(session=session, user=user)}
+        result = service.ingest(
+            session=session,
+            raw=body.events,
+            profile_ids=owned,
+            country=country,
+            known=runtime.known_titles,
+        )
+    runtime.event_metrics.observe(result.accepted, [r.code for r in result.rejected])
+    return model_response(BatchResult(accepted=len(result.accepted), rejected=result.rejected))
 
 
 @admin.get("/titles", response_model=list[TitleStat])

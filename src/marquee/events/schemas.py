@@ -1,4 +1,8 @@
-"""Viewing, rating, list, search and QoE events as clients send them, validated one by one."""
+"""Events as typed values: one model per kind, for clients' batches and internal producers alike.
+
+Each model is also the kind's constructor (`PlayStart(profile_id=..., title_id=...)`): the
+`kind` defaults to the model's own, so no producer spells a kind as a string.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +27,12 @@ class EventKind(enum.StrEnum):
     SEARCH_CLICK = "search_click"
     ROW_IMPRESSION = "row_impression"
     QOE = "qoe"
+    # Imported history (the demo's MovieLens ratings); clients cannot send it.
+    RATING = "rating"
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     profile_id: uuid.UUID
     title_id: uuid.UUID
@@ -35,13 +41,13 @@ class _Base(BaseModel):
 
 
 class PlayStart(_Base):
-    kind: Literal[EventKind.PLAY_START]
+    kind: Literal[EventKind.PLAY_START] = EventKind.PLAY_START
     session_id: uuid.UUID | None = None
     position: float = Field(default=0, ge=0, le=86_400)
 
 
 class Progress(_Base):
-    kind: Literal[EventKind.PROGRESS]
+    kind: Literal[EventKind.PROGRESS] = EventKind.PROGRESS
     position: float = Field(ge=0, le=86_400)
     watched_seconds: float = Field(
         ge=0, le=3_600, description="Seconds watched since the last event."
@@ -50,30 +56,40 @@ class Progress(_Base):
 
 
 class Complete(_Base):
-    kind: Literal[EventKind.COMPLETE]
+    kind: Literal[EventKind.COMPLETE] = EventKind.COMPLETE
     watched_seconds: float = Field(default=0, ge=0, le=3_600)
 
 
-class Simple(_Base):
-    kind: Literal[
-        EventKind.THUMBS_UP, EventKind.THUMBS_DOWN, EventKind.MY_LIST_ADD, EventKind.MY_LIST_REMOVE
-    ]
+class ThumbsUp(_Base):
+    kind: Literal[EventKind.THUMBS_UP] = EventKind.THUMBS_UP
+
+
+class ThumbsDown(_Base):
+    kind: Literal[EventKind.THUMBS_DOWN] = EventKind.THUMBS_DOWN
+
+
+class MyListAdd(_Base):
+    kind: Literal[EventKind.MY_LIST_ADD] = EventKind.MY_LIST_ADD
+
+
+class MyListRemove(_Base):
+    kind: Literal[EventKind.MY_LIST_REMOVE] = EventKind.MY_LIST_REMOVE
 
 
 class SearchClick(_Base):
-    kind: Literal[EventKind.SEARCH_CLICK]
+    kind: Literal[EventKind.SEARCH_CLICK] = EventKind.SEARCH_CLICK
     query: str = Field(max_length=200)
     rank: int = Field(ge=0, le=1_000)
 
 
 class RowImpression(_Base):
-    kind: Literal[EventKind.ROW_IMPRESSION]
+    kind: Literal[EventKind.ROW_IMPRESSION] = EventKind.ROW_IMPRESSION
     row: str = Field(max_length=60)
     position: int = Field(ge=0, le=1_000)
 
 
 class Qoe(_Base):
-    kind: Literal[EventKind.QOE]
+    kind: Literal[EventKind.QOE] = EventKind.QOE
     rendition: str = Field(max_length=20, description="e.g. 720p")
     time_to_first_frame_ms: float | None = Field(default=None, ge=0, le=600_000)
     rebuffer_count: int = Field(default=0, ge=0, le=10_000)
@@ -84,11 +100,32 @@ class Qoe(_Base):
     bitrate_kbps: float | None = Field(default=None, ge=0, le=1_000_000)
 
 
-EventIn = Annotated[
-    PlayStart | Progress | Complete | Simple | SearchClick | RowImpression | Qoe,
-    Field(discriminator="kind"),
-]
+class Rating(_Base):
+    """A star rating from imported history (MovieLens: 1 to 5)."""
+
+    kind: Literal[EventKind.RATING] = EventKind.RATING
+    rating: float = Field(ge=0, le=5)
+    source: str | None = Field(default=None, max_length=40)
+
+
+_ClientKinds = (
+    PlayStart
+    | Progress
+    | Complete
+    | ThumbsUp
+    | ThumbsDown
+    | MyListAdd
+    | MyListRemove
+    | SearchClick
+    | RowImpression
+    | Qoe
+)
+# What a client may send.
+EventIn = Annotated[_ClientKinds, Field(discriminator="kind")]
 event_adapter: TypeAdapter[EventIn] = TypeAdapter(EventIn)
+# What the log holds: every kind, including the ones only Marquee itself appends.
+LoggedEvent = Annotated[_ClientKinds | Rating, Field(discriminator="kind")]
+logged_adapter: TypeAdapter[LoggedEvent] = TypeAdapter(LoggedEvent)
 
 
 class EventBatch(BaseModel):

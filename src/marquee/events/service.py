@@ -1,4 +1,4 @@
-"""The event log: validated batch ingest, consumer cursors and retention."""
+"""The event log: validated batch ingest, typed appends by Marquee itself, and retention."""
 
 from __future__ import annotations
 
@@ -14,8 +14,15 @@ from sqlalchemy.orm import Session
 
 from marquee.catalog.models import Title
 from marquee.db import utcnow
-from marquee.events.models import Event, EventCursor
-from marquee.events.schemas import EventIn, Rejection, event_adapter
+from marquee.events.models import Event
+from marquee.events.schemas import (
+    EventIn,
+    EventKind,
+    LoggedEvent,
+    Rejection,
+    event_adapter,
+    logged_adapter,
+)
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_AGE = timedelta(days=30)
@@ -123,7 +130,24 @@ def ingest(
     return IngestResult(accepted=accepted, rejected=rejected)
 
 
-def _row(event: EventIn, *, country: str | None, now: datetime) -> dict[str, Any]:
+def append(
+    *,
+    session: Session,
+    events: Sequence[LoggedEvent],
+    country: str | None,
+    now: datetime | None = None,
+) -> None:
+    """Append events Marquee itself produced (playback, My List, thumbs, imported history).
+
+    The producer vouches for the profile and the title (it has just loaded or checked them),
+    and the typed constructor validated the fields, so nothing is looked up again here.
+    """
+    now = now or utcnow()
+    if events:
+        session.execute(insert(Event), [_row(e, country=country, now=now) for e in events])
+
+
+def _row(event: LoggedEvent, *, country: str | None, now: datetime) -> dict[str, Any]:
     payload = event.model_dump(mode="json", exclude=_ENVELOPE, exclude_none=True)
     return {
         "profile_id": event.profile_id,
@@ -137,29 +161,27 @@ def _row(event: EventIn, *, country: str | None, now: datetime) -> dict[str, Any
     }
 
 
-def read_batch(
-    *, session: Session, consumer: str, limit: int = 5000, lag_seconds: float = 2.0
-) -> list[Event]:
-    """The next events this consumer has not seen, oldest first."""
-    cursor = session.get(EventCursor, consumer)
-    position = cursor.position if cursor else 0
-    horizon = utcnow() - timedelta(seconds=lag_seconds)
-    query = (
-        select(Event)
-        .where(Event.id > position, Event.recorded_at <= horizon)
-        .order_by(Event.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+def decode(row: Event) -> LoggedEvent | None:
+    """The typed event a stored row holds; None for a row no current kind describes.
 
-
-def advance(*, session: Session, consumer: str, position: int) -> None:
-    cursor = session.get(EventCursor, consumer)
-    if cursor is None:
-        session.add(EventCursor(consumer=consumer, position=position))
-    elif position > cursor.position:
-        cursor.position = position
-    session.flush()
+    Fields a kind no longer has are ignored, so that rows written before a change still read.
+    """
+    if row.title_id is None:
+        return None
+    try:
+        return logged_adapter.validate_python(
+            {
+                **(row.payload or {}),
+                "kind": row.kind,
+                "profile_id": row.profile_id,
+                "title_id": row.title_id,
+                "episode_id": row.episode_id,
+                "occurred_at": row.occurred_at,
+            },
+            extra="ignore",
+        )
+    except ValidationError:
+        return None
 
 
 def prune(*, session: Session, older_than: datetime) -> int:
@@ -168,31 +190,26 @@ def prune(*, session: Session, older_than: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def recent_for_profile(*, session: Session, profile_id: uuid.UUID, limit: int = 500) -> list[Event]:
-    """The profile's latest events, newest first (what re-ranking reads)."""
-    query = (
-        select(Event)
-        .where(Event.profile_id == profile_id)
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
 class RecentEvent(Protocol):
+    """One of a profile's latest events, as re-ranking reads it."""
+
     title_id: uuid.UUID | None
     kind: str
-    payload: dict[str, Any]
+    # Where playback stood and how long the title runs: progress events only, else None.
+    position: float | None
+    duration: float | None
 
 
 def recent_rows(
     *, session: Session, profile_id: uuid.UUID, limit: int = 500
 ) -> Sequence[RecentEvent]:
     """The profile's latest events as light rows (no ORM objects), newest first."""
-    # Only progress events need their payload (position, duration); skip decoding the rest.
-    payload = case((Event.kind == "progress", Event.payload), else_=null()).label("payload")
+    progress = Event.kind == EventKind.PROGRESS.value
+    # Read in SQL, and only from progress events: no payload is decoded in Python.
+    position = case((progress, Event.payload["position"].as_float()), else_=null())
+    duration = case((progress, Event.payload["duration"].as_float()), else_=null())
     query = (
-        select(Event.title_id, Event.kind, payload)
+        select(Event.title_id, Event.kind, position.label("position"), duration.label("duration"))
         .where(Event.profile_id == profile_id)
         .order_by(Event.occurred_at.desc(), Event.id.desc())
         .limit(limit)

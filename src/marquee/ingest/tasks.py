@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
@@ -29,10 +30,12 @@ from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import LadderMode
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.media.subtitles import SubtitleInput
-from marquee.playback import keys as content_keys
-from marquee.storage import keys, make_store
-from marquee.storage.base import ObjectNotFound, ObjectStore
+from marquee.storage import keys
+from marquee.storage.base import ObjectStore
+from marquee.storage.errors import ObjectNotFound
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
+from marquee.versions import content_keys
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
 
 # Overall percent at which each stage starts; encoding dominates the wall time, then the
@@ -56,10 +59,10 @@ STAGE_END = {
 }
 
 
-def _target(payload: dict[str, Any]) -> publish.Target:
+def _target(payload: dict[str, Any]) -> versions.Target:
     try:
         episode = payload.get("episode_id")
-        return publish.Target(
+        return versions.Target(
             title_id=uuid.UUID(str(payload["title_id"])),
             episode_id=uuid.UUID(str(episode)) if episode else None,
         )
@@ -89,7 +92,7 @@ def _download(store: ObjectStore, key: str, path: Path) -> Path:
     return path
 
 
-def _sidecars(session: Session, target: publish.Target, purpose: UploadPurpose) -> list[Upload]:
+def _sidecars(session: Session, target: versions.Target, purpose: UploadPurpose) -> list[Upload]:
     """Every complete sidecar of `purpose` uploaded for the same title or episode, oldest first."""
     query = (
         select(Upload)
@@ -113,7 +116,7 @@ class Sidecars:
 
 
 def _fetch_sidecars(
-    session: Session, store: ObjectStore, target: publish.Target, into: Path
+    session: Session, store: ObjectStore, target: versions.Target, into: Path
 ) -> Sidecars:
     found = Sidecars()
     for upload in _sidecars(session, target, UploadPurpose.SUBTITLE):
@@ -128,7 +131,7 @@ def _fetch_sidecars(
 
 
 def _fetch_inputs(
-    ctx: JobContext, store: ObjectStore, target: publish.Target, work: Path
+    ctx: JobContext, store: ObjectStore, target: versions.Target, work: Path
 ) -> tuple[Path, Sidecars]:
     upload_id = uuid.UUID(str(ctx.payload["upload_id"]))
     try:
@@ -139,12 +142,12 @@ def _fetch_inputs(
         with transaction(ctx.session_factory) as session:
             publish.mark_started(session=session, target=target)
             sidecars = _fetch_sidecars(session, store, target, work)
-    except (publish.TitleGone, ObjectNotFound) as exc:
+    except (TitleNotFound, ObjectNotFound) as exc:
         raise PermanentJobError(str(exc)) from exc
     return source, sidecars
 
 
-def _protection(ctx: JobContext, target: publish.Target) -> Protection | None:
+def _protection(ctx: JobContext, target: versions.Target) -> Protection | None:
     """The title's content key if its media is to be encrypted; made on first use."""
     with transaction(ctx.session_factory) as session:
         title = session.get(Title, target.title_id)
@@ -182,32 +185,27 @@ def _encode(
 def _publish(
     ctx: JobContext,
     store: ObjectStore,
-    target: publish.Target,
+    target: versions.Target,
     work: Path,
     result: PipelineResult,
 ) -> MediaVersion:
     version_id = publish.version_id_for(ctx.key)
     report = _report(ctx)
-    stored = publish.store_outputs(
+    publish.store_outputs(
         store, version_id, work, result, progress=lambda done: report("upload", done * 100)
     )
     _checkpoint(ctx)
     report("publish", 0.0)
-    version = MediaVersion(
-        id=version_id,
-        title_id=target.title_id,
-        episode_id=target.episode_id,
+    version = versions.make_version(
+        version_id=version_id,
+        target=target,
+        description=versions.describe(result),
         upload_id=uuid.UUID(str(ctx.payload["upload_id"])),
-        prefix=keys.version_prefix(version_id),
-        hls_master=keys.manifest_hls(version_id),
-        dash_manifest=keys.manifest_dash(version_id),
-        artwork=stored.artwork,
-        **publish.describe(result),
     )
     with transaction(ctx.session_factory) as session:
-        retired = publish.publish_version(session=session, version=version, target=target)
+        retired = versions.publish_version(session=session, version=version, target=target)
     if retired is not None:
-        publish.collect(store, retired, ctx.session_factory)
+        versions.collect(store, retired, ctx.session_factory)
     report("publish", 100.0)
     return version
 
@@ -215,7 +213,8 @@ def _publish(
 def _already_published(ctx: JobContext) -> bool:
     """A worker may die between the publishing commit and marking the job done."""
     with transaction(ctx.session_factory) as session:
-        return session.get(MediaVersion, publish.version_id_for(ctx.key)) is not None
+        version_id = publish.version_id_for(ctx.key)
+        return versions.get_version(session=session, version_id=version_id) is not None
 
 
 def run_ingest(ctx: JobContext) -> dict[str, Any]:
@@ -223,7 +222,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     version_id = publish.version_id_for(ctx.key)
     if _already_published(ctx):
         return {"version_id": str(version_id), "rerun": True}
-    store = make_store(ctx.settings)
+    store = ctx.store
     with workdirs.work_dir(ctx.settings, ctx.job_id, ctx.attempt) as work:
         source, sidecars = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)
@@ -232,7 +231,7 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         version = _publish(ctx, store, target, work, result)
     return {
         "version_id": str(version.id),
-        "renditions": [r["name"] for r in version.renditions],
+        "renditions": [r.name for r in version.renditions],
         "duration_seconds": version.duration_seconds,
     }
 

@@ -8,12 +8,16 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
 from marquee.jobs.models import Job
+
+if TYPE_CHECKING:
+    from marquee.runtime import Runtime
+    from marquee.storage import ObjectStore
 
 
 class JobKind(enum.StrEnum):
@@ -25,6 +29,8 @@ class JobKind(enum.StrEnum):
     EVENTS_AGGREGATE = "events_aggregate"
     EVENTS_PRUNE = "events_prune"
     PLAYBACK_EXPIRE_IDLE = "playback_expire_idle"
+    # The outbox of search: queued in the transaction of each catalogue change.
+    SEARCH_REINDEX = "search_reindex"
 
 
 # Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
@@ -34,6 +40,7 @@ DEFAULT_JOB_MODULES: tuple[str, ...] = (
     "marquee.recommend.tasks",
     "marquee.events.tasks",
     "marquee.playback.tasks",
+    "marquee.search.tasks",
 )
 
 
@@ -47,17 +54,29 @@ class JobInterrupted(Exception):
 
 @dataclass
 class JobContext:
-    """What a handler gets: its job, settings, a way to open transactions and to report progress."""
+    """What a handler gets: its job, the worker's runtime (settings, sessions, store, index)
+    and a way to report progress. Handlers never build engines or stores themselves."""
 
     job_id: uuid.UUID
     kind: str
     key: str
     payload: dict[str, Any]
     attempt: int
-    settings: Settings
-    session_factory: sessionmaker[Session]
+    runtime: Runtime
     report: Callable[[str, float], None] = lambda stage, percent: None
     stopping: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        return self.runtime.sessionmaker
+
+    @property
+    def store(self) -> ObjectStore:
+        return self.runtime.store
 
     def progress(self, stage: str, percent: float) -> None:
         """Record the current stage (e.g. "encode 2/5") and overall percent, 0 to 100."""
@@ -85,6 +104,9 @@ class JobSpec:
     backoff_seconds: float = 10.0
     backoff_max_seconds: float = 3600.0
     on_dead: DeadHandler | None = None
+    # How often an idle worker looks for this kind, when sooner than `job_poll_seconds`
+    # (work a viewer waits for, such as search re-indexing).
+    poll_seconds: float | None = None
 
 
 class Registry:
@@ -113,6 +135,11 @@ class Registry:
     @property
     def kinds(self) -> list[str]:
         return sorted(self._specs)
+
+    def poll_seconds(self, kinds: Iterable[str], default: float) -> float:
+        """How long a worker taking `kinds` may sleep when the queue is empty."""
+        wanted = [self._specs[k].poll_seconds for k in kinds if k in self._specs]
+        return min([default, *(s for s in wanted if s is not None)])
 
 
 def module_names(settings: Settings) -> list[str]:

@@ -7,13 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from marquee.accounts.errors import EditorRequired
 from marquee.deps import DbSession, require_editor
+from marquee.errors import problem_responses
 from marquee.jobs import service
+from marquee.jobs.errors import JobNotFound, JobNotRetryable
 from marquee.jobs.models import JobState
 from marquee.jobs.schemas import JobRead
 from marquee.pagination import Page, PageParams, make_page, page_params
 
-admin = APIRouter(prefix="/admin/jobs", tags=["admin-jobs"], dependencies=[Depends(require_editor)])
+admin = APIRouter(
+    prefix="/admin/jobs",
+    tags=["admin-jobs"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
+)
 routers = [admin]
 
 
@@ -30,12 +38,16 @@ def list_jobs(
     return make_page([JobRead.model_validate(job) for job in jobs], total=total, params=params)
 
 
-@admin.get("/{job_id}", response_model=JobRead)
+@admin.get("/{job_id}", response_model=JobRead, responses=problem_responses(JobNotFound))
 def get_job(job_id: uuid.UUID, session: DbSession) -> JobRead:
     return JobRead.model_validate(service.get_job(session=session, job_id=job_id))
 
 
-@admin.post("/{job_id}/retry", response_model=JobRead)
+@admin.post(
+    "/{job_id}/retry",
+    response_model=JobRead,
+    responses=problem_responses(JobNotFound, JobNotRetryable),
+)
 def retry_job(job_id: uuid.UUID, session: DbSession) -> JobRead:
     """Run a failed or dead job again, with a fresh set of attempts; its last error stays."""
     return JobRead.model_validate(service.retry(session=session, job_id=job_id))

@@ -17,7 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marquee.db import utcnow
-from marquee.errors import Conflict, NotFound, Unprocessable
+from marquee.errors import Unprocessable
+from marquee.jobs.errors import JobKeyTaken, JobNotFound, JobNotRetryable
+from marquee.jobs.errors import LeaseLost as LeaseLost  # the worker catches service.LeaseLost
 from marquee.jobs.models import Job, JobState
 
 MAX_ERROR_LENGTH = 4000
@@ -26,10 +28,6 @@ _SQLITE_CANDIDATES = 8
 
 
 _rng = random.Random()
-
-
-class LeaseLost(Conflict):
-    code = "job_lease_lost"
 
 
 def backoff_delay(
@@ -75,7 +73,7 @@ def enqueue(
     session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"]))
     job = session.scalars(select(Job).where(Job.key == key)).one()
     if job.kind != kind:
-        raise Conflict(f"Key {key!r} already names a {job.kind} job.", code="job_key_taken")
+        raise JobKeyTaken(f"Key {key!r} already names a {job.kind} job.")
     return job
 
 
@@ -230,17 +228,14 @@ def retry(*, session: Session, job_id: uuid.UUID) -> Job:
     )
     job = get_job(session=session, job_id=job_id)
     if retried.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            f"Job {job_id} is {job.state}; only failed or dead jobs are retried.",
-            code="job_not_retryable",
-        )
+        raise JobNotRetryable(f"Job {job_id} is {job.state}; only failed or dead jobs are retried.")
     return job
 
 
 def get_job(*, session: Session, job_id: uuid.UUID) -> Job:
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
-        raise NotFound(f"No job {job_id}.", code="job_not_found")
+        raise JobNotFound(f"No job {job_id}.")
     return job
 
 

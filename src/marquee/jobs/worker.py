@@ -18,12 +18,10 @@ import time
 import traceback
 import uuid
 from types import FrameType
-from typing import Any
-
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from marquee.config import Settings
-from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
+from marquee.db import transaction, utcnow
 from marquee.jobs import schedule, service
 from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import (
@@ -32,9 +30,10 @@ from marquee.jobs.registry import (
     JobSpec,
     PermanentJobError,
     Registry,
-    load_registry,
-    module_names,
 )
+
+if TYPE_CHECKING:
+    from marquee.runtime import Runtime
 
 log = logging.getLogger("marquee.jobs")
 
@@ -85,23 +84,27 @@ class _Heartbeat(threading.Thread):
 
 
 class Worker:
+    """Runs jobs on a runtime's sessions, store and index; the registry is the runtime's own
+    unless given (tests register their own handlers)."""
+
     def __init__(
         self,
         *,
-        settings: Settings,
-        registry: Registry,
-        session_factory: sessionmaker[Session],
+        runtime: Runtime,
+        registry: Registry | None = None,
         worker_id: str | None = None,
         kinds: list[str] | None = None,
     ) -> None:
-        self.settings = settings
-        self.registry = registry
-        self.session_factory = session_factory
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.registry = registry if registry is not None else runtime.registry
+        self.session_factory = runtime.sessionmaker
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.kinds = kinds if kinds is not None else registry.kinds
-        self.lease_seconds = settings.job_lease_seconds
+        self.kinds = kinds if kinds is not None else self.registry.kinds
+        self.lease_seconds = self.settings.job_lease_seconds
+        self.poll_seconds = self.registry.poll_seconds(self.kinds, self.settings.job_poll_seconds)
         self.stopping = threading.Event()
-        self._upkeep_due = [0.0] * len(registry.housekeeping)  # monotonic; 0 = at start
+        self._upkeep_due = [0.0] * len(self.registry.housekeeping)  # monotonic; 0 = at start
 
     def request_stop(self) -> None:
         self.stopping.set()
@@ -130,7 +133,7 @@ class Worker:
             else:
                 self._schedule()
                 self._housekeep()
-                self.stopping.wait(self.settings.job_poll_seconds)
+                self.stopping.wait(self.poll_seconds)
         return ran
 
     def _housekeep(self) -> None:
@@ -185,8 +188,7 @@ class Worker:
             key=job.key,
             payload=dict(job.payload),
             attempt=job.attempts,
-            settings=self.settings,
-            session_factory=self.session_factory,
+            runtime=self.runtime,
             report=lambda stage, percent: self._progress(job.id, stage, percent),
         )
         beat = _Heartbeat(self, job.id, spec, ctx)
@@ -207,6 +209,9 @@ class Worker:
             return
         finally:
             beat.done.set()
+            # Joined, so that no renewal is still running when the job is recorded (or when
+            # the process, or a test, tears the database down).
+            beat.join()
         if beat.timed_out:
             self._fail(job, spec, f"timed out after {spec.timeout_seconds:g} s", permanent=False)
         else:
@@ -288,20 +293,17 @@ def _install_signals(worker: Worker) -> None:
 
 
 def run_worker(settings: Settings, *, kinds: list[str] | None = None, once: bool = False) -> int:
-    """The `marquee worker` process: build the registry from settings and work until stopped."""
-    registry = load_registry(module_names(settings))
-    engine = make_engine(settings.resolved_database_url)
-    worker = Worker(
-        settings=settings,
-        registry=registry,
-        session_factory=make_sessionmaker(engine),
-        kinds=kinds,
-    )
-    _install_signals(worker)
-    log.info("worker ready", extra={"worker_id": worker.worker_id, "kinds": worker.kinds})
+    """The `marquee worker` process: build the runtime from settings and work until stopped."""
+    from marquee.runtime import Runtime
+
+    runtime = Runtime.from_settings(settings)
     try:
-        return worker.run(once=once)
-    except (WorkerShutdown, KeyboardInterrupt):
-        return 0
+        worker = Worker(runtime=runtime, kinds=kinds)
+        _install_signals(worker)
+        log.info("worker ready", extra={"worker_id": worker.worker_id, "kinds": worker.kinds})
+        try:
+            return worker.run(once=once)
+        except (WorkerShutdown, KeyboardInterrupt):
+            return 0
     finally:
-        engine.dispose()
+        runtime.close()

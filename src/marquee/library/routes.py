@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
-from marquee.accounts import profiles
-from marquee.accounts.models import Profile
-from marquee.audience import Audience
+from marquee.accounts.errors import ProfileNotFound
+from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.schemas import TitleRead
-from marquee.deps import CurrentUser, DbSession, ViewerCountry
+from marquee.deps import ProfileWork, model_response
+from marquee.errors import problem_responses
 from marquee.library import service
 from marquee.library.schemas import MyListItemRead, MyListStatus, RatingRead, RatingWrite
 from marquee.pagination import Page, PageParams, make_page, page_params
@@ -20,65 +20,66 @@ router = APIRouter(prefix="/profiles", tags=["library"])
 routers = [router]
 
 
-def get_path_profile(session: DbSession, user: CurrentUser, profile_id: uuid.UUID) -> Profile:
-    """The `{profile_id}` in the path when it is one of the caller's profiles; else 404."""
-    return profiles.get_profile(session=session, user=user, profile_id=profile_id)
-
-
-PathProfile = Annotated[Profile, Depends(get_path_profile)]
-
-
-def get_path_audience(profile: PathProfile, country: ViewerCountry) -> Audience:
-    return Audience(country=country, max_maturity=profile.maturity_ceiling)
-
-
-PathAudience = Annotated[Audience, Depends(get_path_audience)]
-
-
-@router.get("/{profile_id}/my-list", response_model=Page[MyListItemRead])
+@router.get(
+    "/{profile_id}/my-list",
+    response_model=Page[MyListItemRead],
+    responses=problem_responses(ProfileNotFound),
+)
 def read_my_list(
-    profile: PathProfile,
-    audience: PathAudience,
-    session: DbSession,
-    params: Annotated[PageParams, Depends(page_params)],
-) -> Page[MyListItemRead]:
+    work: ProfileWork, params: Annotated[PageParams, Depends(page_params)]
+) -> Response:
     """Saved titles, newest first; titles this profile may not see here and now are left out."""
-    rows, total = service.list_entries(
-        session=session, audience=audience, profile_id=profile.id, params=params
-    )
-    items = [MyListItemRead(title=TitleRead.model_validate(t), added_at=at) for t, at in rows]
-    return make_page(items, total=total, params=params)
+    with work.begin() as (session, audience):
+        rows, total = service.list_entries(
+            session=session, audience=audience, profile_id=work.profile_id, params=params
+        )
+        items = [MyListItemRead(title=TitleRead.model_validate(t), added_at=at) for t, at in rows]
+    return model_response(make_page(items, total=total, params=params))
 
 
-@router.get("/{profile_id}/my-list/{title_id}", response_model=MyListStatus)
-def read_my_list_status(
-    profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
-) -> MyListStatus:
-    entry = service.list_status(
-        session=session, audience=audience, profile_id=profile.id, title_id=title_id
-    )
-    return MyListStatus(
-        title_id=title_id, in_list=entry is not None, added_at=entry.added_at if entry else None
-    )
+@router.get(
+    "/{profile_id}/my-list/{title_id}",
+    response_model=MyListStatus,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
+def read_my_list_status(work: ProfileWork, title_id: uuid.UUID) -> Response:
+    with work.begin() as (session, audience):
+        entry = service.list_status(
+            session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
+        )
+        found = MyListStatus(
+            title_id=title_id,
+            in_list=entry is not None,
+            added_at=entry.added_at if entry else None,
+        )
+    return model_response(found)
 
 
-@router.put("/{profile_id}/my-list/{title_id}", response_model=MyListStatus)
-def add_to_my_list(
-    profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
-) -> MyListStatus:
-    entry = service.add_to_list(
-        session=session, audience=audience, profile_id=profile.id, title_id=title_id
-    )
-    return MyListStatus(title_id=title_id, in_list=True, added_at=entry.added_at)
+@router.put(
+    "/{profile_id}/my-list/{title_id}",
+    response_model=MyListStatus,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
+def add_to_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
+    with work.begin() as (session, audience):
+        entry = service.add_to_list(
+            session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
+        )
+        added = MyListStatus(title_id=title_id, in_list=True, added_at=entry.added_at)
+    return model_response(added)
 
 
-@router.delete("/{profile_id}/my-list/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_from_my_list(
-    profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
-) -> None:
-    service.remove_from_list(
-        session=session, audience=audience, profile_id=profile.id, title_id=title_id
-    )
+@router.delete(
+    "/{profile_id}/my-list/{title_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
+def remove_from_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
+    with work.begin() as (session, audience):
+        service.remove_from_list(
+            session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def _rating_read(title_id: uuid.UUID, value: int, updated_at: object) -> RatingRead:
@@ -87,39 +88,50 @@ def _rating_read(title_id: uuid.UUID, value: int, updated_at: object) -> RatingR
     )
 
 
-@router.get("/{profile_id}/ratings/{title_id}", response_model=RatingRead)
-def read_rating(
-    profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
-) -> RatingRead:
+@router.get(
+    "/{profile_id}/ratings/{title_id}",
+    response_model=RatingRead,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
+def read_rating(work: ProfileWork, title_id: uuid.UUID) -> Response:
     """This profile's thumb on the title: 1, -1, or 0 when it has not rated it."""
-    rating = service.get_rating(
-        session=session, audience=audience, profile_id=profile.id, title_id=title_id
-    )
-    if rating is None:
-        return _rating_read(title_id, 0, None)
-    return _rating_read(title_id, rating.value, rating.updated_at)
+    with work.begin() as (session, audience):
+        rating = service.get_rating(
+            session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
+        )
+        if rating is None:
+            read = _rating_read(title_id, 0, None)
+        else:
+            read = _rating_read(title_id, rating.value, rating.updated_at)
+    return model_response(read)
 
 
-@router.put("/{profile_id}/ratings/{title_id}", response_model=RatingRead)
-def rate_title(
-    profile: PathProfile,
-    audience: PathAudience,
-    session: DbSession,
-    title_id: uuid.UUID,
-    body: RatingWrite,
-) -> RatingRead:
-    rating = service.rate(
-        session=session,
-        audience=audience,
-        profile_id=profile.id,
-        title_id=title_id,
-        value=body.value,
-    )
-    return _rating_read(title_id, rating.value, rating.updated_at)
+@router.put(
+    "/{profile_id}/ratings/{title_id}",
+    response_model=RatingRead,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
+def rate_title(work: ProfileWork, title_id: uuid.UUID, body: RatingWrite) -> Response:
+    with work.begin() as (session, audience):
+        rating = service.rate(
+            session=session,
+            audience=audience,
+            profile_id=work.profile_id,
+            title_id=title_id,
+            value=body.value,
+        )
+        read = _rating_read(title_id, rating.value, rating.updated_at)
+    return model_response(read)
 
 
-@router.delete("/{profile_id}/ratings/{title_id}", status_code=status.HTTP_204_NO_CONTENT)
-def unrate_title(
-    profile: PathProfile, audience: PathAudience, session: DbSession, title_id: uuid.UUID
-) -> None:
-    service.unrate(session=session, audience=audience, profile_id=profile.id, title_id=title_id)
+@router.delete(
+    "/{profile_id}/ratings/{title_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(ProfileNotFound, TitleNotFound),
+)
+def unrate_title(work: ProfileWork, title_id: uuid.UUID) -> Response:
+    with work.begin() as (session, audience):
+        service.unrate(
+            session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -17,6 +17,7 @@ from marquee.catalog.browse import title_not_found
 from marquee.catalog.models import Title
 from marquee.catalog.visibility import visible_to
 from marquee.events import service as events
+from marquee.events.schemas import LoggedEvent, MyListAdd, MyListRemove, ThumbsDown, ThumbsUp
 from marquee.library.models import MyListEntry, TitleRating
 from marquee.pagination import PageParams
 
@@ -27,11 +28,9 @@ def _require_visible(session: Session, audience: Audience, title_id: uuid.UUID) 
         raise title_not_found()
 
 
-def _log(
-    session: Session, audience: Audience, profile_id: uuid.UUID, title_id: uuid.UUID, kind: str
-) -> None:
-    raw = {"profile_id": str(profile_id), "title_id": str(title_id), "kind": kind}
-    events.ingest(session=session, raw=[raw], profile_ids={profile_id}, country=audience.country)
+def _log(session: Session, audience: Audience, event: LoggedEvent) -> None:
+    # The title was just checked visible (or the entry existed) and the profile is the caller's.
+    events.append(session=session, events=[event], country=audience.country)
 
 
 def add_to_list(
@@ -44,7 +43,7 @@ def add_to_list(
         entry = MyListEntry(profile_id=profile_id, title_id=title_id)
         session.add(entry)
         session.flush()
-        _log(session, audience, profile_id, title_id, "my_list_add")
+        _log(session, audience, MyListAdd(profile_id=profile_id, title_id=title_id))
     return entry
 
 
@@ -58,7 +57,7 @@ def remove_from_list(
         )
     )
     if getattr(result, "rowcount", 0):
-        _log(session, audience, profile_id, title_id, "my_list_remove")
+        _log(session, audience, MyListRemove(profile_id=profile_id, title_id=title_id))
 
 
 def list_status(
@@ -116,7 +115,8 @@ def rate(
     else:
         rating.value = value
     session.flush()
-    _log(session, audience, profile_id, title_id, "thumbs_up" if value > 0 else "thumbs_down")
+    judged = ThumbsUp if value > 0 else ThumbsDown
+    _log(session, audience, judged(profile_id=profile_id, title_id=title_id))
     return rating
 
 

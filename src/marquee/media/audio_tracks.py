@@ -9,7 +9,7 @@ from pathlib import Path
 
 import av
 
-from marquee.media.ffmpeg import MediaRejected
+from marquee.media.errors import AudioTrackInvalid
 from marquee.media.ladder import AudioRendition, Ladder
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
@@ -21,10 +21,8 @@ class AudioInput:
     language: str  # BCP 47 or ISO 639-2, e.g. "fr", "pt-BR", "deu"
 
 
-def _reject(path: Path, reason: str) -> MediaRejected:
-    return MediaRejected(
-        f"'{path.name}' is not a usable audio track: {reason}", code="audio_track_invalid"
-    )
+def _reject(path: Path, reason: str) -> AudioTrackInvalid:
+    return AudioTrackInvalid(f"'{path.name}' is not a usable audio track: {reason}")
 
 
 def check(sidecar: AudioInput) -> AudioInput:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marquee.media.ffmpeg import TranscodeFailed
+from marquee.media.errors import TranscodeFailed
 
 _ES_DESCRIPTOR = 0x03
 _DECODER_CONFIG = 0x04

@@ -32,7 +32,7 @@ from marquee.media.encode import (
     video_args,
     x264_common_args,
 )
-from marquee.media.ffmpeg import TranscodeFailed
+from marquee.media.errors import TranscodeFailed
 from marquee.media.ladder import Ladder
 
 DEFAULT_CHUNK_SECONDS = 20.0

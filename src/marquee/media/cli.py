@@ -24,7 +24,7 @@ def _subtitle(spec: str) -> tuple[str, Path, bool, bool]:
 @media_app.command("probe")
 def probe_command(source: Path) -> None:
     """Print what Marquee sees in SOURCE, or why it refuses it."""
-    from marquee.media.ffmpeg import MediaRejected
+    from marquee.media.errors import MediaRejected
     from marquee.media.probe import probe
 
     try:
@@ -51,7 +51,7 @@ def package_command(
     from rich.console import Console
 
     from marquee.media.encode import EncodeOptions
-    from marquee.media.ffmpeg import MediaRejected, TranscodeFailed
+    from marquee.media.errors import MediaRejected, TranscodeFailed
     from marquee.media.hull import HullPolicy
     from marquee.media.ladder import LadderMode
     from marquee.media.pipeline import PipelineOptions, run_pipeline

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from marquee.media import ffmpeg
 from marquee.media.encrypt import Protection, ffmpeg_args
-from marquee.media.ffmpeg import Progress, TranscodeFailed
+from marquee.media.errors import TranscodeFailed
+from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import AudioRendition, Ladder, VideoRendition
 
 MPD_NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from marquee.media.ffmpeg import TranscodeFailed
+from marquee.media.errors import TranscodeFailed
 
 SCHEME = "cenc"
 # The W3C "common" PSSH system: the one browsers' ClearKey CDMs read key ids from.

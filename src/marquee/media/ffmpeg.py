@@ -13,7 +13,7 @@ from typing import IO
 
 import imageio_ffmpeg
 
-from marquee.errors import Unprocessable
+from marquee.media.errors import TranscodeFailed
 
 Progress = Callable[[str, float], None]
 """`progress(stage, percent)`: percent runs from 0 to 100 within one stage."""
@@ -21,18 +21,6 @@ Progress = Callable[[str, float], None]
 STDERR_LINES_KEPT = 12
 # How often FFmpeg reports its clock (default 0.5 s): short encodes still show their steps.
 STATS_PERIOD = "0.2"
-
-
-class MediaRejected(Unprocessable):
-    """The source (or a sidecar) is not something Marquee can turn into a stream."""
-
-    code = "media_rejected"
-
-
-class TranscodeFailed(Unprocessable):
-    """FFmpeg stopped with an error or ran past its time limit."""
-
-    code = "transcode_failed"
 
 
 @functools.cache

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from marquee.media import boxes, encrypt
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
-from marquee.media.ffmpeg import Progress, TranscodeFailed
+from marquee.media.errors import TranscodeFailed
+from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import AudioRendition, VideoRendition
 from marquee.media.subtitles import SubtitleTrack, display_name
 

@@ -13,7 +13,8 @@ from marquee.media import subtitles as sidecars
 from marquee.media.artwork import Artwork, ArtworkOptions, make_artwork
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import EncodeOptions, EncodeResult, encode
-from marquee.media.ffmpeg import Progress, TranscodeFailed
+from marquee.media.errors import TranscodeFailed
+from marquee.media.ffmpeg import Progress
 from marquee.media.hull import LadderDecision
 from marquee.media.ladder import Ladder, LadderMode, build_ladder, per_title_ladder
 from marquee.media.package import Package, package

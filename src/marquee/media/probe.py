@@ -11,7 +11,18 @@ from typing import Any
 import av
 import av.logging
 
-from marquee.media.ffmpeg import MediaRejected
+from marquee.media.errors import (
+    MediaBadDimensions,
+    MediaCorrupt,
+    MediaDurationMismatch,
+    MediaEmpty,
+    MediaNotRecognized,
+    MediaNoVideo,
+    MediaRejected,
+    MediaStillImage,
+    MediaTruncated,
+    MediaUnsupportedCodec,
+)
 
 MIN_SIDE = 64
 MAX_SIDE = 8192
@@ -84,10 +95,6 @@ class ProbeResult:
     subtitles: tuple[SubtitleStream, ...]
 
 
-def _reject(code: str, detail: str) -> MediaRejected:
-    return MediaRejected(detail, code=code)
-
-
 def check_iso_boxes(path: Path) -> None:
     """An MP4/MOV whose top-level boxes run past the end of the file was cut short."""
     size = path.stat().st_size
@@ -104,22 +111,20 @@ def check_iso_boxes(path: Path) -> None:
             elif box_size == 0:  # "extends to the end of the file"
                 return
             if box_size < 8 or offset + box_size > size:
-                raise _reject(
-                    "media_truncated",
+                raise MediaTruncated(
                     f"The file is truncated: its '{box_type.decode('latin-1')}' box needs "
                     f"{offset + box_size} bytes but the file has {size}. Upload it again.",
                 )
             offset += box_size
         if offset != size:
-            raise _reject("media_truncated", "The file is truncated inside a box header.")
+            raise MediaTruncated("The file is truncated inside a box header.")
 
 
 def _open(path: Path) -> Any:
     try:
         return av.open(str(path), metadata_errors="ignore")
     except av.FFmpegError as exc:
-        raise _reject(
-            "media_not_recognized",
+        raise MediaNotRecognized(
             f"This is not a media file Marquee can read ({exc.strerror or exc}).",
         ) from exc
 
@@ -127,15 +132,14 @@ def _open(path: Path) -> Any:
 def _video_stream(container: Any) -> Any:
     fmt = container.format.name
     if fmt in _IMAGE_FORMATS or fmt.endswith("_pipe"):
-        raise _reject("media_still_image", f"This is a still image ({fmt}), not a video.")
+        raise MediaStillImage(f"This is a still image ({fmt}), not a video.")
     streams = [
         s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic
     ]
     if not streams:
         if container.streams.audio:
-            raise _reject("media_no_video", "The file has audio but no video stream.")
-        raise _reject(
-            "media_not_recognized",
+            raise MediaNoVideo("The file has audio but no video stream.")
+        raise MediaNotRecognized(
             f"This is not a video file: it reads as '{fmt}' with no audio or video in it.",
         )
     return streams[0]
@@ -144,8 +148,7 @@ def _video_stream(container: Any) -> Any:
 def _check_dimensions(width: int, height: int) -> None:
     small, large = min(width, height), max(width, height)
     if small < MIN_SIDE or large > MAX_SIDE or large / small > MAX_ASPECT:
-        raise _reject(
-            "media_bad_dimensions",
+        raise MediaBadDimensions(
             f"The video is {width}x{height}; each side must be {MIN_SIDE}-{MAX_SIDE} pixels "
             f"and the picture no more than {MAX_ASPECT:g}:1.",
         )
@@ -154,19 +157,17 @@ def _check_dimensions(width: int, height: int) -> None:
 def _check_codec(stream: Any) -> str:
     context = stream.codec_context
     if context is None:
-        raise _reject(
-            "media_unsupported_codec", "The video codec is unknown; no decoder exists for it."
-        )
+        raise MediaUnsupportedCodec("The video codec is unknown; no decoder exists for it.")
     name = str(context.name)
     if name not in SUPPORTED_VIDEO_CODECS:
-        raise _reject("media_unsupported_codec", f"The video codec '{name}' is not supported.")
+        raise MediaUnsupportedCodec(f"The video codec '{name}' is not supported.")
     return name
 
 
 def _frame_rate(stream: Any) -> Fraction:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     if not rate or rate <= 0:
-        raise _reject("media_rejected", "The video has no frame rate.")
+        raise MediaRejected("The video has no frame rate.")
     return Fraction(rate)
 
 
@@ -220,14 +221,13 @@ def _sample(container: Any, stream: Any, declared: float | None) -> tuple[float,
     if declared:
         slack = max(DURATION_SLACK_SECONDS, declared * DURATION_SLACK_RATIO)
         if real_end < declared - slack:
-            raise _reject(
-                "media_duration_mismatch",
+            raise MediaDurationMismatch(
                 f"The file says it lasts {declared:.1f} s but its media ends at {real_end:.1f} s "
                 "(a lying header or a truncated upload).",
             )
     _decode_window(container, stream, real_end / 2)
     if first is None or not tail_count:
-        raise _reject("media_corrupt", "No video frame could be decoded.")
+        raise MediaCorrupt("No video frame could be decoded.")
     return real_end, int(first.rotation or 0)
 
 
@@ -239,12 +239,12 @@ def _decode_samples(container: Any, stream: Any, declared: float | None) -> tupl
             result = _sample(container, stream, declared)
     except av.FFmpegError as exc:
         reason = exc.strerror or "undecodable data"
-        raise _reject("media_corrupt", f"The video has corrupt frames ({reason}).") from exc
+        raise MediaCorrupt(f"The video has corrupt frames ({reason}).") from exc
     finally:
         av.logging.set_level(previous)
     errors = [message.strip() for level, _, message in logs if level <= av.logging.ERROR]
     if errors:
-        raise _reject("media_corrupt", f"The video has corrupt frames: {errors[0]}.")
+        raise MediaCorrupt(f"The video has corrupt frames: {errors[0]}.")
     return result
 
 
@@ -307,7 +307,7 @@ def probe(path: Path) -> ProbeResult:
     """Describe `path`, or raise `MediaRejected` with a reason an editor can act on."""
     size = path.stat().st_size
     if size == 0:
-        raise _reject("media_empty", "The file is empty (0 bytes).")
+        raise MediaEmpty("The file is empty (0 bytes).")
     check_iso_boxes(path)
     with _open(path) as container:
         stream = _video_stream(container)

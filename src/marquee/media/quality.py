@@ -18,7 +18,8 @@ import av
 
 from marquee.media import ffmpeg
 from marquee.media.encode import TONEMAP_TO_SDR
-from marquee.media.ffmpeg import Progress, TranscodeFailed
+from marquee.media.errors import TranscodeFailed
+from marquee.media.ffmpeg import Progress
 from marquee.media.hull import HullPolicy, LadderDecision, TrialPoint, decide
 from marquee.media.ladder import VideoRendition, output_frame_rate, video_rungs
 from marquee.media.probe import ProbeResult

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from marquee.media.ffmpeg import MediaRejected
+from marquee.media.errors import SubtitleBadLanguage, SubtitleInvalid
 
 MAX_SUBTITLE_BYTES = 5 * 1024 * 1024
 _TIME = r"(?:(\d{1,3}):)?(\d{2}):(\d{2})[,.](\d{3})"
@@ -50,10 +50,8 @@ class SubtitleTrack:
         return f"subs_{self.language.replace('-', '_').lower()}{suffix}"
 
 
-def _reject(path: Path, reason: str) -> MediaRejected:
-    return MediaRejected(
-        f"'{path.name}' is not a usable subtitle file: {reason}", code="subtitle_invalid"
-    )
+def _reject(path: Path, reason: str) -> SubtitleInvalid:
+    return SubtitleInvalid(f"'{path.name}' is not a usable subtitle file: {reason}")
 
 
 def _decode(path: Path) -> str:
@@ -142,9 +140,8 @@ class CheckedSubtitle:
 def check(source: SubtitleInput) -> CheckedSubtitle:
     """Validate a sidecar without writing anything."""
     if not _LANGUAGE.match(source.language):
-        raise MediaRejected(
-            f"'{source.language}' is not a language tag (expected e.g. 'en' or 'pt-BR').",
-            code="subtitle_bad_language",
+        raise SubtitleBadLanguage(
+            f"'{source.language}' is not a language tag (expected e.g. 'en' or 'pt-BR')."
         )
     return CheckedSubtitle(source, tuple(parse_cues(source.path)))
 

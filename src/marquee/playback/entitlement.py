@@ -21,27 +21,18 @@ from marquee.accounts.models import Profile, User
 from marquee.audience import Audience
 from marquee.catalog.models import Episode, PublishState, Season, Title
 from marquee.catalog.visibility import available_now
-from marquee.errors import Conflict, MarqueeError, NotFound, PermissionDenied
+from marquee.errors import NotFound
 from marquee.playback import positions
+from marquee.playback.errors import (
+    MaturityRestricted,
+    NotAvailableInRegion,
+    NotPlayable,
+    SubscriptionRequired,
+)
 from marquee.playback.models import WatchPosition
 from marquee.playback.schemas import Device, SessionCreate
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
-
-
-class SubscriptionRequired(MarqueeError):
-    status, code, title = 402, "subscription_required", "Subscription required"
-
-
-class NotAvailableInRegion(MarqueeError):
-    status, code, title = 451, "not_available_in_region", "Not available in your region"
-
-
-class MaturityRestricted(PermissionDenied):
-    code = "maturity_restricted"
-
-
-class NotPlayable(Conflict):
-    code = "not_playable"
 
 
 @dataclass(frozen=True)
@@ -70,7 +61,7 @@ def check_subscription(user: User, now: datetime) -> Entitlements:
 
 def _not_found() -> NotFound:
     # One answer for missing, unpublished and deleted alike: a 404 must not tell them apart.
-    return NotFound("No such title or episode.", code="not_found")
+    return NotFound("No such title or episode.")
 
 
 @dataclass(frozen=True)
@@ -153,21 +144,21 @@ def next_episode(*, session: Session, episode: Episode) -> Episode | None:
     return next((e for e in later if e.current_version_id is not None), None)
 
 
-def _families(codecs: str) -> set[str]:
-    return {part.strip().split(".", 1)[0].lower() for part in codecs.split(",") if part.strip()}
-
-
 def _playable_version(
     session: Session, found: _Found, episode: Episode | None, device: Device
 ) -> MediaVersion:
     version: MediaVersion | None = found.title_version
     if episode is not None:
         version_id = episode.current_version_id
-        version = session.get(MediaVersion, version_id) if version_id is not None else None
+        version = (
+            versions.get_version(session=session, version_id=version_id)
+            if version_id is not None
+            else None
+        )
     if version is None or version.state != VersionState.READY or not version.renditions:
         raise NotPlayable("This title has no media ready to play yet.")
     wanted = {c.lower() for c in device.codecs}
-    if wanted and not any(_families(str(r.get("codecs", ""))) & wanted for r in version.renditions):
+    if wanted and not any(r.codec_families() & wanted for r in version.renditions):
         raise NotPlayable("This device cannot decode any of this title's video renditions.")
     return version
 
@@ -175,7 +166,7 @@ def _playable_version(
 def max_height(version: MediaVersion, *, plan_limit: int, device: Device) -> int:
     """The tallest rendition within the plan and the device; the smallest if none fits."""
     limit = min(plan_limit, device.max_height or plan_limit)
-    heights = sorted(int(r.get("height", 0)) for r in version.renditions)
+    heights = sorted(r.height for r in version.renditions)
     fitting = [h for h in heights if h <= limit]
     return fitting[-1] if fitting else heights[0]
 

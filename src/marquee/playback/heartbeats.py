@@ -18,11 +18,12 @@ from marquee.accounts.models import User
 from marquee.catalog.models import Episode
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import Unprocessable
+from marquee.events.schemas import Complete, Progress
 from marquee.playback import positions
+from marquee.playback.errors import PositionOutOfRange, SessionEnded
 from marquee.playback.models import PlaybackSession, WatchPosition
 from marquee.playback.schemas import HeartbeatCreate
-from marquee.playback.service import SessionEnded, get_own_session, is_live, log_event
+from marquee.playback.service import get_own_session, is_live, log_event
 from marquee.playback.slots import StreamSlots
 from marquee.versions.models import MediaVersion
 
@@ -30,33 +31,44 @@ from marquee.versions.models import MediaVersion
 POSITION_SLACK_SECONDS = 1.0
 
 
-class PositionOutOfRange(Unprocessable):
-    code = "position_out_of_range"
+class VersionDurations:
+    """Version id -> duration: a published version's media never changes, so every heartbeat
+    of every session playing it can skip reading its row. Bounded; cleared when full. One per
+    runtime (see `marquee.runtime`), never module-global."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._seconds: dict[uuid.UUID, float] = {}
+
+    def get(self, version_id: uuid.UUID) -> float | None:
+        return self._seconds.get(version_id)
+
+    def put(self, version_id: uuid.UUID, seconds: float) -> None:
+        if len(self._seconds) >= self.limit:
+            self._seconds.clear()
+        self._seconds[version_id] = seconds
 
 
-# Version id -> duration: a published version's media never changes, so every heartbeat
-# of every session playing it can skip reading its row. Bounded; cleared when full.
-_DURATIONS: dict[uuid.UUID, float] = {}
-_DURATIONS_LIMIT = 100_000
-
-
-def _version_duration(session: Session, playback: PlaybackSession) -> float:
-    duration = _DURATIONS.get(playback.version_id)
+def _version_duration(
+    session: Session, playback: PlaybackSession, durations: VersionDurations | None
+) -> float:
+    duration = durations.get(playback.version_id) if durations is not None else None
     if duration is not None:
         return duration
     version = session.get(MediaVersion, playback.version_id)
     if version is None:  # a retired version's row may be gone: the saved duration stands in
         return _saved_duration(session, playback)
-    if len(_DURATIONS) >= _DURATIONS_LIMIT:
-        _DURATIONS.clear()
-    _DURATIONS[playback.version_id] = version.duration_seconds
+    if durations is not None:
+        durations.put(playback.version_id, version.duration_seconds)
     return version.duration_seconds
 
 
-def _item(session: Session, playback: PlaybackSession) -> positions.Item:
+def _item(
+    session: Session, playback: PlaybackSession, durations: VersionDurations | None
+) -> positions.Item:
     episode = session.get(Episode, playback.episode_id) if playback.episode_id else None
     credits = episode.credits_start_seconds if episode else None
-    duration = _version_duration(session, playback)
+    duration = _version_duration(session, playback, durations)
     return positions.Item(
         title_id=playback.title_id,
         episode_id=playback.episode_id,
@@ -108,13 +120,14 @@ def heartbeat(
     session_id: uuid.UUID,
     data: HeartbeatCreate,
     now: datetime | None = None,
+    durations: VersionDurations | None = None,
 ) -> datetime:
     """Renew the stream slot and save the position; returns when the slot lapses if silent."""
     now = now or utcnow()
     playback = get_own_session(session=session, user=user, session_id=session_id)
     if not is_live(playback, settings=settings, now=now):
         raise SessionEnded("This playback session has ended; start playback again.")
-    item = _item(session, playback)
+    item = _item(session, playback, durations)
     _check_position(item, data.position)
     _keep_slot(session, settings, slots, user, playback, now)
     _record(session, playback, item, data.position, now)
@@ -143,11 +156,23 @@ def _record(
         session=session, profile_id=playback.profile_id, item=item, position=position, now=now
     )
     duration = item.duration if math.isfinite(item.duration) and item.duration > 0 else None
+    profile, title, episode = playback.profile_id, playback.title_id, playback.episode_id
     log_event(
-        session, playback, "progress", position=position, watched_seconds=watched, duration=duration
+        session,
+        playback,
+        Progress(
+            profile_id=profile,
+            title_id=title,
+            episode_id=episode,
+            position=position,
+            watched_seconds=watched,
+            duration=duration,
+        ),
     )
     if finished:
-        log_event(session, playback, "complete")
+        log_event(
+            session, playback, Complete(profile_id=profile, title_id=title, episode_id=episode)
+        )
 
 
 def stop(
@@ -158,13 +183,14 @@ def stop(
     session_id: uuid.UUID,
     position: float,
     now: datetime | None = None,
+    durations: VersionDurations | None = None,
 ) -> None:
     """End the session: free its slot and save where the viewer stopped. Stopping twice is fine."""
     now = now or utcnow()
     playback = get_own_session(session=session, user=user, session_id=session_id)
     if playback.stopped_at is not None:
         return
-    item = _item(session, playback)
+    item = _item(session, playback, durations)
     _check_position(item, position)
     slots.release(db=session, user_id=user.id, session_id=playback.id)
     _record(session, playback, item, position, now)

@@ -16,8 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from marquee.deps import DbSession, SettingsDep
-from marquee.errors import BadRequest, Unprocessable
-from marquee.playback import keys
+from marquee.errors import BadRequest, MalformedJson, Unprocessable, problem_responses
+from marquee.playback import licenses
+from marquee.playback.errors import LicenseDenied
+from marquee.versions.errors import KeyUnavailable
 
 MAX_BODY_BYTES = 4096
 
@@ -49,20 +51,20 @@ class LicenseResponse(BaseModel):
 
 def _parse(raw: bytes) -> LicenseRequest:
     if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("The licence request is too large.", code="malformed_request")
+        raise BadRequest("The licence request is too large.")
     try:
         return LicenseRequest.model_validate_json(raw)
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
         if any(e["type"] == "json_invalid" for e in errors):
-            raise BadRequest("The body is not valid JSON.", code="malformed_json") from exc
+            raise MalformedJson("The body is not valid JSON.") from exc
         fields = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in errors]
         raise Unprocessable("The licence request is not valid.", errors=fields) from exc
 
 
 def _kid_bytes(request: LicenseRequest) -> list[bytes]:
     try:
-        kids = [keys.from_b64url(kid.rstrip("=")) for kid in request.kids]
+        kids = [licenses.from_b64url(kid.rstrip("=")) for kid in request.kids]
     except (binascii.Error, ValueError) as exc:
         raise Unprocessable("A key id is not valid base64url.") from exc
     if any(len(kid) != 16 for kid in kids):
@@ -86,7 +88,7 @@ _BODY_SCHEMA: dict[str, Any] = {
     "/sessions/{session_id}/license",
     response_model=LicenseResponse,
     openapi_extra=_BODY_SCHEMA,
-    responses={403: {"description": "license_denied"}},
+    responses=problem_responses(BadRequest, LicenseDenied, KeyUnavailable),
 )
 def license(
     session_id: uuid.UUID,
@@ -96,7 +98,7 @@ def license(
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> JSONResponse:
     """Release the title's key to a live, entitled session (ClearKey JSON Web Key Set)."""
-    released = keys.release_keys(
+    released = licenses.release_keys(
         session=session,
         settings=settings,
         session_id=session_id,
@@ -104,4 +106,4 @@ def license(
         kids=_kid_bytes(body),
     )
     # A licence is for this session only: no cache anywhere may keep it.
-    return JSONResponse(keys.license_response(released), headers={"Cache-Control": "no-store"})
+    return JSONResponse(licenses.license_response(released), headers={"Cache-Control": "no-store"})

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from marquee.errors import Conflict
+from marquee.playback.errors import NoSupportedRendition
 
 # Codec families (the RFC 6381 four-character code) that name a video bitstream.
 VIDEO_FAMILIES = frozenset(
@@ -27,10 +27,6 @@ VIDEO_FAMILIES = frozenset(
 )
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^",]*)')
 _MPD = "urn:mpeg:dash:schema:mpd:2011"
-
-
-class NoSupportedRendition(Conflict):
-    code = "no_supported_rendition"
 
 
 @dataclass(frozen=True)

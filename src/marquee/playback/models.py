@@ -1,4 +1,4 @@
-"""Tables for playback: sessions, stream slots, resume positions and content keys."""
+"""Tables for playback: sessions, stream slots and resume positions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marquee.db import Base, IdMixin, utcnow
@@ -74,16 +74,3 @@ class WatchPosition(Base):
     duration_seconds: Mapped[float] = mapped_column(default=0.0)
     completed: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ContentKey(Base):
-    """A title's content key, stored only wrapped under the master key (envelope encryption)."""
-
-    __tablename__ = "content_keys"
-
-    title_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True
-    )
-    key_id: Mapped[uuid.UUID] = mapped_column(unique=True)  # the CENC KID
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(128))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,35 +3,41 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Annotated
 
-import anyio
-from fastapi import APIRouter, Depends, FastAPI, Request, Response, status
-from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles
 from marquee.accounts.billing import entitlements
-from marquee.accounts.models import User
-from marquee.accounts.security import decode_access_token
+from marquee.accounts.errors import ProfileNotFound
 from marquee.audience import Audience
-from marquee.config import Settings
 from marquee.db import transaction
 from marquee.deps import (
-    BearerCredentials,
-    CurrentProfile,
-    CurrentUser,
-    DbSession,
-    SettingsDep,
+    Claims,
+    ProfileId,
+    ProfileTokenHeader,
+    RuntimeDep,
     ViewerCountry,
-    authenticate,
+    load_profile,
+    load_user,
+    model_response,
+    unlocked_profile,
 )
-from marquee.errors import AuthenticationFailed
+from marquee.errors import NotFound, problem_responses
 from marquee.playback import heartbeats, positions, service
-from marquee.playback.keys import CLEARKEY_SYSTEM
+from marquee.playback.errors import (
+    MaturityRestricted,
+    NoSupportedRendition,
+    NotAvailableInRegion,
+    NotPlayable,
+    PositionOutOfRange,
+    SessionEnded,
+    SessionNotFound,
+    SubscriptionRequired,
+    TooManyStreams,
+)
+from marquee.playback.licenses import CLEARKEY_SYSTEM
 from marquee.playback.schemas import (
     ContinueWatchingList,
     HeartbeatCreate,
@@ -45,93 +51,55 @@ from marquee.playback.schemas import (
     StreamList,
     StreamRead,
 )
-from marquee.playback.slots import StreamSlots, make_stream_slots
+from marquee.playback.slots import StreamSlots
 
 playback = APIRouter(prefix="/playback", tags=["playback"])
 profile_rows = APIRouter(prefix="/profiles", tags=["playback"])
 routers = [playback, profile_rows]
 
 
-def install(app: FastAPI) -> None:
-    """The stream slot store, built once by the app factory: Redis if configured, else the table."""
-    app.state.stream_slots = make_stream_slots(app.state.settings.redis_url)
-
-
-async def get_slots(request: Request) -> StreamSlots:
-    slots: StreamSlots = request.app.state.stream_slots
-    return slots
+async def get_slots(runtime: RuntimeDep) -> StreamSlots:
+    return runtime.slots
 
 
 Slots = Annotated[StreamSlots, Depends(get_slots)]
 
 
-def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> JSONResponse:
-    """The response serialised once, inside the unit of work's thread.
-
-    A model returned instead would be validated again against the route's response model,
-    on the event loop every request of this process shares.
-    """
-    return JSONResponse(model.model_dump(mode="json"), status_code=status_code)
-
-
-async def signed_token(
-    settings: SettingsDep, credentials: BearerCredentials
-) -> HTTPAuthorizationCredentials:
-    """A well-formed, unexpired bearer token, checked on the event loop (no database).
-
-    So that, as with `CurrentUser`, a caller without a valid token hears 401 before any
-    complaint about the body; the account itself is loaded in the request's unit of work.
-    """
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed("Sign in to continue.", code="not_authenticated")
-    decode_access_token(
-        secret=settings.secret_key.get_secret_value(), token=credentials.credentials
-    )
-    return credentials
+# The hot playback requests (start, heartbeat, stop) are plain functions whose dependencies
+# are all coroutines that touch no database: each request takes one thread-pool hop, and in
+# it one unit of work, which loads the account, does the work and commits. A request never
+# needs a second thread to give its database connection back (with the session as a
+# generator dependency, a burst of starts could fill the thread pool with requests waiting
+# for a connection while the requests holding the connections waited for a thread to commit).
 
 
-Token = Annotated[HTTPAuthorizationCredentials, Depends(signed_token)]
-Work = Callable[[Session, User], Response]
-
-
-def _in_thread(request: Request, credentials: HTTPAuthorizationCredentials, work: Work) -> Response:
-    """Authenticate, run `work` and commit in one unit of work on one thread.
-
-    The hot playback requests (start, heartbeat, stop) take one thread-pool hop instead of
-    one per dependency, and a request never needs a second thread to give its database
-    connection back: with the session as a generator dependency, a burst of starts could
-    fill the thread pool with requests waiting for a connection while the requests holding
-    the connections waited for a thread to commit and return them.
-    """
-    settings: Settings = request.app.state.settings
-    with transaction(request.app.state.sessionmaker) as session:
-        user = authenticate(session=session, settings=settings, credentials=credentials)
-        return work(session, user)
-
-
-async def _one_hop(
-    request: Request, credentials: HTTPAuthorizationCredentials, work: Work
-) -> Response:
-    return await anyio.to_thread.run_sync(_in_thread, request, credentials, work)
-
-
-@playback.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionRead)
-async def start_session(
-    request: Request,
-    body: SessionCreate,
-    credentials: Token,
-    settings: SettingsDep,
-    slots: Slots,
-    country: ViewerCountry,
+@playback.post(
+    "/sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SessionRead,
+    responses=problem_responses(
+        ProfileNotFound,
+        NotFound,
+        SubscriptionRequired,
+        NotAvailableInRegion,
+        MaturityRestricted,
+        NotPlayable,
+        TooManyStreams,
+        NoSupportedRendition,
+    ),
+)
+def start_session(
+    body: SessionCreate, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
 ) -> Response:
     """Press play: entitlement checks, a stream slot, signed HLS/DASH URLs and where to start."""
-
-    def work(session: Session, user: User) -> Response:
+    settings = runtime.settings
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
         profile = profiles.get_profile(session=session, user=user, profile_id=body.profile_id)
         started = service.start_session(
             session=session,
             settings=settings,
-            slots=slots,
+            slots=runtime.slots,
             user=user,
             profile=profile,
             country=country,
@@ -140,9 +108,7 @@ async def start_session(
         read = _session_read(
             session, settings.media_base_url, settings.playback_heartbeat_seconds, started
         )
-        return _json(read, status.HTTP_201_CREATED)
-
-    return await _one_hop(request, credentials, work)
+    return model_response(read, status.HTTP_201_CREATED)
 
 
 def _session_read(
@@ -151,7 +117,7 @@ def _session_read(
     pb, target = started.playback, started.target
     prefix = f"{base_url}{started.link.prefix}"
     episode = target.episode
-    trickplay = target.version.artwork.get("trickplay")
+    trickplay = target.version.artwork.trickplay
     upcoming = service.next_episode_of(session=session, episode_id=pb.episode_id)
     return SessionRead(
         session_id=pb.id,
@@ -193,90 +159,115 @@ def _version_url(prefix: str, version_prefix: str, key: object) -> str | None:
     return f"{prefix}{key[len(version_prefix) :]}"
 
 
-@playback.post("/sessions/{session_id}/heartbeat", response_model=HeartbeatRead)
-async def heartbeat(
-    request: Request,
-    session_id: uuid.UUID,
-    body: HeartbeatCreate,
-    credentials: Token,
-    settings: SettingsDep,
-    slots: Slots,
+@playback.post(
+    "/sessions/{session_id}/heartbeat",
+    response_model=HeartbeatRead,
+    responses=problem_responses(SessionNotFound, SessionEnded, PositionOutOfRange),
+)
+def heartbeat(
+    session_id: uuid.UUID, body: HeartbeatCreate, claims: Claims, runtime: RuntimeDep
 ) -> Response:
     """About every `heartbeat_seconds`: keeps the stream slot and saves the position."""
-
-    def work(session: Session, user: User) -> Response:
+    settings = runtime.settings
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
         expires_at = heartbeats.heartbeat(
             session=session,
             settings=settings,
-            slots=slots,
+            slots=runtime.slots,
             user=user,
             session_id=session_id,
             data=body,
+            durations=runtime.durations,
         )
-        read = HeartbeatRead(
-            expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
-        )
-        return _json(read)
-
-    return await _one_hop(request, credentials, work)
+    read = HeartbeatRead(
+        expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
+    )
+    return model_response(read)
 
 
 @playback.post(
     "/sessions/{session_id}/stop",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
+    responses=problem_responses(SessionNotFound),
 )
-async def stop_session(
-    request: Request,
-    session_id: uuid.UUID,
-    body: StopCreate,
-    credentials: Token,
-    slots: Slots,
+def stop_session(
+    session_id: uuid.UUID, body: StopCreate, claims: Claims, runtime: RuntimeDep
 ) -> Response:
     """Frees the stream slot and saves where the viewer stopped."""
-
-    def work(session: Session, user: User) -> Response:
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
         heartbeats.stop(
-            session=session, slots=slots, user=user, session_id=session_id, position=body.position
+            session=session,
+            slots=runtime.slots,
+            user=user,
+            session_id=session_id,
+            position=body.position,
+            durations=runtime.durations,
         )
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-    return await _one_hop(request, credentials, work)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @playback.get("/streams", response_model=StreamList)
-def list_streams(user: CurrentUser, session: DbSession, slots: Slots) -> StreamList:
+def list_streams(claims: Claims, runtime: RuntimeDep) -> Response:
     """The account's streams playing now, for "signed in on these devices"."""
-    items = [
-        StreamRead(
-            session_id=pb.id,
-            profile_id=pb.profile_id,
-            title_id=pb.title_id,
-            title=name,
-            device_name=str(pb.device.get("name", "")),
-            started_at=pb.created_at,
-            last_seen_at=pb.last_seen_at,
-        )
-        for pb, name in service.live_streams(session=session, slots=slots, user=user)
-    ]
-    return StreamList(items=items, max_streams=entitlements(user=user).max_streams)
+    with transaction(runtime.sessionmaker) as session:
+        user = load_user(session=session, claims=claims)
+        items = [
+            StreamRead(
+                session_id=pb.id,
+                profile_id=pb.profile_id,
+                title_id=pb.title_id,
+                title=name,
+                device_name=str(pb.device.get("name", "")),
+                started_at=pb.created_at,
+                last_seen_at=pb.last_seen_at,
+            )
+            for pb, name in service.live_streams(session=session, slots=runtime.slots, user=user)
+        ]
+        streams = StreamList(items=items, max_streams=entitlements(user=user).max_streams)
+    return model_response(streams)
 
 
-@playback.get("/positions", response_model=PositionList)
+@playback.get(
+    "/positions", response_model=PositionList, responses=problem_responses(ProfileNotFound)
+)
 def list_positions(
-    profile: CurrentProfile, session: DbSession, title_id: uuid.UUID
-) -> PositionList:
+    claims: Claims,
+    profile_id: ProfileId,
+    runtime: RuntimeDep,
+    title_id: uuid.UUID,
+    profile_token: ProfileTokenHeader = None,
+) -> Response:
     """Where this profile is in a movie, or in each episode of a series."""
-    items = positions.for_title(session=session, profile_id=profile.id, title_id=title_id)
-    return PositionList(items=items)
+    with transaction(runtime.sessionmaker) as session:
+        profile = unlocked_profile(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            profile_token=profile_token,
+        )
+        items = positions.for_title(session=session, profile_id=profile.id, title_id=title_id)
+        found = PositionList(items=items)
+    return model_response(found)
 
 
-@profile_rows.get("/{profile_id}/continue-watching", response_model=ContinueWatchingList)
+@profile_rows.get(
+    "/{profile_id}/continue-watching",
+    response_model=ContinueWatchingList,
+    responses=problem_responses(ProfileNotFound),
+)
 def continue_watching(
-    profile_id: uuid.UUID, user: CurrentUser, session: DbSession, country: ViewerCountry
-) -> ContinueWatchingList:
+    profile_id: uuid.UUID, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+) -> Response:
     """Unfinished titles, newest first, only those this profile may still watch here."""
-    profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
-    audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
-    items = positions.continue_watching(session=session, profile_id=profile.id, audience=audience)
-    return ContinueWatchingList(items=items)
+    with transaction(runtime.sessionmaker) as session:
+        profile = load_profile(session=session, claims=claims, profile_id=profile_id)
+        audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
+        items = positions.continue_watching(
+            session=session, profile_id=profile_id, audience=audience
+        )
+        rows = ContinueWatchingList(items=items)
+    return model_response(rows)

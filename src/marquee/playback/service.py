@@ -13,7 +13,6 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,24 +24,16 @@ from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import signing
-from marquee.errors import Conflict, NotFound
 from marquee.events import service as events
-from marquee.playback import entitlement, keys, positions
-from marquee.playback.models import ContentKey, PlaybackSession
+from marquee.events.schemas import LoggedEvent, PlayStart
+from marquee.playback import entitlement, licenses, positions
+from marquee.playback.errors import SessionNotFound, TooManyStreams
+from marquee.playback.models import PlaybackSession
 from marquee.playback.schemas import SessionCreate
 from marquee.playback.slots import StreamSlots
+from marquee.versions import content_keys
+from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
-
-# The packager's default segment length, for versions that do not record their own.
-DEFAULT_SEGMENT_SECONDS = 4.0
-
-
-class TooManyStreams(Conflict):
-    code = "too_many_streams"
-
-
-class SessionEnded(Conflict):
-    code = "session_ended"
 
 
 @dataclass(frozen=True)
@@ -57,20 +48,7 @@ class Started:
 
     @property
     def start_segment(self) -> int:
-        return segment_index(self.start_position, self.segment_seconds)
-
-
-def segment_index(position: float, segment_seconds: float) -> int:
-    """The segment holding `position`: segments are cut every `segment_seconds` from 0."""
-    return math.floor(position / segment_seconds)
-
-
-def segment_seconds(version: MediaVersion) -> float:
-    for rendition in version.renditions:
-        value = rendition.get("segment_seconds")
-        if isinstance(value, int | float) and value > 0:
-            return float(value)
-    return DEFAULT_SEGMENT_SECONDS
+        return versions.segment_index(self.target.version, self.start_position)
 
 
 def start_session(
@@ -103,14 +81,24 @@ def start_session(
     _take_slot(session, slots, playback, max_streams=plan.max_streams, settings=settings, now=now)
     session.add(playback)
     session.flush()
-    log_event(session, playback, "play_start", session_id=str(playback.id), position=start)
+    log_event(
+        session,
+        playback,
+        PlayStart(
+            profile_id=playback.profile_id,
+            title_id=playback.title_id,
+            episode_id=playback.episode_id,
+            session_id=playback.id,
+            position=start,
+        ),
+    )
     return Started(
         playback=playback,
         target=target,
         link=_link(settings, playback),
         resume_position=resume,
         start_position=playback.position_seconds,
-        segment_seconds=segment_seconds(target.version),
+        segment_seconds=target.version.segment_seconds,
         license_url=_license_url(session, settings, playback, target.version),
     )
 
@@ -192,41 +180,26 @@ def _license_url(
     before the title's flag was turned off, is still encrypted. A version that records no
     KID falls back to the title's flag and key.
     """
-    if keys.version_kid(version) is None:
+    if version.kid is None:
         title = session.get(Title, playback.title_id)
-        if title is None or not title.encrypted or session.get(ContentKey, title.id) is None:
+        if title is None or not title.encrypted:
             return None
-    return keys.license_url(settings, playback)
+        if not content_keys.has_key(session=session, title_id=title.id):
+            return None
+    return licenses.license_url(settings, playback)
 
 
-# Titles known to exist, shared by every request of this process: a session's title was
-# checked when it started, so the log need not look it up again for each event.
-_KNOWN_TITLES = events.KnownTitles()
-
-
-def log_event(session: Session, playback: PlaybackSession, kind: str, **fields: Any) -> None:
+def log_event(session: Session, playback: PlaybackSession, event: LoggedEvent) -> None:
     """Append one viewing event to the log that home rows and analytics read."""
-    event = {
-        "kind": kind,
-        "profile_id": str(playback.profile_id),
-        "title_id": str(playback.title_id),
-        "episode_id": str(playback.episode_id) if playback.episode_id else None,
-        **fields,
-    }
-    events.ingest(
-        session=session,
-        raw=[event],
-        profile_ids={playback.profile_id},
-        country=playback.country,
-        known=_KNOWN_TITLES,
-    )
+    # The session's profile and title were checked when it started: nothing to look up again.
+    events.append(session=session, events=[event], country=playback.country)
 
 
 def get_own_session(*, session: Session, user: User, session_id: uuid.UUID) -> PlaybackSession:
     """The caller's session; another account's is indistinguishable from a missing one."""
     playback = session.get(PlaybackSession, session_id)
     if playback is None or playback.user_id != user.id:
-        raise NotFound("No such playback session.", code="session_not_found")
+        raise SessionNotFound("No such playback session.")
     return playback
 
 

@@ -98,16 +98,12 @@ def eval_command(
 @recs_app.command("train")
 def train_serving_command() -> None:
     """Fit the home-row models on the event log and replace the serving tables (what workers run hourly)."""
-    from marquee.db import make_engine, make_sessionmaker, transaction
+    from marquee.db import transaction
     from marquee.recommend import train_db
+    from marquee.runtime import Runtime
 
-    settings = Settings()
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            summary = train_db.train(session=session)
-    finally:
-        engine.dispose()
+    with Runtime.running(Settings()) as runtime, transaction(runtime.sessionmaker) as session:
+        summary = train_db.train(session=session)
     typer.echo(json.dumps(summary.__dict__ if summary else {"skipped": "no events yet"}))
 
 

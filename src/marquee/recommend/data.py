@@ -10,16 +10,12 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from marquee.errors import Unprocessable
+from marquee.recommend.errors import InvalidInteractions
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 REQUIRED_COLUMNS = ("user_id", "item_id")
 OPTIONAL_COLUMNS = ("rating", "timestamp")
-
-
-class InvalidInteractions(Unprocessable):
-    code = "invalid_interactions"
 
 
 @dataclass(frozen=True)

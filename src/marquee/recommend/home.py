@@ -6,7 +6,6 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -54,7 +53,7 @@ class History:
                 and title not in history.finished
                 and title not in unfinished
             ):
-                unfinished[title] = _fraction(event.payload)
+                unfinished[title] = _fraction(event)
             if event.kind in ENGAGED and title not in engaged:
                 engaged.add(title)
                 history.recent.append(title)
@@ -66,10 +65,9 @@ class History:
         return self.finished | self.disliked
 
 
-def _fraction(payload: dict[str, Any] | None) -> float:
-    payload = payload or {}
-    duration = float(payload.get("duration") or 0)
-    return float(payload.get("position", 0)) / duration if duration > 0 else 0.0
+def _fraction(event: events.RecentEvent) -> float:
+    duration = event.duration or 0.0
+    return (event.position or 0.0) / duration if duration > 0 else 0.0
 
 
 @dataclass

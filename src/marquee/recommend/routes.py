@@ -4,44 +4,41 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
 from marquee.accounts import profiles
+from marquee.accounts.errors import ProfileNotFound
+from marquee.accounts.security import AccessClaims
 from marquee.audience import Audience
-from marquee.deps import CurrentUser, DbSession, ViewerCountry
+from marquee.db import transaction
+from marquee.deps import Claims, RuntimeDep, ViewerCountry, load_user, model_response
+from marquee.errors import problem_responses
 from marquee.recommend import cache, home
-from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.schemas import Home
-from marquee.recommend.snapshot import SnapshotCache
-from marquee.recommend.sources import CandidateSource, TableSource
+from marquee.runtime import Runtime
 
 router = APIRouter(prefix="/profiles", tags=["home"])
 routers = [router]
 
 
-def install(app: FastAPI) -> None:
-    """Per-app serving state, built once by the app factory (tests may swap the source)."""
-    app.state.rec_source = TableSource()
-    app.state.home_breaker = CircuitBreaker(budget_ms=50.0)
-    app.state.home_cache = cache.HomeCache()
-    app.state.home_snapshots = SnapshotCache(factory=app.state.sessionmaker)
-
-
-@router.get("/{profile_id}/home", response_model=Home)
+@router.get("/{profile_id}/home", response_model=Home, responses=problem_responses(ProfileNotFound))
 def read_home(
-    profile_id: uuid.UUID,
-    request: Request,
-    user: CurrentUser,
-    session: DbSession,
-    country: ViewerCountry,
-) -> Home:
+    profile_id: uuid.UUID, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+) -> Response:
     """Ordered rows, each with its reason; only titles this profile may watch here and now."""
+    with transaction(runtime.sessionmaker) as session:
+        rows = _home(session, runtime, claims, profile_id, country)
+    return model_response(rows)
+
+
+def _home(
+    session: Session, runtime: Runtime, claims: AccessClaims, profile_id: uuid.UUID, country: str
+) -> Home:
+    user = load_user(session=session, claims=claims)
     profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
-    state = request.app.state
-    source: CandidateSource = state.rec_source
-    breaker: CircuitBreaker = state.home_breaker
-    rows_cache: cache.HomeCache = state.home_cache
-    snapshots: SnapshotCache = state.home_snapshots
+    serving = runtime.home
+    rows_cache = serving.cache
     key = (profile.id, country, profile.maturity_ceiling)
     current = cache.marker(session, profile.id, rows_cache.ttl_seconds)
     audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
@@ -52,9 +49,9 @@ def read_home(
         session=session,
         profile_id=profile.id,
         audience=audience,
-        source=source,
-        breaker=breaker,
-        snapshots=snapshots,
+        source=serving.source,
+        breaker=serving.breaker,
+        snapshots=serving.snapshots,
     )
     if not result.degraded:
         rows_cache.put(key, current, result)

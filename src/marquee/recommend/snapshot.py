@@ -92,7 +92,11 @@ def build(session: Session, audience: Audience) -> Snapshot:
 
 
 class SnapshotCache:
-    """Snapshots per audience; a stale one is served while a background thread rebuilds it."""
+    """Snapshots per audience; a stale one is served while a background thread rebuilds it.
+
+    The cache owns those threads: `close()` (the runtime's) stops new rebuilds and joins the
+    running ones, so none still holds a database connection when the engine goes.
+    """
 
     def __init__(
         self, ttl_seconds: float = 30.0, factory: sessionmaker[Session] | None = None
@@ -101,6 +105,8 @@ class SnapshotCache:
         self.factory = factory
         self._snapshots: dict[tuple[str, int], Snapshot] = {}
         self._refreshing: set[tuple[str, int]] = set()
+        self._threads: set[threading.Thread] = set()
+        self._closed = False
         self._lock = threading.Lock()
 
     def get(self, session: Session, audience: Audience) -> Snapshot:
@@ -120,10 +126,14 @@ class SnapshotCache:
 
     def _refresh_in_background(self, key: tuple[str, int], audience: Audience) -> None:
         with self._lock:
-            if key in self._refreshing:
+            if key in self._refreshing or self._closed:
                 return
             self._refreshing.add(key)
-        threading.Thread(target=self._refresh, args=(key, audience), daemon=True).start()
+            thread = threading.Thread(
+                target=self._refresh, args=(key, audience), name="home-snapshot", daemon=True
+            )
+            self._threads.add(thread)
+        thread.start()
 
     def _refresh(self, key: tuple[str, int], audience: Audience) -> None:
         assert self.factory is not None
@@ -137,6 +147,20 @@ class SnapshotCache:
         finally:
             with self._lock:
                 self._refreshing.discard(key)
+                self._threads.discard(threading.current_thread())
+
+    def running(self) -> int:
+        """Rebuilds still running in the background."""
+        with self._lock:
+            return sum(thread.is_alive() for thread in self._threads)
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Start no more rebuilds and wait for the running ones to finish."""
+        with self._lock:
+            self._closed = True
+            running = list(self._threads)
+        for thread in running:
+            thread.join(timeout)
 
     def clear(self) -> None:
         with self._lock:

@@ -34,6 +34,13 @@ CONFIDENCE = {
 }
 
 
+# A retraining on a history this much smaller than the last run's keeps the last model: a
+# history that shrinks that fast has lost data (a retention or an import gone wrong), and a
+# model fitted on the remains would empty the home rows. Honest decline (old events ageing
+# out a day at a time) stays well above it between two runs.
+MIN_HISTORY_FRACTION = 0.1
+
+
 @dataclass(frozen=True)
 class TrainSummary:
     profiles: int
@@ -141,13 +148,25 @@ def _replace(session: Session, table: type[Any], rows: list[dict[str, Any]]) -> 
         session.execute(insert(table), rows[start : start + 5000])
 
 
+def too_small(session: Session, interactions: int) -> bool:
+    """Whether a history of `interactions` is too small to replace the last fitted model."""
+    last = session.scalar(select(ModelRun.interactions).order_by(ModelRun.id.desc()).limit(1))
+    return last is not None and interactions < last * MIN_HISTORY_FRACTION
+
+
 def train(*, session: Session, lam: float = 250.0) -> TrainSummary | None:
-    """Fit on every event and replace the serving tables in this transaction."""
+    """Fit on every event and replace the serving tables in this transaction.
+
+    Returns None, leaving the last model in place, when there is no history or too little of
+    it (`too_small`).
+    """
     started = time.perf_counter()
     loaded = load_log(session)
     if loaded is None:
         return None
     log, _ = loaded
+    if too_small(session, len(log)):
+        return None
     head = _head(log, MAX_EASE_ITEMS)
     ease, knn = EASE(lam=lam), ItemKNN(k=50)
     ease.fit(head)

@@ -14,20 +14,17 @@ search_app = typer.Typer(no_args_is_help=True, help="Search index: rebuild and i
 
 @search_app.command("reindex")
 def reindex() -> None:
-    """Rebuild the search index from the catalogue (the backend follows the database URL)."""
-    from marquee.db import make_engine, make_sessionmaker, transaction
-    from marquee.search import service
-    from marquee.search.index import make_index
+    """Rebuild the search index from the catalogue (the backend follows the database URL).
 
-    settings = Settings()
-    engine = make_engine(settings.resolved_database_url)
+    The one write to the index outside the worker: an operator's repair, which waits for the
+    worker's writer to let go of the embedded engine's lock."""
+    from marquee.db import transaction
+    from marquee.runtime import Runtime
+    from marquee.search import service
+
     started = time.perf_counter()
-    try:
-        index = make_index(settings, engine)
-        with transaction(make_sessionmaker(engine)) as session:
-            count = service.reindex_all(session=session, index=index)
-    finally:
-        engine.dispose()
+    with Runtime.running(Settings()) as runtime, transaction(runtime.sessionmaker) as session:
+        count = service.reindex_all(session=session, index=runtime.index)
     typer.echo(f"indexed {count} titles in {time.perf_counter() - started:.1f}s")
 
 
@@ -39,16 +36,12 @@ def query(
 ) -> None:
     """Search as an adult viewer in `country` would, and print the hits."""
     from marquee.audience import Audience
-    from marquee.db import make_engine
-    from marquee.search.index import SearchFilters, make_index
+    from marquee.runtime import Runtime
+    from marquee.search.index import SearchFilters
 
-    settings = Settings()
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        index = make_index(settings, engine)
-        results = index.search(text, SearchFilters(), Audience(country=country), limit=limit)
-    finally:
-        engine.dispose()
+    with Runtime.running(Settings()) as runtime:
+        audience = Audience(country=country)
+        results = runtime.index.search(text, SearchFilters(), audience, limit=limit)
     typer.echo(f"{results.total} titles")
     for hit in results.hits:
         typer.echo(f"{hit.score:8.3f}  {hit.title} ({hit.year or '?'})")

@@ -108,7 +108,12 @@ def _tantivy_docs(doc: SearchDocument) -> list[tantivy.Document]:
 
 
 class EmbeddedIndex:
-    """Tantivy files under `directory`; one writer at a time, searchers reload after each commit."""
+    """Tantivy files under `directory`; one writer at a time, searchers reload after each commit.
+
+    The writer is usually another process (the worker applies the search jobs): a read
+    first checks the index's `meta.json`, which every commit replaces, and reloads when it
+    changed, rather than waiting for the engine's own watcher (up to half a second).
+    """
 
     def __init__(self, directory: Path) -> None:
         path = directory / SCHEMA_VERSION
@@ -116,6 +121,22 @@ class EmbeddedIndex:
         self.schema = _schema()
         self._index = tantivy.Index(self.schema, path=str(path), reuse=True)
         self._write_lock = threading.Lock()
+        self._meta = path / "meta.json"
+        self._meta_seen = self._meta_stamp()
+
+    def _meta_stamp(self) -> tuple[int, int]:
+        try:
+            stat = self._meta.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (stat.st_mtime_ns, stat.st_ino)
+
+    def _searcher(self) -> tantivy.Searcher:
+        stamp = self._meta_stamp()
+        if stamp != self._meta_seen:
+            self._meta_seen = stamp
+            self._index.reload()
+        return self._index.searcher()
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -163,7 +184,7 @@ class EmbeddedIndex:
             self._index.reload()
 
     def count(self) -> int:
-        return int(self._index.searcher().num_docs)
+        return int(self._searcher().num_docs)
 
     # -- query building -------------------------------------------------------------------
 
@@ -254,7 +275,7 @@ class EmbeddedIndex:
     ) -> SearchResults:
         terms = text.query_terms(query)
         restrict = self._visible(audience) + self._filters(filters)
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         fields = {**TEXT_FIELDS, "synopsis": 1.0}
         scored = self._text_query(terms, fields, require_all=True) if terms else None
         combined = self._combine(scored, restrict)
@@ -345,7 +366,7 @@ class EmbeddedIndex:
         terms = text.query_terms(q)
         if not terms:
             return []
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         visible = self._visible(audience)
         titles_query = self._combine(
             self._text_query(terms, {"title": 4.0, "original_title": 3.0}, require_all=True),

@@ -1,27 +1,37 @@
-"""Near real-time indexing: titles touched in a committed transaction are re-indexed right after.
+"""Near real-time indexing through the jobs table: a change to the catalogue queues its re-index.
 
-The catalogue knows nothing of search. The app factory calls `install`, which listens to the
-app's sessions: flushes record which titles (directly, or through their credits, windows,
-people and genres) changed, and the commit re-indexes exactly those titles.
+The catalogue knows nothing of search. Every runtime's sessionmaker carries these listeners
+(`watch`, called by `Runtime.from_settings`), so the API, the worker and the CLI behave
+alike: flushes record which titles changed (directly, or through their credits, windows,
+people and genres), and just before the commit one `search_reindex` job naming them is
+queued in the same transaction. The change and its re-index commit or roll back together,
+so a crash after the commit loses nothing; the process that owns index writes applies the
+job (see `marquee.search.tasks` and docs/search.md).
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
-from fastapi import FastAPI
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.catalog.models import Availability, Credit, Genre, Person, Title
-from marquee.db import transaction
-from marquee.search import service
-from marquee.search.index import Index, make_index
+from marquee.jobs import service as jobs
+from marquee.jobs.registry import JobKind
+from marquee.search.tasks import ReindexPayload
 
-log = logging.getLogger("marquee.search")
 _PENDING = "search_pending"
+# A re-index is cheap and idempotent; a job that keeps failing says so in the jobs view.
+REINDEX_ATTEMPTS = 10
+
+
+def _pending(session: Session) -> dict[str, set[uuid.UUID]]:
+    pending: dict[str, set[uuid.UUID]] = session.info.setdefault(
+        _PENDING, {"titles": set(), "people": set(), "genres": set()}
+    )
+    return pending
 
 
 def _touched(obj: Any, pending: dict[str, set[uuid.UUID]]) -> None:
@@ -36,62 +46,50 @@ def _touched(obj: Any, pending: dict[str, set[uuid.UUID]]) -> None:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    pending = session.info.setdefault(_PENDING, {"titles": set(), "people": set(), "genres": set()})
+    pending = _pending(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
         _touched(obj, pending)
+
+
+def _before_commit(session: Session) -> None:
+    """Queue the re-index of what this transaction touched, inside the transaction."""
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer commit queues everything at once
+    session.flush()  # the commit's own flush could otherwise record titles after the queueing
+    pending = session.info.pop(_PENDING, None)
+    if not pending or not any(pending.values()):
+        return
+    payload = ReindexPayload(
+        titles=sorted(pending["titles"]),
+        people=sorted(pending["people"]),
+        genres=sorted(pending["genres"]),
+    )
+    jobs.enqueue(
+        session=session,
+        kind=JobKind.SEARCH_REINDEX,
+        payload=payload.model_dump(mode="json"),
+        key=f"{JobKind.SEARCH_REINDEX}:{uuid.uuid4()}",
+        max_attempts=REINDEX_ATTEMPTS,
+    )
 
 
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
-class Reindexer:
-    """Re-indexes the titles a committed session touched; failures are logged, never raised."""
-
-    def __init__(self, index: Index, factory: sessionmaker[Session]) -> None:
-        self.index = index
-        self.factory = factory
-
-    def after_commit(self, session: Session) -> None:
-        pending = session.info.pop(_PENDING, None)
-        if not pending or not any(pending.values()):
-            return
-        try:
-            with transaction(self.factory) as fresh:
-                ids = set(pending["titles"])
-                ids |= service.titles_of_people(session=fresh, person_ids=pending["people"])
-                ids |= service.titles_of_genres(session=fresh, genre_ids=pending["genres"])
-                service.reindex_titles(session=fresh, index=self.index, title_ids=ids)
-        except Exception:
-            # The catalogue change is committed; `marquee search reindex` repairs the index.
-            log.exception("search re-indexing failed", extra={"titles": len(pending["titles"])})
-
-
-def watch(factory: sessionmaker[Session], index: Index) -> Reindexer:
-    """Listen to every session `factory` makes and keep `index` in step with the catalogue."""
-    reindexer = Reindexer(index, factory)
+def watch(factory: sessionmaker[Session]) -> None:
+    """Make every session of `factory` queue the re-indexing its commits call for."""
     event.listen(factory, "after_flush", _after_flush)
-    event.listen(factory, "after_commit", reindexer.after_commit)
+    event.listen(factory, "before_commit", _before_commit)
     event.listen(factory, "after_rollback", _forget)
-    return reindexer
 
 
-def _rebuild_if_empty(index: Index, factory: sessionmaker[Session]) -> None:
-    # A fresh index next to a filled catalogue (first start, bulk import): build it once.
-    if index.count() > 0:
-        return
-    with transaction(factory) as session:
-        if session.scalar(select(func.count()).select_from(Title)):
-            service.reindex_all(session=session, index=index)
-
-
-def install(app: FastAPI) -> None:
-    """Create the app's search index from its settings and keep it current."""
-    factory: sessionmaker[Session] = app.state.sessionmaker
-    index = make_index(app.state.settings, app.state.engine)
-    try:
-        _rebuild_if_empty(index, factory)
-    except Exception:
-        log.exception("search index rebuild at start failed")
-    app.state.search_index = index
-    watch(factory, index)
+def queue_rebuild(*, session: Session) -> None:
+    """Queue a rebuild of the whole index (a fresh index beside a filled catalogue)."""
+    jobs.enqueue(
+        session=session,
+        kind=JobKind.SEARCH_REINDEX,
+        payload=ReindexPayload(everything=True).model_dump(mode="json"),
+        key=f"{JobKind.SEARCH_REINDEX}:all:{uuid.uuid4()}",
+        max_attempts=REINDEX_ATTEMPTS,
+    )

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
+from marquee.accounts.errors import ProfileNotFound
+from marquee.catalog.errors import UnknownGenre
 from marquee.catalog.models import TitleKind
-from marquee.deps import DbSession, ProfileAudience
-from marquee.errors import Unprocessable
+from marquee.db import transaction
+from marquee.deps import (
+    Claims,
+    ProfileId,
+    ProfileTokenHeader,
+    RuntimeDep,
+    ViewerCountry,
+    model_response,
+    profile_audience,
+)
+from marquee.errors import problem_responses
 from marquee.pagination import PageParams, encode_cursor, make_page, page_params
 from marquee.search import service
+from marquee.search.errors import InvalidYearRange, UnknownParameter
 from marquee.search.index import Index, SearchResults, Sort
 from marquee.search.schemas import (
     FacetCountRead,
@@ -42,20 +54,20 @@ def _refuse_unknown(request: Request, known: frozenset[str]) -> None:
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         names = ", ".join(name[:40] for name in unknown[:5])
-        raise Unprocessable(f"Unknown search parameter: {names}.", code="unknown_parameter")
+        raise UnknownParameter(f"Unknown search parameter: {names}.")
 
 
-def search_parameters(request: Request) -> None:
+# Coroutines, like every dependency of the search routes: no thread-pool hop, no database.
+async def search_parameters(request: Request) -> None:
     _refuse_unknown(request, SEARCH_PARAMETERS)
 
 
-def suggest_parameters(request: Request) -> None:
+async def suggest_parameters(request: Request) -> None:
     _refuse_unknown(request, SUGGEST_PARAMETERS)
 
 
-def get_index(request: Request) -> Index:
-    index: Index = request.app.state.search_index
-    return index
+async def get_index(runtime: RuntimeDep) -> Index:
+    return runtime.index
 
 
 SearchIndex = Annotated[Index, Depends(get_index)]
@@ -93,11 +105,18 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
     )
 
 
-@router.get("", response_model=SearchPage, dependencies=[Depends(search_parameters)])
+@router.get(
+    "",
+    response_model=SearchPage,
+    dependencies=[Depends(search_parameters)],
+    responses=problem_responses(ProfileNotFound, UnknownGenre, InvalidYearRange, UnknownParameter),
+)
 def search(
-    session: DbSession,
-    audience: ProfileAudience,
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
     index: SearchIndex,
+    runtime: RuntimeDep,
     params: Annotated[PageParams, Depends(page_params)],
     q: QueryText = "",
     genre: Annotated[str | None, Query(max_length=60)] = None,
@@ -106,16 +125,26 @@ def search(
     kind: Annotated[TitleKind | None, Query(alias="type")] = None,
     language: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     sort: Sort = Sort.RELEVANCE,
-) -> SearchPage:
+    profile_token: ProfileTokenHeader = None,
+) -> Response:
     """Titles matching `q` (popular titles when empty), with facet counts."""
-    filters = service.make_filters(
-        session=session,
-        genre=genre,
-        year_from=year_from,
-        year_to=year_to,
-        kind=kind.value if kind else None,
-        language=language,
-    )
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
+        )
+        filters = service.make_filters(
+            session=session,
+            genre=genre,
+            year_from=year_from,
+            year_to=year_to,
+            kind=kind.value if kind else None,
+            language=language,
+        )
     results = service.search(
         index=index,
         query=q,
@@ -125,15 +154,39 @@ def search(
         offset=params.offset,
         limit=params.limit,
     )
-    return _page(results, q, params)
+    return model_response(_page(results, q, params))
 
 
-@router.get("/suggest", response_model=SuggestionList, dependencies=[Depends(suggest_parameters)])
-def suggest(audience: ProfileAudience, index: SearchIndex, q: QueryText = "") -> SuggestionList:
+@router.get(
+    "/suggest",
+    response_model=SuggestionList,
+    dependencies=[Depends(suggest_parameters)],
+    responses=problem_responses(ProfileNotFound, UnknownParameter),
+)
+def suggest(
+    claims: Claims,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    index: SearchIndex,
+    runtime: RuntimeDep,
+    q: QueryText = "",
+    profile_token: ProfileTokenHeader = None,
+) -> Response:
     """Up to ten titles and people for search-as-you-type."""
+    with transaction(runtime.sessionmaker) as session:
+        audience = profile_audience(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            country=country,
+            profile_token=profile_token,
+        )
     items = service.suggest(index=index, query=q, audience=audience)
-    return SuggestionList(
-        items=[SuggestionRead(text=s.text, kind=s.kind, title_id=s.title_id) for s in items]
+    return model_response(
+        SuggestionList(
+            items=[SuggestionRead(text=s.text, kind=s.kind, title_id=s.title_id) for s in items]
+        )
     )
 
 

@@ -9,9 +9,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from marquee.audience import Audience
+from marquee.catalog.errors import UnknownGenre
 from marquee.catalog.models import Credit, Genre, Title
-from marquee.errors import Unprocessable
 from marquee.search import documents
+from marquee.search.errors import InvalidYearRange
 from marquee.search.index import Index, SearchFilters, SearchResults, Sort, Suggestion
 
 REINDEX_BATCH = 500
@@ -25,7 +26,7 @@ def resolve_genre(*, session: Session, genre: str) -> str:
         )
     )
     if found is None:
-        raise Unprocessable(f"There is no genre {genre!r}.", code="unknown_genre")
+        raise UnknownGenre(f"There is no genre {genre!r}.")
     return found
 
 
@@ -39,7 +40,7 @@ def make_filters(
     language: str | None = None,
 ) -> SearchFilters:
     if year_from is not None and year_to is not None and year_from > year_to:
-        raise Unprocessable("year_from is after year_to.", code="invalid_year_range")
+        raise InvalidYearRange("year_from is after year_to.")
     return SearchFilters(
         genre=resolve_genre(session=session, genre=genre) if genre else None,
         year_from=year_from,

@@ -8,24 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from marquee.errors import MarqueeError, NotFound
+from marquee.storage.errors import RangeNotSatisfiable
 
 CHUNK_SIZE = 1024 * 1024
 
 # A body to store: a binary file object (read in chunks) or an iterable of byte chunks.
 Source = BinaryIO | Iterable[bytes]
-
-
-class ObjectNotFound(NotFound):
-    code = "object_not_found"
-
-
-class RangeNotSatisfiable(MarqueeError):
-    status, code, title = 416, "range_not_satisfiable", "Range not satisfiable"
-
-
-class InvalidPart(MarqueeError):
-    status, code, title = 409, "invalid_part", "Invalid upload part"
 
 
 @dataclass(frozen=True)

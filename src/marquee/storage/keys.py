@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 
-from marquee.errors import BadRequest
+from marquee.storage.errors import InvalidKey
 
 MAX_KEY_LENGTH = 1024
 # One path segment that callers may choose (a rendition name, a language, an artwork kind).
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-class InvalidKey(BadRequest):
-    code = "invalid_object_key"
 
 
 def safe_key(key: str) -> str:

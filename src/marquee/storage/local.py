@@ -10,16 +10,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from marquee.storage.base import (
-    CHUNK_SIZE,
-    ByteRange,
-    InvalidPart,
-    ObjectNotFound,
-    ObjectStat,
-    PartInfo,
-    Source,
-    iter_chunks,
-)
+from marquee.storage.base import CHUNK_SIZE, ByteRange, ObjectStat, PartInfo, Source, iter_chunks
+from marquee.storage.errors import InvalidPart, ObjectNotFound
 from marquee.storage.keys import safe_key, safe_prefix
 from marquee.storage.local_parts import PartSet, fsync_dir
 

@@ -11,16 +11,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from marquee.storage.base import (
-    CHUNK_SIZE,
-    ByteRange,
-    InvalidPart,
-    ObjectNotFound,
-    ObjectStat,
-    PartInfo,
-    Source,
-    iter_chunks,
-)
+from marquee.storage.base import CHUNK_SIZE, ByteRange, ObjectStat, PartInfo, Source, iter_chunks
+from marquee.storage.errors import InvalidPart, ObjectNotFound
 from marquee.storage.keys import safe_key, safe_prefix
 
 if TYPE_CHECKING:

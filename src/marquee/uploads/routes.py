@@ -5,32 +5,48 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from marquee.accounts.models import User
+from marquee.accounts.errors import EditorRequired
+from marquee.accounts.models import Role, User
 from marquee.config import Settings
-from marquee.db import transaction
-from marquee.deps import DbSession, SettingsDep, Store, require_editor
+from marquee.deps import DbSession, SettingsDep, Store, require_editor, unit_of_work
+from marquee.errors import problem_responses
+from marquee.hardening import BodyLimit
 from marquee.storage.base import ObjectStore
 from marquee.uploads import service as uploads
+from marquee.uploads.errors import (
+    ChecksumAlgorithmUnsupported,
+    ChecksumMismatch,
+    DeferLengthUnsupported,
+    InvalidChecksum,
+    InvalidMetadata,
+    InvalidUploadMetadata,
+    TusBadRequest,
+    TusUnsupportedMediaType,
+    TusVersionUnsupported,
+    UnknownEpisode,
+    UnknownTitle,
+    UploadBusy,
+    UploadGone,
+    UploadNotFound,
+    UploadOffsetMismatch,
+    UploadTooLarge,
+    UploadUnbound,
+)
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
 from marquee.uploads.tus import (
     CHECKSUM_ALGORITHMS,
     EXTENSIONS,
     OFFSET_CONTENT_TYPE,
     TUS_VERSION,
-    TusBadRequest,
-    UnsupportedMediaType,
-    UploadConflict,
-    UploadTooLarge,
     encode_metadata,
     http_date,
     parse_checksum,
@@ -41,15 +57,23 @@ from marquee.uploads.tus import (
 )
 from marquee.uploads.writer import ChunkWriter
 
-T = TypeVar("T")
 Editor = Annotated[User, Depends(require_editor)]
 
 tus = APIRouter(
-    prefix="/admin/uploads", tags=["admin-uploads"], dependencies=[Depends(require_editor)]
+    prefix="/admin/uploads",
+    tags=["admin-uploads"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 # Capability discovery carries no data and browsers send it without credentials.
 discovery = APIRouter(prefix="/admin/uploads", tags=["admin-uploads"])
 routers = [discovery, tus]
+
+
+def body_limits(settings: Settings, prefix: str) -> list[BodyLimit]:
+    """Masters arrive as many PATCHes; each carries at most one chunk."""
+    methods = frozenset({"POST", "PATCH"})
+    return [BodyLimit(f"{prefix}/admin/uploads", methods, settings.upload_chunk_max_bytes)]
 
 
 class UploadRead(BaseModel):
@@ -71,14 +95,12 @@ class UploadRead(BaseModel):
     job_id: uuid.UUID | None
 
 
-def _in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
-    with transaction(factory) as session:
-        return work(session)
-
-
-async def _db(request: Request, work: Callable[[Session], T]) -> T:
-    """Run a unit of work off the event loop, in its own transaction."""
-    return await run_in_threadpool(_in_transaction, request.app.state.sessionmaker, work)
+def _owned(session: Session, upload_id: uuid.UUID, user: User) -> Upload:
+    """The upload if `user` made it (or is an admin); anyone else's looks like a missing one."""
+    upload = uploads.get_upload(session=session, upload_id=upload_id)
+    if upload.created_by != user.id and user.role != Role.ADMIN:
+        raise UploadNotFound(f"No upload {upload_id}.")
+    return upload
 
 
 def _content_type(request: Request) -> str:
@@ -106,7 +128,22 @@ def capabilities(settings: SettingsDep) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-@tus.post("/", status_code=201, response_class=Response)
+@tus.post(
+    "/",
+    status_code=201,
+    response_class=Response,
+    responses=problem_responses(
+        TusBadRequest,
+        InvalidUploadMetadata,
+        DeferLengthUnsupported,
+        TusVersionUnsupported,
+        UploadTooLarge,
+        InvalidMetadata,
+        UploadUnbound,
+        UnknownTitle,
+        UnknownEpisode,
+    ),
+)
 @tus.post("", status_code=201, response_class=Response, include_in_schema=False)
 async def create_upload(
     request: Request, user: Editor, settings: SettingsDep, store: Store
@@ -114,10 +151,10 @@ async def create_upload(
     """tus creation (and creation-with-upload): declare the length and metadata, get a URL."""
     require_version(request.headers.get("Tus-Resumable"))
     if "Upload-Defer-Length" in request.headers:
-        raise TusBadRequest("Declare Upload-Length up front.", code="defer_length_unsupported")
+        raise DeferLengthUnsupported("Declare Upload-Length up front.")
     length = parse_int("Upload-Length", request.headers.get("Upload-Length"))
     meta = parse_metadata(request.headers.get("Upload-Metadata"))
-    upload = await _db(
+    upload = await unit_of_work(
         request,
         lambda session: uploads.create_upload(
             session=session, settings=settings, user_id=user.id, length=length, meta=meta
@@ -130,11 +167,17 @@ async def create_upload(
     return Response(status_code=201, headers=headers)
 
 
-@tus.head("/{upload_id}", response_class=Response)
-def upload_offset(upload_id: uuid.UUID, request: Request, session: DbSession) -> Response:
+@tus.head(
+    "/{upload_id}",
+    response_class=Response,
+    responses=problem_responses(TusVersionUnsupported, UploadNotFound, UploadGone),
+)
+def upload_offset(
+    upload_id: uuid.UUID, request: Request, session: DbSession, user: Editor
+) -> Response:
     """tus core: how many bytes the server has, so a client resumes from there."""
     require_version(request.headers.get("Tus-Resumable"))
-    upload = uploads.get_upload(session=session, upload_id=upload_id)
+    upload = _owned(session, upload_id, user)
     headers = _state_headers(upload)
     headers["Upload-Length"] = str(upload.length)
     if upload.meta:
@@ -142,36 +185,68 @@ def upload_offset(upload_id: uuid.UUID, request: Request, session: DbSession) ->
     return Response(status_code=200, headers=headers)
 
 
-@tus.patch("/{upload_id}", status_code=204, response_class=Response)
+@tus.patch(
+    "/{upload_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(
+        TusBadRequest,
+        ChecksumAlgorithmUnsupported,
+        InvalidChecksum,
+        UploadNotFound,
+        UploadOffsetMismatch,
+        UploadBusy,
+        UploadGone,
+        TusVersionUnsupported,
+        UploadTooLarge,
+        TusUnsupportedMediaType,
+        ChecksumMismatch,
+    ),
+)
 async def append(
-    upload_id: uuid.UUID, request: Request, settings: SettingsDep, store: Store
+    upload_id: uuid.UUID, request: Request, user: Editor, settings: SettingsDep, store: Store
 ) -> Response:
     """tus core: bytes from Upload-Offset on; with Upload-Checksum a bad chunk gets 460."""
     require_version(request.headers.get("Tus-Resumable"))
     if _content_type(request) != OFFSET_CONTENT_TYPE:
-        raise UnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
+        raise TusUnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
     offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
+    await unit_of_work(request, lambda session: _owned(session, upload_id, user))
     upload = await _receive(request, settings, store, upload_id, offset, checksum=checksum)
     return Response(status_code=204, headers=_state_headers(upload))
 
 
-@tus.delete("/{upload_id}", status_code=204, response_class=Response)
-def terminate(upload_id: uuid.UUID, request: Request, session: DbSession, store: Store) -> Response:
+@tus.delete(
+    "/{upload_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(TusVersionUnsupported, UploadNotFound),
+)
+def terminate(
+    upload_id: uuid.UUID, request: Request, session: DbSession, store: Store, user: Editor
+) -> Response:
     """tus termination: the upload and every stored byte of it go."""
     require_version(request.headers.get("Tus-Resumable"))
+    _owned(session, upload_id, user)
     uploads.terminate_upload(session=session, store=store, upload_id=upload_id)
     return Response(status_code=204, headers=tus_headers())
 
 
-@tus.get("/{upload_id}", response_model=UploadRead)
-def upload_status(upload_id: uuid.UUID, session: DbSession) -> UploadRead:
+@tus.get(
+    "/{upload_id}",
+    response_model=UploadRead,
+    responses=problem_responses(UploadNotFound, UploadGone),
+)
+def upload_status(upload_id: uuid.UUID, session: DbSession, user: Editor) -> UploadRead:
     """The upload as JSON: progress, binding and the ingest job it started."""
-    return UploadRead.model_validate(uploads.get_upload(session=session, upload_id=upload_id))
+    return UploadRead.model_validate(_owned(session, upload_id, user))
 
 
 async def _unlock(request: Request, upload_id: uuid.UUID, token: str) -> None:
-    await _db(request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token))
+    await unit_of_work(
+        request, lambda s: uploads.unlock_upload(session=s, upload_id=upload_id, token=token)
+    )
 
 
 def _writer(
@@ -202,7 +277,7 @@ async def _receive(
 ) -> Upload:
     """Lock the upload, stream the body into the store, then acknowledge what was stored."""
     declared = request.headers.get("Content-Length")
-    upload, token = await _db(
+    upload, token = await unit_of_work(
         request, lambda s: uploads.lock_upload(session=s, upload_id=upload_id, offset=offset)
     )
     if declared is not None and declared.isdigit() and offset + int(declared) > upload.length:
@@ -212,7 +287,7 @@ async def _receive(
     try:
         await _stream_body(request, writer, token)
         outcome = await run_in_threadpool(writer.finish)
-        recorded = await _db(
+        recorded = await unit_of_work(
             request,
             lambda s: uploads.record_outcome(
                 session=s,
@@ -250,7 +325,7 @@ async def _stream_body(request: Request, writer: ChunkWriter, token: str) -> Non
                     storing = asyncio.ensure_future(run_in_threadpool(writer.store_part, part))
                 if time.monotonic() - renewed > uploads.LOCK_SECONDS / 3:
                     renewed = time.monotonic()
-                    await _db(request, lambda s: _renew(s, writer.upload_id, token))
+                    await unit_of_work(request, lambda s: _renew(s, writer.upload_id, token))
         except ClientDisconnect:
             if writer.checksum is not None:
                 raise
@@ -266,5 +341,5 @@ async def _stream_body(request: Request, writer: ChunkWriter, token: str) -> Non
 
 def _renew(session: Session, upload_id: uuid.UUID, token: str) -> Any:
     if not uploads.renew_lock(session=session, upload_id=upload_id, token=token):
-        raise UploadConflict("The upload's lock lapsed.", code="upload_busy")
+        raise UploadBusy("The upload's lock lapsed.")
     return None

@@ -20,18 +20,23 @@ from sqlalchemy.orm import Session
 from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
 from marquee.db import utcnow
-from marquee.errors import Unprocessable
 from marquee.jobs import service as jobs
 from marquee.jobs.registry import JobKind
 from marquee.storage import keys
-from marquee.storage.base import InvalidPart, ObjectStore
-from marquee.uploads.models import Upload, UploadPurpose, UploadState
-from marquee.uploads.tus import (
-    UploadConflict,
+from marquee.storage.base import ObjectStore
+from marquee.storage.errors import InvalidPart
+from marquee.uploads.errors import (
+    InvalidMetadata,
+    UnknownEpisode,
+    UnknownTitle,
+    UploadBusy,
     UploadGone,
     UploadNotFound,
+    UploadOffsetMismatch,
     UploadTooLarge,
+    UploadUnbound,
 )
+from marquee.uploads.models import Upload, UploadPurpose, UploadState
 from marquee.uploads.writer import Outcome
 
 LOCK_SECONDS = 30.0
@@ -45,7 +50,7 @@ def _flag(meta: dict[str, str], name: str) -> bool:
         return False
     value = meta[name].strip().lower()
     if value not in _TRUE | _FALSE:
-        raise Unprocessable(f"Metadata {name!r} must be true or false.", code="invalid_metadata")
+        raise InvalidMetadata(f"Metadata {name!r} must be true or false.")
     return value in _TRUE
 
 
@@ -55,25 +60,24 @@ def _uuid(meta: dict[str, str], name: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(meta[name])
     except ValueError as exc:
-        raise Unprocessable(f"Metadata {name!r} is not an id.", code="invalid_metadata") from exc
+        raise InvalidMetadata(f"Metadata {name!r} is not an id.") from exc
 
 
 def _binding(session: Session, meta: dict[str, str]) -> tuple[uuid.UUID, uuid.UUID | None]:
     """The (title, episode) an upload belongs to; exactly one of them must be named."""
     title_id, episode_id = _uuid(meta, "title_id"), _uuid(meta, "episode_id")
     if (title_id is None) == (episode_id is None):
-        raise Unprocessable(
-            "Name the title (title_id) or the episode (episode_id) this file is for.",
-            code="upload_unbound",
+        raise UploadUnbound(
+            "Name the title (title_id) or the episode (episode_id) this file is for."
         )
     if episode_id is not None:
         episode = session.get(Episode, episode_id)
         if episode is None:
-            raise Unprocessable(f"No episode {episode_id}.", code="unknown_episode")
+            raise UnknownEpisode(f"No episode {episode_id}.")
         return episode.title_id, episode_id
     assert title_id is not None
     if session.get(Title, title_id) is None:
-        raise Unprocessable(f"No title {title_id}.", code="unknown_title")
+        raise UnknownTitle(f"No title {title_id}.")
     return title_id, None
 
 
@@ -81,16 +85,12 @@ def _purpose(meta: dict[str, str]) -> tuple[UploadPurpose, str | None]:
     try:
         purpose = UploadPurpose(meta.get("kind") or UploadPurpose.MASTER)
     except ValueError as exc:
-        raise Unprocessable(
-            "Metadata 'kind' must be master, subtitle or audio.", code="invalid_metadata"
-        ) from exc
+        raise InvalidMetadata("Metadata 'kind' must be master, subtitle or audio.") from exc
     language = meta.get("language") or None
     if language is not None and not _LANGUAGE.match(language):
-        raise Unprocessable(
-            "Metadata 'language' must look like en or pt-BR.", code="invalid_metadata"
-        )
+        raise InvalidMetadata("Metadata 'language' must look like en or pt-BR.")
     if purpose != UploadPurpose.MASTER and language is None:
-        raise Unprocessable(f"A {purpose} track needs a language.", code="invalid_metadata")
+        raise InvalidMetadata(f"A {purpose} track needs a language.")
     return purpose, language
 
 
@@ -161,7 +161,7 @@ def lock_upload(*, session: Session, upload_id: uuid.UUID, offset: int) -> tuple
     """Take the upload for one PATCH at `offset`; a held lock or another offset is a conflict."""
     upload = get_upload(session=session, upload_id=upload_id)
     if upload.offset != offset:
-        raise UploadConflict(
+        raise UploadOffsetMismatch(
             f"The upload is at offset {upload.offset}, not {offset}.", offset=upload.offset
         )
     now = utcnow()
@@ -177,7 +177,7 @@ def lock_upload(*, session: Session, upload_id: uuid.UUID, offset: int) -> tuple
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise UploadConflict("Another request is writing to this upload.", code="upload_busy")
+        raise UploadBusy("Another request is writing to this upload.")
     return get_upload(session=session, upload_id=upload_id), token
 
 
@@ -230,9 +230,7 @@ def record_outcome(
         .execution_options(synchronize_session=False)
     )
     if recorded.rowcount != 1:  # type: ignore[attr-defined]
-        raise UploadConflict(
-            "The upload changed while this request wrote to it.", code="upload_busy"
-        )
+        raise UploadBusy("The upload changed while this request wrote to it.")
     upload = get_upload(session=session, upload_id=upload_id)
     if outcome.complete and upload.purpose == UploadPurpose.MASTER:
         job = jobs.enqueue(

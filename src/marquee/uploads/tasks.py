@@ -6,13 +6,12 @@ from typing import Any
 
 from marquee.db import transaction
 from marquee.jobs.registry import JobContext, JobKind, JobSpec
-from marquee.storage.factory import make_store
 from marquee.uploads.service import expire_uploads
 
 
 def _expire_job(ctx: JobContext) -> dict[str, Any]:
     with transaction(ctx.session_factory) as session:
-        removed = expire_uploads(session=session, store=make_store(ctx.settings))
+        removed = expire_uploads(session=session, store=ctx.store)
     return {"removed": removed}
 
 

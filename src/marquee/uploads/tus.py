@@ -8,9 +8,14 @@ import hashlib
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
 
-from marquee.errors import BadRequest, Conflict, MarqueeError, NotFound
+from marquee.uploads.errors import (
+    ChecksumAlgorithmUnsupported,
+    InvalidChecksum,
+    InvalidUploadMetadata,
+    TusBadRequest,
+    TusVersionUnsupported,
+)
 
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
@@ -37,49 +42,6 @@ def tus_headers(**extra: str) -> dict[str, str]:
     return {"Tus-Resumable": TUS_VERSION, **extra}
 
 
-class _Tus:
-    """Mixin so every tus error still tells the client which protocol version this is."""
-
-    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
-        MarqueeError.__init__(self, detail, code=code, headers=tus_headers(), **extra)  # type: ignore[arg-type]
-
-
-class TusBadRequest(_Tus, BadRequest):
-    code = "malformed_tus_request"
-
-
-class TusVersionUnsupported(_Tus, MarqueeError):
-    status, code, title = 412, "tus_version_unsupported", "Precondition failed"
-
-    def __init__(self, detail: str) -> None:
-        MarqueeError.__init__(self, detail, headers=tus_headers(**{"Tus-Version": TUS_VERSION}))
-
-
-class UnsupportedMediaType(_Tus, MarqueeError):
-    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
-
-
-class UploadTooLarge(_Tus, MarqueeError):
-    status, code, title = 413, "upload_too_large", "Upload too large"
-
-
-class UploadNotFound(_Tus, NotFound):
-    code = "upload_not_found"
-
-
-class UploadGone(_Tus, MarqueeError):
-    status, code, title = 410, "upload_expired", "Upload expired"
-
-
-class UploadConflict(_Tus, Conflict):
-    code = "upload_offset_mismatch"
-
-
-class ChecksumMismatch(_Tus, MarqueeError):
-    # 460 is the status the tus checksum extension defines for a chunk that does not match.
-    status, code, title = 460, "checksum_mismatch", "Checksum mismatch"
-
-
 def require_version(value: str | None) -> None:
     if value != TUS_VERSION:
         raise TusVersionUnsupported(f"This server speaks tus {TUS_VERSION} (Tus-Resumable).")
@@ -96,21 +58,17 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     if not header:
         return {}
     if len(header) > MAX_METADATA_LENGTH:
-        raise TusBadRequest("Upload-Metadata is too long.", code="invalid_upload_metadata")
+        raise InvalidUploadMetadata("Upload-Metadata is too long.")
     pairs: dict[str, str] = {}
     for item in header.split(","):
         parts = item.strip().split(" ")
         if len(parts) > 2 or not _KEY.match(parts[0]) or parts[0] in pairs:
-            raise TusBadRequest(
-                f"Upload-Metadata has a bad pair: {item.strip()[:60]!r}.",
-                code="invalid_upload_metadata",
-            )
+            raise InvalidUploadMetadata(f"Upload-Metadata has a bad pair: {item.strip()[:60]!r}.")
         try:
             value = base64.b64decode(parts[1], validate=True).decode() if len(parts) == 2 else ""
         except (binascii.Error, UnicodeDecodeError) as exc:
-            raise TusBadRequest(
-                f"Upload-Metadata value for {parts[0]!r} is not base64 of UTF-8 text.",
-                code="invalid_upload_metadata",
+            raise InvalidUploadMetadata(
+                f"Upload-Metadata value for {parts[0]!r} is not base64 of UTF-8 text."
             ) from exc
         pairs[parts[0]] = value
     return pairs
@@ -129,16 +87,15 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
         return None
     algorithm, _, encoded = header.strip().partition(" ")
     if algorithm not in CHECKSUM_ALGORITHMS:
-        raise TusBadRequest(
-            f"Checksum algorithm {algorithm!r} is not supported; use sha256 or sha1.",
-            code="checksum_algorithm_unsupported",
+        raise ChecksumAlgorithmUnsupported(
+            f"Checksum algorithm {algorithm!r} is not supported; use sha256 or sha1."
         )
     try:
         digest = base64.b64decode(encoded, validate=True)
     except binascii.Error as exc:
-        raise TusBadRequest("Upload-Checksum is not base64.", code="invalid_checksum") from exc
+        raise InvalidChecksum("Upload-Checksum is not base64.") from exc
     if len(digest) != hashlib.new(algorithm).digest_size:
-        raise TusBadRequest("Upload-Checksum has the wrong length.", code="invalid_checksum")
+        raise InvalidChecksum("Upload-Checksum has the wrong length.")
     return algorithm, digest
 
 

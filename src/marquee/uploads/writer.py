@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from marquee.storage import keys
-from marquee.storage.base import InvalidPart, ObjectStore, PartInfo, read_all
-from marquee.uploads.tus import ChecksumMismatch, UploadTooLarge
+from marquee.storage.base import ObjectStore, PartInfo, read_all
+from marquee.storage.errors import InvalidPart
+from marquee.uploads.errors import ChecksumMismatch, UploadTooLarge
 
 
 @dataclass

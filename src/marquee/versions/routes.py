@@ -3,45 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
 
+from marquee.accounts.errors import EditorRequired
+from marquee.catalog.errors import TitleNotFound
 from marquee.deps import DbSession, require_editor
-from marquee.ingest import publish
-from marquee.versions.models import VersionState
+from marquee.errors import problem_responses
+from marquee.versions import service
+from marquee.versions.schemas import MediaVersionRead
 
 admin = APIRouter(
-    prefix="/admin/titles", tags=["admin-media"], dependencies=[Depends(require_editor)]
+    prefix="/admin/titles",
+    tags=["admin-media"],
+    dependencies=[Depends(require_editor)],
+    responses=problem_responses(EditorRequired),
 )
 routers = [admin]
 
 
-class MediaVersionRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    title_id: uuid.UUID
-    episode_id: uuid.UUID | None
-    upload_id: uuid.UUID | None
-    state: VersionState
-    created_at: datetime
-    retired_at: datetime | None
-    duration_seconds: float
-    renditions: list[dict[str, Any]]
-    audio_tracks: list[dict[str, Any]]
-    subtitle_tracks: list[dict[str, Any]]
-    prefix: str
-    hls_master: str
-    dash_manifest: str
-    artwork: dict[str, Any]
-    ladder_decision: dict[str, Any] | None = None
-
-
-@admin.get("/{title_id}/versions", response_model=list[MediaVersionRead])
+@admin.get(
+    "/{title_id}/versions",
+    response_model=list[MediaVersionRead],
+    responses=problem_responses(TitleNotFound),
+)
 def list_versions(title_id: uuid.UUID, session: DbSession) -> list[MediaVersionRead]:
     """Every version of the title and of its episodes; retired ones stay listed as history."""
-    versions = publish.list_versions(session=session, title_id=title_id)
+    versions = service.list_versions(session=session, title_id=title_id)
     return [MediaVersionRead.model_validate(v) for v in versions]

@@ -115,7 +115,7 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
   }, [video, engine, profile]);
 
   const { intro_start, intro_end, credits_start } = session.markers;
-  const inIntro = intro_end !== null && state.current >= (intro_start ?? 0) && state.current < intro_end;
+  const inIntro = intro_end != null && state.current >= (intro_start ?? 0) && state.current < intro_end;
   const countdownAt = credits_start ?? state.duration - COUNTDOWN_LEAD_SECONDS;
   const showCountdown = session.next_episode !== null && !countdownDismissed && state.ready && state.current >= countdownAt;
   const act = (action: PlayerAction) => {

@@ -1,4 +1,5 @@
 // What the viewer is told when playback cannot start, one screen per problem type.
+import type { components } from "../generated/openapi";
 
 export interface ProblemScreen {
   heading: string;
@@ -6,18 +7,17 @@ export interface ProblemScreen {
   action?: { label: string; href: string };
 }
 
-export interface Problem {
-  status: number;
-  type?: string;
-  title?: string;
-  detail?: string;
-  max_streams?: number;
-  active_streams?: number;
-}
+type ApiProblem = components["schemas"]["Problem"];
+
+/** A problem+json body, or just the status when the answer had none. */
+export type Problem = Partial<ApiProblem> & Pick<ApiProblem, "status">;
+
+/** Every code the API declares; a screen for a code it never sends does not compile. */
+export type ProblemCode = ApiProblem["code"];
 
 /** The stable code at the end of a problem `type` ("/problems/too_many_streams"). */
-export function problemCode(problem: Problem): string {
-  return (problem.type ?? "").split("/").pop() || "unknown";
+export function problemCode(problem: Problem): ProblemCode | "unknown" {
+  return ((problem.type ?? "").split("/").pop() || "unknown") as ProblemCode | "unknown";
 }
 
 export function problemScreen(problem: Problem): ProblemScreen {

@@ -1,48 +1,16 @@
 // Playback sessions over the API: start, heartbeat, stop, QoE beacons and remembered track choices.
 import { accessToken, ApiError, profiles, request } from "../api";
 import type { ProfileRead } from "../api";
+import type { components } from "../generated/openapi";
 import type { QoeReport } from "./qoe";
 
-export interface Markers {
-  intro_start: number | null;
-  intro_end: number | null;
-  credits_start: number | null;
-}
+type Schemas = components["schemas"];
 
-export interface NextEpisode {
-  episode_id: string;
-  title: string;
-  season: number;
-  number: number;
-}
-
-export interface PlaybackSession {
-  session_id: string;
-  hls_url: string;
-  dash_url: string;
-  license_url: string | null;
-  key_system: string | null;
-  resume_position: number;
-  start_position: number;
-  duration: number;
-  expires_at: string;
-  heartbeat_seconds: number;
-  title_id: string;
-  episode_id: string | null;
-  max_height: number;
-  trickplay_url: string | null;
-  markers: Markers;
-  next_episode: NextEpisode | null;
-}
-
-export type PlayState = "playing" | "paused" | "buffering" | "seeking";
-
-export interface Heartbeat {
-  position: number;
-  rendition?: string;
-  buffer_seconds?: number;
-  state: PlayState;
-}
+export type Markers = Schemas["Markers"];
+export type NextEpisode = Schemas["NextEpisode"];
+export type PlaybackSession = Schemas["SessionRead"];
+export type Heartbeat = Schemas["HeartbeatCreate"];
+export type PlayState = Heartbeat["state"];
 
 export interface SessionTarget {
   profileId: string;

@@ -7,7 +7,7 @@ import { AvailabilitySection } from "./Availability";
 import { CreditsSection } from "./Credits";
 import { SeasonsSection } from "./Seasons";
 import { studio } from "./studioApi";
-import type { AdminTitle, LadderDecision } from "./studioApi";
+import type { AdminTitle } from "./studioApi";
 import { formValues, StateBadge, StudioPage, useAction } from "./StudioNav";
 import { RATINGS } from "./Titles";
 
@@ -116,37 +116,6 @@ function Publishing({ title, onSaved }: { title: AdminTitle; onSaved(t: AdminTit
   );
 }
 
-function LadderNote({ decision }: { decision: LadderDecision }) {
-  return (
-    <details class="ladder-decision">
-      <summary>
-        Per-title ladder: {decision.points.length} trial encodes, {decision.hull.length} on the
-        hull
-      </summary>
-      <table class="table" aria-label="Per-title rungs">
-        <thead>
-          <tr>
-            <th scope="col">Rung</th>
-            <th scope="col">CRF</th>
-            <th scope="col">kb/s</th>
-            <th scope="col">VMAF (predicted)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {decision.rungs.map((r) => (
-            <tr key={r.name}>
-              <td>{r.name}</td>
-              <td>{r.crf.toFixed(1)}</td>
-              <td>{Math.round(r.bitrate / 1000)}</td>
-              <td>{r.vmaf.toFixed(1)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </details>
-  );
-}
-
 function Versions({ titleId }: { titleId: string }) {
   const versions = useAsync(() => studio.versions(titleId), [titleId]);
   if (versions.error) return <ErrorNote message={versions.error} />;
@@ -174,10 +143,7 @@ function Versions({ titleId }: { titleId: string }) {
                   <StateBadge state={v.state} />
                 </td>
                 <td>{Math.round(v.duration_seconds)} s</td>
-                <td>
-                  {v.renditions.map((r) => r.name).join(", ")}
-                  {v.ladder_decision && <LadderNote decision={v.ladder_decision} />}
-                </td>
+                <td>{v.renditions.map((r) => r.name).join(", ")}</td>
               </tr>
             ))}
           </tbody>

@@ -1,131 +1,23 @@
 // Typed calls to the editor API: catalogue, people, versions, jobs, uploads and analytics.
 import { request } from "../../api";
-import type { CreditRead, EpisodeRead, GenreRead, Page, Query, SeasonRead, TitleDetail, TitleKind } from "../../api";
+import type { CreditRead, EpisodeRead, GenreRead, Page, Query, SeasonRead } from "../../api";
+import type { components } from "../../generated/openapi";
 
-export type PublishState = "draft" | "processing" | "published" | "unpublished";
+type Schemas = components["schemas"];
 
-export interface AdminTitleSummary {
-  id: string;
-  kind: TitleKind;
-  slug: string;
-  name: string;
-  release_year: number | null;
-  maturity_rating: string;
-  poster: string | null;
-  genres: GenreRead[];
-  state: PublishState;
-  updated_at: string;
-}
-
-export interface AvailabilityRead {
-  id: string;
-  country: string;
-  starts_at: string;
-  ends_at: string | null;
-}
-
-export interface AdminTitle extends TitleDetail {
-  state: PublishState;
-  maturity_level: number;
-  published_at: string | null;
-  current_version_id: string | null;
-  availability: AvailabilityRead[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface TitleWrite {
-  kind?: TitleKind;
-  slug?: string;
-  name?: string;
-  synopsis?: string;
-  release_year?: number | null;
-  runtime_minutes?: number | null;
-  maturity_rating?: string;
-  original_language?: string | null;
-  poster?: string | null;
-  genre_ids?: string[];
-}
-
-export interface PersonRead {
-  id: string;
-  name: string;
-  biography: string;
-  photo: string | null;
-}
-
-export interface VersionRead {
-  id: string;
-  state: string;
-  created_at: string;
-  duration_seconds: number;
-  renditions: { name: string; height: number; bandwidth: number }[];
-  episode_id: string | null;
-  // How a per-title ladder was chosen; null for the fixed table.
-  ladder_decision: LadderDecision | null;
-}
-
-export interface LadderDecision {
-  rungs: { name: string; crf: number; bitrate: number; vmaf: number }[];
-  points: { name: string; crf: number; bitrate: number; vmaf: number }[];
-  hull: { name: string; crf: number; bitrate: number; vmaf: number }[];
-  policy: { target_vmaf: number };
-}
-
-export interface JobRead {
-  id: string;
-  kind: string;
-  key: string;
-  state: "queued" | "running" | "succeeded" | "failed" | "dead";
-  stage: string;
-  percent: number;
-  attempts: number;
-  max_attempts: number;
-  last_error: string | null;
-  payload: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  created_at: string;
-  updated_at: string;
-  finished_at: string | null;
-}
-
-export interface UploadRead {
-  id: string;
-  state: string;
-  purpose: string;
-  title_id: string | null;
-  episode_id: string | null;
-  filename: string;
-  length: number;
-  offset: number;
-  job_id: string | null;
-}
-
-export interface TitleStat {
-  title_id: string;
-  name: string | null;
-  plays: number;
-  watch_hours: number;
-  completes: number;
-  completion_rate: number;
-}
-
-export interface DailyStat {
-  day: string;
-  plays: number;
-  watch_hours: number;
-  completes: number;
-}
-
-export interface QoeStat {
-  title_id: string;
-  rendition: string;
-  samples: number;
-  ttff_p50_ms: number | null;
-  ttff_p95_ms: number | null;
-  rebuffer_ratio: number;
-  errors: number;
-}
+export type PublishState = Schemas["PublishState"];
+export type AdminTitleSummary = Schemas["AdminTitleSummary"];
+export type AvailabilityRead = Schemas["AvailabilityRead"];
+export type AdminTitle = Schemas["AdminTitleRead"];
+export type TitleCreate = Schemas["TitleCreate"];
+export type TitleWrite = Schemas["TitleUpdate"];
+export type PersonRead = Schemas["PersonRead"];
+export type VersionRead = Schemas["MediaVersionRead"];
+export type JobRead = Schemas["JobRead"];
+export type UploadRead = Schemas["UploadRead"];
+export type TitleStat = Schemas["TitleStat"];
+export type DailyStat = Schemas["DailyStat"];
+export type QoeStat = Schemas["QoeStat"];
 
 const get = <T>(path: string, query?: Query) => request<T>("GET", path, { query });
 const send = <T>(method: string, path: string, body?: unknown) => request<T>(method, path, { body });
@@ -134,7 +26,7 @@ const T = "/api/v1/admin/titles";
 export const studio = {
   titles: (query: Query = {}) => get<Page<AdminTitleSummary>>(T, { limit: 50, ...query }),
   title: (id: string) => get<AdminTitle>(`${T}/${id}`),
-  createTitle: (body: TitleWrite) => send<AdminTitle>("POST", T, body),
+  createTitle: (body: TitleCreate) => send<AdminTitle>("POST", T, body),
   updateTitle: (id: string, body: TitleWrite) => send<AdminTitle>("PATCH", `${T}/${id}`, body),
   deleteTitle: (id: string) => send<void>("DELETE", `${T}/${id}`),
   publish: (id: string) => send<AdminTitle>("POST", `${T}/${id}/publish`),
