@@ -119,6 +119,8 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         json_logs=False,
         log_level="WARNING",
         trial_days=14,
+        # Fixed rungs keep ingest fixtures quick; tests/ingest/test_per_title.py runs the trials.
+        ladder="fixed",
         # Every test signs up from the one test client address; the limit has its own tests.
         registrations_per_ip=10_000,
         # Tests read counters straight from /metrics; its token has its own tests.

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     worker_metrics_host: str = "127.0.0.1"
     event_retention_days: int = Field(default=400, ge=1)
 
+    # How ingest picks a title's renditions: trial encodes and their VMAF hull, or one table.
+    ladder: Literal["per-title", "fixed"] = "per-title"
+
     upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)
     upload_expiry_seconds: int = Field(default=24 * 3600, gt=0)
     # Bytes buffered per stored part of an upload; raised to the store's minimum (5 MiB on S3).

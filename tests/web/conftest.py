@@ -230,6 +230,7 @@ def _settings(root: Path) -> Settings:
         log_level="WARNING",
         # Every browser test signs in from 127.0.0.1; the per-IP login limit is not under test here.
         login_attempts_per_ip=10_000,
+        ladder="fixed",  # the journeys expect the table's 240p + 360p rungs
         registrations_per_ip=10_000,
     )
 

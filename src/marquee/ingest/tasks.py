@@ -27,6 +27,7 @@ from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import EncodeOptions
 from marquee.media.encrypt import Protection
 from marquee.media.ffmpeg import Progress
+from marquee.media.ladder import LadderMode
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.media.subtitles import SubtitleInput
 from marquee.storage import keys
@@ -37,16 +38,25 @@ from marquee.versions import content_keys
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
 
-# Overall percent at which each stage starts; encoding dominates the wall time.
+# Overall percent at which each stage starts; encoding dominates the wall time, then the
+# per-title trials (a fixed ladder has none and jumps from probe to encode).
 STAGE_START = {
     "probe": 0.0,
-    "encode": 5.0,
+    "ladder": 5.0,
+    "encode": 25.0,
     "package": 70.0,
     "artwork": 75.0,
     "upload": 85.0,
     "publish": 98.0,
 }
-STAGE_END = {"probe": 5.0, "encode": 70.0, "package": 75.0, "artwork": 85.0, "upload": 98.0}
+STAGE_END = {
+    "probe": 5.0,
+    "ladder": 25.0,
+    "encode": 70.0,
+    "package": 75.0,
+    "artwork": 85.0,
+    "upload": 98.0,
+}
 
 
 def _target(payload: dict[str, Any]) -> versions.Target:
@@ -155,7 +165,9 @@ def _encode(
     work: Path,
     protection: Protection | None,
 ) -> PipelineResult:
-    options = PipelineOptions(encode=EncodeOptions(protection=protection))
+    options = PipelineOptions(
+        encode=EncodeOptions(protection=protection), ladder=LadderMode(ctx.settings.ladder)
+    )
     try:
         return run_pipeline(
             source,

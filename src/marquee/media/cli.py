@@ -42,20 +42,37 @@ def package_command(
     subtitle: Annotated[list[str] | None, typer.Option(help="LANG[+forced][+sdh]:PATH")] = None,
     preset: str = "veryfast",
     segment_seconds: float = 4.0,
+    ladder: Annotated[
+        str, typer.Option(help="per-title: trial encodes pick the rungs; fixed: one table")
+    ] = "per-title",
+    target_vmaf: Annotated[float, typer.Option(help="the per-title top rung's VMAF")] = 95.0,
 ) -> None:
     """Encode SOURCE into OUT/package (HLS + DASH) and OUT/artwork."""
     from rich.console import Console
 
     from marquee.media.encode import EncodeOptions
     from marquee.media.errors import MediaRejected, TranscodeFailed
+    from marquee.media.hull import HullPolicy
+    from marquee.media.ladder import LadderMode
     from marquee.media.pipeline import PipelineOptions, run_pipeline
+    from marquee.media.quality import TrialOptions
     from marquee.media.subtitles import SubtitleInput
 
+    try:
+        mode = LadderMode(ladder)
+    except ValueError as exc:
+        raise typer.BadParameter(f"expected per-title or fixed, got {ladder!r}") from exc
+    if not 0 < target_vmaf <= 100:
+        raise typer.BadParameter(f"the target VMAF must be in (0, 100], got {target_vmaf}")
     console = Console(stderr=True)
     sidecars = [
         SubtitleInput(p, lang, forced=f, sdh=s) for lang, p, f, s in map(_subtitle, subtitle or [])
     ]
-    options = PipelineOptions(encode=EncodeOptions(preset=preset, segment_seconds=segment_seconds))
+    options = PipelineOptions(
+        encode=EncodeOptions(preset=preset, segment_seconds=segment_seconds),
+        ladder=mode,
+        trials=TrialOptions(policy=HullPolicy(target_vmaf=target_vmaf)),
+    )
     try:
         result = run_pipeline(
             source,
@@ -67,6 +84,11 @@ def package_command(
     except (MediaRejected, TranscodeFailed) as exc:
         console.print(f"[red]failed ({exc.code}):[/red] {exc.detail}")
         raise typer.Exit(2) from exc
+    if result.decision is not None:
+        predicted = {rung.name: rung for rung in result.decision.rungs}
+        typer.echo(f"per-title ladder from {len(result.decision.points)} trial encodes:")
+        for name, rung in predicted.items():
+            typer.echo(f"  {name:<10} CRF {rung.crf:>4.1f}  VMAF {rung.vmaf:5.1f} (predicted)")
     for r in result.package.renditions:
         size = f"{r.width}x{r.height}" if r.kind == "video" else r.language
         typer.echo(

@@ -92,7 +92,7 @@ def segment_period(ladder: Ladder, segment_seconds: float) -> float:
     return float(Fraction(frames) / top)
 
 
-def _filter_graph(ladder: Ladder, source_fps: Fraction, hdr: str | None) -> str:
+def filter_graph(ladder: Ladder, source_fps: Fraction, hdr: str | None) -> str:
     count = len(ladder.video)
     # H.264 renditions are 8-bit SDR: an HDR master is tone-mapped once, before the split.
     head = f"[0:v]{TONEMAP_TO_SDR}," if hdr else "[0:v]"
@@ -105,15 +105,22 @@ def _filter_graph(ladder: Ladder, source_fps: Fraction, hdr: str | None) -> str:
     return ";".join(chains)
 
 
-def _video_args(i: int, rung: VideoRendition, period: float, options: EncodeOptions) -> list[str]:
+def video_args(i: int, rung: VideoRendition, period: float, options: EncodeOptions) -> list[str]:
     gop = round(period * rung.frame_rate)
     # Force a keyframe at the first frame at or after each boundary (a quarter frame early
     # absorbs float rounding); a fixed GOP with scene cuts off keeps x264 from adding others.
     tolerance = 0.25 / float(rung.frame_rate)
+    # Capped CRF spends what each scene needs up to the VBV cap, from the first frame on;
+    # one-pass average bitrate starts from a guess and starves the opening frames.
+    rate = (
+        ["-crf:v:" + str(i), f"{rung.crf:g}"]
+        if rung.crf is not None
+        else [f"-b:v:{i}", str(rung.bitrate)]
+    )
     return [
         "-map", f"[v{i}]",
         f"-c:v:{i}", "libx264",
-        f"-b:v:{i}", str(rung.bitrate),
+        *rate,
         f"-maxrate:v:{i}", str(rung.maxrate),
         f"-bufsize:v:{i}", str(rung.bufsize),
         f"-g:v:{i}", str(gop),
@@ -122,12 +129,13 @@ def _video_args(i: int, rung: VideoRendition, period: float, options: EncodeOpti
     ]  # fmt: skip
 
 
-def _audio_args(ladder: Ladder) -> list[str]:
+def audio_args(ladder: Ladder, first_input: int = 0) -> list[str]:
+    """Map and encode every audio rendition; the master is FFmpeg input `first_input`."""
     args: list[str] = []
     for i, track in enumerate(ladder.audio):
         args += [
             "-map",
-            f"{track.input_index}:a:{track.source_index}",
+            f"{first_input + track.input_index}:a:{track.source_index}",
             f"-metadata:s:a:{i}",
             f"language={track.language}",
         ]
@@ -138,7 +146,7 @@ def _audio_args(ladder: Ladder) -> list[str]:
     return args
 
 
-def _adaptation_sets(ladder: Ladder) -> str:
+def adaptation_sets(ladder: Ladder) -> str:
     # One adaptation set for the video ladder, one per audio language (DASH switches
     # bitrates inside a set, never languages).
     count = len(ladder.video)
@@ -167,21 +175,30 @@ def build_command(
     for path in audio_inputs:
         args += ["-t", f"{duration:.3f}"] if duration else []
         args += ["-i", str(path)]
-    args += ["-filter_complex", _filter_graph(ladder, source_fps, hdr)]
+    args += ["-filter_complex", filter_graph(ladder, source_fps, hdr)]
     for i, rung in enumerate(ladder.video):
-        args += _video_args(i, rung, period, options)
-    args += ["-preset", options.preset, "-profile:v", "high", "-sc_threshold", "0"]
+        args += video_args(i, rung, period, options)
+    args += x264_common_args(options, hdr)
+    args += audio_args(ladder)
+    return args + segmenter_args(ladder, period, out_dir, options)
+
+
+def x264_common_args(options: EncodeOptions, hdr: str | None) -> list[str]:
+    args = ["-preset", options.preset, "-profile:v", "high", "-sc_threshold", "0"]
     args += ["-forced-idr", "1", "-threads", str(options.threads)]
-    if hdr:
-        args += SDR_TAGS
-    args += _audio_args(ladder)
-    args += ["-f", "dash", "-seg_duration", f"{period:.6f}", "-use_template", "1"]
-    args += ["-use_timeline", "1", "-adaptation_sets", _adaptation_sets(ladder)]
+    return args + (SDR_TAGS if hdr else [])
+
+
+def segmenter_args(
+    ladder: Ladder, period: float, out_dir: Path, options: EncodeOptions
+) -> list[str]:
+    """The CMAF/DASH segmenter that cuts every track at each `period` boundary."""
+    args = ["-f", "dash", "-seg_duration", f"{period:.6f}", "-use_template", "1"]
+    args += ["-use_timeline", "1", "-adaptation_sets", adaptation_sets(ladder)]
     args += ["-init_seg_name", INIT_NAME, "-media_seg_name", MEDIA_NAME]
     if options.protection is not None:
         args += ffmpeg_args(options.protection)
-    args += [str(out_dir / SEGMENTER_MPD)]
-    return args
+    return [*args, str(out_dir / SEGMENTER_MPD)]
 
 
 def rendition_progress(progress: Progress, count: int) -> Progress:

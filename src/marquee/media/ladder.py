@@ -14,9 +14,11 @@ Apple's own 1080p rows give H.264/HEVC = 7800/5800 = 1.34, which we apply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from marquee.media.hull import RungChoice
 from marquee.media.probe import AudioTrack, ProbeResult
 
 # (height, average kb/s at <= 30 fps)
@@ -46,6 +48,11 @@ AUDIO_SAMPLE_RATE = 48_000
 AUDIO_CHANNELS = 2
 
 
+class LadderMode(enum.StrEnum):
+    PER_TITLE = "per-title"  # rungs chosen from trial encodes of the title (media/hull.py)
+    FIXED = "fixed"  # the same table for every title
+
+
 @dataclass(frozen=True)
 class VideoRendition:
     name: str  # "720p"
@@ -55,6 +62,9 @@ class VideoRendition:
     bitrate: int  # average, bits per second
     maxrate: int
     bufsize: int
+    # Set on per-title rungs: x264 constant quality at this CRF, capped by maxrate/bufsize.
+    # None encodes at the average `bitrate` (the fixed ladder).
+    crf: float | None = None
 
     @property
     def fps(self) -> float:
@@ -157,5 +167,38 @@ def build_ladder(probe: ProbeResult) -> Ladder:
     video = probe.video
     return Ladder(
         video=video_rungs(video.display_width, video.display_height, video.frame_rate),
+        audio=audio_renditions(probe.audio),
+    )
+
+
+def per_title_video(
+    width: int, height: int, frame_rate: Fraction, rungs: tuple[RungChoice, ...]
+) -> tuple[VideoRendition, ...]:
+    """The hull's rungs as renditions: the fixed ladder's geometry and frame rates, the
+    hull's CRF, and a VBV cap at MAXRATE_FACTOR times the predicted average bitrate."""
+    geometry = {(r.width, r.height): r for r in video_rungs(width, height, frame_rate)}
+    renditions = []
+    for rung in rungs:
+        base = geometry.get((rung.width, rung.height))
+        if base is None:
+            raise ValueError(f"No {rung.width}x{rung.height} rung for a {width}x{height} source.")
+        maxrate = round(rung.bitrate * MAXRATE_FACTOR)
+        renditions.append(
+            replace(
+                base,
+                name=rung.name,
+                bitrate=rung.bitrate,
+                maxrate=maxrate,
+                bufsize=round(maxrate * BUFSIZE_SECONDS),
+                crf=rung.crf,
+            )
+        )
+    return tuple(renditions)
+
+
+def per_title_ladder(probe: ProbeResult, rungs: tuple[RungChoice, ...]) -> Ladder:
+    video = probe.video
+    return Ladder(
+        video=per_title_video(video.display_width, video.display_height, video.frame_rate, rungs),
         audio=audio_renditions(probe.audio),
     )

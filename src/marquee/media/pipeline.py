@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from marquee.media import audio_tracks
@@ -11,14 +13,20 @@ from marquee.media import subtitles as sidecars
 from marquee.media.artwork import Artwork, ArtworkOptions, make_artwork
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import EncodeOptions, EncodeResult, encode
+from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
-from marquee.media.ladder import Ladder, build_ladder
+from marquee.media.hull import LadderDecision
+from marquee.media.ladder import Ladder, LadderMode, build_ladder, per_title_ladder
 from marquee.media.package import Package, package
 from marquee.media.probe import ProbeResult, probe
+from marquee.media.quality import TrialOptions, run_trials
 from marquee.media.subtitles import SubtitleInput
+
+log = logging.getLogger("marquee.media")
 
 PACKAGE_DIR = "package"
 ARTWORK_DIR = "artwork"
+TRIALS_DIR = "trials"
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,9 @@ class PipelineOptions:
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     artwork: ArtworkOptions = field(default_factory=ArtworkOptions)
     with_artwork: bool = True
+    # The library's callers choose: the CLI and ingest encode per title; FIXED needs no trials.
+    ladder: LadderMode = LadderMode.FIXED
+    trials: TrialOptions = field(default_factory=TrialOptions)
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,40 @@ class PipelineResult:
     encoded: EncodeResult
     package: Package
     artwork: Artwork | None
+    # The per-title ladder's trials, hull and chosen rungs; None for the fixed ladder.
+    decision: LadderDecision | None = None
+
+
+def choose_ladder(
+    probed: ProbeResult, work_dir: Path, options: PipelineOptions, progress: Progress | None
+) -> tuple[Ladder, LadderDecision | None]:
+    """The fixed table, or trial encodes of the title and the rungs their hull picks.
+
+    The per-title ladder is an economy, not a requirement: trials that fail (or find
+    no rung) leave the title on the fixed table rather than failing its encode.
+    """
+    if options.ladder is LadderMode.FIXED:
+        return build_ladder(probed), None
+    trials_dir = work_dir / TRIALS_DIR
+    # The trials run at the final encode's preset: x264's bitrate at a CRF depends on it.
+    trial_options = replace(options.trials, preset=options.encode.preset)
+    try:
+        decision = run_trials(
+            probed,
+            trials_dir,
+            segment_seconds=options.encode.segment_seconds,
+            options=trial_options,
+            progress=progress,
+        )
+    except TranscodeFailed as exc:
+        log.warning("per-title trials failed, encoding the fixed ladder: %s", exc.detail)
+        return build_ladder(probed), None
+    finally:
+        shutil.rmtree(trials_dir, ignore_errors=True)
+    if not decision.rungs:
+        log.warning("per-title trials chose no rung, encoding the fixed ladder")
+        return build_ladder(probed), None
+    return per_title_ladder(probed, decision.rungs), decision
 
 
 def run_pipeline(
@@ -57,11 +102,12 @@ def run_pipeline(
     report("probe", 0.0)
     probed = probe(source)
     extra_audio = [audio_tracks.check(track) for track in audio]
-    ladder = audio_tracks.with_sidecars(build_ladder(probed), extra_audio)
     out_dir = work_dir / PACKAGE_DIR
     checked = [sidecars.check(sub) for sub in subtitles]
     tracks = [sidecars.write(sub, out_dir) for sub in checked]
     report("probe", 100.0)
+    chosen, decision = choose_ladder(probed, work_dir, options, progress)
+    ladder = audio_tracks.with_sidecars(chosen, extra_audio)
     encoded = encode(
         source,
         ladder,
@@ -79,4 +125,4 @@ def run_pipeline(
         artwork = make_artwork(
             probed, work_dir / ARTWORK_DIR, options=options.artwork, progress=progress
         )
-    return PipelineResult(probed, ladder, encoded, packaged, artwork)
+    return PipelineResult(probed, ladder, encoded, packaged, artwork, decision)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -94,6 +95,8 @@ class Description(_Stored):
     audio_tracks: tuple[AudioTrack, ...] = ()
     subtitle_tracks: tuple[SubtitleTrack, ...] = ()
     artwork: ArtworkFiles | None = None
+    # media/hull.py `decision_record`: trials, hull and chosen rungs; None for the fixed ladder.
+    ladder_decision: dict[str, Any] | None = None
 
 
 RENDITIONS: TypeAdapter[tuple[Rendition, ...]] = TypeAdapter(tuple[Rendition, ...])

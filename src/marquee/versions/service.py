@@ -22,6 +22,7 @@ from marquee.catalog.errors import EpisodeNotFound
 from marquee.catalog.models import Episode, Title
 from marquee.catalog.state import TitleEvent, allowed_events
 from marquee.db import transaction, utcnow
+from marquee.media.hull import decision_record
 from marquee.media.pipeline import PipelineResult
 from marquee.storage import keys
 from marquee.storage.base import ObjectStore
@@ -92,6 +93,7 @@ def describe(result: PipelineResult) -> Description:
             sprites=tuple(p.name for p in art.sprites),
             trickplay=art.trickplay.name,
         ),
+        ladder_decision=None if result.decision is None else decision_record(result.decision),
     )
 
 
@@ -133,6 +135,7 @@ def make_version(
         hls_master=keys.manifest_hls(version_id),
         dash_manifest=keys.manifest_dash(version_id),
         artwork=stored_artwork(version_id, description.artwork),
+        ladder_decision=description.ladder_decision,
     )
 
 
