@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import signing
-from marquee.delivery.edge import EdgeOptions, nginx_config, prepare_dirs
+from marquee.delivery.edge import EdgeOptions, Upstreams, nginx_config, prepare_dirs
 from tests import services
 
 
@@ -33,7 +33,7 @@ def test_the_edge_strips_the_country_header_and_restarts_the_chain(tmp_path: Pat
     root = tmp_path / "edge"
     options = EdgeOptions(
         listen=f"127.0.0.1:{edge_port}",
-        origin=f"127.0.0.1:{origin_port}",
+        origins=Upstreams(servers=(f"127.0.0.1:{origin_port}",)),
         cache_dir=root / "cache",
         run_dir=root / "run",
         log_dir=root / "logs",
