@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,8 +15,8 @@ from marquee.audience import Audience
 from marquee.catalog import browse
 from marquee.catalog.browse import TitleFilters
 from marquee.catalog.models import Availability, Genre, Title
-from marquee.db import transaction
-from marquee.demo.catalogue import DEMO_PASSWORD, import_movielens
+from marquee.db import transaction, utcnow
+from marquee.demo.catalogue import DEMO_PASSWORD, HISTORY_ENDS_BEFORE, import_movielens
 from marquee.events.models import Event
 from marquee.maturity import Maturity
 from marquee.pagination import PageParams
@@ -37,6 +37,10 @@ def _visible(session: Session, audience: Audience) -> set[int]:
     )
     assert total == len(items)
     return {int(t.external_ids["movielens"]) for t in items}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def test_import_creates_titles_accounts_and_history(db: Session) -> None:
@@ -61,7 +65,12 @@ def test_import_creates_titles_accounts_and_history(db: Session) -> None:
     assert first is not None
     assert first.kind == "rating"
     assert first.title_id == toy.id
-    assert first.occurred_at == datetime.fromtimestamp(874965758, UTC)
+    # The history moves as one block to recent dates (inside retention), its spacing kept.
+    last = db.scalar(select(Event).order_by(Event.occurred_at.desc()).limit(1))
+    assert last is not None
+    spacing = datetime.fromtimestamp(889237200, UTC) - datetime.fromtimestamp(874965758, UTC)
+    assert _aware(last.occurred_at) - _aware(first.occurred_at) == spacing
+    assert abs(utcnow() - HISTORY_ENDS_BEFORE - _aware(last.occurred_at)) < timedelta(minutes=5)
     assert first.payload == {"rating": 5.0, "source": "movielens"}
 
 

@@ -18,6 +18,7 @@ from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.delivery import origin
 from marquee.delivery.errors import LinkInvalid
+from marquee.storage.errors import ObjectNotFound
 from marquee.storage.keys import version_file
 from marquee.storage.s3 import S3Store
 from tests.delivery.support import Published, link, open_session, publish, url
@@ -251,7 +252,7 @@ def test_resolve_refuses_dot_segments_before_touching_the_store() -> None:
     }
     target = origin.resolve(settings, path="a/seg.m4s", **parts)  # type: ignore[arg-type]
     assert target.key == version_file(good.version_id, "a/seg.m4s")
-    with pytest.raises(origin.NotFound):
+    with pytest.raises(ObjectNotFound):
         origin.resolve(settings, path="../../x", **parts)  # type: ignore[arg-type]
     with pytest.raises(LinkInvalid):
         origin.resolve(settings, path="x", **{**parts, "expires": "12x"})  # type: ignore[arg-type]

@@ -25,9 +25,11 @@ from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction
 from marquee.demo.media import DemoClip, attach_demo_media
+from marquee.jobs.registry import JobKind
 from marquee.models import Base
 from tests import services
 from tests.support import PASSWORD
+from tests.web.journey_support import wait_for_jobs, worker_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -246,13 +248,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         billing.seed_plans(session=session)
     engine.dispose()
     app = create_app(settings)
-    with services.serve_app(app, services.free_port()) as url:
+    # A worker applies the search re-indexing the catalogue's changes queue, as in production.
+    with services.serve_app(app, services.free_port()) as url, worker_thread(app):
         admin = register(url, "admin@example.com")
         _promote(settings, admin.email, Role.ADMIN)
         admin.access_token = _login(url, admin.email)
         with httpx.Client(base_url=url, headers=admin.headers, timeout=60.0) as api:
             titles = make_catalogue(api)
         attach_demo_media(settings=settings, clips=[WEB_CLIP], cache_dir=ROOT / "var" / "cache")
+        wait_for_jobs(app, JobKind.SEARCH_REINDEX)
         ratings = {name: rating for name, rating, *_ in CATALOGUE}
         yield Site(url, settings, titles, ratings, admin)
     app.state.runtime.close()
