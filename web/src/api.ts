@@ -6,6 +6,7 @@ import type {
   AuthSession,
   ProfileRead,
   ProfileWrite,
+  ProfileToken,
   Page,
   GenreCount,
   TitleRead,
@@ -86,6 +87,19 @@ export function loadTokens(): TokenPair | null {
   return tokensInMemory;
 }
 
+// A locked profile's token, from switching in with its PIN; in memory only, like the access
+// token, so a reload asks for the PIN again.
+let profileTokenInMemory: { profileId: string; token: string } | null = null;
+
+/** Send `token` as X-Profile-Token while acting as `profileId`; null forgets it. */
+export function setProfileToken(profileId: string | null, token: string | null = null): void {
+  profileTokenInMemory = profileId && token ? { profileId, token } : null;
+}
+
+export function hasProfileToken(profileId: string): boolean {
+  return profileTokenInMemory?.profileId === profileId;
+}
+
 /** True while there is an access token in memory or a refresh cookie to get one with. */
 export function hasSession(): boolean {
   return tokensInMemory !== null || csrfToken() !== null;
@@ -159,6 +173,7 @@ async function send(method: string, url: string, opts: RequestOptions): Promise<
   const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   const token = opts.auth === false ? null : accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
+  if (token && profileTokenInMemory) headers["X-Profile-Token"] = profileTokenInMemory.token;
   if (opts.body !== undefined) headers["Content-Type"] = "application/json";
   return fetch(url, {
     method,
@@ -245,6 +260,8 @@ export const profiles = {
   update: (id: string, body: ProfileWrite) =>
     request<ProfileRead>("PATCH", `/api/v1/me/profiles/${id}`, { body }),
   remove: (id: string) => request<void>("DELETE", `/api/v1/me/profiles/${id}`),
+  switchTo: (id: string, pin: string | null) =>
+    post<ProfileToken>(`/api/v1/me/profiles/${id}/switch`, { pin }),
 };
 
 export interface TitleFilters {

@@ -12,6 +12,7 @@ export type AuthSession = Schemas["Session"];
 export type ProfileRead = Schemas["ProfileRead"];
 export type ProfileCreate = Schemas["ProfileCreate"];
 export type ProfileWrite = Schemas["ProfileUpdate"];
+export type ProfileToken = Schemas["ProfileToken"];
 
 /** Every list answer: a page of `T` with the total and the cursor of the next page. */
 export type Page<T> = Omit<Schemas["Page_TitleRead_"], "items"> & { items: T[] };

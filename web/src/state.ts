@@ -1,6 +1,6 @@
 // App-wide state: who is signed in, which profile is watching, and where in the app we are.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, hasSession, me, onTokensChange, profiles as profilesApi } from "./api";
+import { ApiError, hasSession, me, onTokensChange, profiles as profilesApi, setProfileToken } from "./api";
 import type { ProfileRead, UserRead } from "./api";
 
 /** A tiny observable value with a preact hook; enough for a handful of globals. */
@@ -58,12 +58,15 @@ export async function restoreSession(): Promise<boolean> {
   const remembered = localStorage.getItem(PROFILE_KEY);
   if (remembered && !profileStore.get()) {
     const page = await profilesApi.list();
-    profileStore.set(page.items.find((p) => p.id === remembered) ?? null);
+    // A locked profile's token went with the reload: its PIN is asked for again.
+    profileStore.set(page.items.find((p) => p.id === remembered && !p.locked) ?? null);
   }
   return true;
 }
 
-export function selectProfile(profile: ProfileRead | null): void {
+/** Watch as `profile`; a locked one comes with the token its PIN bought. */
+export function selectProfile(profile: ProfileRead | null, profileToken: string | null = null): void {
+  if (profile?.id !== profileStore.get()?.id || profileToken) setProfileToken(profile?.id ?? null, profileToken);
   if (profile) localStorage.setItem(PROFILE_KEY, profile.id);
   else localStorage.removeItem(PROFILE_KEY);
   profileStore.set(profile);

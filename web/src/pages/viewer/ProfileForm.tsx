@@ -1,4 +1,4 @@
-// Create or edit a profile: name, kids, maturity ceiling, languages, avatar.
+// Create or edit a profile: name, kids, maturity ceiling, languages, avatar, PIN lock.
 import { useState } from "preact/hooks";
 import type { ProfileRead, ProfileWrite } from "../../api";
 import { Avatar } from "../../components/Avatar";
@@ -31,10 +31,17 @@ export function ProfileForm({ profile, suggestedAvatar, error, busy, onSave, onC
   const [ceiling, setCeiling] = useState(profile?.maturity_ceiling ?? "");
   const [language, setLanguage] = useState(profile?.language ?? "en");
   const [avatar, setAvatar] = useState(profile?.avatar ?? suggestedAvatar ?? "avatar-1");
+  const [pin, setPin] = useState("");
+  const [removePin, setRemovePin] = useState(false);
+  const locked = profile?.locked ?? false;
 
   function submit(event: Event) {
     event.preventDefault();
-    onSave({ name: name.trim(), is_kids: kids, maturity_ceiling: ceiling || null, language, avatar });
+    const body: ProfileWrite = { name: name.trim(), is_kids: kids, maturity_ceiling: ceiling || null, language, avatar };
+    // Left out, the PIN stays as it is; null opens the profile.
+    if (locked && removePin) body.pin = null;
+    else if (pin) body.pin = pin;
+    onSave(body);
   }
 
   return (
@@ -76,6 +83,34 @@ export function ProfileForm({ profile, suggestedAvatar, error, busy, onSave, onC
             </label>
           ))}
         </div>
+      </fieldset>
+      <fieldset class="field pin-choice">
+        <legend class="field-label">Profile lock</legend>
+        <label for="profile-pin-new">
+          {locked ? "New 4-digit PIN (leave empty to keep the current one)" : "4-digit PIN (optional)"}
+        </label>
+        <input
+          id="profile-pin-new"
+          type="password"
+          inputMode="numeric"
+          autoComplete="new-password"
+          pattern="[0-9]{4}"
+          maxLength={4}
+          value={pin}
+          disabled={removePin}
+          onInput={(e) => setPin(e.currentTarget.value.replace(/\D/g, ""))}
+        />
+        {locked && (
+          <div class="check">
+            <input
+              id="profile-pin-remove"
+              type="checkbox"
+              checked={removePin}
+              onChange={(e) => setRemovePin(e.currentTarget.checked)}
+            />
+            <label for="profile-pin-remove">Remove the PIN</label>
+          </div>
+        )}
       </fieldset>
       <ErrorNote message={error} />
       <div class="btn-row">

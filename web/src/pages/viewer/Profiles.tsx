@@ -1,13 +1,14 @@
 // "Who's watching?": pick, add and edit the account's profiles.
 import { useState } from "preact/hooks";
 import { useDocumentTitle } from "../../components/title";
-import { profiles as profilesApi } from "../../api";
+import { hasProfileToken, profiles as profilesApi } from "../../api";
 import type { ProfileRead, ProfileWrite } from "../../api";
 import { errorText, useAsync } from "../../components/async";
 import { Avatar } from "../../components/Avatar";
 import { ErrorNote, Loading } from "../../components/Status";
 import type { PageProps } from "../../router";
 import { navigate, profileStore, selectProfile } from "../../state";
+import { PinPrompt } from "./PinPrompt";
 import { ProfileForm } from "./ProfileForm";
 
 type Editing = { kind: "none" } | { kind: "new" } | { kind: "edit"; profile: ProfileRead };
@@ -31,6 +32,7 @@ export default function Profiles({ query }: PageProps) {
   const [editing, setEditing] = useState<Editing>({ kind: "none" });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [unlocking, setUnlocking] = useState<ProfileRead | null>(null);
 
   async function run(action: () => Promise<unknown>) {
     setBusy(true);
@@ -69,8 +71,28 @@ export default function Profiles({ query }: PageProps) {
       setEditing({ kind: "edit", profile });
       return;
     }
-    selectProfile(profile);
+    if (profile.locked && !hasProfileToken(profile.id)) {
+      setUnlocking(profile);
+      return;
+    }
+    open(profile);
+  }
+
+  function open(profile: ProfileRead, profileToken: string | null = null) {
+    selectProfile(profile, profileToken);
     navigate(nextPath(query), { replace: true });
+  }
+
+  if (unlocking) {
+    return (
+      <div class="profiles">
+        <PinPrompt
+          profile={unlocking}
+          onUnlocked={(token) => open(unlocking, token)}
+          onCancel={() => setUnlocking(null)}
+        />
+      </div>
+    );
   }
 
   if (editing.kind !== "none") {
@@ -106,6 +128,8 @@ export default function Profiles({ query }: PageProps) {
                   {managing && <span aria-hidden="true">✎ </span>}
                   {p.name}
                   {p.is_kids && <span class="sr-only"> (kids)</span>}
+                  {p.locked && <span class="sr-only"> (locked)</span>}
+                  {p.locked && <span aria-hidden="true"> 🔒</span>}
                 </span>
               </button>
             </li>
