@@ -217,22 +217,37 @@ class ProfileUnit:
     """
 
     def __init__(
-        self, claims: AccessClaims, runtime: Runtime, profile_id: uuid.UUID, country: str
+        self,
+        claims: AccessClaims,
+        runtime: Runtime,
+        profile_id: uuid.UUID,
+        country: str,
+        profile_token: str | None = None,
     ) -> None:
         self.claims, self.runtime = claims, runtime
-        self.profile_id, self.country = profile_id, country
+        self.profile_id, self.country, self.profile_token = profile_id, country, profile_token
 
     @contextmanager
     def begin(self) -> Iterator[tuple[Session, Audience]]:
         with transaction(self.runtime.sessionmaker) as session:
-            profile = load_profile(session=session, claims=self.claims, profile_id=self.profile_id)
+            profile = unlocked_profile(
+                session=session,
+                settings=self.runtime.settings,
+                claims=self.claims,
+                profile_id=self.profile_id,
+                profile_token=self.profile_token,
+            )
             yield session, Audience(country=self.country, max_maturity=profile.maturity_ceiling)
 
 
 async def get_profile_work(
-    claims: Claims, runtime: RuntimeDep, profile_id: uuid.UUID, country: ViewerCountry
+    claims: Claims,
+    runtime: RuntimeDep,
+    profile_id: uuid.UUID,
+    country: ViewerCountry,
+    profile_token: ProfileTokenHeader = None,
 ) -> ProfileUnit:
-    return ProfileUnit(claims, runtime, profile_id, country)
+    return ProfileUnit(claims, runtime, profile_id, country, profile_token)
 
 
 ProfileWork = Annotated[ProfileUnit, Depends(get_profile_work)]

@@ -99,3 +99,24 @@ def test_pins_are_four_digits(client: TestClient) -> None:
         assert_problem(response, 422, "validation_error")
     listed = client.get(PROFILES, headers=user.headers).json()["items"]
     assert listed[0]["locked"] is False
+
+
+def test_every_route_that_acts_as_a_profile_needs_it_unlocked(client: TestClient) -> None:
+    """Home rows, My List, ratings, continue watching and pressing play act as the profile:
+    a locked one without its token is refused on each, as the catalogue refuses it."""
+    user, adult, _kids = _locked_family(client)
+    title = "00000000-0000-0000-0000-000000000001"
+    requests = [
+        ("GET", f"/api/v1/profiles/{adult}/home", None),
+        ("GET", f"/api/v1/profiles/{adult}/my-list", None),
+        ("GET", f"/api/v1/profiles/{adult}/continue-watching", None),
+        ("GET", f"/api/v1/profiles/{adult}/ratings/{title}", None),
+        ("PUT", f"/api/v1/profiles/{adult}/my-list/{title}", None),
+        ("POST", "/api/v1/playback/sessions", {"profile_id": adult, "title_id": title}),
+    ]
+    token = _switch(client, user, adult, "1234").json()["profile_token"]
+    for method, url, body in requests:
+        refused = client.request(method, url, json=body, headers=user.headers)
+        assert_problem(refused, 403, "profile_locked")
+        unlocked = client.request(method, url, json=body, headers=_as(user, token))
+        assert unlocked.status_code != 403, (method, url, unlocked.text)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
-from marquee.accounts.errors import ProfileNotFound
+from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.catalog import browse
 from marquee.catalog.admin_routes import routers as admin_routers
 from marquee.catalog.browse import TitleFilters, TitleSort
@@ -50,7 +50,9 @@ async def title_filters(
 # before the transaction ends.
 
 
-@titles.get("", response_model=Page[TitleRead], responses=problem_responses(ProfileNotFound))
+@titles.get(
+    "", response_model=Page[TitleRead], responses=problem_responses(ProfileNotFound, ProfileLocked)
+)
 def list_titles(
     claims: Claims,
     profile_id: ProfileId,
@@ -79,7 +81,7 @@ def list_titles(
 @titles.get(
     "/{title_id}",
     response_model=TitleDetail,
-    responses=problem_responses(ProfileNotFound, TitleNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def read_title(
     title_id: uuid.UUID,
@@ -107,7 +109,7 @@ def read_title(
 @titles.get(
     "/{title_id}/seasons/{number}/episodes",
     response_model=list[EpisodeRead],
-    responses=problem_responses(ProfileNotFound, TitleNotFound, SeasonNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound, SeasonNotFound),
 )
 def list_episodes(
     claims: Claims,
@@ -134,7 +136,9 @@ def list_episodes(
     return JSONResponse(episodes)
 
 
-@genres.get("", response_model=list[GenreCount], responses=problem_responses(ProfileNotFound))
+@genres.get(
+    "", response_model=list[GenreCount], responses=problem_responses(ProfileNotFound, ProfileLocked)
+)
 def list_genres(
     claims: Claims,
     profile_id: ProfileId,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from marquee.accounts.errors import ProfileNotFound
+from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.schemas import TitleRead
 from marquee.deps import ProfileWork, model_response
@@ -23,7 +23,7 @@ routers = [router]
 @router.get(
     "/{profile_id}/my-list",
     response_model=Page[MyListItemRead],
-    responses=problem_responses(ProfileNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked),
 )
 def read_my_list(
     work: ProfileWork, params: Annotated[PageParams, Depends(page_params)]
@@ -40,7 +40,7 @@ def read_my_list(
 @router.get(
     "/{profile_id}/my-list/{title_id}",
     response_model=MyListStatus,
-    responses=problem_responses(ProfileNotFound, TitleNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def read_my_list_status(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):
@@ -58,7 +58,7 @@ def read_my_list_status(work: ProfileWork, title_id: uuid.UUID) -> Response:
 @router.put(
     "/{profile_id}/my-list/{title_id}",
     response_model=MyListStatus,
-    responses=problem_responses(ProfileNotFound, TitleNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def add_to_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):
@@ -72,7 +72,7 @@ def add_to_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
 @router.delete(
     "/{profile_id}/my-list/{title_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(ProfileNotFound, TitleNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def remove_from_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):
@@ -91,7 +91,7 @@ def _rating_read(title_id: uuid.UUID, value: int, updated_at: object) -> RatingR
 @router.get(
     "/{profile_id}/ratings/{title_id}",
     response_model=RatingRead,
-    responses=problem_responses(ProfileNotFound, TitleNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def read_rating(work: ProfileWork, title_id: uuid.UUID) -> Response:
     """This profile's thumb on the title: 1, -1, or 0 when it has not rated it."""
@@ -109,7 +109,7 @@ def read_rating(work: ProfileWork, title_id: uuid.UUID) -> Response:
 @router.put(
     "/{profile_id}/ratings/{title_id}",
     response_model=RatingRead,
-    responses=problem_responses(ProfileNotFound, TitleNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def rate_title(work: ProfileWork, title_id: uuid.UUID, body: RatingWrite) -> Response:
     with work.begin() as (session, audience):
@@ -127,7 +127,7 @@ def rate_title(work: ProfileWork, title_id: uuid.UUID, body: RatingWrite) -> Res
 @router.delete(
     "/{profile_id}/ratings/{title_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(ProfileNotFound, TitleNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def unrate_title(work: ProfileWork, title_id: uuid.UUID) -> Response:
     with work.begin() as (session, audience):

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
-from marquee.accounts import profiles
+from marquee.accounts import profile_lock, profiles
 from marquee.accounts.billing import entitlements
-from marquee.accounts.errors import ProfileNotFound
+from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.audience import Audience
 from marquee.db import transaction
 from marquee.deps import (
@@ -19,7 +19,6 @@ from marquee.deps import (
     ProfileTokenHeader,
     RuntimeDep,
     ViewerCountry,
-    load_profile,
     load_user,
     model_response,
     unlocked_profile,
@@ -79,6 +78,7 @@ Slots = Annotated[StreamSlots, Depends(get_slots)]
     response_model=SessionRead,
     responses=problem_responses(
         ProfileNotFound,
+        ProfileLocked,
         NotFound,
         SubscriptionRequired,
         NotAvailableInRegion,
@@ -89,13 +89,18 @@ Slots = Annotated[StreamSlots, Depends(get_slots)]
     ),
 )
 def start_session(
-    body: SessionCreate, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+    body: SessionCreate,
+    claims: Claims,
+    runtime: RuntimeDep,
+    country: ViewerCountry,
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Press play: entitlement checks, a stream slot, signed HLS/DASH URLs and where to start."""
     settings = runtime.settings
     with transaction(runtime.sessionmaker) as session:
         user = load_user(session=session, claims=claims)
         profile = profiles.get_profile(session=session, user=user, profile_id=body.profile_id)
+        profile_lock.require_unlocked(settings, profile, profile_token)
         started = service.start_session(
             session=session,
             settings=settings,
@@ -231,7 +236,9 @@ def list_streams(claims: Claims, runtime: RuntimeDep) -> Response:
 
 
 @playback.get(
-    "/positions", response_model=PositionList, responses=problem_responses(ProfileNotFound)
+    "/positions",
+    response_model=PositionList,
+    responses=problem_responses(ProfileNotFound, ProfileLocked),
 )
 def list_positions(
     claims: Claims,
@@ -257,14 +264,24 @@ def list_positions(
 @profile_rows.get(
     "/{profile_id}/continue-watching",
     response_model=ContinueWatchingList,
-    responses=problem_responses(ProfileNotFound),
+    responses=problem_responses(ProfileNotFound, ProfileLocked),
 )
 def continue_watching(
-    profile_id: uuid.UUID, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+    profile_id: uuid.UUID,
+    claims: Claims,
+    runtime: RuntimeDep,
+    country: ViewerCountry,
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Unfinished titles, newest first, only those this profile may still watch here."""
     with transaction(runtime.sessionmaker) as session:
-        profile = load_profile(session=session, claims=claims, profile_id=profile_id)
+        profile = unlocked_profile(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            profile_token=profile_token,
+        )
         audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
         items = positions.continue_watching(
             session=session, profile_id=profile_id, audience=audience

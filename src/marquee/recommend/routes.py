@@ -7,12 +7,18 @@ import uuid
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from marquee.accounts import profiles
-from marquee.accounts.errors import ProfileNotFound
-from marquee.accounts.security import AccessClaims
+from marquee.accounts.errors import ProfileLocked, ProfileNotFound
+from marquee.accounts.models import Profile
 from marquee.audience import Audience
 from marquee.db import transaction
-from marquee.deps import Claims, RuntimeDep, ViewerCountry, load_user, model_response
+from marquee.deps import (
+    Claims,
+    ProfileTokenHeader,
+    RuntimeDep,
+    ViewerCountry,
+    model_response,
+    unlocked_profile,
+)
 from marquee.errors import problem_responses
 from marquee.recommend import cache, home
 from marquee.recommend.schemas import Home
@@ -22,21 +28,32 @@ router = APIRouter(prefix="/profiles", tags=["home"])
 routers = [router]
 
 
-@router.get("/{profile_id}/home", response_model=Home, responses=problem_responses(ProfileNotFound))
+@router.get(
+    "/{profile_id}/home",
+    response_model=Home,
+    responses=problem_responses(ProfileNotFound, ProfileLocked),
+)
 def read_home(
-    profile_id: uuid.UUID, claims: Claims, runtime: RuntimeDep, country: ViewerCountry
+    profile_id: uuid.UUID,
+    claims: Claims,
+    runtime: RuntimeDep,
+    country: ViewerCountry,
+    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Ordered rows, each with its reason; only titles this profile may watch here and now."""
     with transaction(runtime.sessionmaker) as session:
-        rows = _home(session, runtime, claims, profile_id, country)
+        profile = unlocked_profile(
+            session=session,
+            settings=runtime.settings,
+            claims=claims,
+            profile_id=profile_id,
+            profile_token=profile_token,
+        )
+        rows = _home(session, runtime, profile, country)
     return model_response(rows)
 
 
-def _home(
-    session: Session, runtime: Runtime, claims: AccessClaims, profile_id: uuid.UUID, country: str
-) -> Home:
-    user = load_user(session=session, claims=claims)
-    profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
+def _home(session: Session, runtime: Runtime, profile: Profile, country: str) -> Home:
     serving = runtime.home
     rows_cache = serving.cache
     key = (profile.id, country, profile.maturity_ceiling)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from marquee.accounts.errors import ProfileNotFound
+from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.catalog.errors import UnknownGenre
 from marquee.catalog.models import TitleKind
 from marquee.db import transaction
@@ -109,7 +109,9 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
     "",
     response_model=SearchPage,
     dependencies=[Depends(search_parameters)],
-    responses=problem_responses(ProfileNotFound, UnknownGenre, InvalidYearRange, UnknownParameter),
+    responses=problem_responses(
+        ProfileNotFound, ProfileLocked, UnknownGenre, InvalidYearRange, UnknownParameter
+    ),
 )
 def search(
     claims: Claims,
@@ -161,7 +163,7 @@ def search(
     "/suggest",
     response_model=SuggestionList,
     dependencies=[Depends(suggest_parameters)],
-    responses=problem_responses(ProfileNotFound, UnknownParameter),
+    responses=problem_responses(ProfileNotFound, ProfileLocked, UnknownParameter),
 )
 def suggest(
     claims: Claims,

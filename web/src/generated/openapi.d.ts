@@ -6493,6 +6493,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description profile_not_found */
             404: {
                 headers: {
@@ -7237,6 +7246,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description profile_not_found */
             404: {
                 headers: {
@@ -7269,7 +7287,10 @@ export interface operations {
     "playback-start_session": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7315,7 +7336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description maturity_restricted */
+            /** @description profile_locked, maturity_restricted */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7643,7 +7664,10 @@ export interface operations {
     "playback-continue_watching": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 profile_id: string;
             };
@@ -7662,6 +7686,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7701,7 +7734,10 @@ export interface operations {
     "home-read_home": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 profile_id: string;
             };
@@ -7720,6 +7756,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7762,7 +7807,10 @@ export interface operations {
                 cursor?: string | null;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 profile_id: string;
             };
@@ -7790,6 +7838,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7829,7 +7886,10 @@ export interface operations {
     "library-read_my_list_status": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 profile_id: string;
@@ -7849,6 +7909,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7888,7 +7957,10 @@ export interface operations {
     "library-add_to_my_list": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 profile_id: string;
@@ -7908,6 +7980,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7947,7 +8028,10 @@ export interface operations {
     "library-remove_from_my_list": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 profile_id: string;
@@ -7965,6 +8049,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8004,7 +8097,10 @@ export interface operations {
     "library-read_rating": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 profile_id: string;
@@ -8024,6 +8120,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8063,7 +8168,10 @@ export interface operations {
     "library-rate_title": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 profile_id: string;
@@ -8103,6 +8211,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description profile_not_found, title_not_found */
             404: {
                 headers: {
@@ -8135,7 +8252,10 @@ export interface operations {
     "library-unrate_title": {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
             path: {
                 title_id: string;
                 profile_id: string;
@@ -8153,6 +8273,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8241,6 +8370,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description profile_not_found */
             404: {
                 headers: {
@@ -8298,6 +8436,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8384,6 +8531,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description profile_not_found */
             404: {
                 headers: {
@@ -8441,6 +8597,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8506,6 +8671,15 @@ export interface operations {
             };
             /** @description not_authenticated, invalid_token, token_expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
