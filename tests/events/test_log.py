@@ -109,11 +109,14 @@ def test_ids_are_not_reused_after_retention_deletes_the_newest_rows(
 def test_a_cursor_beyond_the_log_is_caught_up_to_its_newest_event(
     session_factory: sessionmaker[Session],
 ) -> None:
-    """The stranding as it happened: the cursor at 100000, the reused ids far below it."""
+    """The stranding as it happened: the cursor 100,000 past the newest id (the demo's pruned
+    history), the new ids far below it. Measured from the newest id, not a fixed 100000: the
+    database may have handed out ids before this test (SQLite's AUTOINCREMENT never reuses)."""
     title = make_title(session_factory)
     _old(session_factory, title, count=3, days=0)
     with transaction(session_factory) as session:
-        session.add(EventCursor(consumer=consume.CONSUMER, position=100_000))
+        stranded = (session.scalar(select(func.max(Event.id))) or 0) + 100_000
+        session.add(EventCursor(consumer=consume.CONSUMER, position=stranded))
     with transaction(session_factory) as session:
         assert consume.run_once(session=session) == 0
         newest = session.scalar(select(func.max(Event.id)))
