@@ -126,6 +126,22 @@ def load_user(*, session: Session, claims: AccessClaims) -> User:
     return user
 
 
+def load_editor(*, session: Session, claims: AccessClaims) -> User:
+    """`load_user`, refused unless the account may edit the catalogue."""
+    user = load_user(session=session, claims=claims)
+    if user.role not in (Role.EDITOR, Role.ADMIN):
+        raise EditorRequired("This needs the editor role.")
+    return user
+
+
+def load_admin(*, session: Session, claims: AccessClaims) -> User:
+    """`load_user`, refused unless the account administers this instance."""
+    user = load_user(session=session, claims=claims)
+    if user.role != Role.ADMIN:
+        raise AdminRequired("This needs the admin role.")
+    return user
+
+
 def get_current_user(session: DbSession, claims: Claims) -> User:
     """The caller's account, for the routes that still take the session as a dependency (the
     account and editors' tools); the viewers' routes load it in their body (`load_user`)."""
