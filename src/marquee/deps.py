@@ -267,3 +267,35 @@ async def get_profile_work(
 
 
 ProfileWork = Annotated[ProfileUnit, Depends(get_profile_work)]
+
+
+class AccountUnit:
+    """A request's unit of work as the signed-in account, for the account's own routes and
+    the editors' and admins' tools: `begin()` opens the one transaction and loads the
+    account, refusing a revoked token or a missing role there. Built on the event loop from
+    the token's claims alone, so a plain-function route takes one thread-pool hop."""
+
+    def __init__(self, claims: AccessClaims, runtime: Runtime, load: Callable[..., User]) -> None:
+        self.claims, self.runtime, self._load = claims, runtime, load
+
+    @contextmanager
+    def begin(self) -> Iterator[tuple[Session, User]]:
+        with transaction(self.runtime.sessionmaker) as session:
+            yield session, self._load(session=session, claims=self.claims)
+
+
+async def get_account_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
+    return AccountUnit(claims, runtime, load_user)
+
+
+async def get_editor_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
+    return AccountUnit(claims, runtime, load_editor)
+
+
+async def get_admin_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
+    return AccountUnit(claims, runtime, load_admin)
+
+
+AccountWork = Annotated[AccountUnit, Depends(get_account_work)]
+EditorWork = Annotated[AccountUnit, Depends(get_editor_work)]
+AdminWork = Annotated[AccountUnit, Depends(get_admin_work)]
