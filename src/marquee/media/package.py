@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from marquee.media import boxes, encrypt
+from marquee.media import boxes, encrypt, packager
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -127,7 +127,7 @@ def media_playlist(track: EncodedTrack, out_dir: Path, kid: uuid.UUID | None = N
         "#EXT-X-INDEPENDENT-SEGMENTS",
     ]
     if kid is not None:  # before the map: the key applies to the init section too
-        lines.append(encrypt.hls_key_tag(kid))
+        lines.append(encrypt.hls_key_tags(kid)[0])
     lines.append(f'#EXT-X-MAP:URI="{track.init.relative_to(out_dir).as_posix()}"')
     for segment in track.segments:
         lines += [f"#EXTINF:{segment.duration:.6f},", segment.path.relative_to(out_dir).as_posix()]
@@ -293,12 +293,11 @@ def package(
     subtitles: Sequence[SubtitleTrack] = (),
     progress: Progress | None = None,
 ) -> Package:
-    """Write master/media playlists and the MPD next to the segments in `encoded.out_dir`."""
+    """Re-package FFmpeg's segments with Shaka Packager (`cbcs` when `encoded` has a key),
+    then write master/media playlists and the MPD next to them in `encoded.out_dir`."""
+    encoded = packager.package_tracks(encoded, encoded.protection)
     out_dir = encoded.out_dir
     kid = encoded.protection.kid if encoded.protection is not None else None
-    if encoded.protection is not None:
-        for track in encoded.tracks:
-            encrypt.add_pssh(track.init, encoded.protection)
     infos = {t.representation_id: describe(t) for t in encoded.tracks}
     for track in encoded.tracks:
         playlist = infos[track.representation_id].playlist
