@@ -213,6 +213,8 @@ def _stream_inf(video: RenditionInfo, audio: Sequence[RenditionInfo], has_subs: 
         attrs["AUDIO"] = f'"{AUDIO_GROUP}"'
     if has_subs:
         attrs["SUBTITLES"] = f'"{SUBTITLE_GROUP}"'
+    # Said outright: a player may otherwise look for CEA-608 captions in the video.
+    attrs["CLOSED-CAPTIONS"] = "NONE"
     return "#EXT-X-STREAM-INF:" + _quoted(attrs)
 
 
@@ -254,6 +256,39 @@ def _subtitle_set(track: SubtitleTrack, set_id: int) -> ET.Element:
     return adaptation
 
 
+def _iso_seconds(seconds: float) -> str:
+    """An xs:duration rounded up to the millisecond: a shorter one would cut the last frames."""
+    return f"PT{math.ceil(seconds * 1000 - 1e-6) / 1000:.3f}S"
+
+
+def _codec_config(init: Path) -> bytes:
+    data = init.read_bytes()
+    for box in (b"avcC", b"esds"):
+        at = data.find(box)
+        if at >= 4:
+            return data[at - 4 : at - 4 + int.from_bytes(data[at - 4 : at], "big")]
+    return data
+
+
+def _conform(root: ET.Element, period: ET.Element, encoded: EncodeResult) -> None:
+    """Durations the media really has, and bitstream switching only where it is true.
+
+    FFmpeg truncates `mediaPresentationDuration` to a tenth of a second (a player that
+    trusts it never reaches the end) and takes `maxSegmentDuration` from the video only.
+    """
+    end = max(s.start + s.duration for t in encoded.tracks for s in t.segments)
+    longest = max(s.duration for t in encoded.tracks for s in t.segments)
+    root.set("mediaPresentationDuration", _iso_seconds(end))
+    root.set("maxSegmentDuration", _iso_seconds(longest))
+    inits = {t.representation_id: t.init for t in encoded.tracks}
+    for adaptation in period.findall("mpd:AdaptationSet", MPD_NS):
+        reps = [r.get("id", "") for r in adaptation.findall("mpd:Representation", MPD_NS)]
+        configs = {_codec_config(inits[r]) for r in reps if r in inits}
+        # Switching without a new init segment needs one decoder configuration for all.
+        if adaptation.get("bitstreamSwitching") == "true" and len(configs) > 1:
+            del adaptation.attrib["bitstreamSwitching"]
+
+
 def dash_manifest(
     encoded: EncodeResult, infos: dict[str, RenditionInfo], subs: Sequence[SubtitleTrack]
 ) -> bytes:
@@ -279,6 +314,7 @@ def dash_manifest(
         period.append(_subtitle_set(sub, first_free + offset))
     if encoded.protection is not None:
         encrypt.protect_mpd(root, encoded.protection.kid)
+    _conform(root, period, encoded)
     for empty in ("mpd:ProgramInformation", "mpd:ServiceDescription"):
         for element in root.findall(empty, MPD_NS):
             if len(element) == 0:
