@@ -145,6 +145,16 @@ def test_hls_playlists_name_the_key(packaged: PipelineResult) -> None:
         assert lines[key + 1].startswith("#EXT-X-MAP:")
 
 
+def test_i_frame_playlists_carry_the_clearkey_tag_only(packaged: PipelineResult) -> None:
+    out = packaged.package.out_dir
+    for track in packaged.encoded.video:
+        text = (out / packager.iframe_playlist_name(track)).read_text()
+        assert "#EXT-X-I-FRAMES-ONLY" in text
+        assert encrypt.hls_key_tag(PROTECTION.kid) in text
+        # The packager's own tag is an identity key whose data is the KID: none is left.
+        assert 'KEYFORMAT="identity"' not in text
+
+
 def test_a_clear_package_has_no_protection(tmp_path: Path) -> None:
     clip = media.make_clip(tmp_path / "clip.mp4", size="320x180", seconds=2)
     options = PipelineOptions(encode=EncodeOptions(preset="superfast"), with_artwork=False)

@@ -8,9 +8,9 @@ way each player reads it:
   common-system PSSH from the browser's `encrypted` event, and dash.js would otherwise
   send a PSSH as key ids.
 - HLS: `METHOD=SAMPLE-AES` (RFC 8216 4.3.2.4, the HLS name of `cbcs`) with
-  `KEYFORMAT="org.w3.clearkey"` and the KID as the URI's data, as hls.js reads it, and
-  again as `KEYFORMAT="identity"` with the KID's URN as the URI, as Shaka Player reads it
-  (it takes the KID from the init segment's `tenc`).
+  `KEYFORMAT="org.w3.clearkey"` and the KID as the URI's data, as hls.js reads it.
+  Shaka Player reads ClearKey from HLS only as an `identity` key fetched raw from a URI,
+  which would publish the key; a Shaka + HLS page gets it from the licence endpoint.
 
 Commercial systems add their own descriptors and key tags through a `DrmProvider`
 (playback/drm.py); the media needs no change, because every system decrypts `cbcs`.
@@ -28,7 +28,6 @@ HLS_METHOD = "SAMPLE-AES"
 # DASH-IF's identifier for W3C ClearKey in manifests.
 CLEARKEY_SYSTEM_ID = uuid.UUID("e2719d58-a985-b3c9-781a-b030af78d30e")
 CLEARKEY_KEYFORMAT = "org.w3.clearkey"
-KEY_URN_PREFIX = "urn:uuid:"
 MP4_PROTECTION_SCHEME = "urn:mpeg:dash:mp4protection:2011"
 MPD = "urn:mpeg:dash:schema:mpd:2011"
 CENC_NS = "urn:mpeg:cenc:2013"
@@ -113,21 +112,9 @@ def hls_key_attributes(kid: uuid.UUID) -> str:
     )
 
 
-def hls_identity_attributes(kid: uuid.UUID) -> str:
-    """SAMPLE-AES with the key named by its KID (`urn:uuid:`), for players that ask for a raw key.
-
-    Shaka Player reads ClearKey from HLS only as `identity`; its key request for this URN is
-    turned into a licence request by the player (see web/src/player/engine.ts). The URN
-    names the key, never carries it, and resolves nowhere by itself.
-    """
-    return f'METHOD={HLS_METHOD},URI="{KEY_URN_PREFIX}{kid}",KEYFORMAT="identity"'
-
-
-def hls_key_tags(kid: uuid.UUID) -> list[str]:
-    """A media playlist's key tags: the ClearKey format first, then identity."""
-    return [f"#EXT-X-KEY:{hls_key_attributes(kid)}", f"#EXT-X-KEY:{hls_identity_attributes(kid)}"]
+def hls_key_tag(kid: uuid.UUID) -> str:
+    return f"#EXT-X-KEY:{hls_key_attributes(kid)}"
 
 
 def hls_session_key_tag(kid: uuid.UUID) -> str:
-    # identity stays out of the master: without an init segment a player cannot learn its KID.
     return f"#EXT-X-SESSION-KEY:{hls_key_attributes(kid)}"

