@@ -182,3 +182,16 @@ def test_a_packager_failure_says_why(tmp_path: Path) -> None:
     encoded.tracks[0].segments[0].path.write_bytes(b"not an mp4 fragment")
     with pytest.raises(TranscodeFailed, match="Shaka Packager"):
         packager.package_tracks(encoded, PROTECTION)
+
+
+def test_another_packager_build_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "packager"
+    other.write_text("#!/bin/sh\necho 'packager version v2.6.1-634af65-release'\n")
+    other.chmod(0o755)
+    monkeypatch.setattr(packager, "packager_exe", lambda: str(other))
+    packager.check_packager.cache_clear()
+    try:
+        with pytest.raises(TranscodeFailed, match=r"v2\.6\.1 is installed"):
+            packager.check_packager()
+    finally:
+        packager.check_packager.cache_clear()
