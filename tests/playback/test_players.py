@@ -29,6 +29,7 @@ from starlette.staticfiles import StaticFiles
 from marquee.media.encode import EncodeOptions
 from marquee.media.encrypt import Protection
 from marquee.media.pipeline import PACKAGE_DIR, PipelineOptions, run_pipeline
+from marquee.media.subtitles import SubtitleInput
 from marquee.playback import licenses
 from marquee.versions.content_keys import TitleKey
 from tests import services
@@ -105,13 +106,18 @@ window.play = async (name, url, licence) => {
 def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("players")
     clip = media.make_clip(work / "clip.mp4", size="426x240", seconds=6)
+    srt = work / "en.srt"
+    srt.write_text(media.SRT, encoding="utf-8")
     out: dict[str, Path] = {}
     for name, protection in (("clear", None), ("cbcs", Protection(kid=KEY.kid, key=KEY.key))):
         options = PipelineOptions(
             encode=EncodeOptions(preset="superfast", segment_seconds=2.0, protection=protection),
             with_artwork=False,
         )
-        out[name] = run_pipeline(clip, work / name, options=options).package.out_dir
+        result = run_pipeline(
+            clip, work / name, subtitles=[SubtitleInput(srt, "en")], options=options
+        )
+        out[name] = result.package.out_dir
     assert out["clear"].name == PACKAGE_DIR
     return out
 
@@ -200,3 +206,27 @@ def test_without_a_licence_no_player_shows_a_frame(
 ) -> None:
     position, _ = play(browser, base, player, f"{base}/media/cbcs/{manifest}", "", wait_ms=8_000)
     assert position == 0
+
+
+CUES = """(() => { const v = document.getElementById('v');
+  return Array.from(v.textTracks).reduce((n, t) => n + (t.cues ? t.cues.length : 0), 0); })()"""
+
+
+@pytest.mark.parametrize(("player", "manifest"), MATRIX)
+def test_every_player_reads_the_subtitles(
+    browser: Browser, base: str, player: str, manifest: str
+) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}/page.html")
+        url = f"{base}/media/clear/{manifest}"
+        page.evaluate("([p, u]) => { window.play(p, u, ''); }", [player, url])
+        page.wait_for_function("document.getElementById('v').currentTime > 1", timeout=30_000)
+        # Show the first text track, whichever way the player exposes it.
+        page.evaluate(
+            "Array.from(document.getElementById('v').textTracks)"
+            ".forEach((t, i) => { t.mode = i === 0 ? 'showing' : t.mode; })"
+        )
+        page.wait_for_function(f"{CUES} >= 2", timeout=15_000)
+    finally:
+        page.close()
