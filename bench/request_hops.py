@@ -1,4 +1,5 @@
-"""Thread hops and in-process latency of three hot requests: search, home rows, session start.
+"""Thread hops and in-process latency of three hot requests (search, home rows, session start)
+and two studio ones (an editor creating a title, a tus HEAD asking an upload's offset).
 
 Each request is counted in thread-pool hops (calls of `anyio.to_thread.run_sync`, which
 Starlette's `run_in_threadpool` and FastAPI's sync dependencies and routes go through) and
@@ -14,6 +15,7 @@ as a ratio to it. Run it on two commits to compare them; docs/benchmarks.md has 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import statistics
 import sys
@@ -30,8 +32,10 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from playback_setup import Viewer, make_catalogue, make_viewers, temp_root
 
+from marquee.accounts.models import Role, User
+from marquee.accounts.security import issue_access_token
 from marquee.app import create_app
-from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.search import service as search_service
 from marquee.search.index import make_index
 
@@ -110,6 +114,55 @@ class Requests:
         return session_id
 
 
+class StudioRequests:
+    """The two studio requests, as the studio's client sends them."""
+
+    TUS = {"Tus-Resumable": "1.0.0"}
+
+    def __init__(self, client: TestClient, token: str, title_id: str) -> None:
+        self.client, self.title_id = client, title_id
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.n = 0
+        self.upload_url = ""
+
+    def create_title(self) -> object:
+        self.n += 1
+        body = {"kind": "movie", "slug": f"made-{self.n}", "name": f"Made {self.n}"}
+        body["maturity_rating"] = "pg"
+        return checked(
+            self.client.post("/api/v1/admin/titles", json=body, headers=self.headers), 201
+        )
+
+    def tus_head(self) -> object:
+        if not self.upload_url:
+            meta = f"title_id {base64.b64encode(self.title_id.encode()).decode()}"
+            meta += f",filename {base64.b64encode(b'master.mp4').decode()}"
+            headers = {**self.TUS, **self.headers, "Upload-Length": "8", "Upload-Metadata": meta}
+            created = checked(self.client.post("/api/v1/admin/uploads/", headers=headers), 201)
+            self.upload_url = created.headers["Location"]
+        return checked(self.client.head(self.upload_url, headers={**self.TUS, **self.headers}), 200)
+
+
+def make_editor(settings: Any) -> str:
+    """An editor's access token."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            user = User(email="editor@bench.example", password_hash="-", role=Role.EDITOR)
+            session.add(user)
+            session.flush()
+            return issue_access_token(
+                secret=settings.secret_key.get_secret_value(),
+                user_id=user.id,
+                role=user.role.value,
+                version=user.token_version,
+                now=utcnow(),
+                ttl=settings.access_token_ttl_seconds,
+            )
+    finally:
+        engine.dispose()
+
+
 def hops_of(fn: Callable[[], object]) -> int:
     with counting_hops() as counter:
         fn()
@@ -169,14 +222,18 @@ def main() -> None:
     with temp_root() as tmp:
         catalogue = make_catalogue(Path(tmp), args.database_url)
         viewers = make_viewers(catalogue, args.viewers)
+        editor = make_editor(catalogue.settings)
         build_index(catalogue.settings)
         app = create_app(catalogue.settings)
         with TestClient(app) as client:
             requests = Requests(client, viewers, str(catalogue.title_id))
+            studio = StudioRequests(client, editor, str(catalogue.title_id))
             cases: dict[str, Callable[[], object]] = {
                 "healthz (baseline)": requests.healthz,
                 "search": requests.search,
                 "home": requests.home,
+                "create title": studio.create_title,
+                "tus HEAD": studio.tus_head,
             }
             for fn in cases.values():
                 timed(fn, 20)  # warm: routes, caches, connections
