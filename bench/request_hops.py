@@ -1,5 +1,6 @@
-"""Thread hops and in-process latency of three hot requests (search, home rows, session start)
-and two studio ones (an editor creating a title, a tus HEAD asking an upload's offset).
+"""Thread hops and in-process latency of hot requests: search, home rows, session start, and
+one each of the account's routes, the editors' tools (the job list, creating a title, a tus
+HEAD asking an upload's offset) and the event ingest.
 
 Each request is counted in thread-pool hops (calls of `anyio.to_thread.run_sync`, which
 Starlette's `run_in_threadpool` and FastAPI's sync dependencies and routes go through) and
@@ -69,10 +70,13 @@ def checked(response: Response, status: int) -> Response:
 
 
 class Requests:
-    """The three requests, as a viewer's client sends them."""
+    """The requests, as a viewer's (or an editor's) client sends them."""
 
-    def __init__(self, client: TestClient, viewers: list[Viewer], title_id: str) -> None:
+    def __init__(
+        self, client: TestClient, viewers: list[Viewer], title_id: str, editor_token: str
+    ) -> None:
         self.client, self.viewers, self.title_id = client, viewers, title_id
+        self.editor_token = editor_token
         self.n = 0
 
     def _viewer(self) -> Viewer:
@@ -96,6 +100,24 @@ class Requests:
         headers = {"Authorization": f"Bearer {viewer.token}"}
         path = f"/api/v1/profiles/{viewer.profile_id}/home"
         return checked(self.client.get(path, headers=headers), 200)
+
+    def entitlements(self) -> object:
+        headers = {"Authorization": f"Bearer {self._viewer().token}"}
+        return checked(self.client.get("/api/v1/me/entitlements", headers=headers), 200)
+
+    def jobs(self) -> object:
+        headers = {"Authorization": f"Bearer {self.editor_token}"}
+        return checked(self.client.get("/api/v1/admin/jobs", headers=headers), 200)
+
+    def ingest(self) -> object:
+        viewer = self._viewer()
+        event = {"profile_id": str(viewer.profile_id), "title_id": self.title_id}
+        batch = {"events": [{**event, "kind": "play_start"}]}
+        headers = {"Authorization": f"Bearer {viewer.token}"}
+        reply = checked(self.client.post("/api/v1/events", json=batch, headers=headers), 200)
+        if reply.json()["accepted"] != 1:
+            raise RuntimeError(f"the event was refused: {reply.text[:300]}")
+        return reply
 
     def start(self) -> str:
         viewer = self._viewer()
@@ -141,26 +163,6 @@ class StudioRequests:
             created = checked(self.client.post("/api/v1/admin/uploads/", headers=headers), 201)
             self.upload_url = created.headers["Location"]
         return checked(self.client.head(self.upload_url, headers={**self.TUS, **self.headers}), 200)
-
-
-def make_editor(settings: Any) -> str:
-    """An editor's access token."""
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            user = User(email="editor@bench.example", password_hash="-", role=Role.EDITOR)
-            session.add(user)
-            session.flush()
-            return issue_access_token(
-                secret=settings.secret_key.get_secret_value(),
-                user_id=user.id,
-                role=user.role.value,
-                version=user.token_version,
-                now=utcnow(),
-                ttl=settings.access_token_ttl_seconds,
-            )
-    finally:
-        engine.dispose()
 
 
 def hops_of(fn: Callable[[], object]) -> int:
@@ -213,6 +215,26 @@ def build_index(settings: Any) -> None:
         engine.dispose()
 
 
+def editor_token(settings: Any, viewer: Viewer) -> str:
+    """`viewer`'s account made an editor, and an access token that says so."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            user = session.get(User, viewer.user_id)
+            assert user is not None
+            user.role = Role.EDITOR
+            return issue_access_token(
+                secret=settings.secret_key.get_secret_value(),
+                user_id=user.id,
+                role=user.role.value,
+                version=user.token_version,
+                now=utcnow(),
+                ttl=settings.access_token_ttl_seconds,
+            )
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=300)
@@ -222,18 +244,21 @@ def main() -> None:
     with temp_root() as tmp:
         catalogue = make_catalogue(Path(tmp), args.database_url)
         viewers = make_viewers(catalogue, args.viewers)
-        editor = make_editor(catalogue.settings)
         build_index(catalogue.settings)
+        editor = editor_token(catalogue.settings, viewers[0])
         app = create_app(catalogue.settings)
         with TestClient(app) as client:
-            requests = Requests(client, viewers, str(catalogue.title_id))
+            requests = Requests(client, viewers, str(catalogue.title_id), editor)
             studio = StudioRequests(client, editor, str(catalogue.title_id))
             cases: dict[str, Callable[[], object]] = {
                 "healthz (baseline)": requests.healthz,
                 "search": requests.search,
                 "home": requests.home,
+                "me/entitlements": requests.entitlements,
+                "admin/jobs (editor)": requests.jobs,
                 "create title": studio.create_title,
                 "tus HEAD": studio.tus_head,
+                "event ingest": requests.ingest,
             }
             for fn in cases.values():
                 timed(fn, 20)  # warm: routes, caches, connections
