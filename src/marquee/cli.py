@@ -31,8 +31,10 @@ app.add_typer(stack_app, name="stack")
 def migrate() -> None:
     """Bring the database schema up to date and load reference data."""
     from marquee.migrate import upgrade
+    from marquee.runtime import Runtime
 
-    upgrade(Settings())
+    with Runtime.running(Settings()) as runtime:
+        upgrade(runtime)
     typer.echo("database is up to date")
 
 
@@ -153,9 +155,10 @@ def demo(
 ) -> None:
     """Migrate, load the demo catalogue and accounts, then serve on 127.0.0.1."""
     from marquee.demo.catalogue import load_demo
+    from marquee.runtime import Runtime
 
-    settings = Settings()
-    summary = load_demo(settings, media=media)
+    with Runtime.running(Settings()) as runtime:
+        summary = load_demo(runtime, media=media)
     typer.echo(summary)
     if serve_after:
         import subprocess
