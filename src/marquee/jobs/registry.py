@@ -31,6 +31,8 @@ class JobKind(enum.StrEnum):
     PLAYBACK_EXPIRE_IDLE = "playback_expire_idle"
     # The outbox of search: queued in the transaction of each catalogue change.
     SEARCH_REINDEX = "search_reindex"
+    # Deletes finished jobs past their retention, so the table (and the outbox) stays small.
+    JOBS_PRUNE = "jobs_prune"
 
 
 # Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
@@ -41,6 +43,7 @@ DEFAULT_JOB_MODULES: tuple[str, ...] = (
     "marquee.events.tasks",
     "marquee.playback.tasks",
     "marquee.search.tasks",
+    "marquee.jobs.tasks",
 )
 
 

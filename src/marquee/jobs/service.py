@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from marquee.jobs.errors import LeaseLost as LeaseLost  # the worker catches ser
 from marquee.jobs.models import Job, JobState
 
 MAX_ERROR_LENGTH = 4000
+FINISHED = (JobState.SUCCEEDED, JobState.DEAD)
 # SQLite claims try a few candidates, since another worker may win the first one.
 _SQLITE_CANDIDATES = 8
 
@@ -230,6 +231,22 @@ def retry(*, session: Session, job_id: uuid.UUID) -> Job:
     if retried.rowcount != 1:  # type: ignore[attr-defined]
         raise JobNotRetryable(f"Job {job_id} is {job.state}; only failed or dead jobs are retried.")
     return job
+
+
+def prune_finished(*, session: Session, finished_before: datetime, batch: int = 5000) -> int:
+    """Delete up to `batch` jobs that succeeded or went dead before `finished_before`; returns
+    how many. Queued, waiting and running jobs are never touched."""
+    old = (
+        select(Job.id)
+        .where(Job.state.in_(FINISHED), Job.finished_at < finished_before)
+        .limit(batch)
+    )
+    ids = list(session.scalars(old))
+    if ids:
+        session.execute(
+            delete(Job).where(Job.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+    return len(ids)
 
 
 def get_job(*, session: Session, job_id: uuid.UUID) -> Job:
