@@ -107,9 +107,6 @@ class JobSpec:
     backoff_seconds: float = 10.0
     backoff_max_seconds: float = 3600.0
     on_dead: DeadHandler | None = None
-    # How often an idle worker looks for this kind, when sooner than `job_poll_seconds`
-    # (work a viewer waits for, such as search re-indexing).
-    poll_seconds: float | None = None
 
 
 class Registry:
@@ -138,11 +135,6 @@ class Registry:
     @property
     def kinds(self) -> list[str]:
         return sorted(self._specs)
-
-    def poll_seconds(self, kinds: Iterable[str], default: float) -> float:
-        """How long a worker taking `kinds` may sleep when the queue is empty."""
-        wanted = [self._specs[k].poll_seconds for k in kinds if k in self._specs]
-        return min([default, *(s for s in wanted if s is not None)])
 
 
 def module_names(settings: Settings) -> list[str]:

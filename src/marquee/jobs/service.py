@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from marquee.db import utcnow
 from marquee.errors import Unprocessable
+from marquee.jobs import wake
 from marquee.jobs.errors import JobKeyTaken, JobNotFound, JobNotRetryable
 from marquee.jobs.errors import LeaseLost as LeaseLost  # the worker catches service.LeaseLost
 from marquee.jobs.models import Job, JobState
@@ -71,7 +72,10 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    statement = insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    if session.scalar(statement.returning(Job.id)) is not None:
+        # Only a new row: idle workers queue periodic keys that mostly exist already.
+        wake.announce(session, kind)
     job = session.scalars(select(Job).where(Job.key == key)).one()
     if job.kind != kind:
         raise JobKeyTaken(f"Key {key!r} already names a {job.kind} job.")
@@ -207,6 +211,7 @@ def fail(
 
 def release(*, session: Session, job_id: uuid.UUID, worker_id: str) -> bool:
     """Hand the job back untouched (a shutdown, not a failure): the attempt does not count."""
+    wake.announce(session, "released")
     return _owned(
         session,
         job_id,
@@ -230,6 +235,7 @@ def retry(*, session: Session, job_id: uuid.UUID) -> Job:
     job = get_job(session=session, job_id=job_id)
     if retried.rowcount != 1:  # type: ignore[attr-defined]
         raise JobNotRetryable(f"Job {job_id} is {job.state}; only failed or dead jobs are retried.")
+    wake.announce(session, job.kind)
     return job
 
 

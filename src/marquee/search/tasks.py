@@ -18,9 +18,6 @@ from marquee.db import transaction
 from marquee.jobs.registry import JobContext, JobKind, JobSpec, PermanentJobError
 from marquee.search import service
 
-# Idle workers look for search jobs this often, so that an edit is searchable within 2 s.
-POLL_SECONDS = 0.2
-
 
 class ReindexPayload(BaseModel):
     """The titles a transaction touched, directly or through their people and genres."""
@@ -56,6 +53,5 @@ JOBS = [
         timeout_seconds=1800.0,
         backoff_seconds=1.0,
         backoff_max_seconds=60.0,
-        poll_seconds=POLL_SECONDS,
     )
 ]
