@@ -164,8 +164,12 @@ def demo(
         import subprocess
         import sys
 
-        # One worker process alongside the API, so uploads are processed out of the box.
-        background = subprocess.Popen([sys.executable, "-m", "marquee.cli", "worker"])
+        from marquee.children import die_with_parent
+
+        # One worker process alongside the API, so uploads are processed out of the box;
+        # it ends with this process, even one killed by a signal.
+        worker_args = [sys.executable, "-m", "marquee.cli", "worker"]
+        background = subprocess.Popen(worker_args, preexec_fn=die_with_parent())
         typer.echo(f"Marquee is serving on http://127.0.0.1:{port}")
         try:
             serve(host="127.0.0.1", port=port, workers=1)
