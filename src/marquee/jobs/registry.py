@@ -8,8 +8,9 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
@@ -18,6 +19,9 @@ from marquee.jobs.models import Job
 if TYPE_CHECKING:
     from marquee.runtime import Runtime
     from marquee.storage import ObjectStore
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class JobKind(enum.StrEnum):
@@ -51,6 +55,18 @@ class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help (bad input): the job goes dead at once."""
 
 
+def parse_payload(kind: str, payload: dict[str, Any], model: type[M]) -> M:
+    """`payload` as `model`, or a PermanentJobError whose message says what does not fit."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'payload'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise PermanentJobError(f"bad {kind} payload: {problems}") from exc
+
+
 class JobInterrupted(Exception):
     """Raised by a handler that saw `should_stop()`: the job goes back to the queue untouched."""
 
@@ -68,6 +84,8 @@ class JobContext:
     runtime: Runtime
     report: Callable[[str, float], None] = lambda stage, percent: None
     stopping: threading.Event = field(default_factory=threading.Event)
+    # The payload as its kind's model, when the worker has validated it at claim time.
+    parsed: BaseModel | None = None
 
     @property
     def settings(self) -> Settings:
@@ -80,6 +98,12 @@ class JobContext:
     @property
     def store(self) -> ObjectStore:
         return self.runtime.store
+
+    def payload_as(self, model: type[M]) -> M:
+        """The payload as `model`: the one the worker checked, else checked now."""
+        if isinstance(self.parsed, model):
+            return self.parsed
+        return parse_payload(self.kind, self.payload, model)
 
     def progress(self, stage: str, percent: float) -> None:
         """Record the current stage (e.g. "encode 2/5") and overall percent, 0 to 100."""
@@ -107,6 +131,9 @@ class JobSpec:
     backoff_seconds: float = 10.0
     backoff_max_seconds: float = 3600.0
     on_dead: DeadHandler | None = None
+    # The kind's payload model: checked once when a worker takes the job, which fails for
+    # good with the model's complaint when it does not fit (see `JobContext.payload_as`).
+    payload: type[BaseModel] | None = None
 
 
 class Registry:

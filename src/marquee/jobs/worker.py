@@ -37,6 +37,7 @@ from marquee.jobs.registry import (
     JobSpec,
     PermanentJobError,
     Registry,
+    parse_payload,
 )
 from marquee.jobs.shutdown import ToolStopper
 from marquee.jobs.wake import Sleep, Wakeup, make_wakeup
@@ -230,11 +231,17 @@ class Worker:
         return True
 
     def _execute(self, job: Job, spec: JobSpec) -> None:
+        try:
+            parsed = parse_payload(job.kind, job.payload, spec.payload) if spec.payload else None
+        except PermanentJobError as exc:
+            self._fail(job, spec, str(exc), permanent=True)
+            return
         ctx = JobContext(
             job_id=job.id,
             kind=job.kind,
             key=job.key,
             payload=dict(job.payload),
+            parsed=parsed,
             attempt=job.attempts,
             runtime=self.runtime,
             report=lambda stage, percent: self._progress(job.id, stage, percent),
