@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from marquee.catalog.cli import catalog_app
 from marquee.config import Settings
 from marquee.delivery.edge import edge_app
+from marquee.demo.cli import catalog_app
 from marquee.media.cli import media_app
 from marquee.recommend.cli import recs_app
 from marquee.search.cli import search_app

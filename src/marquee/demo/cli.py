@@ -1,4 +1,4 @@
-"""`marquee catalog ...`: catalogue tools for operators."""
+"""`marquee catalog ...`: loading catalogues for operators (the MovieLens import the demo uses too)."""
 
 from __future__ import annotations
 
