@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     worker_metrics_host: str = "127.0.0.1"
     event_retention_days: int = Field(default=400, ge=1)
+    # Succeeded and dead jobs are deleted this long after they finished (the outbox included).
+    job_retention_days: float = Field(default=7.0, gt=0)
 
     # How ingest picks a title's renditions: trial encodes and their VMAF hull, or one table.
     ladder: Literal["per-title", "fixed"] = "per-title"

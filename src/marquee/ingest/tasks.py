@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from marquee.jobs.registry import (
     JobKind,
     JobSpec,
     PermanentJobError,
+    parse_payload,
 )
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import EncodeOptions
@@ -34,6 +34,7 @@ from marquee.storage import keys
 from marquee.storage.base import ObjectStore
 from marquee.storage.errors import ObjectNotFound
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
+from marquee.uploads.schemas import IngestPayload
 from marquee.versions import content_keys
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
@@ -59,15 +60,8 @@ STAGE_END = {
 }
 
 
-def _target(payload: dict[str, Any]) -> versions.Target:
-    try:
-        episode = payload.get("episode_id")
-        return versions.Target(
-            title_id=uuid.UUID(str(payload["title_id"])),
-            episode_id=uuid.UUID(str(episode)) if episode else None,
-        )
-    except (KeyError, ValueError) as exc:
-        raise PermanentJobError(f"The ingest job names no valid title: {exc}") from exc
+def _target(payload: IngestPayload) -> versions.Target:
+    return versions.Target(title_id=payload.title_id, episode_id=payload.episode_id)
 
 
 def _report(ctx: JobContext) -> Progress:
@@ -133,7 +127,7 @@ def _fetch_sidecars(
 def _fetch_inputs(
     ctx: JobContext, store: ObjectStore, target: versions.Target, work: Path
 ) -> tuple[Path, Sidecars]:
-    upload_id = uuid.UUID(str(ctx.payload["upload_id"]))
+    upload_id = ctx.payload_as(IngestPayload).upload_id
     try:
         source = _download(store, keys.upload(upload_id), work / "source")
     except ObjectNotFound as exc:
@@ -200,7 +194,7 @@ def _publish(
         version_id=version_id,
         target=target,
         description=versions.describe(result),
-        upload_id=uuid.UUID(str(ctx.payload["upload_id"])),
+        upload_id=ctx.payload_as(IngestPayload).upload_id,
     )
     with transaction(ctx.session_factory) as session:
         retired = versions.publish_version(session=session, version=version, target=target)
@@ -218,7 +212,7 @@ def _already_published(ctx: JobContext) -> bool:
 
 
 def run_ingest(ctx: JobContext) -> dict[str, Any]:
-    target = _target(ctx.payload)
+    target = _target(ctx.payload_as(IngestPayload))
     version_id = publish.version_id_for(ctx.key)
     if _already_published(ctx):
         return {"version_id": str(version_id), "rerun": True}
@@ -240,7 +234,7 @@ def ingest_dead(session: Session, job: Job) -> None:
     """The title leaves `processing` (back to draft, per the catalogue's state machine) and
     shows the job's last error in its admin view."""
     try:
-        target = _target(job.payload)
+        target = _target(parse_payload(job.kind, job.payload, IngestPayload))
     except PermanentJobError:
         return
     reason = job.last_error or "processing stopped without a reason"
@@ -255,6 +249,7 @@ JOBS = [
         timeout_seconds=6 * 3600.0,
         backoff_seconds=30.0,
         on_dead=ingest_dead,
+        payload=IngestPayload,
     )
 ]
 # Every worker sweeps its own machine's leftovers of killed workers, at start and when idle.
