@@ -182,7 +182,9 @@ def run_upload(
             upload.on_progress(offset)
             time.sleep(pace)
 
-        client.send(url, upload.path, on_progress=progress)
+        # The client resumes from the server's offset; an answer it takes for a refusal
+        # (a 502 while the balancer has no replica) is worth asking again here.
+        _retrying(lambda: client.send(url, upload.path, on_progress=progress), 300)
         ended = time.monotonic()
         status = _retrying(lambda: client.status(url), 120)
         upload.job_id = status.get("job_id")
@@ -235,36 +237,48 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# Drill viewers are demo-style accounts numbered from here, clear of MovieLens' 943.
+FIRST_VIEWER = 900_000
+
+
 def seed(count: int) -> None:
     """Run with the stack's settings: an editor and `count` viewers (made once, kept), each
-    with a fresh access token; prints them as JSON."""
+    with a fresh access token; prints them as JSON. The viewers share one password hash, as
+    the demo's accounts do: argon2 is slow on purpose."""
     from marquee.accounts import service
     from marquee.accounts.models import Role
     from marquee.config import Settings
     from marquee.db import make_engine, make_sessionmaker, transaction
+    from marquee.demo.catalogue import HISTORY_EMAIL, import_accounts
 
     settings = Settings()
     engine = make_engine(settings.resolved_database_url)
     out: dict[str, Any] = {"viewers": []}
+    numbers = list(range(FIRST_VIEWER, FIRST_VIEWER + count))
     try:
         factory = make_sessionmaker(engine)
-        for n in range(-1, count):
-            email = "drill-editor@marquee.drill" if n < 0 else f"drill-{n}@marquee.drill"
-            with transaction(factory) as session:
-                user = service.get_user_by_email(session=session, email=email)
-                if user is None:
-                    role = Role.EDITOR if n < 0 else Role.VIEWER
-                    user = service.register(
-                        session=session, settings=settings, email=email, password=PASSWORD,
-                        display_name=f"Drill {n}", country="US", role=role,
-                    )  # fmt: skip
+        with transaction(factory) as session:
+            email = "drill-editor@marquee.drill"
+            editor = service.get_user_by_email(session=session, email=email)
+            if editor is None:
+                editor = service.register(
+                    session=session, settings=settings, email=email, password=PASSWORD,
+                    display_name="Drill editor", country="US", role=Role.EDITOR,
+                )  # fmt: skip
+            out["editor"] = service.issue_tokens(
+                session=session, settings=settings, user=editor, device="drill"
+            ).access_token
+            import_accounts(session=session, user_ids=numbers)
+        with transaction(factory) as session:
+            for number in numbers:
+                user = service.get_user_by_email(
+                    session=session, email=HISTORY_EMAIL.format(number)
+                )
+                assert user is not None
                 tokens = service.issue_tokens(
                     session=session, settings=settings, user=user, device="drill"
                 )
-                profile = str(user.profiles[0].id) if user.profiles else ""
-            if n < 0:
-                out["editor"] = tokens.access_token
-            else:
+                profile = str(user.profiles[0].id)
                 out["viewers"].append({"token": tokens.access_token, "profile_id": profile})
     finally:
         engine.dispose()
