@@ -21,17 +21,16 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import anyio.to_thread
 from fastapi.testclient import TestClient
 from httpx import Response
 from playback_setup import Viewer, make_catalogue, make_viewers, temp_root
+from tests.hops import counting
 
 from marquee.accounts.models import Role, User
 from marquee.accounts.security import issue_access_token
@@ -39,23 +38,6 @@ from marquee.app import create_app
 from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.search import service as search_service
 from marquee.search.index import make_index
-
-
-@contextmanager
-def counting_hops() -> Iterator[list[int]]:
-    """Counts every hop to the thread pool made while the block runs (in `counter[0]`)."""
-    counter = [0]
-    original = anyio.to_thread.run_sync
-
-    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        counter[0] += 1
-        return await original(func, *args, **kwargs)
-
-    anyio.to_thread.run_sync = counted  # type: ignore[assignment]
-    try:
-        yield counter
-    finally:
-        anyio.to_thread.run_sync = original
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -166,9 +148,9 @@ class StudioRequests:
 
 
 def hops_of(fn: Callable[[], object]) -> int:
-    with counting_hops() as counter:
+    with counting() as counts:
         fn()
-    return counter[0]
+    return counts.hops
 
 
 def timed(fn: Callable[[], object], rounds: int) -> list[float]:
@@ -265,17 +247,17 @@ def main() -> None:
             timed(requests.start, 20)
             hops = {name: hops_of(fn) for name, fn in cases.items()}
             # The start's own hops: the stop it sends is counted apart and taken off.
-            with counting_hops() as counter:
+            with counting() as counts:
                 session_id = requests.start()
-            start_and_stop = counter[0]
+            start_and_stop = counts.hops
             headers = {"Authorization": f"Bearer {viewers[requests.n % len(viewers)].token}"}
-            with counting_hops() as counter:
+            with counting() as counts:
                 client.post(
                     f"/api/v1/playback/sessions/{session_id}/stop",
                     json={"position": 1.0},
                     headers=headers,
                 )
-            stop_hops = counter[0]
+            stop_hops = counts.hops
             hops["session start"] = start_and_stop - stop_hops
             samples = {name: timed(fn, args.rounds) for name, fn in cases.items()}
             samples["session start"] = start_timed(requests, args.rounds)

@@ -9,11 +9,8 @@ role check as a sync one, would each add at least one.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -22,34 +19,10 @@ from httpx import Response
 from marquee.accounts.models import Role
 from marquee.db import transaction
 from tests.catalog.factories import make_genre, make_title
+from tests.hops import counting, once
 from tests.support import ApiUser, assert_problem, signup, signup_with_role
 
 TUS = {"Tus-Resumable": "1.0.0"}
-
-
-@contextmanager
-def counting_hops() -> Iterator[list[int]]:
-    """Counts the hops to the thread pool made while the block runs (in `counter[0]`)."""
-    counter = [0]
-    original = anyio.to_thread.run_sync
-
-    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        counter[0] += 1
-        return await original(func, *args, **kwargs)
-
-    anyio.to_thread.run_sync = counted  # type: ignore[assignment]
-    try:
-        yield counter
-    finally:
-        anyio.to_thread.run_sync = original
-
-
-def hops(send: Callable[[], Response], status: int) -> int:
-    send()  # warm: the first request of a route may do one-off work
-    with counting_hops() as counter:
-        response = send()
-    assert response.status_code == status, response.text
-    return counter[0]
 
 
 @pytest.fixture
@@ -68,24 +41,28 @@ def _title_body(n: int) -> dict[str, Any]:
     return {"kind": "movie", "slug": f"hop-{n}", "name": f"Hop {n}", "maturity_rating": "pg"}
 
 
-def test_studio_routes_take_one_hop(client: TestClient, editor: ApiUser, title_id: str) -> None:
+def test_studio_routes_take_one_hop(
+    app: FastAPI, client: TestClient, editor: ApiUser, title_id: str
+) -> None:
     made = iter(range(1000))
     base = "/api/v1/admin/titles"
 
     def create() -> Response:
         return client.post(base, json=_title_body(next(made)), headers=editor.headers)
 
-    assert hops(create, 201) == 1
-    assert hops(lambda: client.get(base, headers=editor.headers), 200) == 1
+    assert once(app, create, 201).hops == 1
+    assert once(app, lambda: client.get(base, headers=editor.headers), 200).hops == 1
     url = f"{base}/{title_id}"
-    assert hops(lambda: client.get(url, headers=editor.headers), 200) == 1
+    assert once(app, lambda: client.get(url, headers=editor.headers), 200).hops == 1
     rename = {"name": "Hop Along Again"}
-    assert hops(lambda: client.patch(url, json=rename, headers=editor.headers), 200) == 1
+    assert once(app, lambda: client.patch(url, json=rename, headers=editor.headers), 200).hops == 1
     people = "/api/v1/admin/people"
-    assert hops(lambda: client.get(people, headers=editor.headers), 200) == 1
+    assert once(app, lambda: client.get(people, headers=editor.headers), 200).hops == 1
 
 
-def test_tus_routes_take_one_hop_each(client: TestClient, editor: ApiUser, title_id: str) -> None:
+def test_tus_routes_take_one_hop_each(
+    app: FastAPI, client: TestClient, editor: ApiUser, title_id: str
+) -> None:
     meta = ",".join(
         f"{k} {base64.b64encode(v.encode()).decode()}"
         for k, v in {"title_id": title_id, "filename": "master.mp4"}.items()
@@ -95,10 +72,10 @@ def test_tus_routes_take_one_hop_each(client: TestClient, editor: ApiUser, title
     def create() -> Response:
         return client.post("/api/v1/admin/uploads/", headers=create_headers)
 
-    assert hops(create, 201) == 1
+    assert once(app, create, 201).hops == 1
     url = create().headers["Location"]
-    assert hops(lambda: client.head(url, headers={**TUS, **editor.headers}), 200) == 1
-    assert hops(lambda: client.get(url, headers=editor.headers), 200) == 1
+    assert once(app, lambda: client.head(url, headers={**TUS, **editor.headers}), 200).hops == 1
+    assert once(app, lambda: client.get(url, headers=editor.headers), 200).hops == 1
 
 
 def test_a_viewer_hears_403_from_the_studio_before_any_complaint_about_the_body(
@@ -111,15 +88,15 @@ def test_a_viewer_hears_403_from_the_studio_before_any_complaint_about_the_body(
         ("post", "/api/v1/admin/uploads/"),
         ("head", "/api/v1/admin/uploads/not-a-uuid"),
     ]:
-        with counting_hops() as counter:
+        with counting() as counts:
             response = client.request(method, path, json={"junk": 1}, headers=viewer.headers)
         assert response.status_code == 403
         if method != "head":
             assert_problem(response, 403, "editor_required")
-        assert counter[0] == 0  # refused from the token's claims, on the event loop
+        assert counts.hops == 0  # refused from the token's claims, on the event loop
 
 
-def test_viewer_routes_take_one_hop(client: TestClient, title_id: str) -> None:
+def test_viewer_routes_take_one_hop(app: FastAPI, client: TestClient, title_id: str) -> None:
     viewer = signup(client)
     headers, profile = viewer.headers, viewer.profile_id
     query = {"profile_id": profile}
@@ -134,6 +111,7 @@ def test_viewer_routes_take_one_hop(client: TestClient, title_id: str) -> None:
         f"/api/v1/profiles/{profile}/my-list",
     ]:
         params = {**query, "title_id": title_id} if path.endswith("positions") else query
-        assert hops(lambda p=path, q=params: client.get(p, params=q, headers=headers), 200) == 1
+        cost = once(app, lambda p=path, q=params: client.get(p, params=q, headers=headers), 200)
+        assert cost.hops == 1, path
     save = f"/api/v1/profiles/{profile}/my-list/{title_id}"
-    assert hops(lambda: client.put(save, headers=headers), 200) == 1
+    assert once(app, lambda: client.put(save, headers=headers), 200).hops == 1
