@@ -54,6 +54,9 @@ class Settings(BaseSettings):
 
     # How ingest picks a title's renditions: trial encodes and their VMAF hull, or one table.
     ladder: Literal["per-title", "fixed"] = "per-title"
+    # Masters longer than this are encoded in chunks of about this length, each kept in the
+    # store once done, so that a retried ingest encodes only what is missing; 0: one pass.
+    encode_chunk_seconds: float = Field(default=20.0, ge=0)
 
     upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)
     upload_expiry_seconds: int = Field(default=24 * 3600, gt=0)

@@ -14,6 +14,7 @@ from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
 from marquee.ingest import publish, workdirs
+from marquee.ingest.chunks import StoredChunks
 from marquee.jobs.models import Job
 from marquee.jobs.registry import (
     JobContext,
@@ -77,6 +78,13 @@ def _report(ctx: JobContext) -> Progress:
 def _checkpoint(ctx: JobContext) -> None:
     if ctx.should_stop():
         raise JobInterrupted("the worker is stopping")
+
+
+def _still_ours(ctx: JobContext) -> None:
+    """Past the encode, a stopping worker finishes: uploading and publishing take seconds,
+    the package took minutes. Only a job that another worker may hold now is left."""
+    if ctx.should_abandon():
+        raise JobInterrupted("the job's lease was lost or it timed out")
 
 
 def _download(store: ObjectStore, key: str, path: Path) -> Path:
@@ -158,9 +166,12 @@ def _encode(
     sidecars: Sidecars,
     work: Path,
     protection: Protection | None,
+    chunks: StoredChunks,
 ) -> PipelineResult:
     options = PipelineOptions(
-        encode=EncodeOptions(protection=protection), ladder=LadderMode(ctx.settings.ladder)
+        encode=EncodeOptions(protection=protection),
+        ladder=LadderMode(ctx.settings.ladder),
+        chunk_seconds=ctx.settings.encode_chunk_seconds,
     )
     try:
         return run_pipeline(
@@ -170,6 +181,7 @@ def _encode(
             audio=sidecars.audio,
             options=options,
             progress=_report(ctx),
+            chunks=chunks,
         )
     except MarqueeError as exc:
         # Bad media will be just as bad next time: no retries, the reason goes to the job.
@@ -188,7 +200,7 @@ def _publish(
     publish.store_outputs(
         store, version_id, work, result, progress=lambda done: report("upload", done * 100)
     )
-    _checkpoint(ctx)
+    _still_ours(ctx)
     report("publish", 0.0)
     version = versions.make_version(
         version_id=version_id,
@@ -217,16 +229,19 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
     if _already_published(ctx):
         return {"version_id": str(version_id), "rerun": True}
     store = ctx.store
+    chunks = StoredChunks(store, ctx.job_id)
     with workdirs.work_dir(ctx.settings, ctx.job_id, ctx.attempt) as work:
         source, sidecars = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)
-        result = _encode(ctx, source, sidecars, work, _protection(ctx, target))
-        _checkpoint(ctx)
+        result = _encode(ctx, source, sidecars, work, _protection(ctx, target), chunks)
+        _still_ours(ctx)
         version = _publish(ctx, store, target, work, result)
+    chunks.discard()
     return {
         "version_id": str(version.id),
         "renditions": [r.name for r in version.renditions],
         "duration_seconds": version.duration_seconds,
+        "chunks": chunks.counts(),
     }
 
 

@@ -84,6 +84,9 @@ class JobContext:
     runtime: Runtime
     report: Callable[[str, float], None] = lambda stage, percent: None
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Set with `stopping` when the job is no longer this worker's: its lease was lost or
+    # it ran past its timeout. A worker that is only shutting down leaves it clear.
+    abandoned: threading.Event = field(default_factory=threading.Event)
     # The payload as its kind's model, when the worker has validated it at claim time.
     parsed: BaseModel | None = None
 
@@ -112,6 +115,11 @@ class JobContext:
     def should_stop(self) -> bool:
         """True once the worker is shutting down, the job timed out or its lease was lost."""
         return self.stopping.is_set()
+
+    def should_abandon(self) -> bool:
+        """True once the job timed out or its lease was lost: another worker may hold it now,
+        so even finished work must not be published from here."""
+        return self.abandoned.is_set()
 
 
 Handler = Callable[[JobContext], dict[str, Any] | None]

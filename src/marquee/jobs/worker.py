@@ -72,10 +72,12 @@ class _Heartbeat(threading.Thread):
             if time.monotonic() > deadline:
                 # A thread cannot be killed: tell the handler, and let the lease lapse.
                 self.timed_out = True
+                self.ctx.abandoned.set()
                 self.ctx.stopping.set()
                 return
             if not self._renew():
                 self.lost = True
+                self.ctx.abandoned.set()
                 self.ctx.stopping.set()
                 return
 
