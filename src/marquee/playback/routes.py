@@ -105,6 +105,7 @@ def start_session(
             session=session,
             settings=settings,
             slots=runtime.slots,
+            store=runtime.store,
             user=user,
             profile=profile,
             country=country,
