@@ -151,7 +151,7 @@ class DependencyUnavailable(Unavailable):
 
     code, title = "dependency_unavailable", "Dependency unavailable"
 
-    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+    def __init__(self, detail: str, *, retry_after: int = 2, **extra: Any) -> None:
         retry = max(1, int(retry_after))
         super().__init__(detail, headers={"Retry-After": str(retry)}, retry_after=retry, **extra)
 
