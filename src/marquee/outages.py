@@ -93,6 +93,11 @@ def install(app: FastAPI, *, metrics: Metrics, retry_after: int) -> None:
         problem = problem_for(exc, retry_after=retry_after)
         if problem is None:
             return await on_unexpected(request, exc)
+        dependency = str(problem.extra["dependency"])
+        log.warning(
+            "dependency unavailable",
+            extra={"dependency": dependency, "error": type(exc).__name__, "path": request.url.path},
+        )
         return _answer(request, problem)
 
     for error in DRIVER_ERRORS:
