@@ -1,4 +1,5 @@
-"""Thread hops and in-process latency of three hot requests: search, home rows, session start.
+"""Thread hops and in-process latency of hot requests: search, home rows, session start, and
+one each of the account's routes, the editors' tools and the event ingest.
 
 Each request is counted in thread-pool hops (calls of `anyio.to_thread.run_sync`, which
 Starlette's `run_in_threadpool` and FastAPI's sync dependencies and routes go through) and
@@ -30,8 +31,10 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from playback_setup import Viewer, make_catalogue, make_viewers, temp_root
 
+from marquee.accounts.models import Role, User
+from marquee.accounts.security import issue_access_token
 from marquee.app import create_app
-from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.search import service as search_service
 from marquee.search.index import make_index
 
@@ -65,10 +68,13 @@ def checked(response: Response, status: int) -> Response:
 
 
 class Requests:
-    """The three requests, as a viewer's client sends them."""
+    """The requests, as a viewer's (or an editor's) client sends them."""
 
-    def __init__(self, client: TestClient, viewers: list[Viewer], title_id: str) -> None:
+    def __init__(
+        self, client: TestClient, viewers: list[Viewer], title_id: str, editor_token: str
+    ) -> None:
         self.client, self.viewers, self.title_id = client, viewers, title_id
+        self.editor_token = editor_token
         self.n = 0
 
     def _viewer(self) -> Viewer:
@@ -92,6 +98,24 @@ class Requests:
         headers = {"Authorization": f"Bearer {viewer.token}"}
         path = f"/api/v1/profiles/{viewer.profile_id}/home"
         return checked(self.client.get(path, headers=headers), 200)
+
+    def entitlements(self) -> object:
+        headers = {"Authorization": f"Bearer {self._viewer().token}"}
+        return checked(self.client.get("/api/v1/me/entitlements", headers=headers), 200)
+
+    def jobs(self) -> object:
+        headers = {"Authorization": f"Bearer {self.editor_token}"}
+        return checked(self.client.get("/api/v1/admin/jobs", headers=headers), 200)
+
+    def ingest(self) -> object:
+        viewer = self._viewer()
+        event = {"profile_id": str(viewer.profile_id), "title_id": self.title_id}
+        batch = {"events": [{**event, "kind": "play_start"}]}
+        headers = {"Authorization": f"Bearer {viewer.token}"}
+        reply = checked(self.client.post("/api/v1/events", json=batch, headers=headers), 200)
+        if reply.json()["accepted"] != 1:
+            raise RuntimeError(f"the event was refused: {reply.text[:300]}")
+        return reply
 
     def start(self) -> str:
         viewer = self._viewer()
@@ -160,6 +184,26 @@ def build_index(settings: Any) -> None:
         engine.dispose()
 
 
+def editor_token(settings: Any, viewer: Viewer) -> str:
+    """`viewer`'s account made an editor, and an access token that says so."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            user = session.get(User, viewer.user_id)
+            assert user is not None
+            user.role = Role.EDITOR
+            return issue_access_token(
+                secret=settings.secret_key.get_secret_value(),
+                user_id=user.id,
+                role=user.role.value,
+                version=user.token_version,
+                now=utcnow(),
+                ttl=settings.access_token_ttl_seconds,
+            )
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=300)
@@ -170,13 +214,17 @@ def main() -> None:
         catalogue = make_catalogue(Path(tmp), args.database_url)
         viewers = make_viewers(catalogue, args.viewers)
         build_index(catalogue.settings)
+        editor = editor_token(catalogue.settings, viewers[0])
         app = create_app(catalogue.settings)
         with TestClient(app) as client:
-            requests = Requests(client, viewers, str(catalogue.title_id))
+            requests = Requests(client, viewers, str(catalogue.title_id), editor)
             cases: dict[str, Callable[[], object]] = {
                 "healthz (baseline)": requests.healthz,
                 "search": requests.search,
                 "home": requests.home,
+                "me/entitlements": requests.entitlements,
+                "admin/jobs (editor)": requests.jobs,
+                "event ingest": requests.ingest,
             }
             for fn in cases.values():
                 timed(fn, 20)  # warm: routes, caches, connections

@@ -288,11 +288,18 @@ async def get_account_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
     return AccountUnit(claims, runtime, load_user)
 
 
+# A role change revokes the account's tokens, so the role a token carries holds until the
+# transaction confirms it: a viewer hears 403 on the event loop, before any complaint about
+# the body, and the route body checks again against the account.
 async def get_editor_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
+    if claims.role not in (Role.EDITOR, Role.ADMIN):
+        raise EditorRequired("This needs the editor role.")
     return AccountUnit(claims, runtime, load_editor)
 
 
 async def get_admin_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
+    if claims.role != Role.ADMIN:
+        raise AdminRequired("This needs the admin role.")
     return AccountUnit(claims, runtime, load_admin)
 
 
