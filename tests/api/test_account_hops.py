@@ -7,59 +7,17 @@ account's, the editors' and the admins' routes and for the event ingest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
-import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import event
 
 from marquee.accounts.models import Role
 from tests.events.factories import make_title
+from tests.hops import Counts, once
 from tests.support import ApiUser, assert_problem, signup, signup_with_role
-
-
-@dataclass
-class Counts:
-    hops: int = 0
-    transactions: int = 0
-
-
-@contextmanager
-def counting(app: FastAPI) -> Iterator[Counts]:
-    """Thread-pool hops (every sync dependency, route and response validation goes through
-    `anyio.to_thread.run_sync`) and transactions begun on the app's engine, while it runs."""
-    counts = Counts()
-    original = anyio.to_thread.run_sync
-    engine = app.state.runtime.engine
-
-    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        counts.hops += 1
-        return await original(func, *args, **kwargs)
-
-    def began(_connection: object) -> None:
-        counts.transactions += 1
-
-    anyio.to_thread.run_sync = counted  # type: ignore[assignment]
-    event.listen(engine, "begin", began)
-    try:
-        yield counts
-    finally:
-        event.remove(engine, "begin", began)
-        anyio.to_thread.run_sync = original
-
-
-def _once(app: FastAPI, send: Callable[[], Response], status: int) -> Counts:
-    send()  # warm: the first request of a route compiles and caches what later ones reuse
-    with counting(app) as counts:
-        response = send()
-    assert response.status_code == status, response.text
-    return counts
 
 
 @pytest.fixture
@@ -79,7 +37,7 @@ def test_the_account_routes_take_one_hop_and_one_transaction(
         (lambda: client.get("/api/v1/plans"), 200),
     ]
     for send, status in sends:
-        assert _once(app, send, status) == Counts(hops=1, transactions=1)
+        assert once(app, send, status) == Counts(hops=1, transactions=1)
 
 
 def test_the_editors_and_admins_tools_take_one_hop_and_one_transaction(
@@ -95,7 +53,7 @@ def test_the_editors_and_admins_tools_take_one_hop_and_one_transaction(
         (lambda: client.get("/api/v1/admin/users", headers=admin), 200),
     ]
     for send, status in sends:
-        assert _once(app, send, status) == Counts(hops=1, transactions=1)
+        assert once(app, send, status) == Counts(hops=1, transactions=1)
 
 
 def test_the_event_ingest_takes_one_hop_and_one_transaction(
@@ -107,7 +65,7 @@ def test_the_event_ingest_takes_one_hop_and_one_transaction(
     def send() -> Response:
         return client.post("/api/v1/events", json=batch, headers=viewer.headers)
 
-    assert _once(app, send, 200) == Counts(hops=1, transactions=1)
+    assert once(app, send, 200) == Counts(hops=1, transactions=1)
     assert send().json() == {"accepted": 1, "rejected": []}
 
 
