@@ -1155,7 +1155,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readyz */
+        /**
+         * Readyz
+         * @description Ready when the database, Redis (if configured) and the object store all answer.
+         */
         get: operations["ops-readyz"];
         put?: never;
         post?: never;
@@ -2035,11 +2038,25 @@ export interface components {
              */
             active_streams: number | null;
             /**
+             * Checks
+             * @description not_ready: each dependency's state, ok or unavailable.
+             * @default null
+             */
+            checks: {
+                [key: string]: string;
+            } | null;
+            /**
              * Code
              * @description The stable code at the end of `type`.
              * @enum {string}
              */
-            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "defer_length_unsupported" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
+            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "database_unavailable" | "defer_length_unsupported" | "dependency_unavailable" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "object_store_unavailable" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "redis_unavailable" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
+            /**
+             * Dependency
+             * @description *_unavailable: the backing service that is down (database, redis, object_store).
+             * @default null
+             */
+            dependency: string | null;
             /**
              * Detail
              * @description What happened this time, readable by a person.
@@ -2076,7 +2093,7 @@ export interface components {
             offset: number | null;
             /**
              * Retry After
-             * @description rate_limited: seconds to wait, as in Retry-After.
+             * @description rate_limited, *_unavailable: seconds to wait, as in Retry-After.
              * @default null
              */
             retry_after: number | null;
@@ -2919,6 +2936,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-analytics-top_titles": {
@@ -2972,6 +2998,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3039,6 +3074,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-analytics-trending": {
@@ -3098,6 +3142,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-genres-list_genres": {
@@ -3138,6 +3191,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3223,6 +3285,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-genres-delete_genre": {
@@ -3281,6 +3352,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3377,6 +3457,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-jobs-list_jobs": {
@@ -3449,6 +3538,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-jobs-get_job": {
@@ -3509,6 +3607,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3592,6 +3699,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-people-list_people": {
@@ -3654,6 +3770,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3730,6 +3855,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-people-read_person": {
@@ -3797,6 +3931,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-people-delete_person": {
@@ -3855,6 +3998,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3942,6 +4094,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-list_titles": {
@@ -4005,6 +4166,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4090,6 +4260,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-read_title": {
@@ -4157,6 +4336,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_title": {
@@ -4215,6 +4403,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4311,6 +4508,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-add_window": {
@@ -4391,6 +4597,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_window": {
@@ -4450,6 +4665,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4546,6 +4770,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_credit": {
@@ -4605,6 +4838,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4693,6 +4935,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-publish_title": {
@@ -4753,6 +5004,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4849,6 +5109,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_season": {
@@ -4908,6 +5177,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5005,6 +5283,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-create_episode": {
@@ -5095,6 +5382,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_episode": {
@@ -5155,6 +5451,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5253,6 +5558,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-unpublish_title": {
@@ -5320,6 +5634,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-media-list_versions": {
@@ -5380,6 +5703,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5468,6 +5800,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-uploads-upload_status": {
@@ -5544,6 +5885,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-uploads-terminate": {
@@ -5611,6 +5961,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5694,6 +6053,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5829,6 +6197,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-users-list_users": {
@@ -5890,6 +6267,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5977,6 +6363,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-users-grant_subscription": {
@@ -6057,6 +6452,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-users-cancel_subscription": {
@@ -6117,6 +6521,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6193,6 +6606,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-logout": {
@@ -6253,6 +6675,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6329,6 +6760,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-register": {
@@ -6398,6 +6838,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "events-ingest_events": {
@@ -6451,6 +6900,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6529,6 +6987,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-read_me": {
@@ -6567,6 +7034,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-read_entitlements": {
@@ -6598,6 +7074,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6663,6 +7148,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-list_profiles": {
@@ -6694,6 +7188,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6782,6 +7285,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-read_profile": {
@@ -6833,6 +7345,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6910,6 +7431,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7009,6 +7539,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-switch_profile": {
@@ -7098,6 +7637,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-sign_out_everywhere": {
@@ -7127,6 +7675,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7181,6 +7738,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "plans-list_plans": {
@@ -7203,6 +7769,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7275,6 +7850,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7390,6 +7974,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "playback-heartbeat": {
@@ -7470,6 +8063,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "playback-license": {
@@ -7543,7 +8145,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description key_unavailable */
+            /** @description key_unavailable, database_unavailable, redis_unavailable, object_store_unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7621,6 +8223,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "playback-list_streams": {
@@ -7652,6 +8263,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7729,6 +8349,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "home-read_home": {
@@ -7792,6 +8421,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7881,6 +8519,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "library-read_my_list_status": {
@@ -7945,6 +8592,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8023,6 +8679,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "library-remove_from_my_list": {
@@ -8085,6 +8750,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8156,6 +8830,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8247,6 +8930,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "library-unrate_title": {
@@ -8309,6 +9001,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8406,6 +9107,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "search-suggest": {
@@ -8472,6 +9182,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8567,6 +9286,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "titles-read_title": {
@@ -8633,6 +9361,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8714,6 +9451,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "ops-healthz": {
@@ -8738,6 +9484,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8776,7 +9531,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_ready */
+            /** @description not_ready, database_unavailable, redis_unavailable, object_store_unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
