@@ -85,3 +85,47 @@ def test_a_heartbeat_cut_off_by_a_dying_replica_goes_to_the_next_one(tmp_path: P
     # A start sent twice could take two stream slots: the one that reached the dying replica
     # fails, as it must, rather than be sent again.
     assert 502 in {r.status_code for r in starts}
+
+
+async def _unavailable(request: Request) -> JSONResponse:
+    problem = {
+        "type": "database_unavailable",
+        "title": "The database is unavailable.",
+        "status": 503,
+    }
+    return JSONResponse(
+        problem,
+        status_code=503,
+        headers={"Retry-After": "2"},
+        media_type="application/problem+json",
+    )
+
+
+UNAVAILABLE = Starlette(routes=[Route("/{path:path}", _unavailable, methods=["GET", "POST"])])
+
+
+def test_replicas_answering_503_during_an_outage_stay_in_the_balancer(tmp_path: Path) -> None:
+    # Every replica shares the database: when it is down, each answers 503 with Retry-After.
+    # Counted as failures, those would take every replica out of the group, and viewers
+    # would hear the balancer's own 502 "no live upstreams" instead.
+    first, second, lb_port = (services.free_port() for _ in range(3))
+    root = tmp_path / "lb"
+    options = BalancerOptions(
+        listen=f"127.0.0.1:{lb_port}",
+        apis=Upstreams(servers=(f"127.0.0.1:{first}", f"127.0.0.1:{second}")),
+        **_nginx_options(root),  # type: ignore[arg-type]
+    )
+    prepare_dirs(options)
+    config = root / "nginx.conf"
+    config.write_text(balancer_config(options))
+    base = f"http://127.0.0.1:{lb_port}"
+    with (
+        services.serve_app(UNAVAILABLE, first),
+        services.serve_app(UNAVAILABLE, second),
+        services.nginx(config, lb_port),
+    ):
+        replies = [httpx.get(base + "/api/v1/titles", timeout=10) for _ in range(6)]
+        replies += [httpx.post(base + HEARTBEAT, json={}, timeout=10) for _ in range(6)]
+    assert [r.status_code for r in replies] == [503] * 12
+    assert all(r.json()["type"] == "database_unavailable" for r in replies)
+    assert all(r.headers["Retry-After"] == "2" for r in replies)
