@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from typer.testing import CliRunner
 
 from marquee.accounts.models import Role
@@ -76,6 +78,32 @@ def test_the_client_resumes_from_the_servers_offset(
     second.close()
     assert status["state"] == "complete"
     assert read_all(app.state.runtime.store, keys.upload(status["id"])) == source.read_bytes()
+
+
+class _FirstHeadsAnswer502:
+    """The served app behind a balancer whose replica just died: the first `count` HEADs get
+    the balancer's 502, the rest reach the app."""
+
+    def __init__(self, app: FastAPI, count: int) -> None:
+        self.app, self.left = app, count
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD" and self.left > 0:
+            self.left -= 1
+            await Response(status_code=502)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def test_a_502_asking_for_the_offset_is_retried(
+    app: FastAPI, editor: ApiUser, title_id: str, tmp_path: Path
+) -> None:
+    source = _master(tmp_path, MIB + 3)
+    with serve_app(_FirstHeadsAnswer502(app, 2), free_port()) as base:
+        client = UploadClient(base, login(base, editor.email, PASSWORD), retry_delay=0.01)
+        url = client.create(source.stat().st_size, {"title_id": title_id, "filename": "m.mov"})
+        assert client.send(url, source) == source.stat().st_size
+        client.close()
 
 
 def test_refusals_are_reported_not_retried(base: str, editor: ApiUser, tmp_path: Path) -> None:

@@ -76,6 +76,9 @@ class UploadClient:
 
     def offset(self, url: str) -> int:
         response = self.http.head(url)
+        if response.status_code in _RETRY_STATUSES | {429}:
+            # A replica gone or a dependency down behind the balancer: `send` asks again.
+            raise httpx.TransportError(f"HEAD {url} answered {response.status_code}")
         if response.status_code != 200:
             raise UploadFailed(f"upload {url} is unknown or expired ({response.status_code})")
         return int(response.headers["Upload-Offset"])
