@@ -121,6 +121,8 @@ def test_a_basic_plan_gets_no_1080p_byte_even_by_url(gate: Gate) -> None:
         answer = gate.client.get(base + guess)
         assert_problem(answer, 403, "rendition_not_allowed")
         assert gate.ladder.files[top] not in answer.content
+    # The stored manifests, whole, are nowhere: only the per-session cut at the top.
+    assert_problem(gate.client.get(base + "v720/master.m3u8"), 404, "object_not_found")
     widened = base.replace("/240-480-720/", "/240-480-720-1080/")
     assert_problem(gate.client.get(widened + f"v1080/{top}"), 403, "media_link_invalid")
 

@@ -121,6 +121,8 @@ def resolve(
         # One spelling per lane, as the edge compares text: "v0720" is not the 720p lane.
         if lane not in heights or in_lane.group(1) != str(lane):
             raise RenditionNotAllowed("This rendition is above what the session may play.")
+        if relative in MANIFESTS:  # cut per session at the top only, never served whole
+            raise ObjectNotFound("No such media file.")
     try:
         key = keys.version_file(link.version_id, relative)
     except InvalidKey as exc:
