@@ -1,4 +1,6 @@
-"""Thread hops and in-process latency of three hot requests: search, home rows, session start.
+"""Thread hops and in-process latency of hot requests: search, home rows, session start, and
+one each of the account's routes, the editors' tools (the job list, creating a title, a tus
+HEAD asking an upload's offset) and the event ingest.
 
 Each request is counted in thread-pool hops (calls of `anyio.to_thread.run_sync`, which
 Starlette's `run_in_threadpool` and FastAPI's sync dependencies and routes go through) and
@@ -14,43 +16,28 @@ as a ratio to it. Run it on two commits to compare them; docs/benchmarks.md has 
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import anyio.to_thread
 from fastapi.testclient import TestClient
 from httpx import Response
 from playback_setup import Viewer, make_catalogue, make_viewers, temp_root
+from tests.hops import counting
 
+from marquee.accounts.models import Role, User
+from marquee.accounts.security import issue_access_token
 from marquee.app import create_app
-from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
 from marquee.search import service as search_service
 from marquee.search.index import make_index
-
-
-@contextmanager
-def counting_hops() -> Iterator[list[int]]:
-    """Counts every hop to the thread pool made while the block runs (in `counter[0]`)."""
-    counter = [0]
-    original = anyio.to_thread.run_sync
-
-    async def counted(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        counter[0] += 1
-        return await original(func, *args, **kwargs)
-
-    anyio.to_thread.run_sync = counted  # type: ignore[assignment]
-    try:
-        yield counter
-    finally:
-        anyio.to_thread.run_sync = original
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -65,10 +52,13 @@ def checked(response: Response, status: int) -> Response:
 
 
 class Requests:
-    """The three requests, as a viewer's client sends them."""
+    """The requests, as a viewer's (or an editor's) client sends them."""
 
-    def __init__(self, client: TestClient, viewers: list[Viewer], title_id: str) -> None:
+    def __init__(
+        self, client: TestClient, viewers: list[Viewer], title_id: str, editor_token: str
+    ) -> None:
         self.client, self.viewers, self.title_id = client, viewers, title_id
+        self.editor_token = editor_token
         self.n = 0
 
     def _viewer(self) -> Viewer:
@@ -93,6 +83,24 @@ class Requests:
         path = f"/api/v1/profiles/{viewer.profile_id}/home"
         return checked(self.client.get(path, headers=headers), 200)
 
+    def entitlements(self) -> object:
+        headers = {"Authorization": f"Bearer {self._viewer().token}"}
+        return checked(self.client.get("/api/v1/me/entitlements", headers=headers), 200)
+
+    def jobs(self) -> object:
+        headers = {"Authorization": f"Bearer {self.editor_token}"}
+        return checked(self.client.get("/api/v1/admin/jobs", headers=headers), 200)
+
+    def ingest(self) -> object:
+        viewer = self._viewer()
+        event = {"profile_id": str(viewer.profile_id), "title_id": self.title_id}
+        batch = {"events": [{**event, "kind": "play_start"}]}
+        headers = {"Authorization": f"Bearer {viewer.token}"}
+        reply = checked(self.client.post("/api/v1/events", json=batch, headers=headers), 200)
+        if reply.json()["accepted"] != 1:
+            raise RuntimeError(f"the event was refused: {reply.text[:300]}")
+        return reply
+
     def start(self) -> str:
         viewer = self._viewer()
         body = {
@@ -110,10 +118,39 @@ class Requests:
         return session_id
 
 
+class StudioRequests:
+    """The two studio requests, as the studio's client sends them."""
+
+    TUS = {"Tus-Resumable": "1.0.0"}
+
+    def __init__(self, client: TestClient, token: str, title_id: str) -> None:
+        self.client, self.title_id = client, title_id
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.n = 0
+        self.upload_url = ""
+
+    def create_title(self) -> object:
+        self.n += 1
+        body = {"kind": "movie", "slug": f"made-{self.n}", "name": f"Made {self.n}"}
+        body["maturity_rating"] = "pg"
+        return checked(
+            self.client.post("/api/v1/admin/titles", json=body, headers=self.headers), 201
+        )
+
+    def tus_head(self) -> object:
+        if not self.upload_url:
+            meta = f"title_id {base64.b64encode(self.title_id.encode()).decode()}"
+            meta += f",filename {base64.b64encode(b'master.mp4').decode()}"
+            headers = {**self.TUS, **self.headers, "Upload-Length": "8", "Upload-Metadata": meta}
+            created = checked(self.client.post("/api/v1/admin/uploads/", headers=headers), 201)
+            self.upload_url = created.headers["Location"]
+        return checked(self.client.head(self.upload_url, headers={**self.TUS, **self.headers}), 200)
+
+
 def hops_of(fn: Callable[[], object]) -> int:
-    with counting_hops() as counter:
+    with counting() as counts:
         fn()
-    return counter[0]
+    return counts.hops
 
 
 def timed(fn: Callable[[], object], rounds: int) -> list[float]:
@@ -160,6 +197,26 @@ def build_index(settings: Any) -> None:
         engine.dispose()
 
 
+def editor_token(settings: Any, viewer: Viewer) -> str:
+    """`viewer`'s account made an editor, and an access token that says so."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            user = session.get(User, viewer.user_id)
+            assert user is not None
+            user.role = Role.EDITOR
+            return issue_access_token(
+                secret=settings.secret_key.get_secret_value(),
+                user_id=user.id,
+                role=user.role.value,
+                version=user.token_version,
+                now=utcnow(),
+                ttl=settings.access_token_ttl_seconds,
+            )
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=300)
@@ -170,30 +227,37 @@ def main() -> None:
         catalogue = make_catalogue(Path(tmp), args.database_url)
         viewers = make_viewers(catalogue, args.viewers)
         build_index(catalogue.settings)
+        editor = editor_token(catalogue.settings, viewers[0])
         app = create_app(catalogue.settings)
         with TestClient(app) as client:
-            requests = Requests(client, viewers, str(catalogue.title_id))
+            requests = Requests(client, viewers, str(catalogue.title_id), editor)
+            studio = StudioRequests(client, editor, str(catalogue.title_id))
             cases: dict[str, Callable[[], object]] = {
                 "healthz (baseline)": requests.healthz,
                 "search": requests.search,
                 "home": requests.home,
+                "me/entitlements": requests.entitlements,
+                "admin/jobs (editor)": requests.jobs,
+                "create title": studio.create_title,
+                "tus HEAD": studio.tus_head,
+                "event ingest": requests.ingest,
             }
             for fn in cases.values():
                 timed(fn, 20)  # warm: routes, caches, connections
             timed(requests.start, 20)
             hops = {name: hops_of(fn) for name, fn in cases.items()}
             # The start's own hops: the stop it sends is counted apart and taken off.
-            with counting_hops() as counter:
+            with counting() as counts:
                 session_id = requests.start()
-            start_and_stop = counter[0]
+            start_and_stop = counts.hops
             headers = {"Authorization": f"Bearer {viewers[requests.n % len(viewers)].token}"}
-            with counting_hops() as counter:
+            with counting() as counts:
                 client.post(
                     f"/api/v1/playback/sessions/{session_id}/stop",
                     json={"position": 1.0},
                     headers=headers,
                 )
-            stop_hops = counter[0]
+            stop_hops = counts.hops
             hops["session start"] = start_and_stop - stop_hops
             samples = {name: timed(fn, args.rounds) for name, fn in cases.items()}
             samples["session start"] = start_timed(requests, args.rounds)

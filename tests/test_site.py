@@ -16,7 +16,6 @@ from tests.support import assert_problem
 def _site_app(web_dir: Path) -> FastAPI:
     app = FastAPI(title="Marquee")
     install_handlers(app)
-    app.include_router(site.router)
     site.mount_web(app, web_dir)
 
     @app.get("/api/v1/ping")

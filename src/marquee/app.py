@@ -95,7 +95,6 @@ def create_app(runtime: Runtime | Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(ingest_artwork_routes.router)
     app.include_router(playback_origin_routes.router)
-    app.include_router(site.router)
     site.mount_web(app)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

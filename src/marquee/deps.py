@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, NamedTuple, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -225,11 +225,23 @@ async def get_country(request: Request, settings: SettingsDep) -> str:
 ViewerCountry = Annotated[str, Depends(get_country)]
 
 
+class ProfileScope(NamedTuple):
+    """What a viewer's unit of work holds: its transaction, the unlocked profile (whose
+    `user` is the signed-in account, already loaded) and what that profile may see."""
+
+    session: Session
+    profile: Profile
+    audience: Audience
+
+
 class ProfileUnit:
-    """A request's unit of work as one of the caller's profiles (`profile_id` in the path;
-    another account's is a 404): `begin()` opens the one transaction and loads what the
-    profile may see here and now. Built on the event loop without the database, so
-    a plain-function route takes one thread-pool hop for its body and its transaction.
+    """A request's unit of work as one of the caller's profiles (another account's is a 404):
+    `begin()` opens the one transaction, loads the profile, refuses it while it is locked
+    and the request carries no token unlocking it, and says what it may see here and now.
+    Built on the event loop without the database, so a plain-function route takes one
+    thread-pool hop for its body and its transaction. The profile is named in the path
+    (`ProfileWork`) or the query (`QueryProfileWork`); a route that reads it from its body
+    builds the unit there.
     """
 
     def __init__(
@@ -244,7 +256,7 @@ class ProfileUnit:
         self.profile_id, self.country, self.profile_token = profile_id, country, profile_token
 
     @contextmanager
-    def begin(self) -> Iterator[tuple[Session, Audience]]:
+    def begin(self) -> Iterator[ProfileScope]:
         with transaction(self.runtime.sessionmaker) as session:
             profile = unlocked_profile(
                 session=session,
@@ -253,7 +265,8 @@ class ProfileUnit:
                 profile_id=self.profile_id,
                 profile_token=self.profile_token,
             )
-            yield session, Audience(country=self.country, max_maturity=profile.maturity_ceiling)
+            audience = Audience(country=self.country, max_maturity=profile.maturity_ceiling)
+            yield ProfileScope(session, profile, audience)
 
 
 async def get_profile_work(
@@ -266,7 +279,18 @@ async def get_profile_work(
     return ProfileUnit(claims, runtime, profile_id, country, profile_token)
 
 
+async def get_query_profile_work(
+    claims: Claims,
+    runtime: RuntimeDep,
+    profile_id: ProfileId,
+    country: ViewerCountry,
+    profile_token: ProfileTokenHeader = None,
+) -> ProfileUnit:
+    return ProfileUnit(claims, runtime, profile_id, country, profile_token)
+
+
 ProfileWork = Annotated[ProfileUnit, Depends(get_profile_work)]
+QueryProfileWork = Annotated[ProfileUnit, Depends(get_query_profile_work)]
 
 
 class AccountUnit:
@@ -288,11 +312,18 @@ async def get_account_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
     return AccountUnit(claims, runtime, load_user)
 
 
+# A role change revokes the account's tokens, so the role a token carries holds until the
+# transaction confirms it: a viewer hears 403 on the event loop, before any complaint about
+# the body, and the route body checks again against the account.
 async def get_editor_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
+    if claims.role not in (Role.EDITOR, Role.ADMIN):
+        raise EditorRequired("This needs the editor role.")
     return AccountUnit(claims, runtime, load_editor)
 
 
 async def get_admin_work(claims: Claims, runtime: RuntimeDep) -> AccountUnit:
+    if claims.role != Role.ADMIN:
+        raise AdminRequired("This needs the admin role.")
     return AccountUnit(claims, runtime, load_admin)
 
 

@@ -6,13 +6,12 @@ import os
 from html import escape
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 WEB_DIR = Path(__file__).parent / "web" / "dist"
-router = APIRouter(include_in_schema=False)
 
 # Paths the server answers itself; a client-side deep link never shadows them.
 SERVER_PREFIXES = ("/api", "/media", "/artwork", "/assets", "/docs", "/redoc", "/openapi.json")
@@ -55,22 +54,12 @@ class ImmutableFiles(StaticFiles):
         return response
 
 
-def _web_dir(request: Request) -> Path:
-    web_dir: Path = getattr(request.app.state, "web_dir", WEB_DIR)
-    return web_dir
-
-
-def _index(request: Request) -> Response:
-    built = _web_dir(request) / "index.html"
+def _index_page(web_dir: Path, service: str) -> Response:
+    built = web_dir / "index.html"
     if built.is_file():
         # The shell must be revalidated so a new build's asset names are picked up at once.
         return FileResponse(built, headers={"Cache-Control": "no-cache"})
-    return HTMLResponse(_PAGE.format(service=escape(request.app.title)))
-
-
-@router.get("/", response_class=HTMLResponse)
-def index(request: Request) -> Response:
-    return _index(request)
+    return HTMLResponse(_PAGE.format(service=escape(service)))
 
 
 def is_client_path(path: str) -> bool:
@@ -92,13 +81,13 @@ def _root_file(web_dir: Path, path: str) -> Path | None:
 class ClientFallback:
     """Answers GETs no route matched: deep links get the client's index page, the rest a 404."""
 
-    def __init__(self, app: FastAPI, not_found: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, web_dir: Path, not_found: ASGIApp) -> None:
+        self.web_dir = web_dir
         self.not_found = not_found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        web_dir: Path = getattr(self.app.state, "web_dir", WEB_DIR)
+        web_dir = self.web_dir
         wanted = scope["type"] == "http" and scope.get("method") in ("GET", "HEAD")
         if wanted and is_client_path(path) and (web_dir / "index.html").is_file():
             found = _root_file(web_dir, path)
@@ -119,8 +108,13 @@ def mount_web(app: FastAPI, web_dir: Path | None = None) -> None:
     The fallback is the router's default handler, so it runs only after every route (including
     ones added later) failed to match, and the API keeps its problem+json 404s.
     """
-    app.state.web_dir = web_dir or WEB_DIR
-    assets = app.state.web_dir / "assets"
+    root = web_dir or WEB_DIR
+
+    def index() -> Response:
+        return _index_page(root, app.title)
+
+    app.add_api_route("/", index, methods=["GET"], include_in_schema=False)
+    assets = root / "assets"
     if assets.is_dir():
         app.mount("/assets", ImmutableFiles(directory=assets), name="assets")
-    app.router.default = ClientFallback(app, app.router.default)
+    app.router.default = ClientFallback(root, app.router.default)

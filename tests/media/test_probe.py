@@ -67,3 +67,11 @@ def test_probe_accepts_a_real_clip(big_buck_bunny: Path) -> None:
     assert (result.video.width, result.video.height) == (1280, 720)
     assert result.audio[0].channels == 6
     assert 5.0 < result.duration < 6.0
+
+
+def test_probe_accepts_clips_shorter_than_its_first_sample_window(tmp_path: Path) -> None:
+    # The first window reads a whole sub-second clip to its end; the later seeks must still
+    # decode (the drained decoder answered "End of file", and the clip was called corrupt).
+    for seconds in (0.5, 1.0):
+        short = media.make_clip(tmp_path / f"short-{seconds}.mp4", size="320x240", seconds=seconds)
+        assert abs(probe(short).duration - seconds) < 0.1

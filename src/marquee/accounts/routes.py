@@ -1,44 +1,38 @@
-"""HTTP routes for sign-up and sign-in, the caller's account, profiles, plans and admin users."""
+"""HTTP routes for sign-up and sign-in, the caller's account, plans and admin users.
+
+Each route is a plain function whose body is its one unit of work: the account is loaded
+(and a role checked) in the route's own transaction, from claims read on the event loop.
+The profile and PIN routes live in `profile_routes`.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from marquee.accounts import billing, cookies, profile_lock, profiles, service
+from marquee.accounts import billing, cookies, profile_routes, service
 from marquee.accounts.errors import (
     AdminRequired,
     CsrfFailed,
     EmailTaken,
-    IncorrectPin,
     InvalidCredentials,
     InvalidSubscriptionTransition,
     InvalidToken,
-    KidsCeilingTooHigh,
-    LastProfile,
     PlanNotFound,
-    ProfileLimitReached,
-    ProfileLocked,
-    ProfileNameTaken,
-    ProfileNotFound,
     SubscriptionNotFound,
     TokenExpired,
     TokenReused,
-    UnknownMaturityRating,
     WeakPassword,
 )
-from marquee.accounts.models import Profile, User
 from marquee.accounts.schemas import (
     ChangePasswordRequest,
     EntitlementsRead,
     LoginRequest,
     PlanRead,
-    ProfileCreate,
-    ProfileRead,
-    ProfileSwitch,
-    ProfileToken,
-    ProfileUpdate,
     RefreshRequest,
     RegisterRequest,
     RoleUpdate,
@@ -52,14 +46,12 @@ from marquee.audience import client_address, parse_networks
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.deps import (
-    CurrentUser,
-    DbSession,
+    AccountWork,
+    AdminWork,
     Limiter,
-    ProfileTokenHeader,
     RuntimeDep,
-    SettingsDep,
     ViewerCountry,
-    require_admin,
+    model_response,
 )
 from marquee.errors import NotFound, RateLimited, problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
@@ -67,13 +59,13 @@ from marquee.pagination import Page, PageParams, make_page, page_params
 auth = APIRouter(prefix="/auth", tags=["auth"])
 me = APIRouter(prefix="/me", tags=["me"])
 plans = APIRouter(prefix="/plans", tags=["plans"])
+# The role is checked in each route's unit of work (`AdminWork`), so the router only declares
+# the refusal for the OpenAPI document.
 admin = APIRouter(
-    prefix="/admin/users",
-    tags=["admin-users"],
-    dependencies=[Depends(require_admin)],
-    responses=problem_responses(AdminRequired),
+    prefix="/admin/users", tags=["admin-users"], responses=problem_responses(AdminRequired)
 )
-routers = [auth, me, plans, admin]
+# The profile routes sit under /me, right after its own routes, as they always have.
+routers = [auth, me, profile_routes.router, plans, admin]
 
 
 # Where the refresh cookie is sent: the auth routes and nowhere else.
@@ -86,6 +78,14 @@ def _deliver(
     return cookies.deliver(
         request=request, response=response, settings=settings, tokens=tokens, path=AUTH_PATH
     )
+
+
+def _with_cookies(model: BaseModel, cookies_from: Response, status_code: int = 200) -> JSONResponse:
+    """`model` serialised in the route's thread, carrying the cookies set on `cookies_from`
+    (a returned response is sent as it is, without the injected one's headers)."""
+    reply = model_response(model, status_code)
+    reply.raw_headers.extend(h for h in cookies_from.raw_headers if h[0] == b"set-cookie")
+    return reply
 
 
 def _device(request: Request) -> str:
@@ -112,25 +112,27 @@ def register(
     body: RegisterRequest,
     request: Request,
     response: Response,
-    session: DbSession,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     limiter: Limiter,
     country: ViewerCountry,
-) -> Session:
+) -> Response:
+    settings = runtime.settings
     service.check_registration_rate(settings=settings, limiter=limiter, ip=_ip(request, settings))
-    user = service.register(
-        session=session,
-        settings=settings,
-        email=body.email,
-        password=body.password,
-        display_name=body.display_name,
-        country=country,
-    )
-    tokens = service.issue_tokens(
-        session=session, settings=settings, user=user, device=_device(request)
-    )
+    with transaction(runtime.sessionmaker) as session:
+        user = service.register(
+            session=session,
+            settings=settings,
+            email=body.email,
+            password=body.password,
+            display_name=body.display_name,
+            country=country,
+        )
+        tokens = service.issue_tokens(
+            session=session, settings=settings, user=user, device=_device(request)
+        )
+        read = UserRead.model_validate(user)
     pair = _deliver(request, response, settings, tokens)
-    return Session(user=UserRead.model_validate(user), tokens=pair)
+    return _with_cookies(Session(user=read, tokens=pair), response, status.HTTP_201_CREATED)
 
 
 @auth.post(
@@ -140,23 +142,25 @@ def login(
     body: LoginRequest,
     request: Request,
     response: Response,
-    session: DbSession,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     limiter: Limiter,
-) -> Session:
-    user = service.authenticate(
-        session=session,
-        settings=settings,
-        limiter=limiter,
-        email=body.email,
-        password=body.password,
-        ip=_ip(request, settings),
-    )
-    tokens = service.issue_tokens(
-        session=session, settings=settings, user=user, device=_device(request)
-    )
+) -> Response:
+    settings = runtime.settings
+    with transaction(runtime.sessionmaker) as session:
+        user = service.authenticate(
+            session=session,
+            settings=settings,
+            limiter=limiter,
+            email=body.email,
+            password=body.password,
+            ip=_ip(request, settings),
+        )
+        tokens = service.issue_tokens(
+            session=session, settings=settings, user=user, device=_device(request)
+        )
+        read = UserRead.model_validate(user)
     pair = _deliver(request, response, settings, tokens)
-    return Session(user=UserRead.model_validate(user), tokens=pair)
+    return _with_cookies(Session(user=read, tokens=pair), response)
 
 
 @auth.post(
@@ -169,7 +173,7 @@ def refresh(
     response: Response,
     runtime: RuntimeDep,
     body: RefreshRequest | None = None,
-) -> TokenPair:
+) -> Response:
     """A new pair for the body's refresh token, or for the cookie's (with the CSRF header)."""
     settings = runtime.settings
     token = cookies.refresh_token(request, body.refresh_token if body else None)
@@ -186,7 +190,7 @@ def refresh(
             refused = None
     if refused is not None:
         raise refused
-    return _deliver(request, response, settings, tokens)
+    return _with_cookies(_deliver(request, response, settings, tokens), response)
 
 
 @auth.post(
@@ -194,17 +198,20 @@ def refresh(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(InvalidToken, CsrfFailed),
 )
-def logout(request: Request, session: DbSession, body: RefreshRequest | None = None) -> Response:
+def logout(request: Request, runtime: RuntimeDep, body: RefreshRequest | None = None) -> Response:
     token = cookies.refresh_token(request, body.refresh_token if body else None)
-    service.logout(session=session, token=token)
+    with transaction(runtime.sessionmaker) as session:
+        service.logout(session=session, token=token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     cookies.clear(response, path=AUTH_PATH)
     return response
 
 
 @me.get("", response_model=UserRead)
-def read_me(user: CurrentUser) -> User:
-    return user
+def read_me(work: AccountWork) -> Response:
+    with work.begin() as (_, user):
+        read = UserRead.model_validate(user)
+    return model_response(read)
 
 
 @me.post(
@@ -212,22 +219,22 @@ def read_me(user: CurrentUser) -> User:
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(InvalidCredentials, WeakPassword),
 )
-def change_password(
-    body: ChangePasswordRequest, user: CurrentUser, session: DbSession, settings: SettingsDep
-) -> Response:
-    service.change_password(
-        session=session,
-        settings=settings,
-        user=user,
-        current=body.current_password,
-        new=body.new_password,
-    )
+def change_password(body: ChangePasswordRequest, work: AccountWork) -> Response:
+    with work.begin() as (session, user):
+        service.change_password(
+            session=session,
+            settings=work.runtime.settings,
+            user=user,
+            current=body.current_password,
+            new=body.new_password,
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @me.post("/sign-out-everywhere", status_code=status.HTTP_204_NO_CONTENT)
-def sign_out_everywhere(user: CurrentUser, session: DbSession) -> Response:
-    service.sign_out_everywhere(session=session, user=user)
+def sign_out_everywhere(work: AccountWork) -> Response:
+    with work.begin() as (session, user):
+        service.sign_out_everywhere(session=session, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -236,160 +243,43 @@ def sign_out_everywhere(user: CurrentUser, session: DbSession) -> Response:
     response_model=SubscriptionRead,
     responses=problem_responses(SubscriptionNotFound),
 )
-def read_subscription(user: CurrentUser) -> object:
-    if user.subscription is None:
-        raise SubscriptionNotFound("This account has no subscription.")
-    return user.subscription
+def read_subscription(work: AccountWork) -> Response:
+    with work.begin() as (_, user):
+        if user.subscription is None:
+            raise SubscriptionNotFound("This account has no subscription.")
+        read = SubscriptionRead.model_validate(user.subscription)
+    return model_response(read)
 
 
 @me.get("/entitlements", response_model=EntitlementsRead)
-def read_entitlements(user: CurrentUser) -> EntitlementsRead:
-    granted = billing.entitlements(user=user)
-    return EntitlementsRead(**granted.__dict__)
-
-
-def profile_read(profile: Profile) -> ProfileRead:
-    return ProfileRead(
-        id=profile.id,
-        name=profile.name,
-        is_kids=profile.is_kids,
-        maturity_ceiling=profiles.ceiling_label(profile.maturity_ceiling),
-        maturity_level=profile.maturity_ceiling,
-        language=profile.language,
-        subtitle_language=profile.subtitle_language,
-        subtitles_enabled=profile.subtitles_enabled,
-        audio_language=profile.audio_language,
-        avatar=profile.avatar,
-        locked=profile.pin_hash is not None,
-    )
-
-
-@me.get("/profiles", response_model=Page[ProfileRead])
-def list_profiles(user: CurrentUser, session: DbSession) -> Page[ProfileRead]:
-    rows = [profile_read(p) for p in profiles.list_profiles(session=session, user=user)]
-    return make_page(
-        rows, total=len(rows), params=PageParams(offset=0, limit=profiles.MAX_PROFILES)
-    )
-
-
-@me.post(
-    "/profiles",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ProfileRead,
-    responses=problem_responses(
-        ProfileNameTaken,
-        ProfileLimitReached,
-        UnknownMaturityRating,
-        KidsCeilingTooHigh,
-        ProfileLocked,
-    ),
-)
-def create_profile(
-    body: ProfileCreate,
-    user: CurrentUser,
-    session: DbSession,
-    settings: SettingsDep,
-    token: ProfileTokenHeader = None,
-) -> ProfileRead:
-    profile_lock.require_guardian(session=session, settings=settings, user=user, token=token)
-    profile = profiles.create_profile(
-        session=session, user=user, **body.model_dump(exclude={"pin"})
-    )
-    if body.pin is not None:
-        profile_lock.set_pin(settings, profile, body.pin)
-    session.flush()
-    return profile_read(profile)
-
-
-@me.get(
-    "/profiles/{profile_id}",
-    response_model=ProfileRead,
-    responses=problem_responses(ProfileNotFound),
-)
-def read_profile(profile_id: uuid.UUID, user: CurrentUser, session: DbSession) -> ProfileRead:
-    return profile_read(profiles.get_profile(session=session, user=user, profile_id=profile_id))
-
-
-@me.post(
-    "/profiles/{profile_id}/switch",
-    response_model=ProfileToken,
-    responses=problem_responses(ProfileNotFound, IncorrectPin, RateLimited),
-)
-def switch_profile(
-    profile_id: uuid.UUID,
-    body: ProfileSwitch,
-    user: CurrentUser,
-    session: DbSession,
-    settings: SettingsDep,
-    limiter: Limiter,
-) -> ProfileToken:
-    """Switch into a profile: a locked one needs its PIN (a few tries per quarter hour)."""
-    profile = profiles.get_profile(session=session, user=user, profile_id=profile_id)
-    token = profile_lock.switch(settings=settings, limiter=limiter, profile=profile, pin=body.pin)
-    return ProfileToken(profile_token=token, expires_in=profile_lock.TOKEN_TTL_SECONDS)
-
-
-@me.patch(
-    "/profiles/{profile_id}",
-    response_model=ProfileRead,
-    responses=problem_responses(
-        ProfileNotFound, ProfileNameTaken, UnknownMaturityRating, KidsCeilingTooHigh, ProfileLocked
-    ),
-)
-def update_profile(
-    profile_id: uuid.UUID,
-    body: ProfileUpdate,
-    user: CurrentUser,
-    session: DbSession,
-    settings: SettingsDep,
-    token: ProfileTokenHeader = None,
-) -> ProfileRead:
-    changes = body.model_dump(exclude_unset=True)
-    target = profiles.get_profile(session=session, user=user, profile_id=profile_id)
-    profile_lock.require_may_change(
-        session=session, settings=settings, user=user, profile=target, changes=changes, token=token
-    )
-    pin_given, pin = "pin" in changes, changes.pop("pin", None)
-    profile = profiles.update_profile(
-        session=session, user=user, profile_id=profile_id, changes=changes
-    )
-    if pin_given:
-        profile_lock.set_pin(settings, profile, pin)
-    session.flush()
-    return profile_read(profile)
-
-
-@me.delete(
-    "/profiles/{profile_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(ProfileNotFound, LastProfile, ProfileLocked),
-)
-def delete_profile(
-    profile_id: uuid.UUID,
-    user: CurrentUser,
-    session: DbSession,
-    settings: SettingsDep,
-    token: ProfileTokenHeader = None,
-) -> Response:
-    profile_lock.require_guardian(session=session, settings=settings, user=user, token=token)
-    profiles.delete_profile(session=session, user=user, profile_id=profile_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+def read_entitlements(work: AccountWork) -> Response:
+    with work.begin() as (_, user):
+        granted = billing.entitlements(user=user)
+    return model_response(EntitlementsRead(**granted.__dict__))
 
 
 @plans.get("", response_model=list[PlanRead])
-def list_plans(session: DbSession) -> list[object]:
-    return list(billing.list_plans(session=session))
+def list_plans(runtime: RuntimeDep) -> Response:
+    with transaction(runtime.sessionmaker) as session:
+        rows = [PlanRead.model_validate(p) for p in billing.list_plans(session=session)]
+    return JSONResponse([row.model_dump(mode="json") for row in rows])
 
 
 @admin.get("", response_model=Page[UserRead])
-def list_users(session: DbSession, params: PageParams = Depends(page_params)) -> Page[UserRead]:
-    users, total = service.list_users(session=session, offset=params.offset, limit=params.limit)
-    return make_page([UserRead.model_validate(u) for u in users], total=total, params=params)
+def list_users(work: AdminWork, params: Annotated[PageParams, Depends(page_params)]) -> Response:
+    with work.begin() as (session, _):
+        users, total = service.list_users(session=session, offset=params.offset, limit=params.limit)
+        rows = [UserRead.model_validate(u) for u in users]
+    return model_response(make_page(rows, total=total, params=params))
 
 
 @admin.put("/{user_id}/role", response_model=UserRead, responses=problem_responses(NotFound))
-def set_role(user_id: uuid.UUID, body: RoleUpdate, session: DbSession) -> User:
-    return service.set_role(session=session, user_id=user_id, role=body.role)
+def set_role(user_id: uuid.UUID, body: RoleUpdate, work: AdminWork) -> Response:
+    with work.begin() as (session, _):
+        read = UserRead.model_validate(
+            service.set_role(session=session, user_id=user_id, role=body.role)
+        )
+    return model_response(read)
 
 
 @admin.put(
@@ -397,11 +287,14 @@ def set_role(user_id: uuid.UUID, body: RoleUpdate, session: DbSession) -> User:
     response_model=SubscriptionRead,
     responses=problem_responses(NotFound, PlanNotFound, InvalidSubscriptionTransition),
 )
-def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbSession) -> object:
-    user = service.get_user(session=session, user_id=user_id)
-    return billing.grant_plan(
-        session=session, user=user, plan_code=body.plan, period_days=body.period_days
-    )
+def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, work: AdminWork) -> Response:
+    with work.begin() as (session, _):
+        user = service.get_user(session=session, user_id=user_id)
+        granted = billing.grant_plan(
+            session=session, user=user, plan_code=body.plan, period_days=body.period_days
+        )
+        read = SubscriptionRead.model_validate(granted)
+    return model_response(read)
 
 
 @admin.post(
@@ -409,6 +302,11 @@ def grant_subscription(user_id: uuid.UUID, body: SubscriptionGrant, session: DbS
     response_model=SubscriptionRead,
     responses=problem_responses(NotFound, SubscriptionNotFound, InvalidSubscriptionTransition),
 )
-def cancel_subscription(user_id: uuid.UUID, session: DbSession) -> object:
-    user = service.get_user(session=session, user_id=user_id)
-    return billing.apply_event(session=session, user=user, event=billing.BillingEvent.CANCEL)
+def cancel_subscription(user_id: uuid.UUID, work: AdminWork) -> Response:
+    with work.begin() as (session, _):
+        user = service.get_user(session=session, user_id=user_id)
+        cancelled = billing.apply_event(
+            session=session, user=user, event=billing.BillingEvent.CANCEL
+        )
+        read = SubscriptionRead.model_validate(cancelled)
+    return model_response(read)

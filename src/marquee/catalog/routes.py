@@ -15,16 +15,7 @@ from marquee.catalog.browse import TitleFilters, TitleSort
 from marquee.catalog.errors import SeasonNotFound, TitleNotFound
 from marquee.catalog.models import TitleKind
 from marquee.catalog.schemas import EpisodeRead, GenreCount, TitleDetail, TitleRead
-from marquee.db import transaction
-from marquee.deps import (
-    Claims,
-    ProfileId,
-    ProfileTokenHeader,
-    RuntimeDep,
-    ViewerCountry,
-    model_response,
-    profile_audience,
-)
+from marquee.deps import QueryProfileWork, model_response
 from marquee.errors import problem_responses
 from marquee.pagination import Page, PageParams, make_page, page_params
 
@@ -54,23 +45,11 @@ async def title_filters(
     "", response_model=Page[TitleRead], responses=problem_responses(ProfileNotFound, ProfileLocked)
 )
 def list_titles(
-    claims: Claims,
-    profile_id: ProfileId,
-    country: ViewerCountry,
-    runtime: RuntimeDep,
+    work: QueryProfileWork,
     filters: Annotated[TitleFilters, Depends(title_filters)],
     params: Annotated[PageParams, Depends(page_params)],
-    profile_token: ProfileTokenHeader = None,
 ) -> Response:
-    with transaction(runtime.sessionmaker) as session:
-        audience = profile_audience(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            country=country,
-            profile_token=profile_token,
-        )
+    with work.begin() as (session, _, audience):
         items, total = browse.list_titles(
             session=session, audience=audience, filters=filters, params=params
         )
@@ -85,22 +64,10 @@ def list_titles(
 )
 def read_title(
     title_id: uuid.UUID,
-    claims: Claims,
-    profile_id: ProfileId,
-    country: ViewerCountry,
-    runtime: RuntimeDep,
-    profile_token: ProfileTokenHeader = None,
+    work: QueryProfileWork,
 ) -> Response:
     """The `{title_id}` in the path, if this profile may see it here and now; else 404."""
-    with transaction(runtime.sessionmaker) as session:
-        audience = profile_audience(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            country=country,
-            profile_token=profile_token,
-        )
+    with work.begin() as (session, _, audience):
         title = browse.get_title(session=session, audience=audience, title_id=title_id)
         detail = TitleDetail.model_validate(title)
     return model_response(detail)
@@ -112,23 +79,11 @@ def read_title(
     responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound, SeasonNotFound),
 )
 def list_episodes(
-    claims: Claims,
-    profile_id: ProfileId,
-    country: ViewerCountry,
-    runtime: RuntimeDep,
+    work: QueryProfileWork,
     title_id: uuid.UUID,
     number: Annotated[int, Path(ge=0, le=10000)],
-    profile_token: ProfileTokenHeader = None,
 ) -> Response:
-    with transaction(runtime.sessionmaker) as session:
-        audience = profile_audience(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            country=country,
-            profile_token=profile_token,
-        )
+    with work.begin() as (session, _, audience):
         season = browse.get_season(
             session=session, audience=audience, title_id=title_id, number=number
         )
@@ -140,21 +95,9 @@ def list_episodes(
     "", response_model=list[GenreCount], responses=problem_responses(ProfileNotFound, ProfileLocked)
 )
 def list_genres(
-    claims: Claims,
-    profile_id: ProfileId,
-    country: ViewerCountry,
-    runtime: RuntimeDep,
-    profile_token: ProfileTokenHeader = None,
+    work: QueryProfileWork,
 ) -> Response:
-    with transaction(runtime.sessionmaker) as session:
-        audience = profile_audience(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            country=country,
-            profile_token=profile_token,
-        )
+    with work.begin() as (session, _, audience):
         counts = browse.genre_counts(session=session, audience=audience)
         items = [
             GenreCount(id=genre.id, slug=genre.slug, name=genre.name, count=n).model_dump(

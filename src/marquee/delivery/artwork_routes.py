@@ -11,8 +11,9 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
+from marquee.db import transaction
 from marquee.delivery.errors import ArtworkNotFound
-from marquee.deps import DbSession, Store
+from marquee.deps import RuntimeDep
 from marquee.storage import keys
 from marquee.versions import service as versions
 from marquee.versions.models import VersionState
@@ -23,13 +24,15 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @router.get(f"{ARTWORK_ROOT}/{{version_id}}/{{name}}", include_in_schema=False)
-def artwork(version_id: uuid.UUID, name: str, db: DbSession, store: Store) -> Response:
-    version = versions.get_version(session=db, version_id=version_id)
-    if version is None or version.state is not VersionState.READY:
-        raise ArtworkNotFound("No such artwork.")
-    key = keys.version_file(version_id, f"artwork/{name}")
-    if key not in version.artwork.public_keys:
-        raise ArtworkNotFound("No such artwork.")
+def artwork(version_id: uuid.UUID, name: str, runtime: RuntimeDep) -> Response:
+    with transaction(runtime.sessionmaker) as session:
+        version = versions.get_version(session=session, version_id=version_id)
+        if version is None or version.state is not VersionState.READY:
+            raise ArtworkNotFound("No such artwork.")
+        key = keys.version_file(version_id, f"artwork/{name}")
+        if key not in version.artwork.public_keys:
+            raise ArtworkNotFound("No such artwork.")
+    store = runtime.store
     size = store.stat(key).size
     headers = {"Cache-Control": IMMUTABLE, "Content-Length": str(size)}
     return StreamingResponse(store.open(key), media_type="image/jpeg", headers=headers)

@@ -29,7 +29,7 @@ def read_my_list(
     work: ProfileWork, params: Annotated[PageParams, Depends(page_params)]
 ) -> Response:
     """Saved titles, newest first; titles this profile may not see here and now are left out."""
-    with work.begin() as (session, audience):
+    with work.begin() as (session, _, audience):
         rows, total = service.list_entries(
             session=session, audience=audience, profile_id=work.profile_id, params=params
         )
@@ -43,7 +43,7 @@ def read_my_list(
     responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def read_my_list_status(work: ProfileWork, title_id: uuid.UUID) -> Response:
-    with work.begin() as (session, audience):
+    with work.begin() as (session, _, audience):
         entry = service.list_status(
             session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
         )
@@ -61,7 +61,7 @@ def read_my_list_status(work: ProfileWork, title_id: uuid.UUID) -> Response:
     responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def add_to_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
-    with work.begin() as (session, audience):
+    with work.begin() as (session, _, audience):
         entry = service.add_to_list(
             session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
         )
@@ -75,7 +75,7 @@ def add_to_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
     responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def remove_from_my_list(work: ProfileWork, title_id: uuid.UUID) -> Response:
-    with work.begin() as (session, audience):
+    with work.begin() as (session, _, audience):
         service.remove_from_list(
             session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
         )
@@ -95,7 +95,7 @@ def _rating_read(title_id: uuid.UUID, value: int, updated_at: object) -> RatingR
 )
 def read_rating(work: ProfileWork, title_id: uuid.UUID) -> Response:
     """This profile's thumb on the title: 1, -1, or 0 when it has not rated it."""
-    with work.begin() as (session, audience):
+    with work.begin() as (session, _, audience):
         rating = service.get_rating(
             session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
         )
@@ -112,7 +112,7 @@ def read_rating(work: ProfileWork, title_id: uuid.UUID) -> Response:
     responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def rate_title(work: ProfileWork, title_id: uuid.UUID, body: RatingWrite) -> Response:
-    with work.begin() as (session, audience):
+    with work.begin() as (session, _, audience):
         rating = service.rate(
             session=session,
             audience=audience,
@@ -130,7 +130,7 @@ def rate_title(work: ProfileWork, title_id: uuid.UUID, body: RatingWrite) -> Res
     responses=problem_responses(ProfileNotFound, ProfileLocked, TitleNotFound),
 )
 def unrate_title(work: ProfileWork, title_id: uuid.UUID) -> Response:
-    with work.begin() as (session, audience):
+    with work.begin() as (session, _, audience):
         service.unrate(
             session=session, audience=audience, profile_id=work.profile_id, title_id=title_id
         )

@@ -177,14 +177,23 @@ def _declared_duration(container: Any) -> float | None:
     return None
 
 
+def _seek(container: Any, stream: Any, start: float) -> None:
+    """Rewind to the keyframe at or before `start`, with a decoder ready for new packets.
+
+    A clip shorter than the first window was read to its end, which drains the decoder; it
+    takes no packet after that until it is flushed (FFmpeg answers "End of file").
+    """
+    container.seek(int(start / stream.time_base), stream=stream, backward=True)
+    stream.codec_context.flush_buffers()
+
+
 def _decode_window(container: Any, stream: Any, start: float) -> tuple[int, Any | None]:
     """Decode from the keyframe at or before `start` to a second past it.
 
     Returns how many frames decoded and the first one. Frames are not kept: a long
     GOP of 4K pictures would not fit in memory.
     """
-    if start > 0:
-        container.seek(int(start / stream.time_base), stream=stream, backward=True)
+    _seek(container, stream, start)
     count, first = 0, None
     for packet in container.demux(stream):
         for frame in packet.decode():
@@ -203,8 +212,7 @@ def _read_to_end(container: Any, stream: Any, start: float) -> tuple[int, float]
     Returns (video frames decoded, where the last packet of any stream ends): a
     container's duration covers all its streams, so all of them count.
     """
-    if start > 0:
-        container.seek(int(start / stream.time_base), stream=stream, backward=True)
+    _seek(container, stream, start)
     count, end = 0, 0.0
     for packet in container.demux():
         if packet.pts is not None and packet.time_base is not None:

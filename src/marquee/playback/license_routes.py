@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from marquee.deps import DbSession, SettingsDep
+from marquee.db import transaction
+from marquee.deps import RuntimeDep
 from marquee.errors import BadRequest, MalformedJson, Unprocessable, problem_responses
 from marquee.playback import licenses
 from marquee.playback.errors import LicenseDenied
@@ -93,17 +94,19 @@ _BODY_SCHEMA: dict[str, Any] = {
 def license(
     session_id: uuid.UUID,
     body: Annotated[LicenseRequest, Depends(_body)],
-    session: DbSession,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> JSONResponse:
     """Release the title's key to a live, entitled session (ClearKey JSON Web Key Set)."""
-    released = licenses.release_keys(
-        session=session,
-        settings=settings,
-        session_id=session_id,
-        token=token,
-        kids=_kid_bytes(body),
-    )
+    kids = _kid_bytes(body)
+    with transaction(runtime.sessionmaker) as session:
+        released = licenses.release_keys(
+            session=session,
+            settings=runtime.settings,
+            session_id=session_id,
+            token=token,
+            kids=kids,
+        )
+        answer = licenses.license_response(released)
     # A licence is for this session only: no cache anywhere may keep it.
-    return JSONResponse(licenses.license_response(released), headers={"Cache-Control": "no-store"})
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})

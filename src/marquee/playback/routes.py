@@ -8,20 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 from sqlalchemy.orm import Session
 
-from marquee.accounts import profile_lock, profiles
 from marquee.accounts.billing import entitlements
 from marquee.accounts.errors import ProfileLocked, ProfileNotFound
-from marquee.audience import Audience
 from marquee.db import transaction
 from marquee.deps import (
     Claims,
-    ProfileId,
     ProfileTokenHeader,
+    ProfileUnit,
+    ProfileWork,
+    QueryProfileWork,
     RuntimeDep,
     ViewerCountry,
     load_user,
     model_response,
-    unlocked_profile,
 )
 from marquee.errors import NotFound, problem_responses
 from marquee.playback import heartbeats, positions, service
@@ -97,15 +96,14 @@ def start_session(
 ) -> Response:
     """Press play: entitlement checks, a stream slot, signed HLS/DASH URLs and where to start."""
     settings = runtime.settings
-    with transaction(runtime.sessionmaker) as session:
-        user = load_user(session=session, claims=claims)
-        profile = profiles.get_profile(session=session, user=user, profile_id=body.profile_id)
-        profile_lock.require_unlocked(settings, profile, profile_token)
+    # The profile is named in the body, so the unit is built here rather than as a dependency.
+    work = ProfileUnit(claims, runtime, body.profile_id, country, profile_token)
+    with work.begin() as (session, profile, _):
         started = service.start_session(
             session=session,
             settings=settings,
             slots=runtime.slots,
-            user=user,
+            user=profile.user,
             profile=profile,
             country=country,
             data=body,
@@ -247,22 +245,9 @@ def list_streams(claims: Claims, runtime: RuntimeDep) -> Response:
     response_model=PositionList,
     responses=problem_responses(ProfileNotFound, ProfileLocked),
 )
-def list_positions(
-    claims: Claims,
-    profile_id: ProfileId,
-    runtime: RuntimeDep,
-    title_id: uuid.UUID,
-    profile_token: ProfileTokenHeader = None,
-) -> Response:
+def list_positions(work: QueryProfileWork, title_id: uuid.UUID) -> Response:
     """Where this profile is in a movie, or in each episode of a series."""
-    with transaction(runtime.sessionmaker) as session:
-        profile = unlocked_profile(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            profile_token=profile_token,
-        )
+    with work.begin() as (session, profile, _):
         items = positions.for_title(session=session, profile_id=profile.id, title_id=title_id)
         found = PositionList(items=items)
     return model_response(found)
@@ -273,25 +258,11 @@ def list_positions(
     response_model=ContinueWatchingList,
     responses=problem_responses(ProfileNotFound, ProfileLocked),
 )
-def continue_watching(
-    profile_id: uuid.UUID,
-    claims: Claims,
-    runtime: RuntimeDep,
-    country: ViewerCountry,
-    profile_token: ProfileTokenHeader = None,
-) -> Response:
+def continue_watching(work: ProfileWork) -> Response:
     """Unfinished titles, newest first, only those this profile may still watch here."""
-    with transaction(runtime.sessionmaker) as session:
-        profile = unlocked_profile(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            profile_token=profile_token,
-        )
-        audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
+    with work.begin() as (session, profile, audience):
         items = positions.continue_watching(
-            session=session, profile_id=profile_id, audience=audience
+            session=session, profile_id=profile.id, audience=audience
         )
         rows = ContinueWatchingList(items=items)
     return model_response(rows)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from marquee.audience import Audience
 from marquee.events import service as events
+from marquee.events.schemas import EventKind
 from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.schemas import Home, HomeRow, HomeTitle
 from marquee.recommend.snapshot import Card, Snapshot, SnapshotCache, still_visible
@@ -20,7 +21,16 @@ log = logging.getLogger("marquee.recommend")
 ROW = 20
 BECAUSE_ROW = 10
 OVERFETCH = 120
-ENGAGED = ("complete", "progress", "play_start", "rating", "thumbs_up", "my_list_add")
+ENGAGED = frozenset(
+    {
+        EventKind.COMPLETE,
+        EventKind.PROGRESS,
+        EventKind.PLAY_START,
+        EventKind.RATING,
+        EventKind.THUMBS_UP,
+        EventKind.MY_LIST_ADD,
+    }
+)
 
 
 @dataclass
@@ -41,15 +51,15 @@ class History:
             title = event.title_id
             if title is None:
                 continue
-            if event.kind in ("thumbs_up", "thumbs_down") and title not in judged:
+            if event.kind in (EventKind.THUMBS_UP, EventKind.THUMBS_DOWN) and title not in judged:
                 judged.add(title)
-                if event.kind == "thumbs_down":
+                if event.kind == EventKind.THUMBS_DOWN:
                     history.disliked.add(title)
-            if event.kind == "complete":
+            if event.kind == EventKind.COMPLETE:
                 history.finished.add(title)
             unfinished = history.unfinished
             if (
-                event.kind == "progress"
+                event.kind == EventKind.PROGRESS
                 and title not in history.finished
                 and title not in unfinished
             ):

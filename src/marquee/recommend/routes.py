@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.accounts.models import Profile
 from marquee.audience import Audience
-from marquee.db import transaction
-from marquee.deps import (
-    Claims,
-    ProfileTokenHeader,
-    RuntimeDep,
-    ViewerCountry,
-    model_response,
-    unlocked_profile,
-)
+from marquee.deps import ProfileWork, model_response
 from marquee.errors import problem_responses
 from marquee.recommend import cache, home
 from marquee.recommend.schemas import Home
@@ -33,32 +23,18 @@ routers = [router]
     response_model=Home,
     responses=problem_responses(ProfileNotFound, ProfileLocked),
 )
-def read_home(
-    profile_id: uuid.UUID,
-    claims: Claims,
-    runtime: RuntimeDep,
-    country: ViewerCountry,
-    profile_token: ProfileTokenHeader = None,
-) -> Response:
+def read_home(work: ProfileWork) -> Response:
     """Ordered rows, each with its reason; only titles this profile may watch here and now."""
-    with transaction(runtime.sessionmaker) as session:
-        profile = unlocked_profile(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            profile_token=profile_token,
-        )
-        rows = _home(session, runtime, profile, country)
+    with work.begin() as (session, profile, audience):
+        rows = _home(session, work.runtime, profile, audience)
     return model_response(rows)
 
 
-def _home(session: Session, runtime: Runtime, profile: Profile, country: str) -> Home:
+def _home(session: Session, runtime: Runtime, profile: Profile, audience: Audience) -> Home:
     serving = runtime.home
     rows_cache = serving.cache
-    key = (profile.id, country, profile.maturity_ceiling)
+    key = (profile.id, audience.country, audience.max_maturity)
     current = cache.marker(session, profile.id, rows_cache.ttl_seconds)
-    audience = Audience(country=country, max_maturity=profile.maturity_ceiling)
     cached = rows_cache.get(key, current)
     if cached is not None:
         return home.recheck(cached, session=session, audience=audience)

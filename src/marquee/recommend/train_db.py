@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from marquee.events.models import Event
+from marquee.events.schemas import EventKind
 from marquee.recommend.algorithms import EASE, ItemKNN
 from marquee.recommend.data import Interactions, RawLog, encode
 from marquee.recommend.evaluate import top_k
@@ -25,12 +26,12 @@ BATCH = 1000
 # most-engaged ones only (the long tail still gets neighbours from the sparse item-kNN).
 MAX_EASE_ITEMS = 4000
 # How strongly each kind of event says "this profile likes this title" (ratings carry their own).
-CONFIDENCE = {
-    "complete": 5.0,
-    "thumbs_up": 5.0,
-    "my_list_add": 3.0,
-    "play_start": 2.0,
-    "progress": 2.0,
+CONFIDENCE: dict[str, float] = {
+    EventKind.COMPLETE: 5.0,
+    EventKind.THUMBS_UP: 5.0,
+    EventKind.MY_LIST_ADD: 3.0,
+    EventKind.PLAY_START: 2.0,
+    EventKind.PROGRESS: 2.0,
 }
 
 
@@ -50,7 +51,7 @@ class TrainSummary:
 
 
 def _confidence(kind: str, payload: dict[str, Any]) -> float | None:
-    if kind == "rating":
+    if kind == EventKind.RATING:
         return float(payload.get("rating", 3.0))
     return CONFIDENCE.get(kind)
 
@@ -66,7 +67,7 @@ def load_log(session: Session) -> tuple[Interactions, set[tuple[str, str]]] | No
         Event.profile_id, Event.title_id, Event.kind, Event.payload, Event.occurred_at
     ).where(Event.title_id.is_not(None))
     for profile_id, title_id, kind, payload, occurred_at in session.execute(query):
-        if kind == "thumbs_down":
+        if kind == EventKind.THUMBS_DOWN:
             disliked.add((str(profile_id), str(title_id)))
             continue
         value = _confidence(kind, payload or {})

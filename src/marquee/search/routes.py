@@ -9,16 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.catalog.errors import UnknownGenre
 from marquee.catalog.models import TitleKind
-from marquee.db import transaction
-from marquee.deps import (
-    Claims,
-    ProfileId,
-    ProfileTokenHeader,
-    RuntimeDep,
-    ViewerCountry,
-    model_response,
-    profile_audience,
-)
+from marquee.deps import QueryProfileWork, RuntimeDep, model_response
 from marquee.errors import problem_responses
 from marquee.pagination import PageParams, encode_cursor, make_page, page_params
 from marquee.search import service
@@ -114,11 +105,8 @@ def _page(results: SearchResults, query: str, params: PageParams) -> SearchPage:
     ),
 )
 def search(
-    claims: Claims,
-    profile_id: ProfileId,
-    country: ViewerCountry,
+    work: QueryProfileWork,
     index: SearchIndex,
-    runtime: RuntimeDep,
     params: Annotated[PageParams, Depends(page_params)],
     q: QueryText = "",
     genre: Annotated[str | None, Query(max_length=60)] = None,
@@ -127,18 +115,9 @@ def search(
     kind: Annotated[TitleKind | None, Query(alias="type")] = None,
     language: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     sort: Sort = Sort.RELEVANCE,
-    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Titles matching `q` (popular titles when empty), with facet counts."""
-    with transaction(runtime.sessionmaker) as session:
-        audience = profile_audience(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            country=country,
-            profile_token=profile_token,
-        )
+    with work.begin() as (session, _, audience):
         filters = service.make_filters(
             session=session,
             genre=genre,
@@ -166,24 +145,13 @@ def search(
     responses=problem_responses(ProfileNotFound, ProfileLocked, UnknownParameter),
 )
 def suggest(
-    claims: Claims,
-    profile_id: ProfileId,
-    country: ViewerCountry,
+    work: QueryProfileWork,
     index: SearchIndex,
-    runtime: RuntimeDep,
     q: QueryText = "",
-    profile_token: ProfileTokenHeader = None,
 ) -> Response:
     """Up to ten titles and people for search-as-you-type."""
-    with transaction(runtime.sessionmaker) as session:
-        audience = profile_audience(
-            session=session,
-            settings=runtime.settings,
-            claims=claims,
-            profile_id=profile_id,
-            country=country,
-            profile_token=profile_token,
-        )
+    with work.begin() as scope:
+        audience = scope.audience
     items = service.suggest(index=index, query=q, audience=audience)
     return model_response(
         SuggestionList(

@@ -6,9 +6,9 @@ import asyncio
 import time
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +17,14 @@ from starlette.requests import ClientDisconnect
 from marquee.accounts.errors import EditorRequired
 from marquee.accounts.models import Role, User
 from marquee.config import Settings
-from marquee.deps import DbSession, SettingsDep, Store, require_editor, unit_of_work
+from marquee.deps import (
+    EditorWork,
+    SettingsDep,
+    Store,
+    load_editor,
+    model_response,
+    unit_of_work,
+)
 from marquee.errors import problem_responses
 from marquee.hardening import BodyLimit
 from marquee.storage.base import ObjectStore
@@ -57,12 +64,11 @@ from marquee.uploads.tus import (
 )
 from marquee.uploads.writer import ChunkWriter
 
-Editor = Annotated[User, Depends(require_editor)]
-
+# Every route takes `EditorWork`: the plain-function routes open its one transaction, the
+# ones that stream load the editor (`load_editor`) in their first; the 403 is declared here.
 tus = APIRouter(
     prefix="/admin/uploads",
     tags=["admin-uploads"],
-    dependencies=[Depends(require_editor)],
     responses=problem_responses(EditorRequired),
 )
 # Capability discovery carries no data and browsers send it without credentials.
@@ -146,7 +152,7 @@ def capabilities(settings: SettingsDep) -> Response:
 )
 @tus.post("", status_code=201, response_class=Response, include_in_schema=False)
 async def create_upload(
-    request: Request, user: Editor, settings: SettingsDep, store: Store
+    request: Request, work: EditorWork, settings: SettingsDep, store: Store
 ) -> Response:
     """tus creation (and creation-with-upload): declare the length and metadata, get a URL."""
     require_version(request.headers.get("Tus-Resumable"))
@@ -157,7 +163,11 @@ async def create_upload(
     upload = await unit_of_work(
         request,
         lambda session: uploads.create_upload(
-            session=session, settings=settings, user_id=user.id, length=length, meta=meta
+            session=session,
+            settings=settings,
+            user_id=load_editor(session=session, claims=work.claims).id,
+            length=length,
+            meta=meta,
         ),
     )
     if _content_type(request) == OFFSET_CONTENT_TYPE or length == 0:
@@ -172,16 +182,15 @@ async def create_upload(
     response_class=Response,
     responses=problem_responses(TusVersionUnsupported, UploadNotFound, UploadGone),
 )
-def upload_offset(
-    upload_id: uuid.UUID, request: Request, session: DbSession, user: Editor
-) -> Response:
+def upload_offset(upload_id: uuid.UUID, request: Request, work: EditorWork) -> Response:
     """tus core: how many bytes the server has, so a client resumes from there."""
     require_version(request.headers.get("Tus-Resumable"))
-    upload = _owned(session, upload_id, user)
-    headers = _state_headers(upload)
-    headers["Upload-Length"] = str(upload.length)
-    if upload.meta:
-        headers["Upload-Metadata"] = encode_metadata(upload.meta)
+    with work.begin() as (session, user):
+        upload = _owned(session, upload_id, user)
+        headers = _state_headers(upload)
+        headers["Upload-Length"] = str(upload.length)
+        if upload.meta:
+            headers["Upload-Metadata"] = encode_metadata(upload.meta)
     return Response(status_code=200, headers=headers)
 
 
@@ -204,7 +213,7 @@ def upload_offset(
     ),
 )
 async def append(
-    upload_id: uuid.UUID, request: Request, user: Editor, settings: SettingsDep, store: Store
+    upload_id: uuid.UUID, request: Request, work: EditorWork, settings: SettingsDep, store: Store
 ) -> Response:
     """tus core: bytes from Upload-Offset on; with Upload-Checksum a bad chunk gets 460."""
     require_version(request.headers.get("Tus-Resumable"))
@@ -212,7 +221,12 @@ async def append(
         raise TusUnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}.")
     offset = parse_int("Upload-Offset", request.headers.get("Upload-Offset"))
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
-    await unit_of_work(request, lambda session: _owned(session, upload_id, user))
+    await unit_of_work(
+        request,
+        lambda session: _owned(
+            session, upload_id, load_editor(session=session, claims=work.claims)
+        ),
+    )
     upload = await _receive(request, settings, store, upload_id, offset, checksum=checksum)
     return Response(status_code=204, headers=_state_headers(upload))
 
@@ -223,13 +237,12 @@ async def append(
     response_class=Response,
     responses=problem_responses(TusVersionUnsupported, UploadNotFound),
 )
-def terminate(
-    upload_id: uuid.UUID, request: Request, session: DbSession, store: Store, user: Editor
-) -> Response:
+def terminate(upload_id: uuid.UUID, request: Request, store: Store, work: EditorWork) -> Response:
     """tus termination: the upload and every stored byte of it go."""
     require_version(request.headers.get("Tus-Resumable"))
-    _owned(session, upload_id, user)
-    uploads.terminate_upload(session=session, store=store, upload_id=upload_id)
+    with work.begin() as (session, user):
+        _owned(session, upload_id, user)
+        uploads.terminate_upload(session=session, store=store, upload_id=upload_id)
     return Response(status_code=204, headers=tus_headers())
 
 
@@ -238,9 +251,11 @@ def terminate(
     response_model=UploadRead,
     responses=problem_responses(UploadNotFound, UploadGone),
 )
-def upload_status(upload_id: uuid.UUID, session: DbSession, user: Editor) -> UploadRead:
+def upload_status(upload_id: uuid.UUID, work: EditorWork) -> Response:
     """The upload as JSON: progress, binding and the ingest job it started."""
-    return UploadRead.model_validate(_owned(session, upload_id, user))
+    with work.begin() as (session, user):
+        read = UploadRead.model_validate(_owned(session, upload_id, user))
+    return model_response(read)
 
 
 async def _unlock(request: Request, upload_id: uuid.UUID, token: str) -> None:

@@ -7231,9 +7231,9 @@ export interface operations {
     "playback-list_positions": {
         parameters: {
             query: {
+                title_id: string;
                 /** @description The profile watching. */
                 profile_id: string;
-                title_id: string;
             };
             header?: {
                 /** @description From switching into a locked profile. */
@@ -8337,8 +8337,6 @@ export interface operations {
     "search-search": {
         parameters: {
             query: {
-                /** @description The profile watching. */
-                profile_id: string;
                 /** @description Free text; syntax characters are plain text. */
                 q?: string;
                 genre?: string | null;
@@ -8347,6 +8345,8 @@ export interface operations {
                 type?: components["schemas"]["TitleKind"] | null;
                 language?: string | null;
                 sort?: components["schemas"]["Sort"];
+                /** @description The profile watching. */
+                profile_id: string;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -8427,10 +8427,10 @@ export interface operations {
     "search-suggest": {
         parameters: {
             query: {
-                /** @description The profile watching. */
-                profile_id: string;
                 /** @description Free text; syntax characters are plain text. */
                 q?: string;
+                /** @description The profile watching. */
+                profile_id: string;
             };
             header?: {
                 /** @description From switching into a locked profile. */
