@@ -64,10 +64,17 @@ def worker(
 ) -> None:
     """Run background jobs (ingest, transcoding, ...) until SIGTERM; run as many as you like."""
     from marquee.jobs.worker import run_worker
+    from marquee.media.errors import TranscodeFailed
+    from marquee.media.packager import check_packager
     from marquee.observability import configure_logging
 
     settings = Settings()
     configure_logging(settings.log_level, settings.json_logs)
+    try:
+        check_packager()  # refused now, not in the middle of a title's first ingest
+    except TranscodeFailed as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(1) from exc
     chosen = [kind.strip() for kind in kinds.split(",") if kind.strip()] or None
     ran = run_worker(settings, kinds=chosen, once=once)
     typer.echo(f"worker stopped after {ran} job(s)")

@@ -16,7 +16,10 @@ from marquee.config import Settings
 from marquee.db import transaction
 from marquee.demo.datasets import sample_clip
 from marquee.demo.media import DemoClip, attach_demo_media, encode_clip
+from marquee.media import encrypt
+from marquee.media.encrypt import Protection
 from marquee.storage import keys
+from marquee.versions import content_keys
 from marquee.versions.models import MediaVersion, VersionState
 from tests.catalog.factories import make_title
 from tests.media.sources import ffmpeg_client
@@ -111,3 +114,32 @@ def test_new_titles_reuse_the_cached_encodings(
     assert (report.clips_encoded, report.titles, report.episodes) == (0, 3, 2)
     for version in _current_versions(session_factory):
         assert (settings.resolved_media_dir / version.hls_master).is_file()
+
+
+def test_an_encrypted_clip_is_packaged_with_its_first_titles_key(
+    settings: Settings, session_factory: sessionmaker[Session], demo_cache: Path
+) -> None:
+    protected = DemoClip("locked-card", size="640x360", seconds=3, encrypted=True)
+    _catalogue(session_factory)
+
+    attach_demo_media(settings=settings, clips=(protected, CLIPS[0]), cache_dir=demo_cache)
+
+    versions = _current_versions(session_factory)
+    locked = [v for v in versions if v.kid is not None]
+    assert len({v.id for v in locked}) == 1
+    version = locked[0]
+    with transaction(session_factory) as session:
+        key = content_keys.key_for_version(
+            session=session, settings=settings, version_id=version.id, title_id=version.title_id
+        )
+    assert key is not None
+    assert key.title_id == version.title_id
+    assert key.kid == version.kid
+    init = (settings.resolved_media_dir / version.prefix / "init-0.m4s").read_bytes()
+    assert encrypt.scheme(init) == "cbcs"
+    assert encrypt.default_kid(init) == key.kid
+    assert any(v.kid is None for v in versions)  # the clear clip stays clear
+    # The same database finds its package cached; its key is the one in this database.
+    cached, fresh = encode_clip(protected, demo_cache, Protection(kid=key.kid, key=key.key))
+    assert not fresh
+    assert cached.directory.name.startswith("locked-card-")

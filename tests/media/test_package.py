@@ -148,6 +148,58 @@ def test_dash_manifest_carries_languages_roles_and_codecs(
     assert dash_codecs == [v["CODECS"].split(",")[0] for v in variants]
 
 
+def _seconds(duration: str | None) -> float:
+    found = re.fullmatch(r"PT(\d+(?:\.\d+)?)S", duration or "")
+    assert found, duration
+    return float(found.group(1))
+
+
+def test_the_mpd_states_the_media_s_own_durations(bilingual_package: PipelineResult) -> None:
+    root = _mpd(bilingual_package)
+    tracks = bilingual_package.encoded.tracks
+    end = max(s.start + s.duration for t in tracks for s in t.segments)
+    # Exact to the millisecond, never shorter than the media (a player would stop early).
+    assert end <= _seconds(root.get("mediaPresentationDuration")) < end + 0.001
+    longest = max(s.duration for t in tracks for s in t.segments)
+    assert longest <= _seconds(root.get("maxSegmentDuration")) < longest + 0.001
+
+
+def test_bitstream_switching_is_claimed_only_when_true(bilingual_package: PipelineResult) -> None:
+    video = _mpd(bilingual_package).find(".//mpd:AdaptationSet[@contentType='video']", NS)
+    assert video is not None
+    assert len(video.findall("mpd:Representation", NS)) > 1  # each with its own SPS/PPS
+    assert video.get("bitstreamSwitching") is None
+
+
+def test_variants_say_they_have_no_closed_captions(bilingual_package: PipelineResult) -> None:
+    _, variants = _master(bilingual_package)
+    assert variants
+    assert {v["CLOSED-CAPTIONS"] for v in variants} == {"NONE"}
+
+
+def test_every_video_rendition_has_an_i_frame_playlist(bilingual_package: PipelineResult) -> None:
+    out = bilingual_package.package.out_dir
+    lines = bilingual_package.package.master.read_text().splitlines()
+    iframes = [_attributes(line) for line in lines if line.startswith("#EXT-X-I-FRAME-STREAM-INF:")]
+    heights = sorted(int(i["RESOLUTION"].split("x")[1]) for i in iframes)
+    assert heights == sorted(v.height for v in bilingual_package.package.video)
+    for attrs in iframes:
+        playlist = (out / attrs["URI"]).read_text().splitlines()
+        assert "#EXT-X-I-FRAMES-ONLY" in playlist
+        assert not any(line.startswith("#EXT-X-KEY") for line in playlist)  # a clear title
+        ranges = [
+            line.split(":", 1)[1] for line in playlist if line.startswith("#EXT-X-BYTERANGE:")
+        ]
+        uris = [line for line in playlist if line.endswith(".m4s") and not line.startswith("#")]
+        assert len(ranges) == len(uris) > 0
+        for byte_range, uri in zip(ranges, uris, strict=True):
+            length, offset = (int(n) for n in byte_range.split("@"))
+            data = (out / uri).read_bytes()
+            assert offset + length <= len(data)
+            assert data[offset + 4 : offset + 8] == b"moof"  # the keyframe's own fragment
+        assert int(attrs["BANDWIDTH"]) > 0
+
+
 def _clean(errors: list[str]) -> list[str]:
     return [line for line in errors if not CLIENT_PROBE_NOISE.match(line)]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import shutil
 import tempfile
 import time
 import uuid
@@ -35,10 +36,12 @@ from marquee.demo.datasets import sample_clip
 from marquee.ingest import publish
 from marquee.media import ffmpeg
 from marquee.media.encode import EncodeOptions
+from marquee.media.encrypt import Protection
 from marquee.media.pipeline import PipelineOptions, run_pipeline
 from marquee.media.subtitles import SubtitleInput, format_time
 from marquee.storage import make_store
 from marquee.storage.base import ObjectStore
+from marquee.versions import content_keys
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
 from marquee.versions.schemas import Description
@@ -49,7 +52,8 @@ DEMO_NAMESPACE = uuid.UUID("0b7f6a2e-4d1c-4e9b-8a35-c2d1f08e6b47")
 DEMO_OPTIONS = PipelineOptions(encode=EncodeOptions(preset="superfast"))
 # Part of every cache key: bump it when what a cached clip directory holds changes.
 # 2: the description is `versions.Description` (it records the real segment period).
-CACHE_FORMAT = 2
+# 3: segments written by Shaka Packager.
+CACHE_FORMAT = 3
 DESCRIPTION = "version.json"
 CUE_SECONDS = 4
 CUE_TEXT = {"en": "Marquee demo, line {n}", "fr": "Démo Marquee, réplique {n}"}
@@ -65,6 +69,7 @@ class DemoClip:
     seconds: float = 20.0
     languages: tuple[str, ...] = ()  # one sine-tone audio track per language
     subtitles: tuple[str, ...] = ()  # one SRT sidecar per language
+    encrypted: bool = False  # cbcs with its first title's key, so the demo shows protection
 
     @property
     def fingerprint(self) -> str:
@@ -73,10 +78,10 @@ class DemoClip:
 
 
 DEMO_CLIPS = (
-    DemoClip("big-buck-bunny", sample="bigbuckbunny.mp4"),
+    DemoClip("big-buck-bunny", sample="bigbuckbunny.mp4", encrypted=True),
     DemoClip("bikes", sample="bikes.mp4"),
     DemoClip("carphone", sample="carphone_pristine.mp4"),
-    DemoClip("test-card-1080p", languages=("eng", "fra"), subtitles=("en", "fr")),
+    DemoClip("test-card-1080p", languages=("eng", "fra"), subtitles=("en", "fr"), encrypted=True),
 )
 
 
@@ -140,11 +145,26 @@ def _load(directory: Path) -> EncodedClip:
     return EncodedClip(directory, description)
 
 
-def encode_clip(clip: DemoClip, cache_dir: Path) -> tuple[EncodedClip, bool]:
-    """The clip's cached package, encoding it first if needed; True when it was encoded now."""
+def _kid(clip: EncodedClip) -> uuid.UUID | None:
+    kids = [r.kid for r in clip.description.renditions]
+    kids += [a.kid for a in clip.description.audio_tracks]
+    return next((kid for kid in kids if kid is not None), None)
+
+
+def encode_clip(
+    clip: DemoClip, cache_dir: Path, protection: Protection | None = None
+) -> tuple[EncodedClip, bool]:
+    """The clip's cached package, encoding it first if needed; True when it was encoded now.
+
+    A package cached under another key (another database's) is encoded again: its key
+    is not in this database, so no licence could release it.
+    """
     target = cache_dir / "demo-media" / f"{clip.key}-{clip.fingerprint}"
     if (target / DESCRIPTION).is_file():
-        return _load(target), False
+        cached = _load(target)
+        if _kid(cached) == (protection.kid if protection is not None else None):
+            return cached, False
+        shutil.rmtree(target)
     source = source_of(clip, cache_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{clip.key}-", dir=target.parent) as tmp:
@@ -153,7 +173,9 @@ def encode_clip(clip: DemoClip, cache_dir: Path) -> tuple[EncodedClip, bool]:
             write_srt(language, clip.seconds, Path(tmp) / f"{language}.srt")
             for language in clip.subtitles
         ]
-        result = run_pipeline(source, work, subtitles=subtitles, options=DEMO_OPTIONS)
+        encode = dataclasses.replace(DEMO_OPTIONS.encode, protection=protection)
+        options = dataclasses.replace(DEMO_OPTIONS, encode=encode)
+        result = run_pipeline(source, work, subtitles=subtitles, options=options)
         (work / DESCRIPTION).write_text(versions.describe(result).model_dump_json())
         try:
             work.rename(target)
@@ -232,6 +254,29 @@ def attach(
     return len(titles), len(episodes)
 
 
+def clip_keys(
+    *, session: Session, settings: Settings, clips: Sequence[DemoClip]
+) -> dict[str, Protection]:
+    """The content key of each encrypted clip: its version's owner's, made on first use.
+
+    The owner is the title `attach` gives the clip first (or already gave it): the title
+    whose key a shared version keeps, and the one key every title playing it is licensed.
+    """
+    titles, episodes = _unplayable(session)
+    owners = titles + [t for _, t in episodes]
+    keys: dict[str, Protection] = {}
+    for n, clip in enumerate(clips):
+        version_id = uuid.uuid5(DEMO_NAMESPACE, f"{clip.key}-{clip.fingerprint}")
+        version = versions.get_version(session=session, version_id=version_id)
+        owner = version.title_id if version is not None else owners[n] if n < len(owners) else None
+        if not clip.encrypted or owner is None:
+            continue
+        key = content_keys.key_for_title(session=session, settings=settings, title_id=owner)
+        if key is not None:
+            keys[clip.key] = Protection(kid=key.kid, key=key.key)
+    return keys
+
+
 def _needs_media(session: Session) -> bool:
     titles, episodes = _unplayable(session)
     return bool(titles or episodes)
@@ -249,7 +294,8 @@ def attach_demo_media(
         with transaction(factory) as session:
             if not _needs_media(session):
                 return MediaReport(0, 0, 0, time.perf_counter() - started)
-        encoded = [encode_clip(clip, cache) for clip in clips]
+            keys = clip_keys(session=session, settings=settings, clips=clips)
+        encoded = [encode_clip(clip, cache, keys.get(clip.key)) for clip in clips]
         store = make_store(settings)
         with transaction(factory) as session:
             clips_ready = [clip for clip, _ in encoded]

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from marquee.media import ffmpeg
-from marquee.media.encrypt import Protection, ffmpeg_args
+from marquee.media.encrypt import Protection
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import AudioRendition, Ladder, VideoRendition
@@ -38,7 +38,7 @@ class EncodeOptions:
     # pinning 1 or 2 threads per encoder was no faster.
     threads: int = 0
     timeout_seconds: float | None = None  # default: scaled with the source duration
-    protection: Protection | None = None  # CENC-encrypt every track with this key
+    protection: Protection | None = None  # the packager encrypts every track with this key (cbcs)
 
 
 @dataclass(frozen=True)
@@ -196,8 +196,6 @@ def segmenter_args(
     args = ["-f", "dash", "-seg_duration", f"{period:.6f}", "-use_template", "1"]
     args += ["-use_timeline", "1", "-adaptation_sets", adaptation_sets(ladder)]
     args += ["-init_seg_name", INIT_NAME, "-media_seg_name", MEDIA_NAME]
-    if options.protection is not None:
-        args += ffmpeg_args(options.protection)
     return [*args, str(out_dir / SEGMENTER_MPD)]
 
 
@@ -250,7 +248,7 @@ def encode(
     return EncodeResult(out_dir, segmenter_mpd, period, tracks, elapsed, options.protection)
 
 
-def _timeline(template: ET.Element) -> list[tuple[int, int]]:
+def timeline(template: ET.Element) -> list[tuple[int, int]]:
     """(start, duration) in timescale units for each segment of a SegmentTimeline."""
     entries: list[tuple[int, int]] = []
     cursor = 0
@@ -262,7 +260,7 @@ def _timeline(template: ET.Element) -> list[tuple[int, int]]:
     return entries
 
 
-def _segment_name(pattern: str, rep_id: str, number: int) -> str:
+def segment_name(pattern: str, rep_id: str, number: int) -> str:
     name = pattern.replace("$RepresentationID$", rep_id)
     return name.replace("$Number%05d$", f"{number:05d}").replace("$Number$", str(number))
 
@@ -277,12 +275,12 @@ def _read_track(
     timescale = int(template.get("timescale", "1"))
     number = int(template.get("startNumber", "1"))
     segments = []
-    for offset, (start, length) in enumerate(_timeline(template)):
-        path = out_dir / _segment_name(template.get("media", ""), rep_id, number + offset)
+    for offset, (start, length) in enumerate(timeline(template)):
+        path = out_dir / segment_name(template.get("media", ""), rep_id, number + offset)
         if not path.is_file():
             raise TranscodeFailed(f"Segment {path.name} is missing after encoding.")
         segments.append(Segment(path, start / timescale, length / timescale, path.stat().st_size))
-    init = out_dir / _segment_name(template.get("initialization", ""), rep_id, 0)
+    init = out_dir / segment_name(template.get("initialization", ""), rep_id, 0)
     kind = "video" if isinstance(rendition, VideoRendition) else "audio"
     return EncodedTrack(rep_id, kind, rendition, init, tuple(segments))
 

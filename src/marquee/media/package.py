@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from marquee.media import boxes, encrypt
+from marquee.media import boxes, encrypt, packager
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -213,6 +213,8 @@ def _stream_inf(video: RenditionInfo, audio: Sequence[RenditionInfo], has_subs: 
         attrs["AUDIO"] = f'"{AUDIO_GROUP}"'
     if has_subs:
         attrs["SUBTITLES"] = f'"{SUBTITLE_GROUP}"'
+    # Said outright: a player may otherwise look for CEA-608 captions in the video.
+    attrs["CLOSED-CAPTIONS"] = "NONE"
     return "#EXT-X-STREAM-INF:" + _quoted(attrs)
 
 
@@ -221,7 +223,10 @@ def master_playlist(
     audio: Sequence[RenditionInfo],
     subs: Sequence[SubtitleTrack],
     kid: uuid.UUID | None = None,
+    iframes: dict[RenditionInfo, tuple[str, int]] | None = None,
 ) -> str:
+    """`iframes`: each video rendition's I-frame playlist and its peak bit rate."""
+    iframes = iframes or {}
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     if kid is not None:  # lets a player ask for the licence before the first media playlist
         lines.append(encrypt.hls_session_key_tag(kid))
@@ -230,6 +235,14 @@ def master_playlist(
     lines += [_subtitle_media(s, False) for s in subs]
     for info in sorted(video, key=lambda v: v.bandwidth):
         lines += [_stream_inf(info, audio, bool(subs)), info.playlist]
+    for info, (uri, bandwidth) in sorted(iframes.items(), key=lambda i: i[0].bandwidth):
+        attrs: dict[str, str | int] = {
+            "BANDWIDTH": bandwidth,
+            "CODECS": f'"{info.codecs}"',
+            "RESOLUTION": f"{info.width}x{info.height}",
+            "URI": f'"{uri}"',
+        }
+        lines.append("#EXT-X-I-FRAME-STREAM-INF:" + _quoted(attrs))
     return "\n".join(lines) + "\n"
 
 
@@ -252,6 +265,39 @@ def _subtitle_set(track: SubtitleTrack, set_id: int) -> ET.Element:
     rep = ET.SubElement(adaptation, _tag("Representation"), {"id": track.key, "bandwidth": "256"})
     ET.SubElement(rep, _tag("BaseURL")).text = track.path.name
     return adaptation
+
+
+def _iso_seconds(seconds: float) -> str:
+    """An xs:duration rounded up to the millisecond: a shorter one would cut the last frames."""
+    return f"PT{math.ceil(seconds * 1000 - 1e-6) / 1000:.3f}S"
+
+
+def _codec_config(init: Path) -> bytes:
+    data = init.read_bytes()
+    for box in (b"avcC", b"esds"):
+        at = data.find(box)
+        if at >= 4:
+            return data[at - 4 : at - 4 + int.from_bytes(data[at - 4 : at], "big")]
+    return data
+
+
+def _conform(root: ET.Element, period: ET.Element, encoded: EncodeResult) -> None:
+    """Durations the media really has, and bitstream switching only where it is true.
+
+    FFmpeg truncates `mediaPresentationDuration` to a tenth of a second (a player that
+    trusts it never reaches the end) and takes `maxSegmentDuration` from the video only.
+    """
+    end = max(s.start + s.duration for t in encoded.tracks for s in t.segments)
+    longest = max(s.duration for t in encoded.tracks for s in t.segments)
+    root.set("mediaPresentationDuration", _iso_seconds(end))
+    root.set("maxSegmentDuration", _iso_seconds(longest))
+    inits = {t.representation_id: t.init for t in encoded.tracks}
+    for adaptation in period.findall("mpd:AdaptationSet", MPD_NS):
+        reps = [r.get("id", "") for r in adaptation.findall("mpd:Representation", MPD_NS)]
+        configs = {_codec_config(inits[r]) for r in reps if r in inits}
+        # Switching without a new init segment needs one decoder configuration for all.
+        if adaptation.get("bitstreamSwitching") == "true" and len(configs) > 1:
+            del adaptation.attrib["bitstreamSwitching"]
 
 
 def dash_manifest(
@@ -279,6 +325,7 @@ def dash_manifest(
         period.append(_subtitle_set(sub, first_free + offset))
     if encoded.protection is not None:
         encrypt.protect_mpd(root, encoded.protection.kid)
+    _conform(root, period, encoded)
     for empty in ("mpd:ProgramInformation", "mpd:ServiceDescription"):
         for element in root.findall(empty, MPD_NS):
             if len(element) == 0:
@@ -293,12 +340,11 @@ def package(
     subtitles: Sequence[SubtitleTrack] = (),
     progress: Progress | None = None,
 ) -> Package:
-    """Write master/media playlists and the MPD next to the segments in `encoded.out_dir`."""
+    """Re-package FFmpeg's segments with Shaka Packager (`cbcs` when `encoded` has a key),
+    then write master/media playlists and the MPD next to them in `encoded.out_dir`."""
+    encoded = packager.package_tracks(encoded, encoded.protection)
     out_dir = encoded.out_dir
     kid = encoded.protection.kid if encoded.protection is not None else None
-    if encoded.protection is not None:
-        for track in encoded.tracks:
-            encrypt.add_pssh(track.init, encoded.protection)
     infos = {t.representation_id: describe(t) for t in encoded.tracks}
     for track in encoded.tracks:
         playlist = infos[track.representation_id].playlist
@@ -312,7 +358,15 @@ def package(
         (out_dir / f"{sub.key}.m3u8").write_text(subtitle_playlist(sub, duration))
     video = [infos[t.representation_id] for t in encoded.video]
     audio = [infos[t.representation_id] for t in encoded.audio]
-    (out_dir / MASTER_PLAYLIST).write_text(master_playlist(video, audio, subtitles, kid))
+    iframes = {
+        infos[t.representation_id]: (
+            packager.iframe_playlist_name(t),
+            packager.iframe_playlist(t, out_dir, kid),
+        )
+        for t in encoded.video
+    }
+    master = master_playlist(video, audio, subtitles, kid, iframes)
+    (out_dir / MASTER_PLAYLIST).write_text(master)
     (out_dir / DASH_MANIFEST).write_bytes(dash_manifest(encoded, infos, subtitles))
     encoded.segmenter_mpd.unlink(missing_ok=True)
     if progress is not None:

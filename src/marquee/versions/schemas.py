@@ -35,7 +35,7 @@ class Rendition(_Stored):
     average_bandwidth: int = 0
     codecs: str = ""  # RFC 6381, e.g. "avc1.64001f"
     frame_rate: float = 0.0
-    kid: uuid.UUID | None = None  # the CENC key id when the track is encrypted
+    kid: uuid.UUID | None = None  # the key id when the track is encrypted (cbcs)
 
     def codec_families(self) -> frozenset[str]:
         """{"avc1"} for "avc1.64001f": the part of each codec a device says it decodes."""

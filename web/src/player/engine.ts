@@ -1,7 +1,21 @@
-// Shaka Player behind a small surface: load a protected DASH session, list and pick tracks.
-import shaka from "shaka-player/dist/shaka-player.dash";
+// Shaka Player behind a small surface: load a protected session over DASH or HLS, list and pick tracks.
+import shaka from "shaka-player/dist/shaka-player.compiled";
 import { MediaToken } from "./mediaToken";
 import type { PlaybackSession } from "./session";
+
+export type StreamKind = "dash" | "hls";
+
+/**
+ * Which manifest this browser plays, by what it can do, never by its name: with Media Source
+ * Extensions (or Apple's ManagedMediaSource) Shaka plays the DASH manifest itself; without
+ * them, a browser that plays HLS natively (Safari on iPhone) gets the HLS one, which Shaka
+ * hands to the <video> element. Both describe the same cbcs segments.
+ */
+export function chooseStream(video: HTMLVideoElement, scope: object = window): StreamKind | null {
+  if ("MediaSource" in scope || "ManagedMediaSource" in scope) return "dash";
+  if (video.canPlayType("application/vnd.apple.mpegurl")) return "hls";
+  return null;
+}
 
 export interface QualityOption {
   height: number;
@@ -74,8 +88,10 @@ export class Engine {
       request.uris = request.uris.map((uri) => token.apply(uri));
     });
     const start = session.start_position > 0 ? session.start_position : null;
+    const kind = chooseStream(this.video);
+    const url = kind === "hls" ? session.hls_url : session.dash_url;
     try {
-      await this.player.load(session.dash_url, start);
+      await this.player.load(url, start, kind === "hls" ? "application/x-mpegurl" : "application/dash+xml");
     } catch (err) {
       this.reportError(err as shaka.util.Error);
       throw err;
