@@ -39,6 +39,7 @@ from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.snapshot import SnapshotCache
 from marquee.recommend.sources import TableSource
 from marquee.recommend.tables import TitlePopularity
+from marquee.runtime import Runtime
 
 WORDS = [
     "night",
@@ -217,19 +218,20 @@ def run(label: str, settings: Settings, prepare: Callable[[Settings], float], re
 
 
 def prepare_movielens(settings: Settings) -> float:
-    load_demo(settings)
     from marquee.recommend.tables import ModelRun
 
-    with transaction(create_app(settings).state.runtime.sessionmaker) as session:
-        return float(
-            session.scalar(select(ModelRun.seconds).order_by(ModelRun.id.desc()).limit(1)) or 0
-        )
+    with Runtime.running(settings) as runtime:
+        load_demo(runtime)
+        with transaction(runtime.sessionmaker) as session:
+            return float(
+                session.scalar(select(ModelRun.seconds).order_by(ModelRun.id.desc()).limit(1)) or 0
+            )
 
 
 def prepare_synthetic(n_titles: int) -> Callable[[Settings], float]:
     def prepare(settings: Settings) -> float:
-        load_demo(settings)  # accounts, plans and the schema; the MovieLens titles stay in too
         app = create_app(settings)
+        load_demo(app.state.runtime)  # accounts, plans, the schema; the MovieLens titles too
         with transaction(app.state.runtime.sessionmaker) as session:
             synthetic(session, n_titles, 2000, random.Random(5))
         started = time.perf_counter()

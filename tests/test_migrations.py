@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,10 +16,13 @@ from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker
 from marquee.migrate import alembic_config, include_name, upgrade
 from marquee.models import Base
+from marquee.runtime import Runtime
 
 
-def test_migrations_match_the_models(fresh_url: str, tmp_path: Path) -> None:
-    upgrade(Settings(database_url=fresh_url, var_dir=tmp_path))
+def test_migrations_match_the_models(
+    fresh_url: str, tmp_path: Path, make_runtime: Callable[[Settings], Runtime]
+) -> None:
+    upgrade(make_runtime(Settings(database_url=fresh_url, var_dir=tmp_path)))
     engine = make_engine(fresh_url)
     with engine.connect() as conn:
         diff = compare_metadata(
@@ -33,10 +37,13 @@ def test_migrations_match_the_models(fresh_url: str, tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_upgrade_is_idempotent_and_downgrade_empties(fresh_url: str, tmp_path: Path) -> None:
-    settings = Settings(database_url=fresh_url, var_dir=tmp_path)
-    upgrade(settings)
-    upgrade(settings)
+def test_upgrade_is_idempotent_and_downgrade_empties(
+    fresh_url: str, tmp_path: Path, make_runtime: Callable[[Settings], Runtime]
+) -> None:
+    runtime = make_runtime(Settings(database_url=fresh_url, var_dir=tmp_path))
+    upgrade(runtime)
+    upgrade(runtime)
+    runtime.close()  # its connections, before the downgrade drops what they have seen
     command.downgrade(alembic_config(fresh_url), "base")
     engine = make_engine(fresh_url)
     tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
@@ -56,7 +63,8 @@ def test_events_are_partitioned_by_day_on_postgresql(postgresql_url: str, tmp_pa
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = postgresql_url.rsplit("/", 1)[0] + f"/{name}"
     try:
-        upgrade(Settings(database_url=url, var_dir=tmp_path))  # also creates today's partitions
+        with Runtime.running(Settings(database_url=url, var_dir=tmp_path)) as runtime:
+            upgrade(runtime)  # also creates today's partitions
         engine = make_engine(url)
         factory = make_sessionmaker(engine)
         today = utcnow().date()

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
-from marquee import ops, site, warmup
+from marquee import ops, outages, site, warmup
 from marquee.accounts import routes as accounts_routes
 from marquee.catalog import routes as catalog_routes
 from marquee.config import Settings
@@ -72,6 +72,9 @@ def create_app(runtime: Runtime | Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
 
     install_handlers(app)
+    outages.install(
+        app, metrics=runtime.metrics, retry_after=settings.unavailable_retry_after_seconds
+    )
     install_openapi(app)
     if settings.cors_origins:
         app.add_middleware(

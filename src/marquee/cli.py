@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from marquee.catalog.cli import catalog_app
 from marquee.config import Settings
 from marquee.delivery.edge import edge_app
+from marquee.demo.cli import catalog_app
 from marquee.media.cli import media_app
 from marquee.recommend.cli import recs_app
 from marquee.search.cli import search_app
@@ -31,8 +31,10 @@ app.add_typer(stack_app, name="stack")
 def migrate() -> None:
     """Bring the database schema up to date and load reference data."""
     from marquee.migrate import upgrade
+    from marquee.runtime import Runtime
 
-    upgrade(Settings())
+    with Runtime.running(Settings()) as runtime:
+        upgrade(runtime)
     typer.echo("database is up to date")
 
 
@@ -160,16 +162,21 @@ def demo(
 ) -> None:
     """Migrate, load the demo catalogue and accounts, then serve on 127.0.0.1."""
     from marquee.demo.catalogue import load_demo
+    from marquee.runtime import Runtime
 
-    settings = Settings()
-    summary = load_demo(settings, media=media)
+    with Runtime.running(Settings()) as runtime:
+        summary = load_demo(runtime, media=media)
     typer.echo(summary)
     if serve_after:
         import subprocess
         import sys
 
-        # One worker process alongside the API, so uploads are processed out of the box.
-        background = subprocess.Popen([sys.executable, "-m", "marquee.cli", "worker"])
+        from marquee.children import die_with_parent
+
+        # One worker process alongside the API, so uploads are processed out of the box;
+        # it ends with this process, even one killed by a signal.
+        worker_args = [sys.executable, "-m", "marquee.cli", "worker"]
+        background = subprocess.Popen(worker_args, preexec_fn=die_with_parent())
         typer.echo(f"Marquee is serving on http://127.0.0.1:{port}")
         try:
             serve(host="127.0.0.1", port=port, workers=1)

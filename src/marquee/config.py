@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     media_dir: Path | None = None
     redis_url: str | None = None
+    # A Redis that is down or frozen must cost a request well under a second, not 5 s+.
+    redis_connect_timeout_seconds: float = Field(default=0.5, gt=0)
+    redis_socket_timeout_seconds: float = Field(default=0.5, gt=0)
+    # With Redis unreachable, rate limits either refuse (503: no unchecked password guesses)
+    # or fall back to per-process limits ("open": sign-ins keep working, limits per replica).
+    rate_limit_failure: Literal["closed", "open"] = "closed"
 
     storage_backend: Literal["local", "s3"] = "local"
     s3_endpoint_url: str | None = None
@@ -40,6 +46,15 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key: str | None = None
     s3_secret_key: SecretStr | None = None
+    # Short, so that a store that is down answers 503 quickly; a read is one socket read.
+    s3_connect_timeout_seconds: float = Field(default=1.0, gt=0)
+    s3_read_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Attempts per S3 call, the first included (botocore's standard retry mode).
+    s3_max_attempts: int = Field(default=2, ge=1)
+
+    # Retry-After on a 503 for a dependency that is down; /readyz reuses its probe this long.
+    unavailable_retry_after_seconds: int = Field(default=2, gt=0)
+    ready_cache_seconds: float = Field(default=1.5, ge=0)
 
     job_lease_seconds: float = Field(default=60.0, gt=0)
     job_poll_seconds: float = Field(default=1.0, gt=0)
@@ -49,9 +64,14 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(default=None, ge=0, le=65535)
     worker_metrics_host: str = "127.0.0.1"
     event_retention_days: int = Field(default=400, ge=1)
+    # Succeeded and dead jobs are deleted this long after they finished (the outbox included).
+    job_retention_days: float = Field(default=7.0, gt=0)
 
     # How ingest picks a title's renditions: trial encodes and their VMAF hull, or one table.
     ladder: Literal["per-title", "fixed"] = "per-title"
+    # Masters longer than this are encoded in chunks of about this length, each kept in the
+    # store once done, so that a retried ingest encodes only what is missing; 0: one pass.
+    encode_chunk_seconds: float = Field(default=20.0, ge=0)
 
     upload_max_bytes: int = Field(default=200 * 1024**3, gt=0)
     upload_expiry_seconds: int = Field(default=24 * 3600, gt=0)

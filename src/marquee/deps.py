@@ -1,5 +1,6 @@
 """Annotated dependencies shared by every router: the runtime, the caller's claims, the country,
-and the request's unit of work (`ProfileWork`, `unit_of_work`, `model_response`).
+and the request's unit of work (`ProfileWork`, `AccountWork`, `EditorWork`, `AdminWork`,
+`unit_of_work`, `model_response`).
 
 Dependencies that are coroutines touch no database and cost no thread-pool hop; a route that
 needs the database is a plain function that opens its one transaction in its body.
@@ -55,12 +56,6 @@ async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-def get_db(runtime: RuntimeDep) -> Iterator[Session]:
-    """One session per request: committed when the route returns, rolled back on error."""
-    with transaction(runtime.sessionmaker) as session:
-        yield session
-
-
 async def get_rate_limiter(runtime: RuntimeDep) -> RateLimiter:
     return runtime.rate_limiter
 
@@ -94,7 +89,6 @@ def model_response(model: BaseModel, status_code: int = 200) -> JSONResponse:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 Store = Annotated[ObjectStore, Depends(get_store)]
-DbSession = Annotated[Session, Depends(get_db, scope="function")]
 Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 _bearer = HTTPBearer(auto_error=False)
@@ -142,27 +136,6 @@ def load_admin(*, session: Session, claims: AccessClaims) -> User:
     return user
 
 
-def get_current_user(session: DbSession, claims: Claims) -> User:
-    """The caller's account, for the routes that still take the session as a dependency (the
-    account and editors' tools); the viewers' routes load it in their body (`load_user`)."""
-    return load_user(session=session, claims=claims)
-
-
-CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def require_editor(user: CurrentUser) -> User:
-    if user.role not in (Role.EDITOR, Role.ADMIN):
-        raise EditorRequired("This needs the editor role.")
-    return user
-
-
-def require_admin(user: CurrentUser) -> User:
-    if user.role != Role.ADMIN:
-        raise AdminRequired("This needs the admin role.")
-    return user
-
-
 ProfileId = Annotated[uuid.UUID, Query(description="The profile watching.")]
 ProfileTokenHeader = Annotated[
     str | None,
@@ -188,26 +161,6 @@ def unlocked_profile(
     unlocks it if it has a PIN; loaded in the route's unit of work."""
     profile = load_profile(session=session, claims=claims, profile_id=profile_id)
     return profile_lock.require_unlocked(settings, profile, profile_token)
-
-
-def profile_audience(
-    *,
-    session: Session,
-    settings: Settings,
-    claims: AccessClaims,
-    profile_id: uuid.UUID,
-    country: str,
-    profile_token: str | None,
-) -> Audience:
-    """What that profile may see from `country`."""
-    profile = unlocked_profile(
-        session=session,
-        settings=settings,
-        claims=claims,
-        profile_id=profile_id,
-        profile_token=profile_token,
-    )
-    return Audience(country=country, max_maturity=profile.maturity_ceiling)
 
 
 async def get_country(request: Request, settings: SettingsDep) -> str:

@@ -17,6 +17,7 @@ declare what they can answer with through `problem_responses`.
     ├── Unprocessable (422)          validation_error, invalid_state_transition, ...
     ├── RateLimited (429)            rate_limited (with Retry-After)
     ├── Unavailable (503)            not_ready, key_unavailable
+    │   └── DependencyUnavailable    database_unavailable, redis_unavailable, ... (Retry-After)
     └── the rest of HTTP's statuses  method_not_allowed, payload_too_large, ...
 """
 
@@ -141,6 +142,38 @@ class Unavailable(MarqueeError):
     status, code, title = 503, "not_ready", "Service unavailable"
 
 
+class DependencyUnavailable(Unavailable):
+    """A backing service this request needs did not answer in time; retry after `Retry-After`.
+
+    Raised only by `marquee.outages`, which maps the drivers' connection and timeout errors
+    to the subclass naming the dependency.
+    """
+
+    code, title = "dependency_unavailable", "Dependency unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 2, **extra: Any) -> None:
+        retry = max(1, int(retry_after))
+        super().__init__(detail, headers={"Retry-After": str(retry)}, retry_after=retry, **extra)
+
+
+class DatabaseUnavailable(DependencyUnavailable):
+    """The database cannot be reached (down, restarting, or every connection busy)."""
+
+    code, title = "database_unavailable", "Database unavailable"
+
+
+class RedisUnavailable(DependencyUnavailable):
+    """Redis (stream leases, rate limits) cannot be reached or did not answer in time."""
+
+    code, title = "redis_unavailable", "Redis unavailable"
+
+
+class ObjectStoreUnavailable(DependencyUnavailable):
+    """The object store holding the media cannot be reached or answered with a 5xx."""
+
+    code, title = "object_store_unavailable", "Object store unavailable"
+
+
 class HttpError(MarqueeError):
     """Any other HTTP status the framework answers with; the status is the framework's."""
 
@@ -263,7 +296,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
     detail = "An unexpected error occurred; it has been logged."
     return _answer(request, MarqueeError, detail)
@@ -273,4 +306,4 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(MarqueeError, _on_marquee_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_exception_handler(Exception, on_unexpected)

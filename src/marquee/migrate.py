@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 
 from marquee.accounts import billing
-from marquee.config import Settings
-from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
+from marquee.db import transaction
 from marquee.events import partitions
+
+if TYPE_CHECKING:
+    from marquee.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,13 +31,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(settings: Settings) -> None:
-    url = settings.resolved_database_url
-    command.upgrade(alembic_config(url), "head")
-    engine = make_engine(url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            billing.seed_plans(session=session)
-            partitions.ensure_partitions(session=session, today=utcnow().date())
-    finally:
-        engine.dispose()
+def upgrade(runtime: Runtime) -> None:
+    """Migrate on the runtime's own engine (migrations/env.py takes the connection it is
+    handed), then load the reference data in one transaction of its sessions."""
+    config = alembic_config(runtime.settings.resolved_database_url)
+    with runtime.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with transaction(runtime.sessionmaker) as session:
+        billing.seed_plans(session=session)
+        partitions.ensure_partitions(session=session, today=runtime.clock().date())

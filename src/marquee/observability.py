@@ -104,7 +104,17 @@ def _dependency_name(exc: BaseException) -> str | None:
         "Connect" in kind or "Timeout" in kind or kind == "ConnectionClosedError"
     ):
         return "object_store"
+    if module == "botocore" and kind == "ClientError" and _server_side(exc):
+        return "object_store"
     return None
+
+
+def _server_side(exc: BaseException) -> bool:
+    """A store that answered 5xx (SlowDown, InternalError, a proxy's 503) is failing, not us."""
+    response = getattr(exc, "response", None)
+    meta = response.get("ResponseMetadata", {}) if isinstance(response, dict) else {}
+    status = meta.get("HTTPStatusCode") if isinstance(meta, dict) else None
+    return isinstance(status, int) and status >= 500
 
 
 class Metrics:

@@ -4,7 +4,7 @@ Routes declare their own domain problems (`responses=problem_responses(...)`); t
 module adds the ones that follow from what the document already says about an
 operation, so no route has to repeat them: 401 where it takes a bearer token, 400
 where it reads a JSON body or a page cursor, 422 where it has parameters or a body,
-and 500 everywhere. FastAPI's own 422 shape is replaced: Marquee never answers with it.
+and 500 and the 503s of a dependency that is down (`marquee.outages`) everywhere. FastAPI's own 422 shape is replaced: Marquee never answers with it.
 
 `python -m marquee.openapi [-o FILE]` prints the document without a database or a
 server, for the web client's generated types (web/package.json `gen:api`).
@@ -27,9 +27,12 @@ from marquee.accounts.errors import InvalidToken, TokenExpired
 from marquee.errors import (
     PROBLEM_MEDIA_TYPE,
     AuthenticationFailed,
+    DatabaseUnavailable,
     InvalidCursor,
     MalformedJson,
     MarqueeError,
+    ObjectStoreUnavailable,
+    RedisUnavailable,
     Unprocessable,
     problem_responses,
 )
@@ -39,6 +42,12 @@ PROBLEM_SCHEMA = "Problem"
 PROBLEM_TYPES = "x-problem-types"
 # What a bearer-token route answers before its body runs.
 AUTHENTICATION: tuple[type[MarqueeError], ...] = (AuthenticationFailed, InvalidToken, TokenExpired)
+# What any operation may answer while a backing service is down.
+OUTAGES: tuple[type[MarqueeError], ...] = (
+    DatabaseUnavailable,
+    RedisUnavailable,
+    ObjectStoreUnavailable,
+)
 
 
 class FieldProblem(BaseModel):
@@ -68,7 +77,16 @@ class Problem(BaseModel):
         default=None, description="validation_error, malformed_json: the fields at fault."
     )
     retry_after: int | None = Field(
-        default=None, description="rate_limited: seconds to wait, as in Retry-After."
+        default=None,
+        description="rate_limited, *_unavailable: seconds to wait, as in Retry-After.",
+    )
+    dependency: str | None = Field(
+        default=None,
+        description="*_unavailable: the backing service that is down "
+        "(database, redis, object_store).",
+    )
+    checks: dict[str, str] | None = Field(
+        default=None, description="not_ready: each dependency's state, ok or unavailable."
     )
     max_streams: int | None = Field(
         default=None, description="too_many_streams: the plan's simultaneous-stream limit."
@@ -115,7 +133,7 @@ def _reads_json(operation: dict[str, Any]) -> bool:
 
 def _implied(operation: dict[str, Any]) -> tuple[type[MarqueeError], ...]:
     parameters = operation.get("parameters", [])
-    implied: list[type[MarqueeError]] = [MarqueeError]
+    implied: list[type[MarqueeError]] = [MarqueeError, *OUTAGES]
     if operation.get("security"):
         implied += AUTHENTICATION
     if _reads_json(operation):

@@ -6,10 +6,8 @@ import hmac
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from marquee.deps import BearerCredentials, DbSession, RuntimeDep
+from marquee.deps import BearerCredentials, RuntimeDep
 from marquee.errors import AuthenticationFailed, NotFound, Unavailable, problem_responses
 
 router = APIRouter(tags=["ops"])
@@ -21,12 +19,16 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses=problem_responses(Unavailable))
-def readyz(session: DbSession) -> dict[str, str]:
-    try:
-        session.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        raise Unavailable("The database is not reachable.") from exc
-    return {"status": "ready", "database": "ok"}
+def readyz(runtime: RuntimeDep) -> dict[str, str]:
+    """Ready when the database, Redis (if configured) and the object store all answer."""
+    report = runtime.readiness.report()
+    if not report.ready:
+        down = ", ".join(name for name, state in report.checks.items() if state != "ok")
+        retry = str(runtime.settings.unavailable_retry_after_seconds)
+        raise Unavailable(
+            f"Not ready: {down} unavailable.", headers={"Retry-After": retry}, checks=report.checks
+        )
+    return {"status": "ready", **report.checks}
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -82,10 +82,66 @@ class RedisRateLimiter:
         self._redis.delete(self._prefix + key)
 
 
-def make_rate_limiter(redis_url: str | None) -> RateLimiter:
-    if redis_url:
-        from redis import Redis
+class FailOpenRateLimiter:
+    """Redis's limits while it answers; this process's own while it does not.
 
-        client: Redis[bytes] = Redis.from_url(redis_url)
-        return RedisRateLimiter(client)
-    return MemoryRateLimiter()
+    The `rate_limit_failure = "open"` policy: sign-ins keep working through a Redis outage,
+    limited per replica instead of per deployment. After a failure Redis is left alone for
+    `pause` seconds, so that a frozen server costs one timeout, not one per check.
+    """
+
+    def __init__(self, primary: RateLimiter, *, pause: float = 2.0) -> None:
+        self._primary = primary
+        self._fallback = MemoryRateLimiter()
+        self._pause = pause
+        self._down_until = 0.0
+
+    def _use_primary(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self) -> None:
+        self._down_until = time.monotonic() + self._pause
+
+    def retry_after(self, key: str, *, limit: int, window: int) -> int | None:
+        if self._use_primary():
+            try:
+                return self._primary.retry_after(key, limit=limit, window=window)
+            except _UNREACHABLE:
+                self._failed()
+        return self._fallback.retry_after(key, limit=limit, window=window)
+
+    def hit(self, key: str, *, window: int) -> None:
+        self._fallback.hit(key, window=window)
+        if self._use_primary():
+            try:
+                self._primary.hit(key, window=window)
+            except _UNREACHABLE:
+                self._failed()
+
+    def reset(self, key: str) -> None:
+        self._fallback.reset(key)
+        if self._use_primary():
+            try:
+                self._primary.reset(key)
+            except _UNREACHABLE:
+                self._failed()
+
+
+def _unreachable() -> tuple[type[Exception], ...]:
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    return (ConnectionError, TimeoutError)
+
+
+_UNREACHABLE = _unreachable()
+
+
+def make_rate_limiter(
+    client: Redis[bytes] | None, *, failure: Literal["closed", "open"] = "closed"
+) -> RateLimiter:
+    """Redis when the deployment has one. Closed, its outage refuses the limited actions
+    (the 503 of `marquee.outages`); open, they fall back to this process's limits."""
+    if client is None:
+        return MemoryRateLimiter()
+    limiter = RedisRateLimiter(client)
+    return FailOpenRateLimiter(limiter) if failure == "open" else limiter

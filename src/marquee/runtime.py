@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,13 +32,18 @@ from marquee.playback.heartbeats import VersionDurations
 from marquee.playback.metrics import StreamSlotsCollector
 from marquee.playback.slots import StreamSlots, make_stream_slots
 from marquee.ratelimit import RateLimiter, make_rate_limiter
+from marquee.readiness import Readiness
 from marquee.recommend.breaker import CircuitBreaker
 from marquee.recommend.cache import HomeCache
 from marquee.recommend.snapshot import SnapshotCache
 from marquee.recommend.sources import CandidateSource, TableSource
+from marquee.redis_client import make_redis
 from marquee.search import hooks as search_hooks
 from marquee.search.index import Index, make_index
 from marquee.storage import ObjectStore, make_store
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 Clock = Callable[[], datetime]
 
@@ -65,6 +71,9 @@ class Runtime:
     event_metrics: EventMetrics
     home: HomeServing
     origin: Origin
+    readiness: Readiness
+    # The one Redis client (None without Redis): stream leases, rate limits, readiness.
+    redis: Redis[bytes] | None = None
     # Titles known to exist, shared by every event append of this process.
     known_titles: KnownTitles = field(default_factory=KnownTitles)
     # A published version's duration, for heartbeats (versions are immutable).
@@ -86,14 +95,16 @@ class Runtime:
         metrics.registry.register(QueueCollector(factory, errors))
         idle = settings.playback_idle_seconds
         metrics.registry.register(StreamSlotsCollector(factory, idle, errors))
+        # One client, with short timeouts, for everything this process keeps in Redis.
+        redis = make_redis(settings)
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=factory,
             store=store,
             index=make_index(settings, engine),
-            slots=make_stream_slots(settings.redis_url),
-            rate_limiter=make_rate_limiter(settings.redis_url),
+            slots=make_stream_slots(redis, idle_seconds=idle),
+            rate_limiter=make_rate_limiter(redis, failure=settings.rate_limit_failure),
             metrics=metrics,
             event_metrics=EventMetrics(metrics.registry),
             home=HomeServing(
@@ -103,6 +114,10 @@ class Runtime:
                 snapshots=SnapshotCache(factory=factory),
             ),
             origin=Origin(settings=settings, store=store, sessions=factory),
+            readiness=Readiness(
+                engine=engine, redis=redis, store=store, cache_seconds=settings.ready_cache_seconds
+            ),
+            redis=redis,
             clock=clock,
         )
 
@@ -128,4 +143,6 @@ class Runtime:
             return
         self._closed = True
         self.home.snapshots.close()
+        if self.redis is not None:
+            self.redis.close()
         self.engine.dispose()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,8 +66,14 @@ def demo_settings(fresh_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def demo(demo_settings: Settings) -> Iterator[Demo]:
-    load_demo(demo_settings, now=utcnow() - timedelta(days=DAYS))
+def demo_runtime(demo_settings: Settings, make_runtime: Callable[[Settings], Runtime]) -> Runtime:
+    """The runtime `marquee demo` builds; closed before the database is dropped."""
+    return make_runtime(demo_settings)
+
+
+@pytest.fixture
+def demo(demo_settings: Settings, demo_runtime: Runtime) -> Iterator[Demo]:
+    load_demo(demo_runtime, now=utcnow() - timedelta(days=DAYS))
     engine = make_engine(demo_settings.resolved_database_url)
     factory = make_sessionmaker(engine)
     with transaction(factory) as session:
@@ -158,9 +164,11 @@ def _home(demo: Demo) -> tuple[dict[str, list[uuid.UUID]], Snapshot]:
     return {row.key: [item.id for item in row.items] for row in home.rows}, snap
 
 
-def test_imported_history_is_moved_to_recent_dates_in_order(demo_settings: Settings) -> None:
+def test_imported_history_is_moved_to_recent_dates_in_order(
+    demo_settings: Settings, demo_runtime: Runtime
+) -> None:
     now = utcnow()
-    load_demo(demo_settings, now=now)
+    load_demo(demo_runtime, now=now)
     stamps = sorted(r.timestamp for r in movielens.read_ratings(MINI / "ml-100k.inter"))
     engine = make_engine(demo_settings.resolved_database_url)
     with transaction(make_sessionmaker(engine)) as session:
@@ -173,10 +181,10 @@ def test_imported_history_is_moved_to_recent_dates_in_order(demo_settings: Setti
 
 @pytest.mark.parametrize("damage", ["unmoved", "pruned"])
 def test_loading_again_restores_a_history_lost_or_left_at_its_old_dates(
-    demo_settings: Settings, damage: str
+    demo_settings: Settings, demo_runtime: Runtime, damage: str
 ) -> None:
     """An install loaded before the history was moved: still in 1997-98, or already pruned."""
-    load_demo(demo_settings)
+    load_demo(demo_runtime)
     engine = make_engine(demo_settings.resolved_database_url)
     factory = make_sessionmaker(engine)
     rated = Event.kind == EventKind.RATING.value
@@ -186,12 +194,12 @@ def test_loading_again_restores_a_history_lost_or_left_at_its_old_dates(
             session.execute(update(Event).where(rated).values(occurred_at=old))
         else:
             session.execute(delete(Event).where(rated))
-    assert "9 events added" in load_demo(demo_settings)
+    assert "9 events added" in load_demo(demo_runtime)
     with transaction(factory) as session:
         history = _history(session)
     assert len(history) == 9
     assert history[0] > utcnow() - timedelta(days=365)
-    assert "0 events added" in load_demo(demo_settings)  # a moved history is left alone
+    assert "0 events added" in load_demo(demo_runtime)  # a moved history is left alone
     engine.dispose()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from marquee.demo.datasets import sample_clip
 from marquee.demo.media import DemoClip, attach_demo_media, encode_clip
 from marquee.media import encrypt
 from marquee.media.encrypt import Protection
+from marquee.runtime import Runtime
 from marquee.storage import keys
 from marquee.versions import content_keys
 from marquee.versions.models import MediaVersion, VersionState
@@ -74,11 +76,14 @@ def _current_versions(factory: sessionmaker[Session]) -> list[MediaVersion]:
 
 
 def test_every_title_and_episode_plays_a_shared_encoding(
-    settings: Settings, session_factory: sessionmaker[Session], demo_cache: Path
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    demo_cache: Path,
+    make_runtime: Callable[[Settings], Runtime],
 ) -> None:
     _catalogue(session_factory)
 
-    report = attach_demo_media(settings=settings, clips=CLIPS, cache_dir=demo_cache)
+    report = attach_demo_media(runtime=make_runtime(settings), clips=CLIPS, cache_dir=demo_cache)
 
     assert (report.titles, report.episodes) == (3, 2)
     versions = _current_versions(session_factory)
@@ -97,19 +102,22 @@ def test_every_title_and_episode_plays_a_shared_encoding(
         assert frames > 0
         assert [e for e in errors if not CLIENT_PROBE_NOISE.match(e)] == []
 
-    again = attach_demo_media(settings=settings, clips=CLIPS, cache_dir=demo_cache)
+    again = attach_demo_media(runtime=make_runtime(settings), clips=CLIPS, cache_dir=demo_cache)
     assert (again.clips_encoded, again.titles, again.episodes) == (0, 0, 0)
     assert [v.id for v in _current_versions(session_factory)] == [v.id for v in versions]
 
 
 def test_new_titles_reuse_the_cached_encodings(
-    settings: Settings, session_factory: sessionmaker[Session], demo_cache: Path
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    demo_cache: Path,
+    make_runtime: Callable[[Settings], Runtime],
 ) -> None:
     for clip in CLIPS:
         encode_clip(clip, demo_cache)
     _catalogue(session_factory)
 
-    report = attach_demo_media(settings=settings, clips=CLIPS, cache_dir=demo_cache)
+    report = attach_demo_media(runtime=make_runtime(settings), clips=CLIPS, cache_dir=demo_cache)
 
     assert (report.clips_encoded, report.titles, report.episodes) == (0, 3, 2)
     for version in _current_versions(session_factory):
@@ -117,12 +125,17 @@ def test_new_titles_reuse_the_cached_encodings(
 
 
 def test_an_encrypted_clip_is_packaged_with_its_first_titles_key(
-    settings: Settings, session_factory: sessionmaker[Session], demo_cache: Path
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    demo_cache: Path,
+    make_runtime: Callable[[Settings], Runtime],
 ) -> None:
     protected = DemoClip("locked-card", size="640x360", seconds=3, encrypted=True)
     _catalogue(session_factory)
 
-    attach_demo_media(settings=settings, clips=(protected, CLIPS[0]), cache_dir=demo_cache)
+    attach_demo_media(
+        runtime=make_runtime(settings), clips=(protected, CLIPS[0]), cache_dir=demo_cache
+    )
 
     versions = _current_versions(session_factory)
     locked = [v for v in versions if v.kid is not None]

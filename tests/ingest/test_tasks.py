@@ -208,11 +208,13 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
     title_id = new_title(app, PublishState.PUBLISHED)
     status = upload(client, editor, short_clip.read_bytes(), title_id=str(title_id))
     job = job_of(app, status)
-    stopping, interrupt = threading.Event(), [True]
+    stopping, abandoned, interrupt = threading.Event(), threading.Event(), [True]
 
     def report(stage: str, percent: float) -> None:
         if stage.startswith("encode") and interrupt:
-            stopping.set()  # what a lost lease or a shutdown does to a running handler
+            # What a lost lease does to a running handler: even a finished encode is left.
+            abandoned.set()
+            stopping.set()
 
     ctx = JobContext(
         job_id=job.id,
@@ -223,6 +225,7 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
         runtime=app.state.runtime,
         report=report,
         stopping=stopping,
+        abandoned=abandoned,
     )
     with pytest.raises(JobInterrupted):
         tasks.run_ingest(ctx)
@@ -233,6 +236,7 @@ def test_a_job_stopped_mid_way_publishes_nothing_and_a_re_run_is_harmless(
 
     interrupt.clear()
     stopping.clear()
+    abandoned.clear()
     first = tasks.run_ingest(ctx)
     assert first["version_id"] == str(version_id)
     again = tasks.run_ingest(ctx)

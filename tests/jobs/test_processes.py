@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,56 +13,17 @@ from marquee.db import transaction
 from marquee.jobs import service
 from marquee.jobs.models import Job, JobState
 from marquee.storage.local import LocalStore
+from tests.jobs.spawning import Spawn, wait_for, worker_processes
 
-ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 1.5
-
-Spawn = Callable[[], subprocess.Popen[bytes]]
 
 
 @pytest.fixture
 def spawn(db_url: str, tmp_path: Path) -> Iterator[Spawn]:
-    started: list[subprocess.Popen[bytes]] = []
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "MARQUEE_ENV": "test",
-        "MARQUEE_DATABASE_URL": db_url,
-        "MARQUEE_VAR_DIR": str(tmp_path / "var"),
-        "MARQUEE_JOB_MODULES": "tests.jobs.handlers",
-        "MARQUEE_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
-        "MARQUEE_JOB_POLL_SECONDS": "0.1",
-        "MARQUEE_JSON_LOGS": "false",
-    }
-
-    def start() -> subprocess.Popen[bytes]:
-        # A file, not a pipe: a full pipe buffer would stall a chatty worker.
-        output = (tmp_path / f"worker-{len(started)}.out").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "marquee.cli", "worker"],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        output.close()
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-
-
-def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    with worker_processes(
+        db_url, tmp_path, modules="tests.jobs.handlers", lease_seconds=LEASE_SECONDS
+    ) as start:
+        yield start
 
 
 def _get(factory: sessionmaker[Session], job_id: object) -> Job:
@@ -86,7 +43,7 @@ def test_a_sigkilled_workers_job_is_finished_once_by_another(
             payload={"seconds": 3, "out": str(out), "log": str(log), "kib": 2048},
             key="slow-1",
         )
-    _wait_for(lambda: log.exists() and _get(session_factory, job.id).percent > 0, 30, "a start")
+    wait_for(lambda: log.exists() and _get(session_factory, job.id).percent > 0, 30, "a start")
     owner = _get(session_factory, job.id).lease_owner
     assert owner is not None
     victim = int(owner.split(":")[1])
@@ -96,7 +53,7 @@ def test_a_sigkilled_workers_job_is_finished_once_by_another(
     # Nothing partial: the killed run stored no output.
     assert not LocalStore(out).exists("result/output.bin")
 
-    _wait_for(lambda: _get(session_factory, job.id).state == JobState.SUCCEEDED, 30, "success")
+    wait_for(lambda: _get(session_factory, job.id).state == JobState.SUCCEEDED, 30, "success")
     done = _get(session_factory, job.id)
     (survivor,) = (pid for pid in workers if pid != victim)
     assert done.result == {"pid": survivor}
@@ -123,7 +80,7 @@ def test_sigterm_hands_a_running_job_back_and_exits(
         job = service.enqueue(
             session=session, kind="test.polite", payload={"log": str(log)}, key="polite-1"
         )
-    _wait_for(log.exists, 30, "the job to start")
+    wait_for(log.exists, 30, "the job to start")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
     back = _get(session_factory, job.id)

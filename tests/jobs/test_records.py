@@ -68,7 +68,8 @@ def _worker(runtime: Runtime, blinking: Blinking, kind: str, handler: Handler) -
     )
     # What the worker itself writes about its jobs goes through the blinking database.
     worker.session_factory = blinking  # type: ignore[assignment]
-    worker.record_delays = (0.05,) * 5
+    worker.outcomes.session_factory = blinking  # type: ignore[assignment]
+    worker.outcomes.delays = (0.05,) * 5
     return worker
 
 
@@ -141,7 +142,7 @@ def test_an_outage_longer_than_the_retries_leaves_the_job_to_its_lease(
         job = service.enqueue(session=session, kind="test.long_outage", payload={}, key="lo-1")
     with pytest.raises(Exception, match="connection"):
         worker.run(once=True)
-    assert blinking.refused == len(worker.record_delays) + 1
+    assert blinking.refused == len(worker.outcomes.delays) + 1
     blinking.failures = 0
     with transaction(session_factory) as session:
         stuck = service.get_job(session=session, job_id=job.id)

@@ -69,7 +69,7 @@ def test_an_idle_worker_queues_and_runs_them(
     assert worker.run_once() is False
     worker._schedule()
     ran = worker.run(once=True)
-    assert ran == 4  # aggregate, prune, retrain, expire idle playback sessions
+    assert ran == 5  # aggregate, prune events, retrain, expire idle sessions, prune jobs
     with transaction(session_factory) as session:
         assert set(session.scalars(select(Job.state))) == {JobState.SUCCEEDED}
         stat = session.scalar(select(TitleDailyStat).where(TitleDailyStat.title_id == title))

@@ -6,9 +6,8 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,60 +16,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from marquee.db import transaction
 from marquee.jobs import service
 from marquee.jobs.models import Job, JobState
-
-ROOT = Path(__file__).resolve().parents[2]
-Spawn = Callable[[], subprocess.Popen[bytes]]
+from tests.jobs.spawning import Spawn, wait_for, worker_processes
 
 
 @pytest.fixture
 def spawn(db_url: str, tmp_path: Path) -> Iterator[Spawn]:
-    started: list[subprocess.Popen[bytes]] = []
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "MARQUEE_ENV": "test",
-        "MARQUEE_DATABASE_URL": db_url,
-        "MARQUEE_VAR_DIR": str(tmp_path / "var"),
-        "MARQUEE_JOB_MODULES": "tests.jobs.tools",
-        "MARQUEE_JOB_LEASE_SECONDS": "30",
-        "MARQUEE_JOB_POLL_SECONDS": "0.1",
-        "MARQUEE_JSON_LOGS": "false",
-    }
-
-    def start() -> subprocess.Popen[bytes]:
-        output = (tmp_path / f"worker-{len(started)}.out").open("wb")
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "marquee.cli",
-                "worker",
-                "--kinds",
-                "test.long_encode,test.encode_then_publish",
-            ],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        output.close()
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-
-
-def _wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    with worker_processes(
+        db_url,
+        tmp_path,
+        modules="tests.jobs.tools",
+        lease_seconds=30,
+        kinds="test.long_encode,test.encode_then_publish",
+    ) as start:
+        yield start
 
 
 def _children(parent: int) -> list[int]:
@@ -118,7 +76,7 @@ def _encoders(parent: int) -> list[int]:
 
 def _encoder_of(proc: subprocess.Popen[bytes]) -> int:
     """The FFmpeg encode the worker runs, once it has started it (however loaded the machine)."""
-    _wait_for(lambda: _encoders(proc.pid), 120, "the worker to start its encoder")
+    wait_for(lambda: _encoders(proc.pid), 120, "the worker to start its encoder")
     encoders = _encoders(proc.pid)
     assert len(encoders) == 1, encoders
     return encoders[0]
@@ -133,7 +91,7 @@ def test_a_worker_killed_mid_encode_takes_its_ffmpeg_with_it(
     assert _get(session_factory, job).state == JobState.RUNNING
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    _wait_for(lambda: not _alive(encoder), 5, "the orphaned FFmpeg to die")
+    wait_for(lambda: not _alive(encoder), 5, "the orphaned FFmpeg to die")
 
 
 def test_sigterm_mid_encode_stops_it_at_once_and_hands_the_job_back(
@@ -161,7 +119,7 @@ def test_sigterm_after_the_encode_lets_the_job_finish_and_records_it(
     job = _enqueue(
         session_factory, "test.encode_then_publish", {"log": str(log), "publish_seconds": 2}
     )
-    _wait_for(lambda: log.exists() and "encoded" in log.read_text(), 60, "the encode to end")
+    wait_for(lambda: log.exists() and "encoded" in log.read_text(), 60, "the encode to end")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 0
     assert "published" in log.read_text()

@@ -83,7 +83,9 @@ def test_a_request_that_the_database_fails_counts_a_dependency_error(tmp_path: P
         )
 
     login = {"email": "a@example.com", "password": "x" * 12}
-    assert client.post("/api/v1/auth/login", json=login).status_code == 500
+    refused = client.post("/api/v1/auth/login", json=login)
+    assert refused.status_code == 503
+    assert refused.json()["type"] == "/problems/database_unavailable"
     first = database_errors()
     assert first == 1
     # That scrape could not read the queue and stream-slot gauges either: two more.

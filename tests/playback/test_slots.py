@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 from redis import Redis
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.accounts.models import User
-from marquee.db import utcnow
+from marquee.db import transaction, utcnow
 from marquee.playback.slots import DatabaseSlots, StreamSlots, make_stream_slots
 from marquee.playback.slots_redis import RedisSlots
 
@@ -108,3 +108,24 @@ def test_a_plan_with_no_streams_gets_none(db: Session, slots: StreamSlots) -> No
 def test_the_factory_picks_redis_only_when_configured(redis_url: str) -> None:
     assert isinstance(make_stream_slots(None), DatabaseSlots)
     assert isinstance(make_stream_slots(redis_url), RedisSlots)
+
+
+def test_a_slot_taken_by_a_unit_of_work_that_rolls_back_is_free_again(
+    session_factory: sessionmaker[Session], slots: StreamSlots
+) -> None:
+    with transaction(session_factory) as committed:
+        user = _user(committed)
+    now = utcnow()
+    failed = session_factory()
+    try:
+        assert slots.acquire(
+            db=failed, user_id=user, session_id=uuid.uuid4(), max_streams=1, ttl=TTL, now=now
+        )
+        failed.rollback()  # e.g. the start's commit failed, or a later check refused it
+    finally:
+        failed.close()
+    with transaction(session_factory) as session:
+        assert slots.active(db=session, user_id=user, now=now) == []
+        assert slots.acquire(
+            db=session, user_id=user, session_id=uuid.uuid4(), max_streams=1, ttl=TTL, now=now
+        )

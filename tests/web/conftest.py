@@ -255,7 +255,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         admin.access_token = _login(url, admin.email)
         with httpx.Client(base_url=url, headers=admin.headers, timeout=60.0) as api:
             titles = make_catalogue(api)
-        attach_demo_media(settings=settings, clips=[WEB_CLIP], cache_dir=ROOT / "var" / "cache")
+        attach_demo_media(
+            runtime=app.state.runtime, clips=[WEB_CLIP], cache_dir=ROOT / "var" / "cache"
+        )
         wait_for_jobs(app, JobKind.SEARCH_REINDEX)
         ratings = {name: rating for name, rating, *_ in CATALOGUE}
         yield Site(url, settings, titles, ratings, admin)

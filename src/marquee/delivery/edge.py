@@ -131,10 +131,16 @@ def _server_lines(name: str, upstreams: Upstreams) -> str:
 
 
 def _retry_lines(upstreams: Upstreams) -> str:
-    """Try the next server when one cannot be reached or answers as if it were going away."""
+    """Try the next server when one cannot be reached or answers as if it were going away.
+
+    Not on a 503: Marquee answers 503 when a dependency every replica shares (the database,
+    Redis, the object store) is down. Another replica would answer the same, and counting it
+    as a failure would take every replica out of the group: viewers would hear nginx's 502
+    "no live upstreams" in place of the 503 and its Retry-After.
+    """
     return "\n".join(
         [
-            "        proxy_next_upstream error timeout http_502 http_503 http_504;",
+            "        proxy_next_upstream error timeout http_502 http_504;",
             f"        proxy_next_upstream_tries {upstreams.tries};",
             f"        proxy_next_upstream_timeout {upstreams.retry_timeout};",
         ]

@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -30,8 +30,7 @@ from marquee.accounts.models import Profile, Role, Subscription, SubscriptionSta
 from marquee.accounts.security import hash_password
 from marquee.catalog import movielens
 from marquee.catalog.importer import import_movies, insert_rows
-from marquee.config import Settings
-from marquee.db import make_engine, make_sessionmaker, refresh_statistics, transaction, utcnow
+from marquee.db import refresh_statistics, transaction, utcnow
 from marquee.demo.datasets import movielens_100k
 from marquee.demo.media import attach_demo_media
 from marquee.demo.series import ensure_demo_series
@@ -42,6 +41,10 @@ from marquee.maturity import Maturity
 from marquee.migrate import upgrade
 from marquee.recommend import train_db
 from marquee.recommend.tables import ModelRun
+from marquee.search import hooks as search_hooks
+
+if TYPE_CHECKING:
+    from marquee.runtime import Runtime
 
 DEMO_PASSWORD = "marquee-demo"
 DEMO_ACCOUNTS = (
@@ -65,24 +68,20 @@ class ImportReport:
     seconds: float
 
 
-def ensure_demo_accounts(*, settings: Settings) -> None:
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            for email, role, plan in DEMO_ACCOUNTS:
-                user = service.get_user_by_email(session=session, email=email)
-                if user is None:
-                    user = service.register(
-                        session=session,
-                        settings=settings,
-                        email=email,
-                        password=DEMO_PASSWORD,
-                        display_name=email.split("@")[0].title(),
-                        role=role,
-                    )
-                    billing.grant_plan(session=session, user=user, plan_code=plan, period_days=3650)
-    finally:
-        engine.dispose()
+def ensure_demo_accounts(*, runtime: Runtime) -> None:
+    with transaction(runtime.sessionmaker) as session:
+        for email, role, plan in DEMO_ACCOUNTS:
+            user = service.get_user_by_email(session=session, email=email)
+            if user is None:
+                user = service.register(
+                    session=session,
+                    settings=runtime.settings,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    display_name=email.split("@")[0].title(),
+                    role=role,
+                )
+                billing.grant_plan(session=session, user=user, plan_code=plan, period_days=3650)
 
 
 def _existing_history_accounts(session: Session) -> set[int]:
@@ -217,6 +216,10 @@ def import_movielens(
     now = now or utcnow()
     movies = movielens.read_movies(directory / "ml-100k.item")
     titles, titles_added = import_movies(session=session, movies=movies)
+    if titles_added:
+        # Bulk inserts pass the search outbox by: name the titles, so that this
+        # transaction queues their re-index like any other catalogue change.
+        search_hooks.touch_titles(session=session, title_ids=titles.values())
     user_ids = movielens.read_user_ids(directory / "ml-100k.user")
     profiles = import_accounts(session=session, user_ids=user_ids)
     ratings = list(movielens.read_ratings(directory / "ml-100k.inter"))
@@ -230,59 +233,49 @@ def import_movielens(
     return ImportReport(titles_added, len(profiles), added, time.perf_counter() - started)
 
 
-def load_movielens(*, settings: Settings, now: datetime | None = None) -> ImportReport:
-    directory = movielens_100k(settings.var_dir / "cache")
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            return import_movielens(session=session, directory=directory, now=now)
-    finally:
-        engine.dispose()
+def load_movielens(*, runtime: Runtime, now: datetime | None = None) -> ImportReport:
+    directory = movielens_100k(runtime.settings.var_dir / "cache")
+    with transaction(runtime.sessionmaker) as session:
+        return import_movielens(session=session, directory=directory, now=now)
 
 
-def load_demo_series(*, settings: Settings) -> int:
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            return ensure_demo_series(session=session)
-    finally:
-        engine.dispose()
+def load_demo_series(*, runtime: Runtime) -> int:
+    with transaction(runtime.sessionmaker) as session:
+        return ensure_demo_series(session=session)
 
 
-def train_recommendations(*, settings: Settings, force: bool) -> float | None:
+def train_recommendations(*, runtime: Runtime, force: bool) -> float | None:
     """Fit the home-row models on the history unless a fitted run exists; returns seconds taken."""
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            if not force and session.scalar(select(ModelRun.id).limit(1)) is not None:
-                return None
-            summary = train_db.train(session=session)
-            refresh_statistics(session)
-            return summary.seconds if summary else None
-    finally:
-        engine.dispose()
+    with transaction(runtime.sessionmaker) as session:
+        if not force and session.scalar(select(ModelRun.id).limit(1)) is not None:
+            return None
+        summary = train_db.train(session=session)
+        refresh_statistics(session)
+        return summary.seconds if summary else None
 
 
-def _media_summary(settings: Settings) -> str:
-    media = attach_demo_media(settings=settings)
+def _media_summary(runtime: Runtime) -> str:
+    media = attach_demo_media(runtime=runtime)
     return (
         f"; media in {media.seconds:.1f}s: {media.clips_encoded} clips encoded, "
         f"{media.titles} titles and {media.episodes} episodes made playable"
     )
 
 
-def load_demo(settings: Settings, *, media: bool = False, now: datetime | None = None) -> str:
-    """Load everything; with `media`, encode the demo clips (once) so every title plays.
+def load_demo(runtime: Runtime, *, media: bool = False, now: datetime | None = None) -> str:
+    """Load everything on `runtime` (as every command, on its sessions: the titles added
+    queue their search re-index for the worker); with `media`, encode the demo clips (once)
+    so every title plays.
 
     `now` is the moment the imported history is placed before (the current time by default).
     """
     started = time.perf_counter()
-    upgrade(settings)
-    ensure_demo_accounts(settings=settings)
-    report = load_movielens(settings=settings, now=now)
-    series = load_demo_series(settings=settings)
-    trained = train_recommendations(settings=settings, force=report.events_added > 0)
-    playable = _media_summary(settings) if media else ""
+    upgrade(runtime)
+    ensure_demo_accounts(runtime=runtime)
+    report = load_movielens(runtime=runtime, now=now)
+    series = load_demo_series(runtime=runtime)
+    trained = train_recommendations(runtime=runtime, force=report.events_added > 0)
+    playable = _media_summary(runtime) if media else ""
     elapsed = time.perf_counter() - started
     return (
         f"demo ready in {elapsed:.1f}s (MovieLens import {report.seconds:.1f}s: "

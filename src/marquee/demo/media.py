@@ -25,13 +25,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
-from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.db import transaction
 from marquee.demo.datasets import sample_clip
 from marquee.ingest import publish
 from marquee.media import ffmpeg
@@ -39,12 +40,14 @@ from marquee.media.encode import EncodeOptions
 from marquee.media.encrypt import Protection
 from marquee.media.pipeline import PipelineOptions, run_pipeline
 from marquee.media.subtitles import SubtitleInput, format_time
-from marquee.storage import make_store
 from marquee.storage.base import ObjectStore
 from marquee.versions import content_keys
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
 from marquee.versions.schemas import Description
+
+if TYPE_CHECKING:
+    from marquee.runtime import Runtime
 
 DEMO_NAMESPACE = uuid.UUID("0b7f6a2e-4d1c-4e9b-8a35-c2d1f08e6b47")
 # "superfast" is the quickest x264 preset that keeps High-profile tools (CABAC, 8x8
@@ -283,24 +286,19 @@ def _needs_media(session: Session) -> bool:
 
 
 def attach_demo_media(
-    *, settings: Settings, clips: Sequence[DemoClip] = DEMO_CLIPS, cache_dir: Path | None = None
+    *, runtime: Runtime, clips: Sequence[DemoClip] = DEMO_CLIPS, cache_dir: Path | None = None
 ) -> MediaReport:
-    """Encode (once) and attach demo media; a re-run with nothing to attach encodes nothing."""
+    """Encode (once) and attach demo media to the runtime's database and object store; a
+    re-run with nothing to attach encodes nothing."""
     started = time.perf_counter()
-    cache = cache_dir or settings.var_dir / "cache"
-    engine = make_engine(settings.resolved_database_url)
-    try:
-        factory = make_sessionmaker(engine)
-        with transaction(factory) as session:
-            if not _needs_media(session):
-                return MediaReport(0, 0, 0, time.perf_counter() - started)
-            keys = clip_keys(session=session, settings=settings, clips=clips)
-        encoded = [encode_clip(clip, cache, keys.get(clip.key)) for clip in clips]
-        store = make_store(settings)
-        with transaction(factory) as session:
-            clips_ready = [clip for clip, _ in encoded]
-            titles, episodes = attach(session=session, store=store, clips=clips_ready)
-    finally:
-        engine.dispose()
+    cache = cache_dir or runtime.settings.var_dir / "cache"
+    with transaction(runtime.sessionmaker) as session:
+        if not _needs_media(session):
+            return MediaReport(0, 0, 0, time.perf_counter() - started)
+        keys = clip_keys(session=session, settings=runtime.settings, clips=clips)
+    encoded = [encode_clip(clip, cache, keys.get(clip.key)) for clip in clips]
+    with transaction(runtime.sessionmaker) as session:
+        clips_ready = [clip for clip, _ in encoded]
+        titles, episodes = attach(session=session, store=runtime.store, clips=clips_ready)
     fresh = sum(1 for _, new in encoded if new)
     return MediaReport(fresh, titles, episodes, time.perf_counter() - started)

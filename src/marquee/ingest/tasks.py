@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
 from marquee.ingest import publish, workdirs
+from marquee.ingest.chunks import StoredChunks
 from marquee.jobs.models import Job
 from marquee.jobs.registry import (
     JobContext,
@@ -22,6 +22,7 @@ from marquee.jobs.registry import (
     JobKind,
     JobSpec,
     PermanentJobError,
+    parse_payload,
 )
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import EncodeOptions
@@ -34,6 +35,7 @@ from marquee.storage import keys
 from marquee.storage.base import ObjectStore
 from marquee.storage.errors import ObjectNotFound
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
+from marquee.uploads.schemas import IngestPayload
 from marquee.versions import content_keys
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
@@ -59,15 +61,8 @@ STAGE_END = {
 }
 
 
-def _target(payload: dict[str, Any]) -> versions.Target:
-    try:
-        episode = payload.get("episode_id")
-        return versions.Target(
-            title_id=uuid.UUID(str(payload["title_id"])),
-            episode_id=uuid.UUID(str(episode)) if episode else None,
-        )
-    except (KeyError, ValueError) as exc:
-        raise PermanentJobError(f"The ingest job names no valid title: {exc}") from exc
+def _target(payload: IngestPayload) -> versions.Target:
+    return versions.Target(title_id=payload.title_id, episode_id=payload.episode_id)
 
 
 def _report(ctx: JobContext) -> Progress:
@@ -83,6 +78,13 @@ def _report(ctx: JobContext) -> Progress:
 def _checkpoint(ctx: JobContext) -> None:
     if ctx.should_stop():
         raise JobInterrupted("the worker is stopping")
+
+
+def _still_ours(ctx: JobContext) -> None:
+    """Past the encode, a stopping worker finishes: uploading and publishing take seconds,
+    the package took minutes. Only a job that another worker may hold now is left."""
+    if ctx.should_abandon():
+        raise JobInterrupted("the job's lease was lost or it timed out")
 
 
 def _download(store: ObjectStore, key: str, path: Path) -> Path:
@@ -133,7 +135,7 @@ def _fetch_sidecars(
 def _fetch_inputs(
     ctx: JobContext, store: ObjectStore, target: versions.Target, work: Path
 ) -> tuple[Path, Sidecars]:
-    upload_id = uuid.UUID(str(ctx.payload["upload_id"]))
+    upload_id = ctx.payload_as(IngestPayload).upload_id
     try:
         source = _download(store, keys.upload(upload_id), work / "source")
     except ObjectNotFound as exc:
@@ -164,9 +166,12 @@ def _encode(
     sidecars: Sidecars,
     work: Path,
     protection: Protection | None,
+    chunks: StoredChunks,
 ) -> PipelineResult:
     options = PipelineOptions(
-        encode=EncodeOptions(protection=protection), ladder=LadderMode(ctx.settings.ladder)
+        encode=EncodeOptions(protection=protection),
+        ladder=LadderMode(ctx.settings.ladder),
+        chunk_seconds=ctx.settings.encode_chunk_seconds,
     )
     try:
         return run_pipeline(
@@ -176,6 +181,7 @@ def _encode(
             audio=sidecars.audio,
             options=options,
             progress=_report(ctx),
+            chunks=chunks,
         )
     except MarqueeError as exc:
         # Bad media will be just as bad next time: no retries, the reason goes to the job.
@@ -194,13 +200,13 @@ def _publish(
     publish.store_outputs(
         store, version_id, work, result, progress=lambda done: report("upload", done * 100)
     )
-    _checkpoint(ctx)
+    _still_ours(ctx)
     report("publish", 0.0)
     version = versions.make_version(
         version_id=version_id,
         target=target,
         description=versions.describe(result),
-        upload_id=uuid.UUID(str(ctx.payload["upload_id"])),
+        upload_id=ctx.payload_as(IngestPayload).upload_id,
     )
     with transaction(ctx.session_factory) as session:
         retired = versions.publish_version(session=session, version=version, target=target)
@@ -218,21 +224,24 @@ def _already_published(ctx: JobContext) -> bool:
 
 
 def run_ingest(ctx: JobContext) -> dict[str, Any]:
-    target = _target(ctx.payload)
+    target = _target(ctx.payload_as(IngestPayload))
     version_id = publish.version_id_for(ctx.key)
     if _already_published(ctx):
         return {"version_id": str(version_id), "rerun": True}
     store = ctx.store
+    chunks = StoredChunks(store, ctx.job_id)
     with workdirs.work_dir(ctx.settings, ctx.job_id, ctx.attempt) as work:
         source, sidecars = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)
-        result = _encode(ctx, source, sidecars, work, _protection(ctx, target))
-        _checkpoint(ctx)
+        result = _encode(ctx, source, sidecars, work, _protection(ctx, target), chunks)
+        _still_ours(ctx)
         version = _publish(ctx, store, target, work, result)
+    chunks.discard()
     return {
         "version_id": str(version.id),
         "renditions": [r.name for r in version.renditions],
         "duration_seconds": version.duration_seconds,
+        "chunks": chunks.counts(),
     }
 
 
@@ -240,7 +249,7 @@ def ingest_dead(session: Session, job: Job) -> None:
     """The title leaves `processing` (back to draft, per the catalogue's state machine) and
     shows the job's last error in its admin view."""
     try:
-        target = _target(job.payload)
+        target = _target(parse_payload(job.kind, job.payload, IngestPayload))
     except PermanentJobError:
         return
     reason = job.last_error or "processing stopped without a reason"
@@ -255,6 +264,7 @@ JOBS = [
         timeout_seconds=6 * 3600.0,
         backoff_seconds=30.0,
         on_dead=ingest_dead,
+        payload=IngestPayload,
     )
 ]
 # Every worker sweeps its own machine's leftovers of killed workers, at start and when idle.

@@ -8,8 +8,9 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
@@ -18,6 +19,9 @@ from marquee.jobs.models import Job
 if TYPE_CHECKING:
     from marquee.runtime import Runtime
     from marquee.storage import ObjectStore
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class JobKind(enum.StrEnum):
@@ -31,6 +35,8 @@ class JobKind(enum.StrEnum):
     PLAYBACK_EXPIRE_IDLE = "playback_expire_idle"
     # The outbox of search: queued in the transaction of each catalogue change.
     SEARCH_REINDEX = "search_reindex"
+    # Deletes finished jobs past their retention, so the table (and the outbox) stays small.
+    JOBS_PRUNE = "jobs_prune"
 
 
 # Modules whose `JOBS` every worker registers; settings may name more (plugins, tests).
@@ -41,11 +47,24 @@ DEFAULT_JOB_MODULES: tuple[str, ...] = (
     "marquee.events.tasks",
     "marquee.playback.tasks",
     "marquee.search.tasks",
+    "marquee.jobs.tasks",
 )
 
 
 class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help (bad input): the job goes dead at once."""
+
+
+def parse_payload(kind: str, payload: dict[str, Any], model: type[M]) -> M:
+    """`payload` as `model`, or a PermanentJobError whose message says what does not fit."""
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'payload'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise PermanentJobError(f"bad {kind} payload: {problems}") from exc
 
 
 class JobInterrupted(Exception):
@@ -65,6 +84,11 @@ class JobContext:
     runtime: Runtime
     report: Callable[[str, float], None] = lambda stage, percent: None
     stopping: threading.Event = field(default_factory=threading.Event)
+    # Set with `stopping` when the job is no longer this worker's: its lease was lost or
+    # it ran past its timeout. A worker that is only shutting down leaves it clear.
+    abandoned: threading.Event = field(default_factory=threading.Event)
+    # The payload as its kind's model, when the worker has validated it at claim time.
+    parsed: BaseModel | None = None
 
     @property
     def settings(self) -> Settings:
@@ -78,6 +102,12 @@ class JobContext:
     def store(self) -> ObjectStore:
         return self.runtime.store
 
+    def payload_as(self, model: type[M]) -> M:
+        """The payload as `model`: the one the worker checked, else checked now."""
+        if isinstance(self.parsed, model):
+            return self.parsed
+        return parse_payload(self.kind, self.payload, model)
+
     def progress(self, stage: str, percent: float) -> None:
         """Record the current stage (e.g. "encode 2/5") and overall percent, 0 to 100."""
         self.report(stage, percent)
@@ -85,6 +115,11 @@ class JobContext:
     def should_stop(self) -> bool:
         """True once the worker is shutting down, the job timed out or its lease was lost."""
         return self.stopping.is_set()
+
+    def should_abandon(self) -> bool:
+        """True once the job timed out or its lease was lost: another worker may hold it now,
+        so even finished work must not be published from here."""
+        return self.abandoned.is_set()
 
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
@@ -104,9 +139,9 @@ class JobSpec:
     backoff_seconds: float = 10.0
     backoff_max_seconds: float = 3600.0
     on_dead: DeadHandler | None = None
-    # How often an idle worker looks for this kind, when sooner than `job_poll_seconds`
-    # (work a viewer waits for, such as search re-indexing).
-    poll_seconds: float | None = None
+    # The kind's payload model: checked once when a worker takes the job, which fails for
+    # good with the model's complaint when it does not fit (see `JobContext.payload_as`).
+    payload: type[BaseModel] | None = None
 
 
 class Registry:
@@ -135,11 +170,6 @@ class Registry:
     @property
     def kinds(self) -> list[str]:
         return sorted(self._specs)
-
-    def poll_seconds(self, kinds: Iterable[str], default: float) -> float:
-        """How long a worker taking `kinds` may sleep when the queue is empty."""
-        wanted = [self._specs[k].poll_seconds for k in kinds if k in self._specs]
-        return min([default, *(s for s in wanted if s is not None)])
 
 
 def module_names(settings: Settings) -> list[str]:

@@ -17,6 +17,12 @@ def period_key(kind: str, every: float, now: datetime) -> str:
     return f"{kind}:every-{int(every)}s:{int(now.timestamp() // every)}"
 
 
+def next_boundary(periodic: Sequence[Periodic], now: datetime) -> float:
+    """When the first of these periods ends (epoch seconds): no new key is due before."""
+    stamp = now.timestamp()
+    return min((stamp // every + 1) * every for _, every in periodic)
+
+
 def enqueue_due(*, session: Session, periodic: Sequence[Periodic], now: datetime) -> None:
     for kind, every in periodic:
         service.enqueue(session=session, kind=kind, payload={}, key=period_key(kind, every, now))

@@ -12,17 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marquee.db import utcnow
 from marquee.errors import Unprocessable
+from marquee.jobs import wake
 from marquee.jobs.errors import JobKeyTaken, JobNotFound, JobNotRetryable
 from marquee.jobs.errors import LeaseLost as LeaseLost  # the worker catches service.LeaseLost
 from marquee.jobs.models import Job, JobState
 
 MAX_ERROR_LENGTH = 4000
+FINISHED = (JobState.SUCCEEDED, JobState.DEAD)
 # SQLite claims try a few candidates, since another worker may win the first one.
 _SQLITE_CANDIDATES = 8
 
@@ -70,7 +72,10 @@ def enqueue(
     }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    statement = insert(Job).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    if session.scalar(statement.returning(Job.id)) is not None:
+        # Only a new row: idle workers queue periodic keys that mostly exist already.
+        wake.announce(session, kind)
     job = session.scalars(select(Job).where(Job.key == key)).one()
     if job.kind != kind:
         raise JobKeyTaken(f"Key {key!r} already names a {job.kind} job.")
@@ -206,6 +211,7 @@ def fail(
 
 def release(*, session: Session, job_id: uuid.UUID, worker_id: str) -> bool:
     """Hand the job back untouched (a shutdown, not a failure): the attempt does not count."""
+    wake.announce(session, "released")
     return _owned(
         session,
         job_id,
@@ -229,7 +235,24 @@ def retry(*, session: Session, job_id: uuid.UUID) -> Job:
     job = get_job(session=session, job_id=job_id)
     if retried.rowcount != 1:  # type: ignore[attr-defined]
         raise JobNotRetryable(f"Job {job_id} is {job.state}; only failed or dead jobs are retried.")
+    wake.announce(session, job.kind)
     return job
+
+
+def prune_finished(*, session: Session, finished_before: datetime, batch: int = 5000) -> int:
+    """Delete up to `batch` jobs that succeeded or went dead before `finished_before`; returns
+    how many. Queued, waiting and running jobs are never touched."""
+    old = (
+        select(Job.id)
+        .where(Job.state.in_(FINISHED), Job.finished_at < finished_before)
+        .limit(batch)
+    )
+    ids = list(session.scalars(old))
+    if ids:
+        session.execute(
+            delete(Job).where(Job.id.in_(ids)).execution_options(synchronize_session=False)
+        )
+    return len(ids)
 
 
 def get_job(*, session: Session, job_id: uuid.UUID) -> Job:

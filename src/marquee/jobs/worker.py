@@ -22,34 +22,31 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from marquee.config import Settings
 from marquee.db import transaction, utcnow
 from marquee.jobs import schedule, service
 from marquee.jobs.metrics import MetricsListener, WorkerMetrics
-from marquee.jobs.models import Job, JobState
+from marquee.jobs.models import Job
+from marquee.jobs.outcomes import Outcomes
 from marquee.jobs.registry import (
     JobContext,
     JobInterrupted,
     JobSpec,
     PermanentJobError,
     Registry,
+    parse_payload,
 )
 from marquee.jobs.shutdown import ToolStopper
+from marquee.jobs.wake import Sleep, Wakeup, make_wakeup
 from marquee.observability import dependency_of
 
 if TYPE_CHECKING:
     from marquee.runtime import Runtime
 
 log = logging.getLogger("marquee.jobs")
-T = TypeVar("T")
-# Seconds between tries at recording a job's outcome: about half a minute in all.
-RECORD_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0)
 
 
 class WorkerShutdown(BaseException):
@@ -75,10 +72,12 @@ class _Heartbeat(threading.Thread):
             if time.monotonic() > deadline:
                 # A thread cannot be killed: tell the handler, and let the lease lapse.
                 self.timed_out = True
+                self.ctx.abandoned.set()
                 self.ctx.stopping.set()
                 return
             if not self._renew():
                 self.lost = True
+                self.ctx.abandoned.set()
                 self.ctx.stopping.set()
                 return
 
@@ -117,11 +116,16 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.kinds = kinds if kinds is not None else self.registry.kinds
         self.lease_seconds = self.settings.job_lease_seconds
-        self.poll_seconds = self.registry.poll_seconds(self.kinds, self.settings.job_poll_seconds)
+        # Idle, the worker asks the queue when the database signals a commit (see wake.py),
+        # and at least this often for what no signal announces (retries, lapsed leases).
+        self.poll_seconds = self.settings.job_poll_seconds
         self.stopping = threading.Event()
-        self.record_delays: tuple[float, ...] = RECORD_DELAYS
         self._upkeep_due = [0.0] * len(self.registry.housekeeping)  # monotonic; 0 = at start
+        self._schedule_due = 0.0  # wall-clock seconds: the next period boundary
         self.metrics = metrics or WorkerMetrics()
+        self.outcomes = Outcomes(
+            session_factory=self.session_factory, worker_id=self.worker_id, metrics=self.metrics
+        )
         self._started = 0.0  # monotonic start of the running job
         self._running: JobContext | None = None
         self._stopper: ToolStopper | None = None
@@ -137,6 +141,13 @@ class Worker:
 
     def run(self, *, once: bool = False, max_jobs: int | None = None) -> int:
         """Work until asked to stop (or, with `once`, until the queue is empty); return jobs run."""
+        wakeup = Sleep() if once else make_wakeup(self.runtime.engine)
+        try:
+            return self._loop(wakeup, once, max_jobs)
+        finally:
+            wakeup.close()
+
+    def _loop(self, wakeup: Wakeup, once: bool, max_jobs: int | None) -> int:
         ran = 0
         self._housekeep()
         while not self.stopping.is_set():
@@ -157,10 +168,19 @@ class Worker:
             elif once:
                 break
             else:
-                self._schedule()
+                if time.time() >= self._schedule_due:
+                    self._schedule()
                 self._housekeep()
-                self.stopping.wait(self.poll_seconds)
+                self._idle(wakeup)
         return ran
+
+    def _idle(self, wakeup: Wakeup) -> None:
+        """Wait for a commit or the poll interval; a broken signal falls back to sleeping."""
+        try:
+            wakeup.wait(self.poll_seconds, self.stopping)
+        except Exception:
+            log.warning("waiting for new jobs failed; polling instead", exc_info=True)
+            self.stopping.wait(self.poll_seconds)
 
     def _housekeep(self) -> None:
         """Run this process's local upkeep that is due; a failure waits for the next round."""
@@ -175,15 +195,20 @@ class Worker:
                 log.exception("housekeeping failed", extra={"task": getattr(task, "__name__", "")})
 
     def _schedule(self) -> None:
-        """Queue the periodic jobs that are due (idempotent: one per period across workers)."""
+        """Queue the periodic jobs that are due (idempotent: one per period across workers),
+        then sleep on it until the next period starts; a failure tries again next round."""
         periodic = [(kind, every) for kind, every in self.registry.periodic if kind in self.kinds]
         if not periodic:
+            self._schedule_due = float("inf")
             return
+        now = utcnow()
         try:
             with transaction(self.session_factory) as session:
-                schedule.enqueue_due(session=session, periodic=periodic, now=utcnow())
+                schedule.enqueue_due(session=session, periodic=periodic, now=now)
         except Exception:
             log.exception("could not queue periodic jobs")
+            return
+        self._schedule_due = schedule.next_boundary(periodic, now)
 
     def run_once(self) -> bool:
         """Claim and run one job; False when none was due."""
@@ -208,11 +233,17 @@ class Worker:
         return True
 
     def _execute(self, job: Job, spec: JobSpec) -> None:
+        try:
+            parsed = parse_payload(job.kind, job.payload, spec.payload) if spec.payload else None
+        except PermanentJobError as exc:
+            self._fail(job, spec, str(exc), permanent=True)
+            return
         ctx = JobContext(
             job_id=job.id,
             kind=job.kind,
             key=job.key,
             payload=dict(job.payload),
+            parsed=parsed,
             attempt=job.attempts,
             runtime=self.runtime,
             report=lambda stage, percent: self._progress(job.id, stage, percent),
@@ -280,92 +311,17 @@ class Worker:
         except Exception:
             log.warning("progress report skipped", exc_info=True, extra={"job_id": str(job_id)})
 
-    def _record(self, what: str, job_id: uuid.UUID, write: Callable[[Session], T]) -> T:
-        """Write a job's outcome in its own transaction, trying again through database blips
-        (the heartbeat keeps the lease meanwhile); a lost lease is final and not retried."""
-        delays = iter(self.record_delays)
-        while True:
-            try:
-                with transaction(self.session_factory) as session:
-                    return write(session)
-            except service.LeaseLost:
-                raise
-            except Exception:
-                delay = next(delays, None)
-                if delay is None:
-                    raise
-                log.warning(
-                    f"recording {what} failed; trying again",
-                    exc_info=True,
-                    extra={"job_id": str(job_id), "retry_in": delay},
-                )
-                time.sleep(delay)
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started if self._running else 0.0
 
     def _complete(self, job: Job, result: dict[str, Any] | None) -> None:
-        try:
-            self._record(
-                "the success",
-                job.id,
-                lambda session: service.complete(
-                    session=session, job_id=job.id, worker_id=self.worker_id, result=result
-                ),
-            )
-        except service.LeaseLost:
-            log.warning("job finished after its lease was lost", extra={"job_id": str(job.id)})
-            self._ended(job, "lease_lost")
-            return
-        log.info("job succeeded", extra={"job_id": str(job.id), "kind": job.kind})
-        self._ended(job, "succeeded")
+        self.outcomes.complete(job, result, self._elapsed)
 
     def _fail(self, job: Job, spec: JobSpec | None, error: str, permanent: bool) -> None:
-        def write(session: Session) -> Job:
-            return service.fail(
-                session=session,
-                job_id=job.id,
-                worker_id=self.worker_id,
-                error=error,
-                max_attempts=spec.attempts if spec else None,
-                backoff_seconds=spec.backoff_seconds if spec else 10.0,
-                backoff_max_seconds=spec.backoff_max_seconds if spec else 3600.0,
-                permanent=permanent,
-            )
-
-        try:
-            failed = self._record("the failure", job.id, write)
-        except service.LeaseLost:
-            log.warning("job failed after its lease was lost", extra={"job_id": str(job.id)})
-            self._ended(job, "lease_lost")
-            return
-        self._ended(job, "dead" if failed.state == JobState.DEAD else "failed")
-        log.warning(
-            "job failed",
-            extra={"job_id": str(job.id), "kind": job.kind, "state": failed.state.value},
-        )
-        if failed.state == JobState.DEAD and spec is not None and spec.on_dead is not None:
-            self._on_dead(spec, failed)
-
-    def _on_dead(self, spec: JobSpec, job: Job) -> None:
-        assert spec.on_dead is not None
-        try:
-            with transaction(self.session_factory) as session:
-                spec.on_dead(session, service.get_job(session=session, job_id=job.id))
-        except Exception:
-            log.exception("failure handler raised", extra={"job_id": str(job.id)})
+        self.outcomes.fail(job, spec, error, permanent, self._elapsed)
 
     def _release(self, job: Job) -> None:
-        self._record(
-            "the hand-back",
-            job.id,
-            lambda session: service.release(
-                session=session, job_id=job.id, worker_id=self.worker_id
-            ),
-        )
-        log.info("job handed back", extra={"job_id": str(job.id)})
-        self._ended(job, "handed_back")
-
-    def _ended(self, job: Job, outcome: str) -> None:
-        seconds = time.monotonic() - self._started if self._running else 0.0
-        self.metrics.record(job.kind, outcome, seconds)
+        self.outcomes.release(job, self._elapsed)
 
 
 def _describe(exc: BaseException) -> str:

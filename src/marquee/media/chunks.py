@@ -5,10 +5,14 @@ A chunk starts on a segment boundary, so its forced keyframes fall where the one
 encode puts them and the stitched renditions stay aligned. A chunk's output is written
 under a temporary name and renamed when complete: a worker killed mid-chunk leaves
 nothing that a re-run would trust, and chunks that finished are not encoded again.
+A `ChunkCache` keeps finished chunks beyond the work directory (ingest keeps them in the
+object store), so that the next attempt of a job, on any worker, starts where this one
+stopped; a chunk is cached under a digest of everything that shapes its bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
@@ -18,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol
 
 from marquee.media import ffmpeg
 from marquee.media.encode import (
@@ -33,6 +38,7 @@ from marquee.media.encode import (
     x264_common_args,
 )
 from marquee.media.errors import TranscodeFailed
+from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import Ladder
 
 DEFAULT_CHUNK_SECONDS = 20.0
@@ -53,6 +59,25 @@ class Chunk:
         return (
             f"chunk-{self.index:05d}-{round(self.start * 1000)}-{round(self.duration * 1000)}.mp4"
         )
+
+
+class ChunkCache(Protocol):
+    """Finished chunks kept beyond one attempt; `plan` names the encode they belong to."""
+
+    def restore(self, plan: str, chunk: Chunk, into: Path) -> bool:
+        """Write the kept chunk to `into` and say True, or False when none is kept intact."""
+        ...
+
+    def keep(self, plan: str, chunk: Chunk, path: Path) -> None: ...
+
+
+def plan_digest(
+    ladder: Ladder, period: float, options: EncodeOptions, source_fps: Fraction, hdr: str | None
+) -> str:
+    """What a chunk's bytes depend on besides its range: a chunk of another ladder, preset
+    or segment spacing is never taken for this one."""
+    shape = repr((ladder.video, period, options.preset, str(source_fps), hdr))
+    return hashlib.sha256(shape.encode()).hexdigest()[:16]
 
 
 def scene_cuts(source: Path, work_dir: Path, *, duration: float) -> list[float]:
@@ -111,14 +136,19 @@ def encode_chunk(
     source_fps: Fraction,
     options: EncodeOptions,
     hdr: str | None = None,
+    cache: ChunkCache | None = None,
 ) -> Path:
-    """Every video rung of one chunk into one MP4 (a stream per rung); skipped if done."""
+    """Every video rung of one chunk into one MP4 (a stream per rung); skipped if done here
+    or kept in `cache`, and kept there once encoded."""
     done = chunk_dir / chunk.name
     if done.is_file():
         return done
     chunk_dir.mkdir(parents=True, exist_ok=True)
-    partial = chunk_dir / f"partial-{chunk.name}"
     period = segment_period(ladder, options.segment_seconds)
+    plan = plan_digest(ladder, period, options, source_fps, hdr)
+    if cache is not None and cache.restore(plan, chunk, done):
+        return done
+    partial = chunk_dir / f"partial-{chunk.name}"
     args = ["-ss", f"{chunk.start:.6f}", "-t", f"{chunk.duration:.6f}", "-i", str(source)]
     args += ["-filter_complex", filter_graph(ladder, source_fps, hdr)]
     for i, rung in enumerate(ladder.video):
@@ -127,6 +157,8 @@ def encode_chunk(
     timeout = options.timeout_seconds or 300.0 + chunk.duration * 30.0
     ffmpeg.run(args, timeout=timeout, stage=f"chunk {chunk.index}")
     partial.rename(done)
+    if cache is not None:
+        cache.keep(plan, chunk, done)
     return done
 
 
@@ -178,12 +210,19 @@ def encode_chunked(
     workers: int = 2,
     chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
     audio_inputs: Sequence[Path] = (),
+    cache: ChunkCache | None = None,
+    progress: Progress | None = None,
 ) -> EncodeResult:
-    """Plan, encode the chunks `workers` at a time, and stitch: what chunk jobs do, in-process."""
+    """Plan, encode the chunks `workers` at a time, and stitch: what chunk jobs do, in-process.
+
+    Progress reads "encode i/n" for the chunk about to finish, of `n` chunks."""
     options = options or EncodeOptions()
+    report = progress or (lambda stage, percent: None)
     period = segment_period(ladder, options.segment_seconds)
     cuts = scene_cuts(source, chunk_dir, duration=duration)
     chunks = plan_chunks(duration, period, chunk_seconds=chunk_seconds, cuts=cuts)
+    total = len(chunks)
+    report(f"encode 1/{total}", 0.0)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = [
             pool.submit(
@@ -195,11 +234,20 @@ def encode_chunked(
                 source_fps=source_fps,
                 options=options,
                 hdr=hdr,
+                cache=cache,
             )
             for chunk in chunks
         ]
-        for future in futures:
-            future.result()
+        try:
+            for n, future in enumerate(futures, start=1):
+                future.result()
+                # The stitch that follows is a copy and an audio encode: a last small share.
+                report(f"encode {min(n + 1, total)}/{total}", 95.0 * n / total)
+        except BaseException:
+            # A failed or stopped chunk ends the encode: the chunks not started stay unstarted.
+            for future in futures:
+                future.cancel()
+            raise
     return stitch(
         source,
         ladder,

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import collections
-import ctypes
 import functools
-import os
-import signal
 import subprocess
 import threading
 import time
@@ -16,6 +13,7 @@ from typing import IO
 
 import imageio_ffmpeg
 
+from marquee.children import die_with_parent
 from marquee.media.errors import TranscodeFailed
 
 Progress = Callable[[str, float], None]
@@ -30,34 +28,6 @@ STATS_PERIOD = "0.2"
 def ffmpeg_exe() -> str:
     """The static FFmpeg shipped in the `imageio-ffmpeg` wheel: no system install needed."""
     return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-@functools.cache
-def _prctl() -> Callable[..., int] | None:
-    """libc's prctl, looked up before any fork (the child may not import or allocate)."""
-    try:
-        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
-        return prctl
-    except (OSError, AttributeError):
-        return None
-
-
-def _die_with_parent(parent: int, prctl: Callable[..., int] | None) -> Callable[[], None]:
-    """Runs in the child between fork and exec: SIGKILL it when the process that started it
-    dies, however it dies (kill -9 included), so no encoder is left running without its
-    worker. Its own session keeps a terminal's Ctrl-C and the worker's SIGTERM away from it:
-    the worker decides when FFmpeg stops."""
-
-    def setup() -> None:
-        if prctl is not None:
-            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the line above took effect
-            os._exit(1)
-
-    return setup
 
 
 def _drain(stream: IO[str], tail: collections.deque[str]) -> None:
@@ -109,7 +79,9 @@ def run(
         errors="replace",
         cwd=cwd,
         start_new_session=True,
-        preexec_fn=_die_with_parent(os.getpid(), _prctl()),
+        # Its own session keeps a terminal's Ctrl-C and the worker's SIGTERM away from it
+        # (the worker decides when FFmpeg stops); it dies with the worker, however that dies.
+        preexec_fn=die_with_parent(),
     ) as proc:
         assert proc.stdout is not None
         assert proc.stderr is not None

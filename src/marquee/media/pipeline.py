@@ -12,6 +12,7 @@ from marquee.media import audio_tracks
 from marquee.media import subtitles as sidecars
 from marquee.media.artwork import Artwork, ArtworkOptions, make_artwork
 from marquee.media.audio_tracks import AudioInput
+from marquee.media.chunks import ChunkCache, encode_chunked
 from marquee.media.encode import EncodeOptions, EncodeResult, encode
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -27,6 +28,7 @@ log = logging.getLogger("marquee.media")
 PACKAGE_DIR = "package"
 ARTWORK_DIR = "artwork"
 TRIALS_DIR = "trials"
+CHUNKS_DIR = "chunks"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class PipelineOptions:
     # The library's callers choose: the CLI and ingest encode per title; FIXED needs no trials.
     ladder: LadderMode = LadderMode.FIXED
     trials: TrialOptions = field(default_factory=TrialOptions)
+    # Chunked encoding for masters longer than this (None: always one pass).
+    chunk_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,34 @@ def choose_ladder(
     return per_title_ladder(probed, decision.rungs), decision
 
 
+def _encode(
+    source: Path,
+    ladder: Ladder,
+    probed: ProbeResult,
+    work_dir: Path,
+    options: PipelineOptions,
+    progress: Progress | None,
+    extra_audio: Sequence[AudioInput],
+    chunks: ChunkCache | None,
+) -> EncodeResult:
+    """One pass, or chunks for a master long enough to be worth resuming."""
+    audio_inputs = [track.path for track in extra_audio]
+    fps, duration, hdr = probed.video.frame_rate, probed.duration, probed.video.hdr
+    out_dir = work_dir / PACKAGE_DIR
+    seconds = options.chunk_seconds
+    if seconds is None or seconds <= 0 or duration <= seconds:
+        return encode(
+            source, ladder, source_fps=fps, duration=duration, out_dir=out_dir,
+            options=options.encode, hdr=hdr, progress=progress, audio_inputs=audio_inputs,
+        )  # fmt: skip
+    # One chunk at a time: x264 already keeps the cores busy, and a kill costs one chunk.
+    return encode_chunked(
+        source, ladder, source_fps=fps, duration=duration, out_dir=out_dir,
+        chunk_dir=work_dir / CHUNKS_DIR, options=options.encode, hdr=hdr, workers=1,
+        chunk_seconds=seconds, audio_inputs=audio_inputs, cache=chunks, progress=progress,
+    )  # fmt: skip
+
+
 def run_pipeline(
     source: Path,
     work_dir: Path,
@@ -90,12 +122,14 @@ def run_pipeline(
     audio: Sequence[AudioInput] = (),
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
+    chunks: ChunkCache | None = None,
 ) -> PipelineResult:
     """Turn `source` into `work_dir/package` (HLS + DASH) and `work_dir/artwork`.
 
     `audio` sidecars become extra AAC renditions after the master's own tracks. Every
     input is checked before the first frame is encoded, so a bad sidecar costs no
-    encoding time. Re-running into the same `work_dir` overwrites the outputs.
+    encoding time. Re-running into the same `work_dir` overwrites the outputs. A chunked
+    encode takes the finished chunks `chunks` keeps instead of encoding them again.
     """
     options = options or PipelineOptions()
     report = progress or (lambda stage, percent: None)
@@ -108,17 +142,7 @@ def run_pipeline(
     report("probe", 100.0)
     chosen, decision = choose_ladder(probed, work_dir, options, progress)
     ladder = audio_tracks.with_sidecars(chosen, extra_audio)
-    encoded = encode(
-        source,
-        ladder,
-        source_fps=probed.video.frame_rate,
-        duration=probed.duration,
-        out_dir=out_dir,
-        options=options.encode,
-        hdr=probed.video.hdr,
-        progress=progress,
-        audio_inputs=[track.path for track in extra_audio],
-    )
+    encoded = _encode(source, ladder, probed, work_dir, options, progress, extra_audio, chunks)
     packaged = package(encoded, subtitles=tracks, progress=progress)
     artwork = None
     if options.with_artwork:

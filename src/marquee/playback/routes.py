@@ -103,6 +103,7 @@ def start_session(
             session=session,
             settings=settings,
             slots=runtime.slots,
+            store=runtime.store,
             user=profile.user,
             profile=profile,
             country=country,

@@ -35,6 +35,7 @@ from marquee.playback.errors import SessionNotFound, TooManyStreams
 from marquee.playback.models import PlaybackSession
 from marquee.playback.schemas import SessionCreate
 from marquee.playback.slots import StreamSlots
+from marquee.storage import ObjectStore
 from marquee.versions import content_keys
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion
@@ -60,13 +61,15 @@ def start_session(
     session: Session,
     settings: Settings,
     slots: StreamSlots,
+    store: ObjectStore,
     user: User,
     profile: Profile,
     country: str,
     data: SessionCreate,
     now: datetime | None = None,
 ) -> Started:
-    """Check entitlement, take a stream slot and sign the session's media link."""
+    """Check entitlement and that the media can be read, take a stream slot and sign the
+    session's media link."""
     now = now or utcnow()
     plan = entitlement.check_subscription(user, now)
     audience = Audience(country=country, max_maturity=profile.maturity_ceiling, at=now)
@@ -82,6 +85,8 @@ def start_session(
     playback = _new_session(
         settings, user, profile, target, data, country=country, plan=plan, start=start, now=now
     )
+    # Before the slot: with the store down this raises, and the 503 costs the account nothing.
+    store.exists(target.version.hls_master)
     _take_slot(session, slots, playback, max_streams=plan.max_streams, settings=settings, now=now)
     session.add(playback)
     session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from marquee.db import utcnow
 from marquee.playback.models import StreamSlot
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 
 class StreamSlots(Protocol):
@@ -156,10 +159,18 @@ class DatabaseSlots:
         return list(db.scalars(query))
 
 
-def make_stream_slots(redis_url: str | None) -> StreamSlots:
-    """Redis when the deployment has one (shared, no database writes per heartbeat), else the table."""
-    if redis_url:
-        from marquee.playback.slots_redis import RedisSlots
+def make_stream_slots(
+    redis: Redis[bytes] | str | None, *, idle_seconds: float = 120
+) -> StreamSlots:
+    """Redis when the deployment has one (shared, no database writes per heartbeat), else the table.
 
-        return RedisSlots.from_url(redis_url)
-    return DatabaseSlots()
+    On Redis, an account's leases lost with a restart are rebuilt from its live sessions
+    in the database (`idle_seconds` says how long a silent session stays live).
+    """
+    if redis is None or redis == "":
+        return DatabaseSlots()
+    from marquee.playback.slots_redis import RedisSlots
+
+    if isinstance(redis, str):
+        return RedisSlots.from_url(redis, idle_seconds=idle_seconds)
+    return RedisSlots(redis, idle_seconds=idle_seconds)

@@ -12,6 +12,7 @@ job (see `marquee.search.tasks` and docs/search.md).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event
@@ -43,6 +44,12 @@ def _touched(obj: Any, pending: dict[str, set[uuid.UUID]]) -> None:
         pending["people"].add(obj.id)
     elif isinstance(obj, Genre):
         pending["genres"].add(obj.id)
+
+
+def touch_titles(*, session: Session, title_ids: Iterable[uuid.UUID]) -> None:
+    """Bulk writes (Core inserts and updates) pass the listeners by: their caller names the
+    titles, and the commit queues them with everything else the transaction touched."""
+    _pending(session)["titles"].update(title_ids)
 
 
 def _after_flush(session: Session, _context: Any) -> None:

@@ -12,14 +12,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from marquee.db import transaction
-from marquee.jobs.registry import JobContext, JobKind, JobSpec, PermanentJobError
+from marquee.jobs.registry import JobContext, JobKind, JobSpec
 from marquee.search import service
-
-# Idle workers look for search jobs this often, so that an edit is searchable within 2 s.
-POLL_SECONDS = 0.2
 
 
 class ReindexPayload(BaseModel):
@@ -33,10 +30,7 @@ class ReindexPayload(BaseModel):
 
 
 def run_reindex(ctx: JobContext) -> dict[str, Any]:
-    try:
-        payload = ReindexPayload.model_validate(ctx.payload)
-    except ValidationError as exc:
-        raise PermanentJobError(f"bad search_reindex payload: {exc}") from exc
+    payload = ctx.payload_as(ReindexPayload)
     index = ctx.runtime.index
     with transaction(ctx.session_factory) as session:
         if payload.everything:
@@ -56,6 +50,6 @@ JOBS = [
         timeout_seconds=1800.0,
         backoff_seconds=1.0,
         backoff_max_seconds=60.0,
-        poll_seconds=POLL_SECONDS,
+        payload=ReindexPayload,
     )
 ]

@@ -19,5 +19,8 @@ def make_store(settings: Settings) -> ObjectStore:
             secret_key=settings.s3_secret_key.get_secret_value()
             if settings.s3_secret_key
             else None,
+            connect_timeout=settings.s3_connect_timeout_seconds,
+            read_timeout=settings.s3_read_timeout_seconds,
+            max_attempts=settings.s3_max_attempts,
         )
     return LocalStore(settings.resolved_media_dir)

@@ -118,3 +118,13 @@ def trickplay_track(version: uuid.UUID) -> str:
 def artwork(title: uuid.UUID, kind: str, ext: str = "jpg") -> str:
     """Title artwork such as `poster`, `backdrop` or `thumbnail`."""
     return f"artwork/{title}/{_name(kind)}.{_name(ext)}"
+
+
+def ingest_job_prefix(job_id: uuid.UUID) -> str:
+    """What an ingest job keeps between its attempts; removed once it has published."""
+    return f"ingest/{job_id}/"
+
+
+def ingest_chunk(job_id: uuid.UUID, plan: str, name: str) -> str:
+    """A finished chunk of an ingest job's encode, under the digest of the encode's plan."""
+    return f"{ingest_job_prefix(job_id)}chunks/{_name(plan)}/{_name(name)}"

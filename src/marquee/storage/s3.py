@@ -44,15 +44,23 @@ class S3Store:
         region: str = "us-east-1",
         access_key: str | None = None,
         secret_key: str | None = None,
+        connect_timeout: float = 60.0,
+        read_timeout: float = 60.0,
+        max_attempts: int = 5,
     ) -> None:
         self.bucket = bucket
+        config = Config(
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"max_attempts": max_attempts, "mode": "standard"},
+        )
         self.client: S3Client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region,
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
-            config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+            config=config,
         )
 
     def ensure_bucket(self) -> None:

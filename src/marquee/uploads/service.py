@@ -37,6 +37,7 @@ from marquee.uploads.errors import (
     UploadUnbound,
 )
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
+from marquee.uploads.schemas import IngestPayload
 from marquee.uploads.writer import Outcome
 
 LOCK_SECONDS = 30.0
@@ -236,11 +237,9 @@ def record_outcome(
         job = jobs.enqueue(
             session=session,
             kind=JobKind.INGEST,
-            payload={
-                "upload_id": str(upload.id),
-                "title_id": str(upload.title_id),
-                "episode_id": str(upload.episode_id) if upload.episode_id else None,
-            },
+            payload=IngestPayload(
+                upload_id=upload.id, title_id=upload.title_id, episode_id=upload.episode_id
+            ).model_dump(mode="json"),
             key=f"ingest:{upload.id}",
         )
         upload.job_id = job.id

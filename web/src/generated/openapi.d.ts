@@ -1155,7 +1155,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readyz */
+        /**
+         * Readyz
+         * @description Ready when the database, Redis (if configured) and the object store all answer.
+         */
         get: operations["ops-readyz"];
         put?: never;
         post?: never;
@@ -2046,11 +2049,25 @@ export interface components {
              */
             active_streams: number | null;
             /**
+             * Checks
+             * @description not_ready: each dependency's state, ok or unavailable.
+             * @default null
+             */
+            checks: {
+                [key: string]: string;
+            } | null;
+            /**
              * Code
              * @description The stable code at the end of `type`.
              * @enum {string}
              */
-            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "defer_length_unsupported" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "rendition_not_allowed" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
+            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "database_unavailable" | "defer_length_unsupported" | "dependency_unavailable" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "object_store_unavailable" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "redis_unavailable" | "rendition_not_allowed" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
+            /**
+             * Dependency
+             * @description *_unavailable: the backing service that is down (database, redis, object_store).
+             * @default null
+             */
+            dependency: string | null;
             /**
              * Detail
              * @description What happened this time, readable by a person.
@@ -2087,7 +2104,7 @@ export interface components {
             offset: number | null;
             /**
              * Retry After
-             * @description rate_limited: seconds to wait, as in Retry-After.
+             * @description rate_limited, *_unavailable: seconds to wait, as in Retry-After.
              * @default null
              */
             retry_after: number | null;
@@ -2935,6 +2952,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-analytics-top_titles": {
@@ -2988,6 +3014,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3055,6 +3090,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-analytics-trending": {
@@ -3114,6 +3158,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-genres-list_genres": {
@@ -3154,6 +3207,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3239,6 +3301,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-genres-delete_genre": {
@@ -3297,6 +3368,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3393,6 +3473,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-jobs-list_jobs": {
@@ -3465,6 +3554,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-jobs-get_job": {
@@ -3525,6 +3623,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3608,6 +3715,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-people-list_people": {
@@ -3670,6 +3786,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3746,6 +3871,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-people-read_person": {
@@ -3813,6 +3947,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-people-delete_person": {
@@ -3871,6 +4014,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3958,6 +4110,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-list_titles": {
@@ -4021,6 +4182,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4106,6 +4276,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-read_title": {
@@ -4173,6 +4352,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_title": {
@@ -4231,6 +4419,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4327,6 +4524,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-add_window": {
@@ -4407,6 +4613,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_window": {
@@ -4466,6 +4681,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4562,6 +4786,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_credit": {
@@ -4621,6 +4854,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4709,6 +4951,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-publish_title": {
@@ -4769,6 +5020,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4865,6 +5125,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_season": {
@@ -4924,6 +5193,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5021,6 +5299,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-create_episode": {
@@ -5111,6 +5398,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-delete_episode": {
@@ -5171,6 +5467,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5269,6 +5574,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-titles-unpublish_title": {
@@ -5336,6 +5650,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-media-list_versions": {
@@ -5396,6 +5719,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5484,6 +5816,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-uploads-upload_status": {
@@ -5560,6 +5901,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-uploads-terminate": {
@@ -5627,6 +5977,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5710,6 +6069,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5845,6 +6213,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-users-list_users": {
@@ -5906,6 +6283,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5993,6 +6379,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-users-grant_subscription": {
@@ -6073,6 +6468,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "admin-users-cancel_subscription": {
@@ -6133,6 +6537,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6209,6 +6622,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-logout": {
@@ -6269,6 +6691,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6345,6 +6776,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-register": {
@@ -6414,6 +6854,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "events-ingest_events": {
@@ -6467,6 +6916,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6545,6 +7003,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-read_me": {
@@ -6583,6 +7050,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-read_entitlements": {
@@ -6614,6 +7090,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6679,6 +7164,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-list_profiles": {
@@ -6710,6 +7204,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6798,6 +7301,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-read_profile": {
@@ -6849,6 +7361,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6926,6 +7447,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7025,6 +7555,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-switch_profile": {
@@ -7114,6 +7653,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "me-sign_out_everywhere": {
@@ -7143,6 +7691,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7197,6 +7754,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "plans-list_plans": {
@@ -7219,6 +7785,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7291,6 +7866,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7406,6 +7990,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "playback-heartbeat": {
@@ -7486,6 +8079,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "playback-license": {
@@ -7559,7 +8161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description key_unavailable */
+            /** @description key_unavailable, database_unavailable, redis_unavailable, object_store_unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7637,6 +8239,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "playback-list_streams": {
@@ -7668,6 +8279,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7745,6 +8365,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "home-read_home": {
@@ -7808,6 +8437,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7897,6 +8535,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "library-read_my_list_status": {
@@ -7961,6 +8608,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8039,6 +8695,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "library-remove_from_my_list": {
@@ -8101,6 +8766,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8172,6 +8846,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8263,6 +8946,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "library-unrate_title": {
@@ -8325,6 +9017,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8422,6 +9123,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "search-suggest": {
@@ -8488,6 +9198,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8583,6 +9302,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "titles-read_title": {
@@ -8649,6 +9377,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8730,6 +9467,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "ops-healthz": {
@@ -8754,6 +9500,15 @@ export interface operations {
             };
             /** @description internal_error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8792,7 +9547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description not_ready */
+            /** @description not_ready, database_unavailable, redis_unavailable, object_store_unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
