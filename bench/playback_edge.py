@@ -3,7 +3,8 @@ nginx serving the same files from disk with no checks, over the same connections
 
 The edge is deploy/nginx/marquee.conf rendered by `marquee edge config` (access log off, as
 in the baseline) in front of the app. Every request carries a different session's signed
-link, so each one is checked with `secure_link` and answered from the one cached copy.
+link, so each one is checked with `secure_link` and its height lane against the link's
+scope, and answered from the one cached copy.
 Segments are 1.5 MiB by default (4 s at 3 Mbit/s). Besides requests per second, the nginx
 workers' CPU time per request is compared: on a shared machine it moves far less than
 wall-clock throughput. Target: at least 0.9x the baseline.
@@ -56,7 +57,8 @@ def main() -> None:
                 "nginx (static, no checks)": (static, lambda i: "/static/" + segments[i % 20]),
                 "nginx edge (signed, HIT)": (
                     edge,
-                    lambda i: prefixes[i % len(prefixes)] + segments[(i * 7) % 20],
+                    # In a height's lane, as video segments are: the scope check runs too.
+                    lambda i: prefixes[i % len(prefixes)] + "v1080/" + segments[(i * 7) % 20],
                 ),
             }
             results = interleaved_rounds(

@@ -261,7 +261,11 @@ def signed_prefixes(catalogue: Catalogue, viewers: list[Viewer]) -> list[str]:
             )
             session.add(row)
             link = signing.sign(
-                secret, session_id=row.id, version_id=row.version_id, expires_at=row.expires_at
+                secret,
+                session_id=row.id,
+                version_id=row.version_id,
+                heights=(row.max_height,),
+                expires_at=row.expires_at,
             )
             prefixes.append(link.prefix)
     engine.dispose()

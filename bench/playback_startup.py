@@ -68,8 +68,11 @@ async def open_stream(conn: loadgen.Connection, master_path: str) -> Play:
     began = time.perf_counter()
     master = await get(conn, master_path)
     steps["master"], began = (time.perf_counter() - began) * 1000, time.perf_counter()
-    segments = uris(await get(conn, prefix + uris(master)[0]))
+    variant = uris(master)[0]
+    segments = uris(await get(conn, prefix + variant))
     steps["playlist"], began = (time.perf_counter() - began) * 1000, time.perf_counter()
+    # Segments are relative to their playlist, which may sit in a folder (a height's lane).
+    prefix += variant.rsplit("/", 1)[0] + "/" if "/" in variant else ""
     await get(conn, prefix + segments[0])
     steps["segment"] = (time.perf_counter() - began) * 1000
     return Play(prefix, segments[1:], steps=steps)

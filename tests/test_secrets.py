@@ -103,6 +103,7 @@ def test_a_media_link_signed_with_the_published_secret_is_refused(dev_app: FastA
         DEV_MEDIA_LINK_SECRET,
         session_id=uuid.uuid4(),
         version_id=uuid.uuid4(),
+        heights=(720,),
         expires_at=utcnow() + timedelta(days=365 * 100),
     )
     with TestClient(dev_app) as client:

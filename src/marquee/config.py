@@ -94,7 +94,10 @@ class Settings(BaseSettings):
     media_link_secret: SecretStr = Field(default=None, validate_default=False)  # type: ignore[assignment]
     # Where players fetch media: "" serves it from this app; a CDN edge in production.
     media_base_url: str = ""
-    playback_link_ttl_seconds: int = Field(default=6 * 3600, gt=0)
+    # One media link's life; heartbeats renew it, so a stopped session's media stops this soon.
+    playback_link_ttl_seconds: int = Field(default=45, gt=0, le=3600)
+    # The licence link's life: a player asks for its keys when it starts.
+    playback_license_ttl_seconds: int = Field(default=6 * 3600, gt=0)
     # A stream slot is freed when its session stops or stays silent this long.
     playback_idle_seconds: int = Field(default=120, gt=0)
     playback_heartbeat_seconds: int = Field(default=10, gt=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,21 +77,45 @@ def open_session(
         return row.id
 
 
+# The packaged clip's video heights, and which of its files belong to each.
+HEIGHTS = (240, 360, 480)
+_VIDEO = re.compile(r"^(?:(?:init|seg)-(?P<index>[0-2])\b.*|(?P<name>\d+)p\.m3u8)$")
+
+
 def link(
     settings: Settings,
     session_id: uuid.UUID,
     version_id: uuid.UUID,
     *,
+    heights: tuple[int, ...] = HEIGHTS,
     expires_at: datetime | None = None,
 ) -> signing.MediaLink:
     return signing.sign(
         settings.media_link_secret.get_secret_value(),
         session_id=session_id,
         version_id=version_id,
-        expires_at=expires_at or utcnow() + timedelta(hours=1),
+        heights=heights,
+        expires_at=expires_at or utcnow() + timedelta(minutes=1),
     )
 
 
-def url(settings: Settings, session_id: uuid.UUID, published: Published, relative: str) -> str:
+def in_lane(relative: str) -> str:
+    """`relative` as a player reaches it: a video file of the clip inside its height's lane."""
+    match = _VIDEO.match(relative)
+    if match is None:
+        return relative
+    height = HEIGHTS[int(match["index"])] if match["index"] else int(match["name"])
+    return f"{signing.lane(height)}/{relative}"
+
+
+def url(
+    settings: Settings,
+    session_id: uuid.UUID,
+    published: Published,
+    relative: str,
+    *,
+    heights: tuple[int, ...] = HEIGHTS,
+) -> str:
     """The signed path of `relative` for this session, as a player would request it."""
-    return link(settings, session_id, published.version_id).prefix + relative
+    prefix = link(settings, session_id, published.version_id, heights=heights).prefix
+    return prefix + in_lane(relative)

@@ -410,7 +410,7 @@ def test_cli_renders_the_edge_with_the_link_secret_and_the_cors_origins(
     )
     assert result.exit_code == 0, result.output
     text = output.read_text()
-    assert 'secure_link_md5 "$secure_link_expires$session$version edge-secret-42";' in text
+    assert 'secure_link_md5 "$secure_link_expires:$session:$scope:$version edge-secret-42";' in text
     assert "listen 127.0.0.1:9090;" in text
     assert "server 10.0.0.1:8000 max_fails=3 fail_timeout=10s;" in text
     assert "server 10.0.0.2:8000 max_fails=3 fail_timeout=10s;" in text

@@ -48,6 +48,7 @@ def test_the_edge_strips_the_country_header_and_restarts_the_chain(tmp_path: Pat
         settings.media_link_secret.get_secret_value(),
         session_id=uuid.uuid4(),
         version_id=uuid.uuid4(),
+        heights=(240,),
         expires_at=utcnow() + timedelta(minutes=5),
     )
     lying = {"CloudFront-Viewer-Country": "FR", "X-Forwarded-For": "198.51.100.7"}

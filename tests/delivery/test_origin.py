@@ -181,15 +181,14 @@ def test_other_files_have_their_content_types(
     assert_problem(missing, 404, "object_not_found")
 
 
-def test_a_stopped_session_gets_segments_but_no_manifest(
+def test_a_stopped_session_gets_no_manifest_and_no_segment(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:
     sid = _session(media_app, published, stopped=True)
     settings = media_app.state.runtime.settings
-    for manifest in ("master.m3u8", "manifest.mpd"):
-        response = media_client.get(url(settings, sid, published, manifest))
+    for relative in ("master.m3u8", "manifest.mpd", SEGMENT, "subs_en.vtt"):
+        response = media_client.get(url(settings, sid, published, relative))
         assert_problem(response, 403, "media_session_ended")
-    assert media_client.get(url(settings, sid, published, SEGMENT)).status_code == 200
 
 
 def test_tampered_expired_and_foreign_links_are_refused(
@@ -247,6 +246,7 @@ def test_resolve_refuses_dot_segments_before_touching_the_store() -> None:
         "session_id": str(good.session_id),
         "expires": str(good.expires),
         "signature": good.signature,
+        "scope": good.scope,
         "version_id": str(good.version_id),
         "now": utcnow(),
     }

@@ -58,7 +58,9 @@ def test_a_tampered_licence_token_is_refused(mangle: object) -> None:
 
 
 def test_the_licence_url_carries_a_token_for_the_session() -> None:
-    session = PlaybackSession(id=uuid.uuid4(), expires_at=NOW + timedelta(hours=6))
+    session = PlaybackSession(
+        id=uuid.uuid4(), created_at=NOW, expires_at=NOW + timedelta(minutes=1)
+    )
     url = licenses.license_url(SETTINGS, session)
     path, _, query = url.partition("?token=")
     assert path == f"/api/v1/playback/sessions/{session.id}/license"

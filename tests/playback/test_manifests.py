@@ -36,7 +36,8 @@ def test_the_hls_master_keeps_renditions_up_to_the_session_height(packaged: Path
     stored = (packaged / "master.m3u8").read_text()
     assert _variants(stored) == ["240p.m3u8", "360p.m3u8", "480p.m3u8"]
     rewritten = rewrite_hls_master(stored, AVC)
-    assert _variants(rewritten) == ["240p.m3u8", "360p.m3u8"]
+    # Each variant moves into the lane of its height, which the signed link names.
+    assert _variants(rewritten) == ["v240/240p.m3u8", "v360/360p.m3u8"]
     assert "480p" not in rewritten
     # Audio and subtitle groups pass through untouched, URIs stay relative.
     media_lines = [line for line in stored.splitlines() if line.startswith("#EXT-X-MEDIA")]
@@ -53,6 +54,12 @@ def test_the_dash_manifest_keeps_renditions_up_to_the_session_height(packaged: P
     root = ET.fromstring(rewritten)
     video = root.find(".//mpd:AdaptationSet[@contentType='video']", NS)
     assert video is not None
+    bases = [
+        r.findtext("mpd:BaseURL", namespaces=NS) for r in video.findall("mpd:Representation", NS)
+    ]
+    assert bases == ["v240/", "v360/"]
+    audio = root.findall(".//mpd:AdaptationSet[@contentType='audio']/mpd:Representation", NS)
+    assert all(r.find("mpd:BaseURL", NS) is None for r in audio)
     assert (video.get("maxHeight"), video.get("maxWidth")) == ("360", "640")
     kinds = [a.get("contentType") for a in root.findall(".//mpd:AdaptationSet", NS)]
     assert kinds == ["video", "audio", "audio", "text"]
@@ -63,7 +70,7 @@ def test_the_dash_manifest_keeps_renditions_up_to_the_session_height(packaged: P
 def test_a_screen_below_every_rendition_still_gets_the_lowest(packaged: Path) -> None:
     rule = StreamFilter.of(144, ["avc1"])
     assert _variants(rewrite_hls_master((packaged / "master.m3u8").read_text(), rule)) == [
-        "240p.m3u8"
+        "v240/240p.m3u8"
     ]
     assert _heights(rewrite_dash((packaged / "manifest.mpd").read_bytes(), rule)) == [240]
 
@@ -79,7 +86,9 @@ def test_a_device_without_the_video_codec_is_refused(packaged: Path) -> None:
 def test_no_codec_list_means_every_codec(packaged: Path) -> None:
     rule = StreamFilter.of(2160)
     stored = (packaged / "master.m3u8").read_text()
-    assert rewrite_hls_master(stored, rule) == stored
+    # Only the lanes differ: variants and I-frame playlists each move into their height's.
+    unlaned = re.sub(r'(^|URI=")v\d+/', r"\1", rewrite_hls_master(stored, rule), flags=re.M)
+    assert unlaned == stored
 
 
 def _video_heights(manifest: Path) -> list[int]:
@@ -90,9 +99,14 @@ def _video_heights(manifest: Path) -> list[int]:
 
 
 @pytest.mark.parametrize("stored", ["master.m3u8", "manifest.mpd"])
-def test_players_open_the_rewritten_manifests(packaged: Path, stored: str) -> None:
+def test_players_open_the_rewritten_manifests(packaged: Path, stored: str, tmp_path: Path) -> None:
     source = packaged / stored
-    path = packaged / f"session-{stored}"
+    # The files as the origin serves them: each lane is the version's own folder.
+    for file in packaged.iterdir():
+        (tmp_path / file.name).symlink_to(file)
+    for height in (240, 360, 480):
+        (tmp_path / f"v{height}").symlink_to(tmp_path)
+    path = tmp_path / f"session-{stored}"
     if stored.endswith("m3u8"):
         path.write_text(rewrite_hls_master(source.read_text(), AVC))
     else:
@@ -119,12 +133,12 @@ avc/1080p.m3u8
 
 def test_hls_drops_other_codecs_and_taller_i_frame_playlists_and_keeps_unknown_tags() -> None:
     rewritten = rewrite_hls_master(HLS_EXTRAS, StreamFilter.of(720, ["avc1", "mp4a"]))
-    assert _variants(rewritten) == ["avc/720p.m3u8"]
-    assert "720p-iframes" in rewritten
+    assert _variants(rewritten) == ["v720/avc/720p.m3u8"]
+    assert 'URI="v720/avc/720p-iframes.m3u8"' in rewritten
     assert "1080p-iframes" not in rewritten
     assert "#EXT-X-SESSION-KEY:" in rewritten
     hevc = rewrite_hls_master(HLS_EXTRAS, StreamFilter.of(720, ["hvc1", "avc1"]))
-    assert _variants(hevc) == ["hevc/720p.m3u8", "avc/720p.m3u8"]
+    assert _variants(hevc) == ["v720/hevc/720p.m3u8", "v720/avc/720p.m3u8"]
 
 
 DASH_TWO_CODECS = b"""<?xml version="1.0"?>

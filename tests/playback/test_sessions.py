@@ -53,9 +53,17 @@ def test_a_session_gives_signed_urls_limits_and_where_to_start(
     assert body["key_system"] is None
     assert body["next_episode"] is None
     assert body["markers"] == {"intro_start": None, "intro_end": None, "credits_start": None}
-    _, _, session_id, expires, sig, version_id, _ = body["hls_url"].split("/", 6)
-    link = signing.MediaLink(uuid.UUID(session_id), uuid.UUID(version_id), int(expires), sig)
+    _, _, session_id, expires, sig, scope, version_id, _ = body["hls_url"].split("/", 7)
+    # The scope names the heights up to the session's 720: the edge refuses any other lane.
+    assert scope == "240-480-720"
+    heights = signing.parse_scope(scope)
+    link = signing.MediaLink(
+        uuid.UUID(session_id), uuid.UUID(version_id), int(expires), sig, heights
+    )
     assert str(link.session_id) == body["session_id"]
+    assert body["media_token"] == f"{expires}/{sig}"
+    ttl = app.state.runtime.settings.playback_link_ttl_seconds
+    assert link.expires - utcnow().timestamp() <= ttl
     secret = app.state.runtime.settings.media_link_secret.get_secret_value()
     signing.verify(secret, link, now=utcnow())
 

@@ -210,3 +210,36 @@ def test_a_session_ended_on_the_server_stops_the_player(site: Site, page: Page) 
     expect(error).to_contain_text("stream was ended", timeout=20_000)
     assert video_value(page, "v.paused ? 1 : 0") == 1
     check(page, "player-session-ended")
+
+
+def test_the_player_renews_its_media_links_with_each_heartbeat(site: Site, page: Page) -> None:
+    account = site.new_account()
+    site.sign_in(page, account, account.profile_id)
+    media: list[str] = []
+    page.on(
+        "request", lambda request: media.append(request.url) if "/media/" in request.url else None
+    )
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/v1/playback/sessions") and r.request.method == "POST"
+    ) as started:
+        page.goto(f"{site.url}/watch/{site.titles['Jumanji']}")
+    session = started.value.json()
+    wait_video(page, "v.currentTime > 0.5")
+    page.evaluate("document.querySelector('video').pause()")
+    # Links live 45 s; the heartbeat (every 10 s) brings the next token.
+    with page.expect_response(lambda r: r.url.endswith("/heartbeat"), timeout=20_000) as beat:
+        pass
+    token = beat.value.json()["media_token"]
+    assert token != session["media_token"]
+    before = len(media)
+    # Another quality drops what is buffered ahead, so the player fetches segments again.
+    other = "360" if video_value(page, "v.videoHeight") == 240 else "240"
+    mine = f"/media/{session['session_id']}/"
+    with page.expect_request(lambda r: mine in r.url, timeout=15_000):
+        page.get_by_label("Quality").select_option(other)
+    page.wait_for_timeout(1000)  # Playwright delivers the request events while it waits
+    fetched = [url for url in media[before:] if mine in url]
+    assert all(f"{mine}{token}/" in url for url in fetched), fetched
+    page.evaluate("document.querySelector('video').play()")
+    wait_video(page, "v.currentTime > 3")
+    assert console_errors(page) == []

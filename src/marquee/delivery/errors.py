@@ -1,4 +1,4 @@
-"""The problems media delivery answers with: signed links, ended sessions, artwork."""
+"""The problems media delivery answers with: signed links, renditions, ended sessions, artwork."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ class LinkExpired(PermissionDenied):
     """A media link past its expiry; the player starts playback again for fresh links."""
 
     code, title = "media_link_expired", "Media link expired"
+
+
+class RenditionNotAllowed(PermissionDenied):
+    """A video file above the session's plan, or outside the lane its link names."""
+
+    code, title = "rendition_not_allowed", "Rendition not allowed"
 
 
 class MediaSessionEnded(PermissionDenied):

@@ -2,8 +2,9 @@
 
 Every request is checked here even behind an edge that checked it already: the
 signature and expiry (`signing.verify`), the key (`storage.keys`; anything that could
-leave the version is a 404), and that the session exists for that version. Manifests
-also need the session to be live and are rewritten for it; everything else is immutable
+leave the version is a 404), that the session is live and plays that version, and that a
+video file is asked for under the lane of its own height, which the link's scope allows
+(`renditions`). Manifests are rewritten for the session; everything else is immutable
 and the same bytes for every session, so edges share them.
 """
 
@@ -23,8 +24,9 @@ from typing import Generic, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.config import Settings
-from marquee.delivery.errors import LinkInvalid, MediaSessionEnded
-from marquee.delivery.signing import MediaLink, verify
+from marquee.delivery import renditions
+from marquee.delivery.errors import LinkInvalid, MediaSessionEnded, RenditionNotAllowed
+from marquee.delivery.signing import LANE, MediaLink, parse_scope, verify
 from marquee.playback import service
 from marquee.playback.manifests import StreamFilter, rewrite_dash, rewrite_hls_master
 from marquee.playback.models import PlaybackSession
@@ -62,11 +64,12 @@ class Target:
     link: MediaLink
     relative: str
     key: str
+    lane: int | None = None  # the height a video file was asked for under, if any
 
     @property
     def manifest(self) -> str | None:
         """ "hls" or "dash" for the version's two per-session manifests, else None."""
-        return MANIFESTS.get(self.relative)
+        return MANIFESTS.get(self.relative) if self.lane is None else None
 
     @property
     def content_type(self) -> str:
@@ -99,20 +102,32 @@ def resolve(
     session_id: str,
     expires: str,
     signature: str,
+    scope: str,
     version_id: str,
     path: str,
     now: datetime,
 ) -> Target:
-    """The request's link verified and its key made safe; 403 for a bad link, 404 for a bad path."""
+    """The request's link verified and its key made safe; 403 for a bad link or a lane the
+    scope does not allow, 404 for a bad path."""
     if not expires.isdigit() or len(expires) > 12:
         raise LinkInvalid("This media link is not valid.")
-    link = MediaLink(_uuid(session_id), _uuid(version_id), int(expires), signature)
+    heights = parse_scope(scope)
+    link = MediaLink(_uuid(session_id), _uuid(version_id), int(expires), signature, heights)
     verify(settings.media_link_secret.get_secret_value(), link, now=now)
+    lane, relative = None, path
+    in_lane = LANE.match(path)
+    if in_lane is not None:
+        lane, relative = int(in_lane.group(1)), in_lane.group(2)
+        # One spelling per lane, as the edge compares text: "v0720" is not the 720p lane.
+        if lane not in heights or in_lane.group(1) != str(lane):
+            raise RenditionNotAllowed("This rendition is above what the session may play.")
+        if relative in MANIFESTS:  # cut per session at the top only, never served whole
+            raise ObjectNotFound("No such media file.")
     try:
-        key = keys.version_file(link.version_id, path)
+        key = keys.version_file(link.version_id, relative)
     except InvalidKey as exc:
         raise ObjectNotFound("No such media file.") from exc
-    return Target(link=link, relative=path, key=key)
+    return Target(link=link, relative=relative, key=key, lane=lane)
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -179,9 +194,10 @@ class Origin:
         self._known: _Lru[uuid.UUID, tuple[uuid.UUID, float]] = _Lru(100_000)
         self._manifests: _Lru[tuple[uuid.UUID, str, StreamFilter], Manifest] = _Lru(4096)
         self._stats: _Lru[str, ObjectStat] = _Lru(100_000)
+        self._videos: _Lru[uuid.UUID, renditions.VideoFiles] = _Lru(4096)
 
     def known(self, link: MediaLink) -> bool:
-        """Whether the session was seen recently with this version: no database read needed."""
+        """Whether the session was seen live recently with this version: no database read."""
         hit = self._known.get(link.session_id)
         return (
             hit is not None
@@ -189,24 +205,50 @@ class Origin:
             and time.monotonic() - hit[1] < self._session_ttl
         )
 
-    def check_session(self, link: MediaLink) -> None:
-        """The session exists and plays this version (403 otherwise)."""
+    def check_session(self, link: MediaLink, *, now: datetime) -> None:
+        """The session is live and plays this version (403 otherwise)."""
         with self._sessions() as session:
-            row = session.get(PlaybackSession, link.session_id)
-            self._check_row(row, link)
+            self._check_row(session.get(PlaybackSession, link.session_id), link, now)
 
-    def _check_row(self, row: PlaybackSession | None, link: MediaLink) -> PlaybackSession:
+    def _check_row(
+        self, row: PlaybackSession | None, link: MediaLink, now: datetime
+    ) -> PlaybackSession:
         if row is None or row.version_id != link.version_id:
             raise LinkInvalid("This media link is not valid.")
+        if not service.is_live(row, settings=self.settings, now=now):
+            raise MediaSessionEnded("This playback session has ended; start playback again.")
         self._known.put(link.session_id, (row.version_id, time.monotonic()))
         return row
+
+    def cached_videos(self, version_id: uuid.UUID) -> renditions.VideoFiles | None:
+        return self._videos.get(version_id)
+
+    def videos(self, version_id: uuid.UUID) -> renditions.VideoFiles:
+        """Which files of the version are video, and their heights (immutable, so cached)."""
+        cached = self._videos.get(version_id)
+        if cached is None:
+            cached = renditions.build(lambda relative: self._read(version_id, relative))
+            self._videos.put(version_id, cached)
+        return cached
+
+    def _read(self, version_id: uuid.UUID, relative: str) -> bytes | None:
+        try:
+            return read_all(self.store, keys.version_file(version_id, relative))
+        except (ObjectNotFound, InvalidKey):
+            return None
+
+    @staticmethod
+    def check_lane(target: Target, videos: renditions.VideoFiles) -> None:
+        """A video file only under its own height's lane; anything else under any lane or none."""
+        height = videos.height_of(target.relative)
+        if height is not None and height != target.lane:
+            raise RenditionNotAllowed("This video file is served only in its rendition's lane.")
 
     def manifest(self, target: Target, *, now: datetime) -> Manifest:
         """The manifest for a live session, cut to its limits (cached per version and limits)."""
         with self._sessions() as session:
-            row = self._check_row(session.get(PlaybackSession, target.link.session_id), target.link)
-            if not service.is_live(row, settings=self.settings, now=now):
-                raise MediaSessionEnded("This playback session has ended; start playback again.")
+            row = session.get(PlaybackSession, target.link.session_id)
+            row = self._check_row(row, target.link, now)
             rule = StreamFilter.of(row.max_height, row.device.get("codecs") or ())
         cache_key = (target.link.version_id, target.relative, rule)
         cached = self._manifests.get(cache_key)

@@ -1,4 +1,4 @@
-"""`GET/HEAD /media/{session}/{expires}/{signature}/{version}/{path}`: the origin over HTTP.
+"""`GET/HEAD /media/{session}/{expires}/{signature}/{scope}/{version}/{path}`: the origin.
 
 Outside `/api/v1` on purpose: the path is the signed media link the edge validates too.
 Segments are served with byte ranges, ETags and long-lived immutable caching; local files
@@ -19,13 +19,12 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from marquee.config import Settings
-from marquee.db import utcnow
 from marquee.delivery import origin as media
 from marquee.deps import runtime_of
 from marquee.storage.base import ByteRange, ObjectStat
 from marquee.storage.local import LocalStore
 
-MEDIA_PATH = "/media/{session_id}/{expires}/{signature}/{version_id}/{path:path}"
+MEDIA_PATH = "/media/{session_id}/{expires}/{signature}/{scope}/{version_id}/{path:path}"
 # Headers a player's script may read on a cross-origin media response.
 MEDIA_EXPOSED_HEADERS = ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"]
 READ_CHUNK = 1024 * 1024
@@ -167,16 +166,23 @@ def _manifest_response(
 
 @router.api_route(MEDIA_PATH, methods=["GET", "HEAD"], include_in_schema=False)
 async def media_file(
-    request: Request, session_id: str, expires: str, signature: str, version_id: str, path: str
+    request: Request,
+    session_id: str,
+    expires: str,
+    signature: str,
+    scope: str,
+    version_id: str,
+    path: str,
 ) -> Response:
-    # The runtime's origin (its caches live as long as the process).
-    origin = runtime_of(request.app).origin
-    now = utcnow()
+    # The runtime's origin (its caches live as long as the process) and its clock.
+    runtime = runtime_of(request.app)
+    origin, now = runtime.origin, runtime.clock()
     target = media.resolve(
         origin.settings,
         session_id=session_id,
         expires=expires,
         signature=signature,
+        scope=scope,
         version_id=version_id,
         path=path,
         now=now,
@@ -185,7 +191,11 @@ async def media_file(
         made = await anyio.to_thread.run_sync(lambda: origin.manifest(target, now=now))
         return _manifest_response(request, origin, target, made)
     if not origin.known(target.link):
-        await anyio.to_thread.run_sync(origin.check_session, target.link)
+        await anyio.to_thread.run_sync(lambda: origin.check_session(target.link, now=now))
+    videos = origin.cached_videos(target.link.version_id)
+    if videos is None:
+        videos = await anyio.to_thread.run_sync(origin.videos, target.link.version_id)
+    origin.check_lane(target, videos)
     info = origin.cached_stat(target.key)
     if info is None:
         info = await anyio.to_thread.run_sync(origin.stat, target.key)
@@ -194,7 +204,13 @@ async def media_file(
 
 @router.options(MEDIA_PATH, include_in_schema=False)
 async def media_preflight(
-    request: Request, session_id: str, expires: str, signature: str, version_id: str, path: str
+    request: Request,
+    session_id: str,
+    expires: str,
+    signature: str,
+    scope: str,
+    version_id: str,
+    path: str,
 ) -> Response:
     """CORS preflight when no app-wide CORS policy answered it first."""
     headers = cors_headers(request, runtime_of(request.app).settings)

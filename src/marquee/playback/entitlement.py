@@ -4,7 +4,9 @@ A start is refused, each time with its own problem type: without an active subsc
 (402), for a title that does not exist or is not published (404), outside the title's
 licence windows for the viewer's country (451), above the profile's maturity ceiling
 (403), and when no ready version can be decoded by the device (409). Stream slots come
-last, in `service`.
+last, in `service`. `recheck` asks again, for a live session, whether its title is still
+published and licensed in its country and its plan still active and wide enough: the
+licence endpoint calls it on every request.
 """
 
 from __future__ import annotations
@@ -21,15 +23,17 @@ from marquee.accounts.models import Profile, User
 from marquee.audience import Audience
 from marquee.catalog.models import Episode, PublishState, Season, Title
 from marquee.catalog.visibility import available_now
+from marquee.db import utcnow
 from marquee.errors import NotFound
 from marquee.playback import positions
 from marquee.playback.errors import (
+    LicenseDenied,
     MaturityRestricted,
     NotAvailableInRegion,
     NotPlayable,
     SubscriptionRequired,
 )
-from marquee.playback.models import WatchPosition
+from marquee.playback.models import PlaybackSession, WatchPosition
 from marquee.playback.schemas import Device, SessionCreate
 from marquee.versions import service as versions
 from marquee.versions.models import MediaVersion, VersionState
@@ -183,3 +187,29 @@ def resolve_target(
         episode = _resume_episode(session, profile, title)
     version = _playable_version(session, found, episode, data.device)
     return Target(title=title, episode=episode, version=version)
+
+
+def recheck(*, session: Session, playback: PlaybackSession, now: datetime | None = None) -> None:
+    """What a start checked, checked again for a live session (on every licence request):
+    the title is still published, licensed in the session's country now, and the account's
+    plan is active and still allows the session's resolution. `LicenseDenied` otherwise."""
+    now = now or utcnow()
+    user = session.get(User, playback.user_id)
+    plan = entitlements(user=user, now=now) if user is not None else None
+    if plan is None or not plan.active:
+        raise LicenseDenied("Keys are released only to an active subscription.")
+    audience = Audience(country=playback.country, at=now)
+    row = session.execute(
+        select(Title.state, available_now(audience)).where(Title.id == playback.title_id)
+    ).first()
+    if row is None or row[0] != PublishState.PUBLISHED:
+        raise LicenseDenied("This title is no longer published.")
+    if not row[1]:
+        raise LicenseDenied(f"This title is no longer available in {playback.country}.")
+    version = session.get(MediaVersion, playback.version_id)
+    if version is not None and version.renditions:
+        limit = playback.device.get("max_height")
+        device = Device(max_height=limit if isinstance(limit, int) else None)
+        allowed = max_height(version, plan_limit=plan.max_resolution, device=device)
+        if allowed < playback.max_height:
+            raise LicenseDenied("The plan no longer includes this session's resolution.")

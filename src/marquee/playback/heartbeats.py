@@ -1,14 +1,16 @@
 """What a player reports while watching: heartbeats and the stop, saving where the viewer is.
 
-Each report renews the session's stream slot (a heartbeat) or frees it (the stop), saves the
-profile's position and appends `progress` (and `complete`) events to the log that home rows
-and analytics read.
+Each report renews the session's stream slot and its short-lived media link (a heartbeat)
+or frees the slot (the stop, after which no link is signed again), saves the profile's
+position and appends `progress` (and `complete`) events to the log that home rows and
+analytics read.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -18,12 +20,20 @@ from marquee.accounts.models import User
 from marquee.catalog.models import Episode
 from marquee.config import Settings
 from marquee.db import utcnow
+from marquee.delivery.signing import MediaLink
 from marquee.events.schemas import Complete, Progress
 from marquee.playback import positions
 from marquee.playback.errors import PositionOutOfRange, SessionEnded
 from marquee.playback.models import PlaybackSession, WatchPosition
 from marquee.playback.schemas import HeartbeatCreate
-from marquee.playback.service import get_own_session, is_live, log_event
+from marquee.playback.service import (
+    allowed_heights,
+    get_own_session,
+    is_live,
+    link_expiry,
+    log_event,
+    media_link,
+)
 from marquee.playback.slots import StreamSlots
 from marquee.versions.models import MediaVersion
 
@@ -32,21 +42,35 @@ POSITION_SLACK_SECONDS = 1.0
 
 
 class VersionDurations:
-    """Version id -> duration: a published version's media never changes, so every heartbeat
-    of every session playing it can skip reading its row. Bounded; cleared when full. One per
-    runtime (see `marquee.runtime`), never module-global."""
+    """Version id -> duration and video heights: a published version's media never changes,
+    so every heartbeat of every session playing it can skip reading its row. Bounded; cleared
+    when full. One per runtime (see `marquee.runtime`), never module-global."""
 
     def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit
         self._seconds: dict[uuid.UUID, float] = {}
+        self._heights: dict[uuid.UUID, tuple[int, ...]] = {}
 
     def get(self, version_id: uuid.UUID) -> float | None:
         return self._seconds.get(version_id)
 
-    def put(self, version_id: uuid.UUID, seconds: float) -> None:
+    def heights(self, version_id: uuid.UUID) -> tuple[int, ...] | None:
+        return self._heights.get(version_id)
+
+    def put(self, version_id: uuid.UUID, seconds: float, heights: tuple[int, ...] = ()) -> None:
         if len(self._seconds) >= self.limit:
             self._seconds.clear()
+            self._heights.clear()
         self._seconds[version_id] = seconds
+        self._heights[version_id] = heights
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """What a heartbeat hands back: when the slot lapses if silent, and a fresh media link."""
+
+    slot_expires_at: datetime
+    link: MediaLink
 
 
 def _version_duration(
@@ -59,8 +83,23 @@ def _version_duration(
     if version is None:  # a retired version's row may be gone: the saved duration stands in
         return _saved_duration(session, playback)
     if durations is not None:
-        durations.put(playback.version_id, version.duration_seconds)
+        durations.put(playback.version_id, version.duration_seconds, _heights(version))
     return version.duration_seconds
+
+
+def _heights(version: MediaVersion) -> tuple[int, ...]:
+    return tuple(sorted({r.height for r in version.renditions}))
+
+
+def _allowed_heights(
+    session: Session, playback: PlaybackSession, durations: VersionDurations | None
+) -> tuple[int, ...]:
+    """The heights the session's link allows, as the start signed them."""
+    heights = durations.heights(playback.version_id) if durations is not None else None
+    if heights is None:
+        version = session.get(MediaVersion, playback.version_id)
+        heights = _heights(version) if version is not None else (playback.max_height,)
+    return allowed_heights(heights, playback.max_height)
 
 
 def _item(
@@ -121,8 +160,8 @@ def heartbeat(
     data: HeartbeatCreate,
     now: datetime | None = None,
     durations: VersionDurations | None = None,
-) -> datetime:
-    """Renew the stream slot and save the position; returns when the slot lapses if silent."""
+) -> Renewal:
+    """Renew the stream slot and the media link, and save the position."""
     now = now or utcnow()
     playback = get_own_session(session=session, user=user, session_id=session_id)
     if not is_live(playback, settings=settings, now=now):
@@ -133,8 +172,10 @@ def heartbeat(
     _record(session, playback, item, data.position, now)
     playback.state = data.state
     playback.rendition = data.rendition
+    playback.expires_at = link_expiry(settings, now)
     session.flush()
-    return now + timedelta(seconds=settings.playback_idle_seconds)
+    link = media_link(settings, playback, _allowed_heights(session, playback, durations))
+    return Renewal(now + timedelta(seconds=settings.playback_idle_seconds), link)
 
 
 def _record(

@@ -17,10 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from marquee.accounts.billing import entitlements
-from marquee.accounts.models import User
 from marquee.config import Settings
 from marquee.db import utcnow
+from marquee.playback import entitlement
 from marquee.playback.errors import LicenseDenied
 from marquee.playback.models import PlaybackSession
 from marquee.versions import content_keys
@@ -73,8 +72,9 @@ def verify_license_token(
 
 def license_url(settings: Settings, playback_session: PlaybackSession) -> str:
     """Where the player's EME licence request goes; the token in it is the only credential."""
+    life = timedelta(seconds=settings.playback_license_ttl_seconds)
     token = license_token(
-        settings, session_id=playback_session.id, expires_at=playback_session.expires_at
+        settings, session_id=playback_session.id, expires_at=playback_session.created_at + life
     )
     path = LICENSE_PATH.format(session_id=playback_session.id)
     return f"{path}?token={token}"
@@ -102,16 +102,12 @@ def license_response(keys: Iterable[TitleKey]) -> dict[str, Any]:
 def _live_playback(
     session: Session, settings: Settings, session_id: uuid.UUID, now: datetime
 ) -> PlaybackSession:
-    """The session if it is not stopped, not idle past the limit and not expired."""
+    """The session if it is live and still entitled (region, publication, plan) right now."""
     playback = session.get(PlaybackSession, session_id)
     idle = timedelta(seconds=settings.playback_idle_seconds)
-    if (
-        playback is None
-        or playback.stopped_at is not None
-        or playback.last_seen_at + idle <= now
-        or playback.expires_at <= now
-    ):
+    if playback is None or playback.stopped_at is not None or playback.last_seen_at + idle <= now:
         raise LicenseDenied("Keys are released only to a live playback session.")
+    entitlement.recheck(session=session, playback=playback, now=now)
     return playback
 
 
@@ -133,9 +129,6 @@ def release_keys(
     now = now or utcnow()
     verify_license_token(settings, session_id=session_id, token=token, now=now)
     playback = _live_playback(session, settings, session_id, now)
-    user = session.get(User, playback.user_id)
-    if user is None or not entitlements(user=user, now=now).active:
-        raise LicenseDenied("Keys are released only to an active subscription.")
     title_key = key_for_playback(session=session, settings=settings, playback=playback)
     wanted = set(kids)
     if title_key is None or not wanted or wanted != {title_key.kid.bytes}:

@@ -4,7 +4,9 @@ A session may see video renditions no taller than its `max_height` (the plan's a
 device's limit) in codecs its device decodes. Audio and subtitle groups pass through
 untouched, and so does every line or element this module does not understand (keys,
 session data, content protection), so packaging can grow without changing the rewrite.
-URIs are never touched: they stay relative to the version, under one signed prefix.
+URIs stay relative to the version, under one signed prefix, except that each video
+rendition is moved into the lane of its height (`v720/720p.m3u8`, a DASH `BaseURL` of
+`v720/`): the signed link names the heights it allows, so the edge refuses other lanes.
 
 When nothing fits the height limit the lowest decodable rendition stays, so a small
 screen still plays; when the device decodes none of the video codecs the rewrite
@@ -19,6 +21,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from marquee.delivery.signing import lane
 from marquee.playback.errors import NoSupportedRendition
 
 # Codec families (the RFC 6381 four-character code) that name a video bitstream.
@@ -27,6 +30,9 @@ VIDEO_FAMILIES = frozenset(
 )
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^",]*)')
 _MPD = "urn:mpeg:dash:schema:mpd:2011"
+_URI = re.compile(r'URI="([^"]*)"')
+# Representation children that come after BaseURL (ISO/IEC 23009-1 RepresentationType).
+_AFTER_BASE = ("ExtendedBandwidth", "SubRepresentation", "SegmentBase", "SegmentList")
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,22 @@ def _keep(variants: Sequence[_Variant], rule: StreamFilter) -> set[int]:
     return {min(decodable, key=lambda i: (variants[i].height, variants[i].bandwidth))}
 
 
+def _in_lane(uri: str, height: int) -> str:
+    """A relative URI moved into its height's lane; absolute ones are left alone."""
+    if not uri or uri.startswith("#") or "://" in uri or uri.startswith(("/", "data:")):
+        return uri
+    return f"{lane(height)}/{uri}"
+
+
 # HLS (RFC 8216)
+
+
+def _iframe_in_lane(tag_line: str, height: int) -> str:
+    match = _URI.search(tag_line)
+    if match is None:
+        return tag_line
+    moved = _in_lane(match.group(1), height)
+    return f'{tag_line[: match.start()]}URI="{moved}"{tag_line[match.end() :]}'
 
 
 def _attributes(tag_line: str) -> dict[str, str]:
@@ -111,12 +132,16 @@ def rewrite_hls_master(text: str, rule: StreamFilter) -> str:
         for n, (first, last) in enumerate(entries):
             if n not in kept:
                 dropped.update(range(first, last + 1))
+            else:
+                lines[last] = _in_lane(lines[last], variants[n].height)
     for n, line in enumerate(lines):
         # I-frame playlists serve trick play only; they follow the same limits, no fallback.
         if line.startswith("#EXT-X-I-FRAME-STREAM-INF:"):
             variant = _hls_variant(line)
             if variant.height > rule.max_height or not rule.decodes(variant.codecs):
                 dropped.add(n)
+            else:
+                lines[n] = _iframe_in_lane(line, variant.height)
     return "".join(line + "\n" for n, line in enumerate(lines) if n not in dropped)
 
 
@@ -161,16 +186,35 @@ def _fix_limits(adaptation: ET.Element) -> None:
             adaptation.set(attribute, str(max(int(v) for v in values)))
 
 
+def _put_in_lane(rep: ET.Element, height: int) -> None:
+    """Resolve the representation's files inside its lane: prefix its BaseURL, or add one."""
+    tag = f"{{{_MPD}}}BaseURL"
+    existing = rep.find(tag)
+    if existing is not None:
+        existing.text = _in_lane((existing.text or "").strip(), height)
+        return
+    base = ET.Element(tag)
+    base.text = f"{lane(height)}/"
+    names = {f"{{{_MPD}}}{name}" for name in (*_AFTER_BASE, "SegmentTemplate")}
+    children = list(rep)
+    at = next((i for i, child in enumerate(children) if child.tag in names), len(children))
+    rep.insert(at, base)
+    base.tail = rep.text  # the children's indentation, so the document stays pretty-printed
+
+
 def _filter_period(period: ET.Element, rule: StreamFilter) -> None:
     """Filter across all video sets of a period, so a set in another codec can stand in."""
     sets = [a for a in period.findall(f"{{{_MPD}}}AdaptationSet") if _is_video(a)]
     pairs = [(a, r) for a in sets for r in a.findall(f"{{{_MPD}}}Representation")]
     if not pairs:
         return
-    kept = _keep([_dash_variant(a, r) for a, r in pairs], rule)
+    variants = [_dash_variant(a, r) for a, r in pairs]
+    kept = _keep(variants, rule)
     for n, (adaptation, rep) in enumerate(pairs):
         if n not in kept:
             adaptation.remove(rep)
+        else:
+            _put_in_lane(rep, variants[n].height)
     for adaptation in sets:
         if adaptation.find(f"{{{_MPD}}}Representation") is None:
             period.remove(adaptation)

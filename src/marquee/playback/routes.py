@@ -108,6 +108,7 @@ def start_session(
             profile=profile,
             country=country,
             data=body,
+            now=runtime.clock(),
         )
         read = _session_read(
             session, settings.media_base_url, settings.playback_heartbeat_seconds, started
@@ -135,6 +136,7 @@ def _session_read(
         segment_seconds=started.segment_seconds,
         duration=target.version.duration_seconds,
         expires_at=pb.expires_at,
+        media_token=started.link.token,
         heartbeat_seconds=heartbeat_seconds,
         title_id=pb.title_id,
         episode_id=pb.episode_id,
@@ -175,17 +177,21 @@ def heartbeat(
     settings = runtime.settings
     with transaction(runtime.sessionmaker) as session:
         user = load_user(session=session, claims=claims)
-        expires_at = heartbeats.heartbeat(
+        renewal = heartbeats.heartbeat(
             session=session,
             settings=settings,
             slots=runtime.slots,
             user=user,
             session_id=session_id,
             data=body,
+            now=runtime.clock(),
             durations=runtime.durations,
         )
     read = HeartbeatRead(
-        expires_at=expires_at, next_heartbeat_seconds=settings.playback_heartbeat_seconds
+        expires_at=renewal.slot_expires_at,
+        next_heartbeat_seconds=settings.playback_heartbeat_seconds,
+        media_token=renewal.link.token,
+        media_expires_at=renewal.link.expires_at,
     )
     return model_response(read)
 
@@ -208,6 +214,7 @@ def stop_session(
             user=user,
             session_id=session_id,
             position=body.position,
+            now=runtime.clock(),
             durations=runtime.durations,
         )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

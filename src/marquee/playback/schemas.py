@@ -67,7 +67,12 @@ class SessionRead(BaseModel):
     start_segment: int = Field(description="floor(start_position / segment_seconds)")
     segment_seconds: float
     duration: float
-    expires_at: datetime = Field(description="When the media links stop working.")
+    expires_at: datetime = Field(
+        description="When the media links stop working unless a heartbeat renews them."
+    )
+    media_token: str = Field(
+        description="The `{expires}/{signature}` part of the media links, which renewals replace."
+    )
     heartbeat_seconds: int
     title_id: uuid.UUID
     episode_id: uuid.UUID | None
@@ -87,6 +92,13 @@ class HeartbeatCreate(_Strict):
 class HeartbeatRead(BaseModel):
     expires_at: datetime = Field(description="When the stream slot lapses without a heartbeat.")
     next_heartbeat_seconds: int
+    media_token: str = Field(
+        description=(
+            "A fresh `{expires}/{signature}` for the session's media links: the player puts it "
+            "in place of the one after `/media/{session_id}/` in every media request from now on."
+        )
+    )
+    media_expires_at: datetime = Field(description="When the renewed media links stop working.")
 
 
 class StopCreate(_Strict):

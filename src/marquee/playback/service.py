@@ -2,7 +2,10 @@
 
 A session holds one of the account's stream slots while it heart-beats. Silence for
 `playback_idle_seconds` ends it: its lease lapses, so the slot is free for another start,
-and its heartbeats are refused from then on. Heartbeats and stops save the profile's
+and its heartbeats are refused from then on. Its media link lives only
+`playback_link_ttl_seconds` and each heartbeat signs a fresh one, so a session lives as
+long as it heart-beats and its media stops answering soon after it stops; the link names
+the video heights the plan allows, so no URL reaches a taller rendition. Heartbeats and stops save the profile's
 position and append `progress` and `complete` events to the log that home rows and
 analytics read (see `heartbeats`); a start appends `play_start`.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,7 +104,7 @@ def start_session(
     return Started(
         playback=playback,
         target=target,
-        link=_link(settings, playback),
+        link=media_link(settings, playback, _allowed(target.version, playback.max_height)),
         resume_position=resume,
         start_position=playback.position_seconds,
         segment_seconds=target.version.segment_seconds,
@@ -136,8 +140,13 @@ def _new_session(
         position_seconds=max(0.0, start),
         created_at=now,
         last_seen_at=now,
-        expires_at=now + timedelta(seconds=settings.playback_link_ttl_seconds),
+        expires_at=link_expiry(settings, now),
     )
+
+
+def link_expiry(settings: Settings, now: datetime) -> datetime:
+    """When a media link signed now stops working."""
+    return now + timedelta(seconds=settings.playback_link_ttl_seconds)
 
 
 def _take_slot(
@@ -167,11 +176,26 @@ def _take_slot(
     )
 
 
-def _link(settings: Settings, playback: PlaybackSession) -> signing.MediaLink:
+def allowed_heights(version_heights: Iterable[int], max_height: int) -> tuple[int, ...]:
+    """The video heights a session limited to `max_height` may fetch (the smallest if none fit)."""
+    heights = sorted(set(version_heights))
+    fitting = tuple(h for h in heights if h <= max_height)
+    return fitting or tuple(heights[:1])
+
+
+def _allowed(version: MediaVersion, max_height: int) -> tuple[int, ...]:
+    return allowed_heights((r.height for r in version.renditions), max_height)
+
+
+def media_link(
+    settings: Settings, playback: PlaybackSession, heights: tuple[int, ...]
+) -> signing.MediaLink:
+    """The session's media link, valid until its `expires_at`."""
     return signing.sign(
         settings.media_link_secret.get_secret_value(),
         session_id=playback.id,
         version_id=playback.version_id,
+        heights=heights,
         expires_at=playback.expires_at,
     )
 
@@ -209,13 +233,9 @@ def get_own_session(*, session: Session, user: User, session_id: uuid.UUID) -> P
 
 
 def is_live(playback: PlaybackSession, *, settings: Settings, now: datetime) -> bool:
-    """Not stopped, heard from within the idle limit, and its media link still valid."""
+    """Not stopped and heard from within the idle limit; no fixed end while it heart-beats."""
     idle = timedelta(seconds=settings.playback_idle_seconds)
-    return (
-        playback.stopped_at is None
-        and playback.last_seen_at + idle > now
-        and playback.expires_at > now
-    )
+    return playback.stopped_at is None and playback.last_seen_at + idle > now
 
 
 def live_session(

@@ -1635,6 +1635,17 @@ export interface components {
              * @description When the stream slot lapses without a heartbeat.
              */
             expires_at: string;
+            /**
+             * Media Expires At
+             * Format: date-time
+             * @description When the renewed media links stop working.
+             */
+            media_expires_at: string;
+            /**
+             * Media Token
+             * @description A fresh `{expires}/{signature}` for the session's media links: the player puts it in place of the one after `/media/{session_id}/` in every media request from now on.
+             */
+            media_token: string;
             /** Next Heartbeat Seconds */
             next_heartbeat_seconds: number;
         };
@@ -2050,7 +2061,7 @@ export interface components {
              * @description The stable code at the end of `type`.
              * @enum {string}
              */
-            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "database_unavailable" | "defer_length_unsupported" | "dependency_unavailable" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "object_store_unavailable" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "redis_unavailable" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
+            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "database_unavailable" | "defer_length_unsupported" | "dependency_unavailable" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "object_store_unavailable" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "redis_unavailable" | "rendition_not_allowed" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
             /**
              * Dependency
              * @description *_unavailable: the backing service that is down (database, redis, object_store).
@@ -2470,7 +2481,7 @@ export interface components {
             /**
              * Expires At
              * Format: date-time
-             * @description When the media links stop working.
+             * @description When the media links stop working unless a heartbeat renews them.
              */
             expires_at: string;
             /** Heartbeat Seconds */
@@ -2484,6 +2495,11 @@ export interface components {
             markers: components["schemas"]["Markers"];
             /** Max Height */
             max_height: number;
+            /**
+             * Media Token
+             * @description The `{expires}/{signature}` part of the media links, which renewals replace.
+             */
+            media_token: string;
             next_episode: components["schemas"]["NextEpisode"] | null;
             /** Resume Position */
             resume_position: number;

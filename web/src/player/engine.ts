@@ -1,5 +1,6 @@
 // Shaka Player behind a small surface: load a protected session over DASH or HLS, list and pick tracks.
 import shaka from "shaka-player/dist/shaka-player.compiled";
+import { MediaToken } from "./mediaToken";
 import type { PlaybackSession } from "./session";
 
 export type StreamKind = "dash" | "hls";
@@ -44,6 +45,7 @@ let polyfilled = false;
 export class Engine {
   readonly player: shaka.Player;
   private autoQuality = true;
+  private mediaToken: MediaToken | null = null;
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -80,6 +82,11 @@ export class Engine {
       config.drm = { servers: { [session.key_system ?? "org.w3.clearkey"]: session.license_url } };
     }
     this.player.configure(config);
+    const token = new MediaToken(session.session_id, session.media_token);
+    this.mediaToken = token;
+    this.player.getNetworkingEngine()?.registerRequestFilter((_type, request) => {
+      request.uris = request.uris.map((uri) => token.apply(uri));
+    });
     const start = session.start_position > 0 ? session.start_position : null;
     const kind = chooseStream(this.video);
     const url = kind === "hls" ? session.hls_url : session.dash_url;
@@ -92,6 +99,11 @@ export class Engine {
     // The start may land on the segment's first frame; resume exactly where the viewer left.
     if (start !== null && Math.abs(this.video.currentTime - start) > 0.5) this.video.currentTime = start;
     this.reportRendition();
+  }
+
+  /** A heartbeat's fresh media token: the next segment requests carry it. */
+  renewMedia(token: string): void {
+    this.mediaToken?.renew(token);
   }
 
   destroy(): Promise<unknown> {

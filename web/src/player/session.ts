@@ -51,7 +51,9 @@ export function startSession(target: SessionTarget): Promise<PlaybackSession> {
   return stopsSettled().then(() => request<PlaybackSession>("POST", "/api/v1/playback/sessions", { body }));
 }
 
-export function sendHeartbeat(sessionId: string, beat: Heartbeat): Promise<{ next_heartbeat_seconds: number }> {
+export type HeartbeatAnswer = Schemas["HeartbeatRead"];
+
+export function sendHeartbeat(sessionId: string, beat: Heartbeat): Promise<HeartbeatAnswer> {
   return request("POST", `/api/v1/playback/sessions/${sessionId}/heartbeat`, { body: beat });
 }
 

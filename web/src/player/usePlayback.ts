@@ -86,10 +86,13 @@ export function usePlayback(
     });
     engineRef.current = engine;
     const detachMedia = watchMedia(video, qoe, patch);
-    const beats = startHeartbeats(session, video, qoe, bufferingRef, () => {
-      // The server ended this session (stopped elsewhere, or its stream slot lapsed).
-      video.pause();
-      patch({ error: "Playback stopped: this stream was ended on the server. Start it again to continue." });
+    const beats = startHeartbeats(session, video, qoe, bufferingRef, {
+      onRenewed: (token) => engine.renewMedia(token),
+      onEnded() {
+        // The server ended this session (stopped elsewhere, or its stream slot lapsed).
+        video.pause();
+        patch({ error: "Playback stopped: this stream was ended on the server. Start it again to continue." });
+      },
     });
     const beacons = window.setInterval(() => sendQoe(session, profile.id, qoe.take()), QOE_EVERY_MS);
     engine
@@ -170,7 +173,7 @@ function startHeartbeats(
   video: HTMLVideoElement,
   qoe: QoeTracker,
   buffering: { current: boolean },
-  onEnded: () => void,
+  on: { onRenewed(token: string): void; onEnded(): void },
 ): { stop(): void } {
   let timer = 0;
   let stopped = false;
@@ -185,11 +188,13 @@ function startHeartbeats(
         state: playState(video, buffering.current),
       });
       next = answer.next_heartbeat_seconds || next;
+      // Each beat brings the media links' next token; the old one lapses within a minute.
+      on.onRenewed(answer.media_token);
     } catch (err) {
       // An ended session takes no more beats; other failures are retried on the next beat.
       if (isSessionEnded(err)) {
         stopped = true;
-        onEnded();
+        on.onEnded();
       }
     }
     if (!stopped) timer = window.setTimeout(beat, next * 1000);
