@@ -38,6 +38,13 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
+# An idle keep-alive connection is closed by the proxy in front (nginx's upstream keepalive,
+# 60 s by default) before this server closes it: with uvicorn's own 5 s, nginx now and then
+# sent a request on a connection the server was closing, heard a reset, and took the replica
+# out of the group (viewers polling every 5 s got the balancer's 502).
+KEEP_ALIVE_SECONDS = 75
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -53,6 +60,7 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 
