@@ -171,6 +171,24 @@ def test_bitstream_switching_is_claimed_only_when_true(bilingual_package: Pipeli
     assert video.get("bitstreamSwitching") is None
 
 
+def _brands(init: Path) -> list[str]:
+    """The compatible brands of the `ftyp` box an init segment starts with."""
+    data = init.read_bytes()
+    size = int.from_bytes(data[:4], "big")
+    assert data[4:8] == b"ftyp"
+    return [data[at : at + 4].decode() for at in range(16, size, 4)]
+
+
+def test_init_segments_carry_cmaf_brands(bilingual_package: PipelineResult) -> None:
+    for track in bilingual_package.encoded.tracks:
+        brands = _brands(track.init)
+        assert "cmfc" in brands, track.representation_id
+        # 426x240 to 854x480 in AVC High up to level 3.1 is CMAF's AVC SD profile.
+        assert ("cfsd" if track.kind == "video" else "caac") in brands, track.representation_id
+        assert len(brands) == len(set(brands))
+        assert track.init.read_bytes()[len(brands) * 4 + 20 : len(brands) * 4 + 24] == b"moov"
+
+
 def test_variants_say_they_have_no_closed_captions(bilingual_package: PipelineResult) -> None:
     _, variants = _master(bilingual_package)
     assert variants

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from marquee.media import boxes, encrypt, packager
+from marquee.media import boxes, cmaf, encrypt, packager
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -343,6 +343,8 @@ def package(
     """Re-package FFmpeg's segments with Shaka Packager (`cbcs` when `encoded` has a key),
     then write master/media playlists and the MPD next to them in `encoded.out_dir`."""
     encoded = packager.package_tracks(encoded, encoded.protection)
+    for track in encoded.tracks:
+        cmaf.brand_init(track)
     out_dir = encoded.out_dir
     kid = encoded.protection.kid if encoded.protection is not None else None
     infos = {t.representation_id: describe(t) for t in encoded.tracks}
