@@ -70,8 +70,8 @@ def test_audio_and_subtitle_groups(bilingual_package: PipelineResult) -> None:
     audio = [m for m in media if m["TYPE"] == "AUDIO"]
     subs = [m for m in media if m["TYPE"] == "SUBTITLES"]
     assert [(a["LANGUAGE"], a["NAME"], a["DEFAULT"]) for a in audio] == [
-        ("eng", "English", "YES"),
-        ("fra", "Français", "NO"),
+        ("en", "English", "YES"),
+        ("fr", "Français", "NO"),
     ]
     assert all(a["AUTOSELECT"] == "YES" and a["GROUP-ID"] == "audio" for a in audio)
     assert [(s["LANGUAGE"], s["NAME"], s["FORCED"]) for s in subs] == [
@@ -136,7 +136,7 @@ def test_dash_manifest_carries_languages_roles_and_codecs(
     sets = root.findall(".//mpd:AdaptationSet", NS)
     kinds = [(s.get("contentType"), s.get("lang")) for s in sets]
     assert kinds == [
-        ("video", None), ("audio", "eng"), ("audio", "fra"),
+        ("video", None), ("audio", "en"), ("audio", "fr"),
         ("text", "en"), ("text", "fr"), ("text", "en"),
     ]  # fmt: skip
     roles = [s.find("mpd:Role", NS).get("value") for s in sets[1:]]  # type: ignore[union-attr]

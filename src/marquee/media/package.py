@@ -14,6 +14,7 @@ from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import AudioRendition, VideoRendition
+from marquee.media.languages import bcp47
 from marquee.media.subtitles import SubtitleTrack, display_name
 
 MASTER_PLAYLIST = "master.m3u8"
@@ -114,7 +115,7 @@ def describe(track: EncodedTrack) -> RenditionInfo:
             frame_rate=rendition.fps,
         )
     assert isinstance(rendition, AudioRendition)
-    return replace(info, codecs=boxes.aac_codec_string(init), language=rendition.language)
+    return replace(info, codecs=boxes.aac_codec_string(init), language=bcp47(rendition.language))
 
 
 def media_playlist(track: EncodedTrack, out_dir: Path, kid: uuid.UUID | None = None) -> str:
@@ -316,6 +317,9 @@ def dash_manifest(
         s for s in period.findall("mpd:AdaptationSet", MPD_NS) if s.get("contentType") == "audio"
     ]
     for i, adaptation in enumerate(audio_sets):
+        rep = adaptation.find("mpd:Representation", MPD_NS)
+        if rep is not None and rep.get("id") in infos:  # FFmpeg copies the master's "eng"
+            adaptation.set("lang", infos[rep.get("id", "")].language)
         role = ET.Element(
             _tag("Role"), {"schemeIdUri": ROLE_SCHEME, "value": "main" if i == 0 else "dub"}
         )

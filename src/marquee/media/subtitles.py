@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from marquee.media.errors import SubtitleBadLanguage, SubtitleInvalid
+from marquee.media.languages import bcp47, is_language_tag
 
 MAX_SUBTITLE_BYTES = 5 * 1024 * 1024
 _TIME = r"(?:(\d{1,3}):)?(\d{2}):(\d{2})[,.](\d{3})"
@@ -139,7 +140,7 @@ class CheckedSubtitle:
 
 def check(source: SubtitleInput) -> CheckedSubtitle:
     """Validate a sidecar without writing anything."""
-    if not _LANGUAGE.match(source.language):
+    if not _LANGUAGE.match(source.language) or not is_language_tag(source.language):
         raise SubtitleBadLanguage(
             f"'{source.language}' is not a language tag (expected e.g. 'en' or 'pt-BR')."
         )
@@ -149,10 +150,11 @@ def check(source: SubtitleInput) -> CheckedSubtitle:
 def write(checked: CheckedSubtitle, out_dir: Path) -> SubtitleTrack:
     """Write a checked sidecar as `<key>.vtt` in `out_dir`."""
     source = checked.source
+    language = bcp47(source.language)
     track = SubtitleTrack(
         path=out_dir / "pending.vtt",
-        language=source.language,
-        name=display_name(source.language, forced=source.forced, sdh=source.sdh),
+        language=language,
+        name=display_name(language, forced=source.forced, sdh=source.sdh),
         forced=source.forced,
         sdh=source.sdh,
         cue_count=len(checked.cues),
