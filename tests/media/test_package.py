@@ -121,12 +121,42 @@ def _dash_files(root: ET.Element) -> set[str]:
     return names
 
 
+SUBTITLE_SEGMENT = re.compile(r"^subs_\w+-\d{5}\.vtt$")
+
+
 def test_one_set_of_segments_two_manifests(bilingual_package: PipelineResult) -> None:
     out = bilingual_package.package.out_dir
     hls, dash = _hls_files(out), _dash_files(_mpd(bilingual_package))
-    assert hls == dash
+    # The media segments are shared; subtitles are segmented for HLS, whole for DASH.
+    hls_subs = {name for name in hls if SUBTITLE_SEGMENT.match(name)}
+    dash_subs = {name for name in dash if name.endswith(".vtt")}
+    assert hls - hls_subs == dash - dash_subs
+    assert len(dash_subs) == len(bilingual_package.package.subtitles)
+    assert {name.split("-")[0] + ".vtt" for name in hls_subs} == dash_subs
     on_disk = {p.name for p in out.iterdir() if p.suffix in (".m4s", ".vtt")}
-    assert hls == on_disk
+    assert hls | dash == on_disk
+
+
+def _extinfs(playlist: str) -> list[str]:
+    return re.findall(r"^#EXTINF:([\d.]+),", playlist, re.MULTILINE)
+
+
+def test_subtitles_are_segmented_on_the_video_timeline(bilingual_package: PipelineResult) -> None:
+    package = bilingual_package.package
+    out = package.out_dir
+    video = bilingual_package.encoded.video[0]
+    mpegts = round(video.segments[0].start * 90_000)  # the CMAF timeline's first frame
+    video_extinfs = _extinfs((out / package.video[0].playlist).read_text())
+    for sub in package.subtitles:
+        playlist = (out / f"{sub.key}.m3u8").read_text()
+        names = re.findall(r"^([^#\s].*)$", playlist, re.MULTILINE)
+        assert len(names) == len(video.segments) > 1
+        assert _extinfs(playlist) == video_extinfs
+        target = int(re.search(r"#EXT-X-TARGETDURATION:(\d+)", playlist).group(1))  # type: ignore[union-attr]
+        assert all(round(float(d)) <= target for d in _extinfs(playlist))
+        for name in names:
+            header = (out / name).read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+            assert header == ["WEBVTT", f"X-TIMESTAMP-MAP=MPEGTS:{mpegts},LOCAL:00:00:00.000"]
 
 
 def test_dash_manifest_carries_languages_roles_and_codecs(
