@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from marquee.accounts.models import Role
+from marquee.media import audio_tracks
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import MPD_NS
 from marquee.media.errors import MediaRejected
@@ -103,6 +104,15 @@ def test_a_sidecar_that_is_not_audio_is_refused_before_encoding(
     with pytest.raises(MediaRejected, match="no audio stream"):
         run_pipeline(master, tmp_path / "out", audio=[AudioInput(silent, "fr")])
     assert not (tmp_path / "out" / "package").exists()
+
+
+@pytest.mark.parametrize("tag", ["english", "en-US-US"])
+def test_a_sidecar_language_that_is_no_bcp_47_tag_is_refused(
+    dubbed: tuple[Path, Path, Path], tag: str
+) -> None:
+    with pytest.raises(MediaRejected) as caught:
+        audio_tracks.check(AudioInput(dubbed[1], tag))
+    assert caught.value.code == "audio_track_invalid"
 
 
 def test_an_uploaded_audio_track_reaches_the_published_version(
