@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -30,7 +31,8 @@ DEVICE = {"codecs": ["avc1", "mp4a"], "name": "drill"}
 
 @dataclass
 class Tally:
-    """What viewers saw, by phase: failures by status (or "conn"), and requests in all."""
+    """What viewers saw, by phase: failures by status (or "conn") and kind of request (media,
+    heartbeat, start), and requests in all."""
 
     phase: str = "setup"
     errors: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -38,10 +40,18 @@ class Tally:
     acked: dict[int, float] = field(default_factory=dict)  # viewer -> last position taken
     restarts: int = 0
 
-    def count(self, status: int | str) -> None:
+    def count(self, status: int | str, kind: str) -> None:
         self.requests[self.phase] += 1
         if not (isinstance(status, int) and 200 <= status < 300):
-            self.errors[self.phase][str(status)] += 1
+            self.errors[self.phase][f"{status} {kind}"] += 1
+
+
+def _kind(method: str, url: str) -> str:
+    if "/media/" in url:
+        return "media"
+    if url.endswith("/heartbeat"):
+        return "heartbeat"
+    return "start" if method == "POST" else "api"
 
 
 @dataclass
@@ -57,9 +67,9 @@ async def _call(
     try:
         reply = await http.request(method, url, **kw)
     except httpx.HTTPError:
-        tally.count("conn")
+        tally.count("conn", _kind(method, url))
         return None
-    tally.count(reply.status_code)
+    tally.count(reply.status_code, _kind(method, url))
     return reply
 
 
@@ -83,6 +93,12 @@ async def _start(
         return None
     segments = [urljoin(media_url, x) for x in media.text.splitlines() if x and x[0] != "#"]
     return str(started["session_id"]), segments
+
+
+def renewed(url: str, session_id: str, token: str) -> str:
+    """`url` with the session's newest `{expires}/{signature}` (as the web player does)."""
+    pattern = re.compile(f"(/media/{re.escape(session_id)}/)[0-9]+/[A-Za-z0-9_-]{{22}}/")
+    return pattern.sub(lambda m: f"{m.group(1)}{token}/", url, count=1)
 
 
 async def watch(
@@ -117,11 +133,15 @@ async def watch(
             position = 1.0 + (time.monotonic() - begun) % max(1.0, duration - 2.0)
             if time.monotonic() >= next_beat:
                 next_beat += beat_every
-                beat = {"position": round(position, 3), "state": "playing"}
+                at = round(position, 3)
+                beat = {"position": at, "state": "playing"}
                 url = f"/api/v1/playback/sessions/{session_id}/heartbeat"
                 reply = await _call(tally, http, "POST", url, json=beat)
                 if reply is not None and reply.status_code == 200:
-                    tally.acked[viewer.n] = beat["position"]
+                    tally.acked[viewer.n] = at
+                    # Links live under a minute; each heartbeat renews them, as players do.
+                    token = reply.json()["media_token"]
+                    playing = session_id, [renewed(u, session_id, token) for u in segments]
                 elif reply is not None and reply.status_code in (404, 409, 410):
                     tally.restarts += 1
                     playing = None
