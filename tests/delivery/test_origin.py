@@ -181,6 +181,21 @@ def test_other_files_have_their_content_types(
     assert_problem(missing, 404, "object_not_found")
 
 
+def test_subtitle_segments_answer_at_the_top_of_the_version_in_any_scope(
+    media_app: FastAPI, media_client: TestClient, published: Published
+) -> None:
+    sid = _session(media_app, published, max_height=240)
+    settings = media_app.state.runtime.settings
+    for relative, content_type in [
+        ("subs_en.m3u8", "application/vnd.apple.mpegurl"),
+        ("subs_en-00001.vtt", "text/vtt; charset=utf-8"),
+    ]:
+        response = media_client.get(url(settings, sid, published, relative, heights=(240,)))
+        assert response.status_code == 200, relative
+        assert response.headers["content-type"] == content_type
+        assert response.content == published.files[relative].read_bytes()
+
+
 def test_a_stopped_session_gets_no_manifest_and_no_segment(
     media_app: FastAPI, media_client: TestClient, published: Published
 ) -> None:

@@ -92,7 +92,7 @@ def test_every_title_and_episode_plays_a_shared_encoding(
     assert all(v.prefix == keys.version_prefix(v.id) for v in versions)
     bilingual = [v for v in versions if len(v.audio_tracks) == 2]
     assert bilingual, "the test card's two languages reach its versions"
-    assert {a.language for a in bilingual[0].audio_tracks} == {"eng", "fra"}
+    assert {a.language for a in bilingual[0].audio_tracks} == {"en", "fr"}
     assert [s.language for s in bilingual[0].subtitle_tracks] == ["en"]
     root = settings.resolved_media_dir
     for version in versions:

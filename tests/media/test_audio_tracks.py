@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from marquee.accounts.models import Role
+from marquee.media import audio_tracks
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.encode import MPD_NS
 from marquee.media.errors import MediaRejected
@@ -57,12 +58,12 @@ def test_sidecars_join_the_hls_audio_group_after_the_masters_track(
 ) -> None:
     package = packaged.package
     assert [(a.language, a.codecs) for a in package.audio] == [
-        ("eng", "mp4a.40.2"),
+        ("en", "mp4a.40.2"),
         ("fr", "mp4a.40.2"),
         ("de", "mp4a.40.2"),
     ]
     media_lines = [line for line in package.master.read_text().splitlines() if "TYPE=AUDIO" in line]
-    assert [('LANGUAGE="eng"' in m, "DEFAULT=YES" in m) for m in media_lines[:1]] == [(True, True)]
+    assert [('LANGUAGE="en"' in m, "DEFAULT=YES" in m) for m in media_lines[:1]] == [(True, True)]
     assert 'LANGUAGE="fr"' in media_lines[1]
     assert "DEFAULT=NO" in media_lines[1]
     assert 'LANGUAGE="de"' in media_lines[2]
@@ -75,7 +76,7 @@ def test_each_sidecar_is_its_own_dash_adaptation_set_with_its_language(
     sets = [
         s for s in root.iterfind(".//mpd:AdaptationSet", MPD_NS) if s.get("contentType") == "audio"
     ]
-    assert [s.get("lang") for s in sets] == ["eng", "fr", "de"]
+    assert [s.get("lang") for s in sets] == ["en", "fr", "de"]
 
 
 def test_a_player_decodes_each_language_and_a_long_dub_is_cut_to_the_programme(
@@ -105,6 +106,15 @@ def test_a_sidecar_that_is_not_audio_is_refused_before_encoding(
     assert not (tmp_path / "out" / "package").exists()
 
 
+@pytest.mark.parametrize("tag", ["english", "en-US-US"])
+def test_a_sidecar_language_that_is_no_bcp_47_tag_is_refused(
+    dubbed: tuple[Path, Path, Path], tag: str
+) -> None:
+    with pytest.raises(MediaRejected) as caught:
+        audio_tracks.check(AudioInput(dubbed[1], tag))
+    assert caught.value.code == "audio_track_invalid"
+
+
 def test_an_uploaded_audio_track_reaches_the_published_version(
     client: TestClient, app: FastAPI, dubbed: tuple[Path, Path, Path]
 ) -> None:
@@ -117,6 +127,6 @@ def test_an_uploaded_audio_track_reaches_the_published_version(
     assert make_worker(app).run(once=True) == 1
 
     (version,) = versions_of(app, title_id)
-    assert [a.language for a in version.audio_tracks] == ["eng", "fr"]
+    assert [a.language for a in version.audio_tracks] == ["en", "fr"]
     hls = (app.state.runtime.settings.resolved_media_dir / version.hls_master).read_text()
     assert 'LANGUAGE="fr"' in hls

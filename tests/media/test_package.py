@@ -70,8 +70,8 @@ def test_audio_and_subtitle_groups(bilingual_package: PipelineResult) -> None:
     audio = [m for m in media if m["TYPE"] == "AUDIO"]
     subs = [m for m in media if m["TYPE"] == "SUBTITLES"]
     assert [(a["LANGUAGE"], a["NAME"], a["DEFAULT"]) for a in audio] == [
-        ("eng", "English", "YES"),
-        ("fra", "Français", "NO"),
+        ("en", "English", "YES"),
+        ("fr", "Français", "NO"),
     ]
     assert all(a["AUTOSELECT"] == "YES" and a["GROUP-ID"] == "audio" for a in audio)
     assert [(s["LANGUAGE"], s["NAME"], s["FORCED"]) for s in subs] == [
@@ -121,12 +121,42 @@ def _dash_files(root: ET.Element) -> set[str]:
     return names
 
 
+SUBTITLE_SEGMENT = re.compile(r"^subs_\w+-\d{5}\.vtt$")
+
+
 def test_one_set_of_segments_two_manifests(bilingual_package: PipelineResult) -> None:
     out = bilingual_package.package.out_dir
     hls, dash = _hls_files(out), _dash_files(_mpd(bilingual_package))
-    assert hls == dash
+    # The media segments are shared; subtitles are segmented for HLS, whole for DASH.
+    hls_subs = {name for name in hls if SUBTITLE_SEGMENT.match(name)}
+    dash_subs = {name for name in dash if name.endswith(".vtt")}
+    assert hls - hls_subs == dash - dash_subs
+    assert len(dash_subs) == len(bilingual_package.package.subtitles)
+    assert {name.split("-")[0] + ".vtt" for name in hls_subs} == dash_subs
     on_disk = {p.name for p in out.iterdir() if p.suffix in (".m4s", ".vtt")}
-    assert hls == on_disk
+    assert hls | dash == on_disk
+
+
+def _extinfs(playlist: str) -> list[str]:
+    return re.findall(r"^#EXTINF:([\d.]+),", playlist, re.MULTILINE)
+
+
+def test_subtitles_are_segmented_on_the_video_timeline(bilingual_package: PipelineResult) -> None:
+    package = bilingual_package.package
+    out = package.out_dir
+    video = bilingual_package.encoded.video[0]
+    mpegts = round(video.segments[0].start * 90_000)  # the CMAF timeline's first frame
+    video_extinfs = _extinfs((out / package.video[0].playlist).read_text())
+    for sub in package.subtitles:
+        playlist = (out / f"{sub.key}.m3u8").read_text()
+        names = re.findall(r"^([^#\s].*)$", playlist, re.MULTILINE)
+        assert len(names) == len(video.segments) > 1
+        assert _extinfs(playlist) == video_extinfs
+        target = int(re.search(r"#EXT-X-TARGETDURATION:(\d+)", playlist).group(1))  # type: ignore[union-attr]
+        assert all(round(float(d)) <= target for d in _extinfs(playlist))
+        for name in names:
+            header = (out / name).read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+            assert header == ["WEBVTT", f"X-TIMESTAMP-MAP=MPEGTS:{mpegts},LOCAL:00:00:00.000"]
 
 
 def test_dash_manifest_carries_languages_roles_and_codecs(
@@ -136,7 +166,7 @@ def test_dash_manifest_carries_languages_roles_and_codecs(
     sets = root.findall(".//mpd:AdaptationSet", NS)
     kinds = [(s.get("contentType"), s.get("lang")) for s in sets]
     assert kinds == [
-        ("video", None), ("audio", "eng"), ("audio", "fra"),
+        ("video", None), ("audio", "en"), ("audio", "fr"),
         ("text", "en"), ("text", "fr"), ("text", "en"),
     ]  # fmt: skip
     roles = [s.find("mpd:Role", NS).get("value") for s in sets[1:]]  # type: ignore[union-attr]
@@ -169,6 +199,24 @@ def test_bitstream_switching_is_claimed_only_when_true(bilingual_package: Pipeli
     assert video is not None
     assert len(video.findall("mpd:Representation", NS)) > 1  # each with its own SPS/PPS
     assert video.get("bitstreamSwitching") is None
+
+
+def _brands(init: Path) -> list[str]:
+    """The compatible brands of the `ftyp` box an init segment starts with."""
+    data = init.read_bytes()
+    size = int.from_bytes(data[:4], "big")
+    assert data[4:8] == b"ftyp"
+    return [data[at : at + 4].decode() for at in range(16, size, 4)]
+
+
+def test_init_segments_carry_cmaf_brands(bilingual_package: PipelineResult) -> None:
+    for track in bilingual_package.encoded.tracks:
+        brands = _brands(track.init)
+        assert "cmfc" in brands, track.representation_id
+        # 426x240 to 854x480 in AVC High up to level 3.1 is CMAF's AVC SD profile.
+        assert ("cfsd" if track.kind == "video" else "caac") in brands, track.representation_id
+        assert len(brands) == len(set(brands))
+        assert track.init.read_bytes()[len(brands) * 4 + 20 : len(brands) * 4 + 24] == b"moov"
 
 
 def test_variants_say_they_have_no_closed_captions(bilingual_package: PipelineResult) -> None:

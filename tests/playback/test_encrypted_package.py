@@ -195,3 +195,12 @@ def test_another_packager_build_is_refused(tmp_path: Path, monkeypatch: pytest.M
             packager.check_packager()
     finally:
         packager.check_packager.cache_clear()
+
+
+def test_encrypted_init_segments_keep_their_cmaf_brands(packaged: PipelineResult) -> None:
+    for track in packaged.encoded.tracks:
+        data = track.init.read_bytes()
+        size = int.from_bytes(data[:4], "big")
+        brands = {data[at : at + 4] for at in range(16, size, 4)}
+        assert {b"cmfc", b"cfsd" if track.kind == "video" else b"caac"} <= brands
+        assert encrypt.default_kid(data) == PROTECTION.kid  # the rewrite left the moov alone

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from marquee.delivery import renditions
 from marquee.media.ffmpeg import ffmpeg_exe
 from marquee.playback.errors import NoSupportedRendition
 from marquee.playback.manifests import StreamFilter, rewrite_dash, rewrite_hls_master
@@ -174,3 +175,18 @@ def test_dash_removes_a_whole_set_in_an_unsupported_codec_and_keeps_protection()
     first = root.find(".//{urn:mpeg:dash:schema:mpd:2011}AdaptationSet")
     assert first is not None
     assert first.get("maxHeight") == "1080"
+
+
+def test_subtitle_segments_stay_outside_the_height_lanes(packaged: Path) -> None:
+    def read(relative: str) -> bytes | None:
+        path = packaged / relative
+        return path.read_bytes() if path.is_file() else None
+
+    files = renditions.build(read)
+    segments = sorted(p.name for p in packaged.glob("subs_en-*.vtt"))
+    assert len(segments) == len(list(packaged.glob("seg-0-*.m4s"))) > 0  # one per video segment
+    for name in (*segments, "subs_en.m3u8", "subs_en.vtt"):
+        assert files.height_of(name) is None, name  # served to every session, in no lane
+    assert all(files.height_of(p.name) is not None for p in packaged.glob("seg-0-*.m4s"))
+    master = rewrite_hls_master((packaged / "master.m3u8").read_text(), AVC)
+    assert 'URI="subs_en.m3u8"' in master

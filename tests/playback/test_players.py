@@ -210,6 +210,8 @@ def test_without_a_licence_no_player_shows_a_frame(
 
 CUES = """(() => { const v = document.getElementById('v');
   return Array.from(v.textTracks).reduce((n, t) => n + (t.cues ? t.cues.length : 0), 0); })()"""
+CUE_STARTS = """(() => Array.from(document.getElementById('v').textTracks)
+  .flatMap((t) => Array.from(t.cues || []).map((c) => c.startTime)))()"""
 
 
 @pytest.mark.parametrize(("player", "manifest"), MATRIX)
@@ -228,5 +230,8 @@ def test_every_player_reads_the_subtitles(
             ".forEach((t, i) => { t.mode = i === 0 ? 'showing' : t.mode; })"
         )
         page.wait_for_function(f"{CUES} >= 2", timeout=15_000)
+        starts: list[float] = page.evaluate(CUE_STARTS)
     finally:
         page.close()
+    # On the media's own clock: the SRT's cues start at 0.5 s and 3 s into the programme.
+    assert {round(start, 1) for start in starts} == {0.5, 3.0}, starts

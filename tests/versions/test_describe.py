@@ -49,7 +49,7 @@ def test_the_description_keeps_the_packagers_figures(ntsc_result: PipelineResult
         )
         assert rendition.frame_rate == pytest.approx(30000 / 1001)
         assert rendition.kid is None
-    assert [a.language for a in description.audio_tracks] == ["eng"]
+    assert [a.language for a in description.audio_tracks] == ["en"]
     assert description.duration_seconds == pytest.approx(10.0, abs=0.1)
     assert description.artwork is None  # this clip was packaged without artwork
 

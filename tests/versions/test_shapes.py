@@ -56,6 +56,14 @@ def test_a_rendition_names_its_codec_families() -> None:
     assert Rendition(name="x").codec_families() == frozenset()
 
 
+def test_track_languages_load_as_the_shortest_bcp_47_tag() -> None:
+    # Rows written before normalisation hold the master's ISO 639-2 ("eng", "fre").
+    assert AudioTrack(name="a", language="eng").language == "en"
+    assert AudioTrack(name="a", language="fre").language == "fr"
+    assert SubtitleTrack(name="s", language="pt-br").language == "pt-BR"
+    assert SubtitleTrack(name="s").language == "und"
+
+
 def test_shapes_are_frozen_and_checked() -> None:
     rendition = Rendition(name="240p", height=240)
     with pytest.raises(ValidationError):

@@ -11,6 +11,7 @@ import av
 
 from marquee.media.errors import AudioTrackInvalid
 from marquee.media.ladder import AudioRendition, Ladder
+from marquee.media.languages import is_language_tag
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
@@ -27,7 +28,7 @@ def _reject(path: Path, reason: str) -> AudioTrackInvalid:
 
 def check(sidecar: AudioInput) -> AudioInput:
     """Refuse, before any encoding, a sidecar without a decodable audio stream."""
-    if not _LANGUAGE.match(sidecar.language):
+    if not _LANGUAGE.match(sidecar.language) or not is_language_tag(sidecar.language):
         raise _reject(sidecar.path, f"'{sidecar.language}' is not a language tag")
     try:
         with av.open(str(sidecar.path), metadata_errors="ignore") as container:

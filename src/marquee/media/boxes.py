@@ -17,12 +17,23 @@ def _payload(init: bytes, box: bytes) -> bytes:
     return init[at + 4 : at - 4 + size]
 
 
-def avc_codec_string(init: bytes) -> str:
-    """`avc1.PPCCLL`: profile, constraint flags and level from the AVC decoder configuration."""
+def _avc_config(init: bytes) -> bytes:
     config = _payload(init, b"avcC")
     if len(config) < 4:
         raise TranscodeFailed("The 'avcC' box is too short.")
+    return config
+
+
+def avc_codec_string(init: bytes) -> str:
+    """`avc1.PPCCLL`: profile, constraint flags and level from the AVC decoder configuration."""
+    config = _avc_config(init)
     return f"avc1.{config[1]:02x}{config[2]:02x}{config[3]:02x}"
+
+
+def avc_profile_level(init: bytes) -> tuple[int, int]:
+    """(profile_idc, level_idc) of the AVC decoder configuration: (100, 40) is High 4.0."""
+    config = _avc_config(init)
+    return config[1], config[3]
 
 
 def _descriptor(data: bytes, at: int) -> tuple[int, int, int]:

@@ -15,6 +15,7 @@ from marquee.media.encrypt import Protection
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import AudioRendition, Ladder, VideoRendition
+from marquee.media.languages import iso639_2
 
 MPD_NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
 SEGMENTER_MPD = "segments.mpd"
@@ -137,7 +138,8 @@ def audio_args(ladder: Ladder, first_input: int = 0) -> list[str]:
             "-map",
             f"{first_input + track.input_index}:a:{track.source_index}",
             f"-metadata:s:a:{i}",
-            f"language={track.language}",
+            # The `mdhd` box holds three letters (ISO 639-2/T): "fr" or "pt-BR" do not fit.
+            f"language={iso639_2(track.language)}",
         ]
     if ladder.audio:
         first = ladder.audio[0]

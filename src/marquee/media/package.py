@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from marquee.media import boxes, encrypt, packager
+from marquee.media import boxes, cmaf, encrypt, packager
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
 from marquee.media.ladder import AudioRendition, VideoRendition
-from marquee.media.subtitles import SubtitleTrack, display_name
+from marquee.media.languages import bcp47
+from marquee.media.subtitles import SubtitleTrack, VttSegment, display_name, write_segments
 
 MASTER_PLAYLIST = "master.m3u8"
 DASH_MANIFEST = "manifest.mpd"
@@ -114,7 +115,7 @@ def describe(track: EncodedTrack) -> RenditionInfo:
             frame_rate=rendition.fps,
         )
     assert isinstance(rendition, AudioRendition)
-    return replace(info, codecs=boxes.aac_codec_string(init), language=rendition.language)
+    return replace(info, codecs=boxes.aac_codec_string(init), language=bcp47(rendition.language))
 
 
 def media_playlist(track: EncodedTrack, out_dir: Path, kid: uuid.UUID | None = None) -> str:
@@ -135,13 +136,29 @@ def media_playlist(track: EncodedTrack, out_dir: Path, kid: uuid.UUID | None = N
     return "\n".join(lines) + "\n"
 
 
-def subtitle_playlist(track: SubtitleTrack, duration: float) -> str:
-    # One WebVTT file as one segment spanning the programme: the same file DASH references.
-    return (
-        "#EXTM3U\n#EXT-X-VERSION:7\n"
-        f"#EXT-X-TARGETDURATION:{max(1, math.ceil(duration))}\n#EXT-X-PLAYLIST-TYPE:VOD\n"
-        f"#EXTINF:{duration:.6f},\n{track.path.name}\n#EXT-X-ENDLIST\n"
-    )
+def subtitle_playlist(segments: Sequence[VttSegment]) -> str:
+    """The WebVTT segments, cut where the video's are (DASH keeps the whole file)."""
+    target = max(1, *(round(s.duration) for s in segments))
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", f"#EXT-X-TARGETDURATION:{target}"]
+    lines.append("#EXT-X-PLAYLIST-TYPE:VOD")
+    for segment in segments:
+        lines += [f"#EXTINF:{segment.duration:.6f},", segment.path.name]
+    lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def write_subtitles(encoded: EncodeResult, subs: Sequence[SubtitleTrack]) -> None:
+    """Each track's HLS segments and media playlist, on the first video track's timeline."""
+    timeline = encoded.video[0].segments
+    origin = timeline[0].start
+    windows = [(s.start - origin, s.duration) for s in timeline]
+    for sub in subs:
+        if sub.path.parent != encoded.out_dir:
+            raise TranscodeFailed(
+                f"Subtitle {sub.path.name} must be written into the package directory."
+            )
+        segments = write_segments(sub, windows, origin)
+        (encoded.out_dir / f"{sub.key}.m3u8").write_text(subtitle_playlist(segments))
 
 
 def _quoted(attrs: dict[str, str | int]) -> str:
@@ -316,6 +333,9 @@ def dash_manifest(
         s for s in period.findall("mpd:AdaptationSet", MPD_NS) if s.get("contentType") == "audio"
     ]
     for i, adaptation in enumerate(audio_sets):
+        rep = adaptation.find("mpd:Representation", MPD_NS)
+        if rep is not None and rep.get("id") in infos:  # FFmpeg copies the master's "eng"
+            adaptation.set("lang", infos[rep.get("id", "")].language)
         role = ET.Element(
             _tag("Role"), {"schemeIdUri": ROLE_SCHEME, "value": "main" if i == 0 else "dub"}
         )
@@ -343,6 +363,8 @@ def package(
     """Re-package FFmpeg's segments with Shaka Packager (`cbcs` when `encoded` has a key),
     then write master/media playlists and the MPD next to them in `encoded.out_dir`."""
     encoded = packager.package_tracks(encoded, encoded.protection)
+    for track in encoded.tracks:
+        cmaf.brand_init(track)
     out_dir = encoded.out_dir
     kid = encoded.protection.kid if encoded.protection is not None else None
     infos = {t.representation_id: describe(t) for t in encoded.tracks}
@@ -350,12 +372,7 @@ def package(
         playlist = infos[track.representation_id].playlist
         (out_dir / playlist).write_text(media_playlist(track, out_dir, kid))
     duration = max(t.duration for t in encoded.video)
-    for sub in subtitles:
-        if sub.path.parent != out_dir:
-            raise TranscodeFailed(
-                f"Subtitle {sub.path.name} must be written into the package directory."
-            )
-        (out_dir / f"{sub.key}.m3u8").write_text(subtitle_playlist(sub, duration))
+    write_subtitles(encoded, subtitles)
     video = [infos[t.representation_id] for t in encoded.video]
     audio = [infos[t.representation_id] for t in encoded.audio]
     iframes = {

@@ -1,14 +1,17 @@
-"""Validates SRT or WebVTT sidecars and rewrites them as clean WebVTT for HLS and DASH."""
+"""Checks SRT or WebVTT sidecars and writes clean WebVTT: whole for DASH, segmented for HLS."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from marquee.media.errors import SubtitleBadLanguage, SubtitleInvalid
+from marquee.media.languages import bcp47, is_language_tag
 
 MAX_SUBTITLE_BYTES = 5 * 1024 * 1024
+MPEGTS_HZ = 90_000  # the clock X-TIMESTAMP-MAP counts in
 _TIME = r"(?:(\d{1,3}):)?(\d{2}):(\d{2})[,.](\d{3})"
 _TIMING = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(.*)$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
@@ -117,11 +120,47 @@ def format_time(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
-def render_webvtt(cues: list[Cue]) -> str:
+def render_webvtt(cues: Sequence[Cue], header: str = "") -> str:
     body = [
         f"{format_time(c.start)} --> {format_time(c.end)}{c.settings}\n{c.text}\n" for c in cues
     ]
-    return "WEBVTT\n\n" + "\n".join(body)
+    return "WEBVTT\n" + (f"{header}\n" if header else "") + "\n" + "\n".join(body)
+
+
+@dataclass(frozen=True)
+class VttSegment:
+    path: Path
+    start: float  # on the programme's clock: the first frame is 0
+    duration: float
+
+
+def timestamp_map(origin: float) -> str:
+    """RFC 8216 3.5: cue time 0 is media time `origin` (seconds) on the 90 kHz clock.
+
+    For CMAF media the 90 kHz clock is the tracks' presentation timeline (`tfdt` less the
+    edit list), on which the first frame is `origin`; cue times stay programme times.
+    """
+    return f"X-TIMESTAMP-MAP=MPEGTS:{round(origin * MPEGTS_HZ)},LOCAL:00:00:00.000"
+
+
+def write_segments(
+    track: SubtitleTrack, windows: Sequence[tuple[float, float]], origin: float = 0.0
+) -> tuple[VttSegment, ...]:
+    """Cut `track`'s WebVTT into `<key>-NNNNN.vtt`, one per (start, duration) window.
+
+    The windows are the video's segments, so a player fetches the cues of the stretch it
+    buffers. A cue that crosses a boundary is written into every segment it overlaps, so
+    a player that starts or seeks into either one shows it.
+    """
+    cues = parse_cues(track.path)
+    segments = []
+    for number, (start, duration) in enumerate(windows, start=1):
+        end = start + duration
+        inside = [c for c in cues if c.start < end and c.end > start]
+        path = track.path.with_name(f"{track.key}-{number:05d}.vtt")
+        path.write_text(render_webvtt(inside, timestamp_map(origin)), encoding="utf-8")
+        segments.append(VttSegment(path, start, duration))
+    return tuple(segments)
 
 
 def display_name(language: str, *, forced: bool, sdh: bool) -> str:
@@ -139,7 +178,7 @@ class CheckedSubtitle:
 
 def check(source: SubtitleInput) -> CheckedSubtitle:
     """Validate a sidecar without writing anything."""
-    if not _LANGUAGE.match(source.language):
+    if not _LANGUAGE.match(source.language) or not is_language_tag(source.language):
         raise SubtitleBadLanguage(
             f"'{source.language}' is not a language tag (expected e.g. 'en' or 'pt-BR')."
         )
@@ -149,10 +188,11 @@ def check(source: SubtitleInput) -> CheckedSubtitle:
 def write(checked: CheckedSubtitle, out_dir: Path) -> SubtitleTrack:
     """Write a checked sidecar as `<key>.vtt` in `out_dir`."""
     source = checked.source
+    language = bcp47(source.language)
     track = SubtitleTrack(
         path=out_dir / "pending.vtt",
-        language=source.language,
-        name=display_name(source.language, forced=source.forced, sdh=source.sdh),
+        language=language,
+        name=display_name(language, forced=source.forced, sdh=source.sdh),
         forced=source.forced,
         sdh=source.sdh,
         cue_count=len(checked.cues),

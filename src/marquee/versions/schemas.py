@@ -11,14 +11,20 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
+
+from marquee.media.languages import bcp47
 
 
 class VersionState(enum.StrEnum):
     READY = "ready"  # every rendition, manifest and sidecar is stored
     RETIRED = "retired"  # replaced by a newer version; its objects are being collected
+
+
+# Rows stored before tags were normalised ("eng") load in the one form manifests use ("en").
+LanguageTag = Annotated[str, AfterValidator(bcp47)]
 
 
 class _Stored(BaseModel):
@@ -45,7 +51,7 @@ class Rendition(_Stored):
 
 class AudioTrack(_Stored):
     name: str
-    language: str = "und"
+    language: LanguageTag = "und"
     codecs: str = ""
     bandwidth: int = 0
     kid: uuid.UUID | None = None
@@ -53,7 +59,7 @@ class AudioTrack(_Stored):
 
 class SubtitleTrack(_Stored):
     name: str
-    language: str = "und"
+    language: LanguageTag = "und"
     forced: bool = False
     sdh: bool = False
 
