@@ -42,6 +42,10 @@ def test_stack_up_serves_through_the_balancer_survives_a_replica_and_goes_down(
         worker = next(c for c in state["components"] if c["kind"] == "worker")
         assert "marquee_worker_up 1.0" in httpx.get(worker["url"], timeout=10).text
 
+        account = {"email": "kept@example.org", "password": "stack-" + "Vq8rT2pZ-long"}
+        made = httpx.post(f"{state['url']}/api/v1/auth/register", json=account, timeout=10)
+        assert made.status_code == 201, made.text
+
         first_api = next(c for c in state["components"] if c["kind"] == "api")
         os.kill(first_api["pid"], signal.SIGKILL)
         answers = [httpx.get(f"{state['url']}/readyz", timeout=10) for _ in range(20)]
@@ -49,6 +53,15 @@ def test_stack_up_serves_through_the_balancer_survives_a_replica_and_goes_down(
         status = runner.invoke(cli, ["stack", "status"])
         assert status.exit_code == 1  # one replica is down, and status says so
         assert "DOWN" in status.output
+
+        # Up again after a death: every component restarts, the in-memory S3 server with
+        # them, so the database starts empty too rather than pointing at media that is gone.
+        redo = runner.invoke(cli, ["stack", "up", "--api", "1", "--workers", "1"])
+        assert redo.exit_code == 0, redo.output
+        state = json.loads(state_file.read_text())
+        assert httpx.get(f"{state['url']}/readyz", timeout=10).status_code == 200
+        login = httpx.post(f"{state['url']}/api/v1/auth/login", json=account, timeout=10)
+        assert login.status_code == 401, login.text
     finally:
         down = runner.invoke(cli, ["stack", "down"])
     assert down.exit_code == 0, down.output

@@ -4,7 +4,8 @@ PostgreSQL, Redis (append-only, so stream slots survive a restart), an S3 API se
 (moto's), N API replicas, M workers, and nginx as the API load balancer and the media edge,
 all in the background with production settings and generated secrets. Everything lives
 under `$MARQUEE_VAR_DIR/stack/`; `stack.json` there says what runs where:
-`{"url": ..., "components": [{"name", "kind", "pid", "url"?}, ...]}`.
+`{"url": ..., "components": [{"name", "kind", "pid", "url"?}, ...]}`. moto keeps objects in
+memory, so a start after `down` (or after a component died) begins with an empty cluster.
 """
 
 from __future__ import annotations
@@ -207,12 +208,24 @@ def stop_all(stack: Stack) -> list[Component]:
     return components
 
 
+def forget_data(stack: Stack) -> None:
+    """Empty the database and Redis before a start.
+
+    The S3 server (moto) keeps its objects in memory, so every start of it is an empty store;
+    a database kept from the last run would list titles and versions whose media is gone
+    (their playlists answering 404). The whole cluster starts empty together instead.
+    """
+    shutil.rmtree(postgres_folder(stack) / "data", ignore_errors=True)
+    shutil.rmtree(stack.root / "redis", ignore_errors=True)
+
+
 def bring_up(stack: Stack, *, apis: int, workers: int, demo: bool, port: int) -> dict[str, object]:
     """Start the whole stack (or keep it, when everything already runs); return its state."""
     state = stack.load()
     if state is not None and all(alive(c.pid) for c in stack.components()):
         return state
     stop_all(stack)  # whatever is left of a stack that partly died
+    forget_data(stack)
     stack.root.mkdir(parents=True, exist_ok=True)
     public = f"http://127.0.0.1:{port}"
     components: list[Component] = []
