@@ -10,7 +10,8 @@ import pytest
 
 from marquee.media.encode import Segment
 from marquee.media.package import peak_bit_rate
-from marquee.media.pipeline import PipelineResult
+from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
+from tests.media.fixtures import FAST
 from tests.media.sources import ffmpeg_client
 
 NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
@@ -276,3 +277,15 @@ def test_peak_follows_rfc_8216_windows() -> None:
     assert peak_bit_rate(segments, 4) == pytest.approx(2_000_000)
     # A lone short final burst is only judged inside a long enough window.
     assert peak_bit_rate([seg(4, 4000), seg(1, 4000)], 4) == pytest.approx(1_600_000)
+
+
+def test_a_package_written_under_a_relative_folder(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `marquee demo` encodes under the relative `var/cache`; the packager runs in the output
+    # folder, where a relative path to its flag file or its inputs would not resolve.
+    monkeypatch.chdir(tmp_path)
+    options = PipelineOptions(encode=FAST, with_artwork=False)
+    result = run_pipeline(clip, Path("var") / "out", options=options)
+    assert result.package.master.is_file()
+    assert result.package.master.resolve().is_relative_to(tmp_path / "var" / "out")

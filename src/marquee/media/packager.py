@@ -203,7 +203,9 @@ def package_tracks(
     check_packager()
     out_dir = encoded.out_dir
     with tempfile.TemporaryDirectory(prefix=".packager-", dir=out_dir.parent) as scratch:
-        work = Path(scratch)
+        # Absolute: the packager runs in `out_dir`, where a relative scratch path would not
+        # resolve (`marquee demo` encodes under the relative `var/cache`).
+        work = Path(scratch).resolve()
         streams = [_stream(t, _join_track(t, work)) for t in encoded.tracks]
         mpd = work / PACKAGER_MPD
         try:
