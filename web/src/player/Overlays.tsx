@@ -31,27 +31,30 @@ const COUNTDOWN_SECONDS = 10;
 
 interface CountdownProps {
   next: NextEpisode;
+  /** The count holds while the video is paused: a paused viewer is not sent on. */
+  running: boolean;
   onPlay(): void;
   onCancel(): void;
 }
 
-export function NextEpisodeCountdown({ next, onPlay, onCancel }: CountdownProps) {
+export function NextEpisodeCountdown({ next, running, onPlay, onCancel }: CountdownProps) {
   const [left, setLeft] = useState(COUNTDOWN_SECONDS);
   useEffect(() => {
     if (left <= 0) {
       onPlay();
       return;
     }
+    if (!running) return;
     const timer = window.setTimeout(() => setLeft((n) => n - 1), 1000);
     return () => window.clearTimeout(timer);
-  }, [left]);
+  }, [left, running]);
   return (
     <aside class="next-episode" aria-label="Next episode">
       <p class="next-episode-label">
         Next: S{next.season} E{next.number} · {next.title}
       </p>
       <p class="next-episode-count" aria-live="polite">
-        Playing in {left} s
+        {running ? `Playing in ${left} s` : "Paused"}
       </p>
       <div class="btn-row">
         <button type="button" class="btn btn-primary" onClick={onPlay}>

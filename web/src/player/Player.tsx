@@ -152,6 +152,7 @@ export function Player({ session, profile, heading, backHref, onNextEpisode }: P
       {showCountdown && session.next_episode && (
         <NextEpisodeCountdown
           next={session.next_episode}
+          running={state.playing}
           onPlay={() => onNextEpisode(session.next_episode!.episode_id)}
           onCancel={() => setCountdownDismissed(true)}
         />
