@@ -50,7 +50,7 @@ class GatedEdge:
         """The edge URL of `relative` in the session's version, with a renewed token if given."""
         parts = started["hls_url"].removesuffix("master.m3u8").split("/")
         if token is not None:
-            parts[3:5] = token.split("/")
+            parts[3:6] = token.split("/")
         return self.base + "/".join(parts) + relative
 
 
@@ -142,6 +142,9 @@ def test_a_stopped_session_stops_answering_at_the_edge_when_its_link_lapses(
 ) -> None:
     viewer, started = gated.start("standard")
     segment = f"v720/{gated.ladder.segment(720)}"
+    # Fetched at once, before the first link's 3 s are up: the edge caches it (on a busy
+    # machine the heartbeat below may come after that link has lapsed).
+    assert httpx.get(gated.media(started, segment)).status_code == 200
     time.sleep(2.0)
     beat = gated.api.post(
         f"/api/v1/playback/sessions/{started['session_id']}/heartbeat",

@@ -4,9 +4,10 @@ A link looks like `/media/{session}/{expires}/{signature}/{scope}/{version}/{pat
 scope lists the video heights the session may fetch (`240-360-720`); every video file is
 reached under a lane naming its height (`v720/seg-2-00001.m4s`), so an edge refuses a
 rendition above the plan by URL alone. Manifests refer to everything else by relative
-path, so one signature covers the whole version; it lives `media_link_ttl_seconds`, and
-heartbeats hand the player a fresh `{expires}/{signature}` while the session lives. A
-stopped session gets none, so its media stops answering when the last one expires.
+path, so one signature covers the whole version; it lives `playback_link_ttl_seconds`, and
+heartbeats hand the player a fresh `{expires}/{signature}/{scope}` while the session lives
+(the scope narrower when the plan was downgraded meanwhile). A stopped session gets none,
+so its media stops answering when the last one expires.
 
 The signature is the one nginx's `secure_link_md5` computes, so the stock edge can verify it:
 
@@ -56,13 +57,16 @@ class MediaLink:
 
     @property
     def token(self) -> str:
-        """The part a renewal replaces: `{expires}/{signature}`."""
-        return f"{self.expires}/{self.signature}"
+        """The part a renewal replaces: `{expires}/{signature}/{scope}`.
+
+        The scope is in it because a renewal may narrow it (a plan downgraded mid-session).
+        """
+        return f"{self.expires}/{self.signature}/{self.scope}"
 
     @property
     def prefix(self) -> str:
         """The path every file of the version is reached under, ending in a slash."""
-        return f"{MEDIA_ROOT}/{self.session_id}/{self.token}/{self.scope}/{self.version_id}/"
+        return f"{MEDIA_ROOT}/{self.session_id}/{self.token}/{self.version_id}/"
 
 
 def scope_of(heights: Iterable[int]) -> str:

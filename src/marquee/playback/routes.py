@@ -192,6 +192,8 @@ def heartbeat(
         next_heartbeat_seconds=settings.playback_heartbeat_seconds,
         media_token=renewal.link.token,
         media_expires_at=renewal.link.expires_at,
+        max_height=renewal.max_height,
+        license_url=renewal.license_url,
     )
     return model_response(read)
 
