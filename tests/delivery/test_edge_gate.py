@@ -20,6 +20,7 @@ from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.delivery.edge import EdgeOptions, Upstreams, nginx_config, prepare_dirs
+from marquee.delivery.signing import MEDIA_COOKIE
 from marquee.runtime import Runtime
 from tests import services
 from tests.delivery.ladder import Ladder, store_ladder
@@ -127,10 +128,14 @@ def test_sessions_on_different_plans_share_one_cached_segment(gated: GatedEdge) 
     assert gated.origin.hits[segment] == 1
 
 
-def _wait_until_refused(url: str, limit: float) -> tuple[httpx.Response, float]:
+def wait_until_refused(
+    url: str, limit: float, *, cookie: str | None = None
+) -> tuple[httpx.Response, float]:
+    """The first answer that is not a 200 (or the last one after `limit` s), and the wait."""
+    headers = {"Cookie": f"{MEDIA_COOKIE}={cookie}"} if cookie is not None else {}
     started = time.monotonic()
     while True:
-        answer = httpx.get(url)
+        answer = httpx.get(url, headers=headers)
         waited = time.monotonic() - started
         if answer.status_code != 200 or waited > limit:
             return answer, waited
@@ -154,7 +159,7 @@ def test_a_stopped_session_stops_answering_at_the_edge_when_its_link_lapses(
     assert beat.status_code == 200, beat.text
     token = beat.json()["media_token"]
     # The first link lapses; the renewed one carries on, from the edge's cache.
-    first, waited = _wait_until_refused(gated.media(started, segment), LINK_SECONDS + 1.5)
+    first, waited = wait_until_refused(gated.media(started, segment), LINK_SECONDS + 1.5)
     assert_problem(first, 403, "media_link_expired")
     renewed = httpx.get(gated.media(started, segment, token))
     assert renewed.status_code == 200
@@ -169,7 +174,7 @@ def test_a_stopped_session_stops_answering_at_the_edge_when_its_link_lapses(
         httpx.get(gated.media(started, "master.m3u8", token)), 403, "media_session_ended"
     )
     hits = gated.origin.total
-    lapsed, waited = _wait_until_refused(gated.media(started, segment, token), LINK_SECONDS + 1.5)
+    lapsed, waited = wait_until_refused(gated.media(started, segment, token), LINK_SECONDS + 1.5)
     assert_problem(lapsed, 403, "media_link_expired")
     assert waited <= LINK_SECONDS + 1.5
     assert gated.origin.total == hits  # refused by nginx alone

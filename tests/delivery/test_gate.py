@@ -20,10 +20,12 @@ from marquee.app import create_app
 from marquee.catalog.models import Title
 from marquee.config import Settings
 from marquee.db import transaction, utcnow
+from marquee.delivery.signing import MEDIA_COOKIE
 from marquee.playback import licenses
 from marquee.runtime import Runtime
 from marquee.versions import content_keys
 from tests.delivery.ladder import Ladder, store_ladder
+from tests.delivery.support import media_cookie
 from tests.playback.conftest import make_playable_title, make_viewer, set_plan, start_body
 from tests.support import ApiUser, assert_problem
 
@@ -264,3 +266,29 @@ def test_a_plan_downgraded_mid_session_narrows_the_next_link(gate: Gate) -> None
     # The wider link issued before the downgrade lapses within its short life.
     gate.clock.advance(gate.app.state.runtime.settings.playback_link_ttl_seconds)
     assert_problem(gate.client.get(prefix(started) + top), 403, "media_link_expired")
+
+
+def test_the_origin_serves_native_hls_by_the_session_cookie(gate: Gate) -> None:
+    ttl = gate.app.state.runtime.settings.playback_link_ttl_seconds
+    viewer = gate.viewer("standard")
+    body = start_body(viewer.profile_id, title_id=gate.title_id)
+    answer = gate.client.post("/api/v1/playback/sessions", json=body, headers=viewer.headers)
+    assert answer.status_code == 201, answer.text
+    started = answer.json()
+    folder = started["native_hls_url"].removesuffix("master.m3u8")
+    segment = f"v720/{gate.ladder.segment(720)}"
+
+    def get(relative: str, cookie: str | None) -> Any:
+        headers = {"Cookie": f"{MEDIA_COOKIE}={cookie}"} if cookie else {}
+        return gate.client.get(folder + relative, headers=headers)
+
+    cookie = media_cookie(answer).value
+    assert "v720/720p.m3u8" in get("master.m3u8", cookie).text
+    assert get(segment, cookie).content == gate.ladder.files[gate.ladder.segment(720)]
+    assert_problem(get(segment, None), 403, "media_link_invalid")
+    gate.clock.advance(ttl - 5)
+    beat = gate.heartbeat(viewer, started)
+    assert beat.status_code == 200, beat.text
+    gate.clock.advance(10)
+    assert_problem(get(segment, cookie), 403, "media_link_expired")
+    assert get(segment, media_cookie(beat).value).status_code == 200

@@ -132,3 +132,42 @@ def verify(secret: str, link: MediaLink, *, now: datetime) -> None:
         raise LinkInvalid("This media link is not valid.")
     if link.expires <= now.timestamp():
         raise LinkExpired("This media link has expired; start playback again.")
+
+
+# -- the cookie a native HLS player renews by: the same signature, scoped to one session -----
+
+MEDIA_COOKIE = "marquee_media"
+# The link form a cookie authorises: no token in the path, so a playlist fetched once still
+# leads to every segment after the token it came with has lapsed.
+COOKIE_LANE = "cookie"
+_COOKIE = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([0-9]{1,5}(?:-[0-9]{1,5}){0,31})$")
+
+
+@dataclass(frozen=True)
+class MediaCookie:
+    """`Set-Cookie` for a session's media: `{expires}.{signature}.{scope}`, sent only under
+    `/media/{session}/`, living as long as the link it carries."""
+
+    name: str
+    value: str
+    path: str
+    max_age: int
+
+
+def media_cookie(link: MediaLink, *, now: datetime) -> MediaCookie:
+    value = f"{link.expires}.{link.signature}.{link.scope}"
+    max_age = max(0, link.expires - int(now.timestamp()))
+    return MediaCookie(MEDIA_COOKIE, value, f"{MEDIA_ROOT}/{link.session_id}/", max_age)
+
+
+def cookie_prefix(link: MediaLink) -> str:
+    """The path every file of the version is reached under when the cookie carries the token."""
+    return f"{MEDIA_ROOT}/{link.session_id}/{COOKIE_LANE}/{link.version_id}/"
+
+
+def parse_cookie(value: str | None) -> tuple[str, str, str]:
+    """(expires, signature, scope) as a media cookie spells them; `LinkInvalid` otherwise."""
+    match = _COOKIE.match(value or "")
+    if match is None:
+        raise LinkInvalid("This media link is not valid.")
+    return match.group(1), match.group(2), match.group(3)

@@ -60,6 +60,13 @@ class SessionRead(BaseModel):
     session_id: uuid.UUID
     hls_url: str
     dash_url: str
+    native_hls_url: str = Field(
+        description=(
+            "The HLS master for a player that cannot rewrite its media URLs (Safari's native "
+            "HLS): the media token travels in the `marquee_media` cookie that this answer and "
+            "every heartbeat set, scoped to `/media/{session_id}/`."
+        )
+    )
     license_url: str | None
     key_system: Literal["org.w3.clearkey"] | None
     resume_position: float

@@ -2510,6 +2510,11 @@ export interface components {
              * @description The `{expires}/{signature}/{scope}` part of the media links, which renewals replace.
              */
             media_token: string;
+            /**
+             * Native Hls Url
+             * @description The HLS master for a player that cannot rewrite its media URLs (Safari's native HLS): the media token travels in the `marquee_media` cookie that this answer and every heartbeat set, scoped to `/media/{session_id}/`.
+             */
+            native_hls_url: string;
             next_episode: components["schemas"]["NextEpisode"] | null;
             /** Resume Position */
             resume_position: number;

@@ -98,7 +98,9 @@ export class Engine {
     });
     const start = session.start_position > 0 ? session.start_position : null;
     const kind = chooseStream(this.video);
-    const url = kind === "hls" ? session.hls_url : session.dash_url;
+    // Native HLS fetches the playlist once and its URLs as they are: its link form carries
+    // the token in the session's media cookie, which each heartbeat renews.
+    const url = kind === "hls" ? session.native_hls_url : session.dash_url;
     try {
       await this.player.load(url, start, kind === "hls" ? "application/x-mpegurl" : "application/dash+xml");
     } catch (err) {
