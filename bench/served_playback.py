@@ -10,7 +10,8 @@ in a session of their own, and pass past 3 s with no player error. Then:
 
 - the plan's ceiling: every file of the 1080p rendition (found from a premium session's
   playlists) is asked for by a basic session in every spelling a viewer could edit the URL
-  to (its lane, a lane the scope allows, no lane, the scope edited to list 1080); each must
+  to (its lane, a lane the scope allows, no lane, the scope edited to list 1080; and in the
+  native-HLS cookie form, with its own cookie and with the cookie's scope widened); each must
   answer 403, with no media byte. The premium session fetching the same files is the baseline;
 - a stop: the seconds from `stop` to the session's segment answering 403;
 - the MPD's `mediaPresentationDuration` next to the media's real duration, read by PyAV from
@@ -29,6 +30,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from tests.playback import players  # noqa: E402
 
 from marquee.delivery import renditions  # noqa: E402
-from marquee.delivery.signing import LANE  # noqa: E402
+from marquee.delivery.signing import LANE, MEDIA_COOKIE  # noqa: E402
 
 PASSWORD = "marquee-demo"
 PREMIUM = "viewer@marquee.demo"
@@ -106,6 +108,10 @@ def start(http: httpx.Client, viewer: Viewer, title_id: str) -> dict[str, Any]:
     answer = http.post("/api/v1/playback/sessions", json=body, headers=viewer.headers)
     answer.raise_for_status()
     started: dict[str, Any] = answer.json()
+    jar: SimpleCookie = SimpleCookie()
+    for header in answer.headers.get_list("set-cookie"):
+        jar.load(header)
+    started["cookie"] = jar[MEDIA_COOKIE].value if MEDIA_COOKIE in jar else ""
     return started
 
 
@@ -207,16 +213,24 @@ def ceiling(http: httpx.Client, basic: Viewer, premium: Viewer, title_id: str) -
         allowed = renditions.index_hls(
             http.get(mine + "master.m3u8").text, lambda _: None, "master.m3u8"
         )
-        spellings: list[Callable[[str], str]] = [
-            lambda f: _lane(mine, CEILING) + f,
-            lambda f: _lane(mine, max(allowed.values())) + f,
-            lambda f: mine + f,
-            lambda f: _lane(edited, CEILING) + f,
+        native = str(capped["native_hls_url"]).removesuffix("master.m3u8")
+        cookie = str(capped["cookie"])
+        widened = cookie.replace(f".{scope}", f".{scope}-{CEILING}")
+        # (URL, media cookie): the path-token form edited four ways, the cookie form two.
+        spellings: list[Callable[[str], tuple[str, str]]] = [
+            lambda f: (_lane(mine, CEILING) + f, ""),
+            lambda f: (_lane(mine, max(allowed.values())) + f, ""),
+            lambda f: (mine + f, ""),
+            lambda f: (_lane(edited, CEILING) + f, ""),
+            lambda f: (_lane(native, CEILING) + f, cookie),
+            lambda f: (_lane(native, CEILING) + f, widened),
         ]
         asked = refused = media = 0
         for file in files:
             for spell in spellings:
-                answer = http.get(spell(file))
+                url, sent = spell(file)
+                headers = {"Cookie": f"{MEDIA_COOKIE}={sent}"} if sent else {}
+                answer = http.get(url, headers=headers)
                 asked += 1
                 problem = answer.headers.get("content-type", "").startswith("application/problem")
                 if answer.status_code == 403 and problem:
