@@ -6,7 +6,8 @@ Against a running `marquee demo`, over HTTP only, as its viewers: the premium de
 a MovieLens history account (standard) and a fresh account the demo admin puts on the basic
 plan. For each plan, hls.js, dash.js and Shaka Player (from web/node_modules, in Debian's
 Chromium) each play a clear and an encrypted demo title, HLS and DASH as each supports,
-in a session of their own, and pass past 3 s with no player error. Then:
+in a session of their own, and pass past 3 s with no player error; Shaka and hls.js also
+play the native-HLS link form, whose token is in the session's media cookie. Then:
 
 - the plan's ceiling: every file of the 1080p rendition (found from a premium session's
   playlists) is asked for by a basic session in every spelling a viewer could edit the URL
@@ -36,6 +37,7 @@ from typing import Any
 
 import av
 import httpx
+from playwright.sync_api import BrowserContext
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -51,6 +53,9 @@ PREMIUM = "viewer@marquee.demo"
 STANDARD = "ml-user-1@marquee.demo"
 ADMIN = "admin@marquee.demo"
 CEILING = 1080
+# The native-HLS link form (token in the session's media cookie), played by the HLS players.
+COOKIE_FORM = "cookie"
+BY_COOKIE = [("shaka", COOKIE_FORM), ("hlsjs", COOKIE_FORM)]
 _DURATION = re.compile(r"^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
 _MPD = "{urn:mpeg:dash:schema:mpd:2011}"
 
@@ -146,18 +151,13 @@ def play_matrix(
     cells: list[Cell] = []
     with (
         players.launch_browser() as browser,
-        players.player_context(browser, base) as (
-            context,
-            page_url,
-        ),
+        players.player_context(browser, base) as (context, page_url),
     ):
         for viewer in viewers:
             for kind, title_id in titles.items():
-                for player, manifest in players.MATRIX:
+                for player, manifest in [*players.MATRIX, *BY_COOKIE]:
                     started = start(http, viewer, title_id)
-                    url = base + (
-                        started["hls_url"] if manifest.endswith("m3u8") else started["dash_url"]
-                    )
+                    url = base + _manifest_url(started, manifest, context, base)
                     licence = base + started["license_url"] if started["license_url"] else ""
                     began = time.perf_counter()
                     played = players.play(context, page_url, player, url, licence)
@@ -165,6 +165,19 @@ def play_matrix(
                     stop(http, viewer, started)
                     cells.append(Cell(viewer.plan, kind, player, manifest, played, took))
     return cells
+
+
+def _manifest_url(
+    started: dict[str, Any], manifest: str, context: BrowserContext, base: str
+) -> str:
+    """The session's manifest; for the cookie form, the start's cookie handed to the browser
+    (as a browser keeps it from the start's answer), scoped to the session's media."""
+    if manifest == COOKIE_FORM:
+        folder = f"{base}/media/{started['session_id']}/"
+        cookie = {"name": MEDIA_COOKIE, "value": started["cookie"], "url": folder}
+        context.add_cookies([{**cookie, "secure": True, "httpOnly": True, "sameSite": "Strict"}])
+        return str(started["native_hls_url"])
+    return str(started["hls_url"] if manifest.endswith("m3u8") else started["dash_url"])
 
 
 def _prefix(started: dict[str, Any]) -> str:
@@ -321,7 +334,7 @@ def _table(cells: list[Cell]) -> None:
     print("|---|---|---|---|---|---|---|---|")
     for c in cells:
         result = "plays" if c.passed else f"FAILS {c.played.errors[:1]}"
-        stream = "HLS" if c.manifest.endswith("m3u8") else "DASH"
+        stream = {"master.m3u8": "HLS", COOKIE_FORM: "HLS by cookie"}.get(c.manifest, "DASH")
         print(
             f"| {c.plan} | {c.kind} | {c.player} | {stream} | {result} | "
             f"{c.played.position:.2f} | {c.played.height} | {c.seconds:.1f} |"
