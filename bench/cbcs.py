@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests import services  # noqa: E402
 from tests.media import sources  # noqa: E402
-from tests.playback import test_players as players  # noqa: E402
+from tests.playback import players, test_players  # noqa: E402
 
 from marquee.media.encode import EncodeOptions, EncodeResult, encode  # noqa: E402
 from marquee.media.encrypt import Protection  # noqa: E402
@@ -79,43 +79,31 @@ def packaging(encoded: EncodeResult, work: Path, runs: int, key: Protection | No
 
 
 def first_frames(packages: dict[str, Path], runs: int) -> dict[tuple[str, str, str], float]:
-    from playwright.sync_api import sync_playwright
     from starlette.applications import Starlette
-    from starlette.responses import FileResponse, HTMLResponse
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
     routes = [
-        Route("/page.html", lambda request: HTMLResponse(players._page())),
-        Route("/license", players._licence, methods=["POST"]),
-        *(
-            Route(f"/lib/{name}", lambda request, path=path: FileResponse(path))
-            for name, path in players.LIBRARIES.items()
-        ),
+        Route("/license", test_players.licence, methods=["POST"]),
         *(Mount(f"/media/{name}", StaticFiles(directory=path)) for name, path in packages.items()),
     ]
     results: dict[tuple[str, str, str], float] = {}
     with (
         services.serve_app(Starlette(routes=routes), services.free_port()) as base,
-        sync_playwright() as playwright,
+        players.launch_browser() as browser,
+        players.player_context(browser, base) as (context, page_url),
     ):
-        browser = playwright.chromium.launch(
-            executable_path=players.CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
-        )
         for player, manifest in players.MATRIX:
             for name in packages:
                 licence = f"{base}/license" if name == "cbcs" else ""
                 url = f"{base}/media/{name}/{manifest}"
                 times = []
                 for _ in range(runs):
-                    page = browser.new_page()
-                    page.goto(f"{base}/page.html")
+                    page = context.new_page()
+                    page.goto(page_url)
                     times.append(page.evaluate(FIRST_FRAME, [player, url, licence]))
                     page.close()
                 results[(player, manifest, name)] = statistics.median(times)
-        browser.close()
     return results
 
 
@@ -138,7 +126,7 @@ def main() -> None:
             options=EncodeOptions(preset="veryfast"),
         )
         encode_s = time.perf_counter() - started
-        key = Protection(kid=players.KEY.kid, key=players.KEY.key)
+        key = Protection(kid=test_players.KEY.kid, key=test_players.KEY.key)
         clear_s = packaging(encoded, work, args.runs, None)
         cbcs_s = packaging(encoded, work, args.runs, key)
         print(f"encode (baseline) {encode_s:.2f} s, {len(encoded.tracks)} tracks")

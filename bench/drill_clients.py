@@ -96,8 +96,10 @@ async def _start(
 
 
 def renewed(url: str, session_id: str, token: str) -> str:
-    """`url` with the session's newest `{expires}/{signature}` (as the web player does)."""
-    pattern = re.compile(f"(/media/{re.escape(session_id)}/)[0-9]+/[A-Za-z0-9_-]{{22}}/")
+    """`url` with the session's newest `{expires}/{signature}/{scope}` (as the web player does)."""
+    pattern = re.compile(
+        f"(/media/{re.escape(session_id)}/)[0-9]+/[A-Za-z0-9_-]{{22}}/[0-9]+(?:-[0-9]+)*/"
+    )
     return pattern.sub(lambda m: f"{m.group(1)}{token}/", url, count=1)
 
 

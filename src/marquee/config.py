@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     media_base_url: str = ""
     # One media link's life; heartbeats renew it, so a stopped session's media stops this soon.
     playback_link_ttl_seconds: int = Field(default=45, gt=0, le=3600)
-    # The licence link's life: a player asks for its keys when it starts.
+    # A licence token's life from its start or the heartbeat that renewed it.
     playback_license_ttl_seconds: int = Field(default=6 * 3600, gt=0)
     # A stream slot is freed when its session stops or stays silent this long.
     playback_idle_seconds: int = Field(default=120, gt=0)

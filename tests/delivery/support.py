@@ -6,14 +6,17 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.cookies import Morsel, SimpleCookie
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 
 from marquee.accounts.models import Profile, User
 from marquee.config import Settings
 from marquee.db import transaction, utcnow
 from marquee.delivery import signing
+from marquee.delivery.signing import MEDIA_COOKIE
 from marquee.playback.models import PlaybackSession
 from marquee.storage import keys
 from tests.playback.conftest import make_playable_title
@@ -119,3 +122,11 @@ def url(
     """The signed path of `relative` for this session, as a player would request it."""
     prefix = link(settings, session_id, published.version_id, heights=heights).prefix
     return prefix + in_lane(relative)
+
+
+def media_cookie(answer: httpx.Response) -> Morsel[str]:
+    """The `marquee_media` cookie a session start or a heartbeat sets."""
+    jar: SimpleCookie = SimpleCookie()
+    for header in answer.headers.get_list("set-cookie"):
+        jar.load(header)
+    return jar[MEDIA_COOKIE]

@@ -39,6 +39,7 @@ from marquee.delivery.edge import (
     prepare_dirs,
     render,
 )
+from marquee.delivery.errors import LinkExpired, LinkInvalid
 from tests import services
 from tests.catalog.factories import make_title
 from tests.delivery.support import Published, link, open_session, publish, url
@@ -302,13 +303,17 @@ def test_tampered_and_expired_links_are_refused_at_the_edge(edge: Edge) -> None:
     flipped = ("A" if good.signature[0] != "A" else "B") + good.signature[1:]
     for relative in (SEGMENT, "master.m3u8"):
         tampered = httpx.get(edge.base + good.prefix.replace(good.signature, flipped) + relative)
-        assert_problem(tampered, 403, "media_link_invalid")
+        # The problem's own title, as the origin answers it, not a generic one.
+        assert assert_problem(tampered, 403, "media_link_invalid")["title"] == LinkInvalid.title
         longer = good.prefix.replace(f"/{good.expires}/", f"/{good.expires + 86400}/")
         assert_problem(httpx.get(edge.base + longer + relative), 403, "media_link_invalid")
         past = link(
             settings, sid, edge.published.version_id, expires_at=utcnow() - timedelta(seconds=5)
         )
-        assert_problem(httpx.get(edge.base + past.prefix + relative), 403, "media_link_expired")
+        expired = assert_problem(
+            httpx.get(edge.base + past.prefix + relative), 403, "media_link_expired"
+        )
+        assert expired["title"] == LinkExpired.title
     assert edge.origin.total == 0
 
 

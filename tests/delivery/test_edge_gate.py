@@ -20,6 +20,7 @@ from marquee.app import create_app
 from marquee.config import Settings
 from marquee.db import transaction
 from marquee.delivery.edge import EdgeOptions, Upstreams, nginx_config, prepare_dirs
+from marquee.delivery.signing import MEDIA_COOKIE
 from marquee.runtime import Runtime
 from tests import services
 from tests.delivery.ladder import Ladder, store_ladder
@@ -50,7 +51,7 @@ class GatedEdge:
         """The edge URL of `relative` in the session's version, with a renewed token if given."""
         parts = started["hls_url"].removesuffix("master.m3u8").split("/")
         if token is not None:
-            parts[3:5] = token.split("/")
+            parts[3:6] = token.split("/")
         return self.base + "/".join(parts) + relative
 
 
@@ -127,10 +128,14 @@ def test_sessions_on_different_plans_share_one_cached_segment(gated: GatedEdge) 
     assert gated.origin.hits[segment] == 1
 
 
-def _wait_until_refused(url: str, limit: float) -> tuple[httpx.Response, float]:
+def wait_until_refused(
+    url: str, limit: float, *, cookie: str | None = None
+) -> tuple[httpx.Response, float]:
+    """The first answer that is not a 200 (or the last one after `limit` s), and the wait."""
+    headers = {"Cookie": f"{MEDIA_COOKIE}={cookie}"} if cookie is not None else {}
     started = time.monotonic()
     while True:
-        answer = httpx.get(url)
+        answer = httpx.get(url, headers=headers)
         waited = time.monotonic() - started
         if answer.status_code != 200 or waited > limit:
             return answer, waited
@@ -142,6 +147,9 @@ def test_a_stopped_session_stops_answering_at_the_edge_when_its_link_lapses(
 ) -> None:
     viewer, started = gated.start("standard")
     segment = f"v720/{gated.ladder.segment(720)}"
+    # Fetched at once, before the first link's 3 s are up: the edge caches it (on a busy
+    # machine the heartbeat below may come after that link has lapsed).
+    assert httpx.get(gated.media(started, segment)).status_code == 200
     time.sleep(2.0)
     beat = gated.api.post(
         f"/api/v1/playback/sessions/{started['session_id']}/heartbeat",
@@ -151,7 +159,7 @@ def test_a_stopped_session_stops_answering_at_the_edge_when_its_link_lapses(
     assert beat.status_code == 200, beat.text
     token = beat.json()["media_token"]
     # The first link lapses; the renewed one carries on, from the edge's cache.
-    first, waited = _wait_until_refused(gated.media(started, segment), LINK_SECONDS + 1.5)
+    first, waited = wait_until_refused(gated.media(started, segment), LINK_SECONDS + 1.5)
     assert_problem(first, 403, "media_link_expired")
     renewed = httpx.get(gated.media(started, segment, token))
     assert renewed.status_code == 200
@@ -166,7 +174,7 @@ def test_a_stopped_session_stops_answering_at_the_edge_when_its_link_lapses(
         httpx.get(gated.media(started, "master.m3u8", token)), 403, "media_session_ended"
     )
     hits = gated.origin.total
-    lapsed, waited = _wait_until_refused(gated.media(started, segment, token), LINK_SECONDS + 1.5)
+    lapsed, waited = wait_until_refused(gated.media(started, segment, token), LINK_SECONDS + 1.5)
     assert_problem(lapsed, 403, "media_link_expired")
     assert waited <= LINK_SECONDS + 1.5
     assert gated.origin.total == hits  # refused by nginx alone

@@ -17,11 +17,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from marquee.app import create_app
+from marquee.catalog.models import Title
 from marquee.config import Settings
 from marquee.db import transaction, utcnow
+from marquee.delivery.signing import MEDIA_COOKIE
+from marquee.playback import licenses
 from marquee.runtime import Runtime
+from marquee.versions import content_keys
 from tests.delivery.ladder import Ladder, store_ladder
-from tests.playback.conftest import make_playable_title, make_viewer, start_body
+from tests.delivery.support import media_cookie
+from tests.playback.conftest import make_playable_title, make_viewer, set_plan, start_body
 from tests.support import ApiUser, assert_problem
 
 
@@ -69,7 +74,7 @@ def prefix(started: dict[str, Any], token: str | None = None) -> str:
     if token is None:
         return str(base)
     parts = base.split("/")  # "", "media", session, expires, signature, scope, version, ""
-    parts[3:5] = token.split("/")
+    parts[3:6] = token.split("/")
     return "/".join(parts)
 
 
@@ -194,3 +199,96 @@ def test_links_are_short_lived_and_every_heartbeat_signs_a_later_one(gate: Gate)
     renewed = datetime.fromisoformat(beat["media_expires_at"])
     assert renewed > expires
     assert beat["media_token"].split("/")[0] == str(int(renewed.timestamp()))
+
+
+def _encrypt(gate: Gate) -> uuid.UUID:
+    """The gate's title encrypted, with its content key made; returns the key id."""
+    runtime = gate.app.state.runtime
+    with transaction(runtime.sessionmaker) as session:
+        title = session.get(Title, gate.title_id)
+        assert title is not None
+        title.encrypted = True
+        key = content_keys.key_for_title(
+            session=session, settings=runtime.settings, title_id=title.id
+        )
+        assert key is not None
+        return key.kid
+
+
+def _licence(gate: Gate, url: str, kid: uuid.UUID) -> Any:
+    return gate.client.post(url, json={"kids": [licenses.b64url(kid.bytes)], "type": "temporary"})
+
+
+def test_a_live_session_gets_licences_past_six_hours(gate: Gate) -> None:
+    settings = gate.app.state.runtime.settings
+    kid = _encrypt(gate)
+    viewer = gate.viewer("standard")
+    began = gate.clock.now
+    started = gate.start(viewer)
+    assert started["license_url"]
+    licence_url = started["license_url"]
+    life = timedelta(seconds=settings.playback_license_ttl_seconds)
+    while gate.clock.now - began < life + timedelta(minutes=15):
+        gate.clock.advance(settings.playback_idle_seconds * 0.8)
+        beat = gate.heartbeat(viewer, started)
+        assert beat.status_code == 200, beat.text
+        licence_url = beat.json()["license_url"]
+    # The start's token has lapsed; the newest heartbeat's licenses the same key.
+    assert_problem(_licence(gate, started["license_url"], kid), 403, "license_denied")
+    granted = _licence(gate, licence_url, kid)
+    assert granted.status_code == 200, granted.text
+    assert licenses.from_b64url(granted.json()["keys"][0]["kid"]) == kid.bytes
+
+
+def test_a_plan_downgraded_mid_session_narrows_the_next_link(gate: Gate) -> None:
+    kid = _encrypt(gate)
+    viewer = gate.viewer("standard")
+    started = gate.start(viewer)
+    assert started["max_height"] == 1080
+    top = f"v1080/{gate.ladder.segment(1080)}"
+    assert gate.client.get(prefix(started) + top).status_code == 200
+    with transaction(gate.app.state.runtime.sessionmaker) as session:
+        set_plan(session, user_id=viewer.id, plan="basic")
+    # Until the next heartbeat the session is above its plan: no more keys.
+    assert_problem(_licence(gate, started["license_url"], kid), 403, "license_denied")
+    gate.clock.advance(5)
+    beat = gate.heartbeat(viewer, started)
+    assert beat.status_code == 200, beat.text
+    renewal = beat.json()
+    assert renewal["max_height"] == 720
+    assert renewal["media_token"].endswith("/240-480-720")
+    renewed = prefix(started, renewal["media_token"])
+    assert_problem(gate.client.get(renewed + top), 403, "rendition_not_allowed")
+    assert gate.client.get(renewed + f"v720/{gate.ladder.segment(720)}").status_code == 200
+    assert "1080p" not in gate.client.get(renewed + "master.m3u8").text
+    # Within the plan again, the session is licensed again.
+    assert _licence(gate, renewal["license_url"], kid).status_code == 200
+    # The wider link issued before the downgrade lapses within its short life.
+    gate.clock.advance(gate.app.state.runtime.settings.playback_link_ttl_seconds)
+    assert_problem(gate.client.get(prefix(started) + top), 403, "media_link_expired")
+
+
+def test_the_origin_serves_native_hls_by_the_session_cookie(gate: Gate) -> None:
+    ttl = gate.app.state.runtime.settings.playback_link_ttl_seconds
+    viewer = gate.viewer("standard")
+    body = start_body(viewer.profile_id, title_id=gate.title_id)
+    answer = gate.client.post("/api/v1/playback/sessions", json=body, headers=viewer.headers)
+    assert answer.status_code == 201, answer.text
+    started = answer.json()
+    folder = started["native_hls_url"].removesuffix("master.m3u8")
+    segment = f"v720/{gate.ladder.segment(720)}"
+
+    def get(relative: str, cookie: str | None) -> Any:
+        headers = {"Cookie": f"{MEDIA_COOKIE}={cookie}"} if cookie else {}
+        return gate.client.get(folder + relative, headers=headers)
+
+    cookie = media_cookie(answer).value
+    assert "v720/720p.m3u8" in get("master.m3u8", cookie).text
+    assert get(segment, cookie).content == gate.ladder.files[gate.ladder.segment(720)]
+    assert_problem(get(segment, None), 403, "media_link_invalid")
+    gate.clock.advance(ttl - 5)
+    beat = gate.heartbeat(viewer, started)
+    assert beat.status_code == 200, beat.text
+    gate.clock.advance(10)
+    assert_problem(get(segment, cookie), 403, "media_link_expired")
+    assert get(segment, media_cookie(beat).value).status_code == 200

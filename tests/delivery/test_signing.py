@@ -36,7 +36,7 @@ def test_signature_is_the_one_nginx_secure_link_md5_computes() -> None:
     assert link.prefix == (
         f"/media/{link.session_id}/{link.expires}/{link.signature}/240-360-720/{link.version_id}/"
     )
-    assert link.token == f"{link.expires}/{link.signature}"
+    assert link.token == f"{link.expires}/{link.signature}/240-360-720"
 
 
 def test_a_fresh_link_verifies() -> None:

@@ -61,7 +61,7 @@ def test_a_session_gives_signed_urls_limits_and_where_to_start(
         uuid.UUID(session_id), uuid.UUID(version_id), int(expires), sig, heights
     )
     assert str(link.session_id) == body["session_id"]
-    assert body["media_token"] == f"{expires}/{sig}"
+    assert body["media_token"] == f"{expires}/{sig}/{scope}"
     ttl = app.state.runtime.settings.playback_link_ttl_seconds
     assert link.expires - utcnow().timestamp() <= ttl
     secret = app.state.runtime.settings.media_link_secret.get_secret_value()

@@ -19,6 +19,8 @@ from typing import Annotated
 import typer
 
 from marquee.config import Settings
+from marquee.delivery.errors import LinkExpired, LinkInvalid, RenditionNotAllowed
+from marquee.errors import PermissionDenied
 
 NGINX_DIR = Path(__file__).resolve().parents[3] / "deploy" / "nginx"
 TEMPLATE = NGINX_DIR / "marquee.conf"
@@ -162,6 +164,31 @@ def problem_body(status: int) -> str:
     )
 
 
+def refusal_body(error: type[PermissionDenied], detail: str) -> str:
+    """The 403 the edge answers itself for a media link, as the origin's own `error` reads."""
+    return json.dumps(
+        {
+            "type": f"/problems/{error.code}",
+            "title": error.title,
+            "status": error.status,
+            "detail": detail,
+            "code": error.code,
+        },
+        separators=(",", ":"),
+    )
+
+
+# The edge's own refusals, by template placeholder: the same problems the origin answers.
+_REFUSALS = {
+    "link_invalid": (LinkInvalid, "This media link is not valid."),
+    "link_expired": (LinkExpired, "This media link has expired; start playback again."),
+    "rendition_not_allowed": (
+        RenditionNotAllowed,
+        "This rendition is above what the session may play.",
+    ),
+}
+
+
 def _error_pages(headers: tuple[str, ...] = ()) -> str:
     """`error_page` lines and the named locations that answer each status as problem+json.
 
@@ -225,6 +252,7 @@ def _values(secret: str, options: EdgeOptions) -> dict[str, str]:
         "secret": secret,
         "cors_map": _cors_map(options.cors_origins),
         "error_pages": _error_pages(_EDGE_CORS),
+        **{name: refusal_body(*refusal) for name, refusal in _REFUSALS.items()},
     }
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -184,25 +183,27 @@ class Origin:
         settings: Settings,
         store: ObjectStore,
         sessions: sessionmaker[Session],
-        session_ttl: float = 30.0,
     ) -> None:
         self.settings = settings
         self.store = store
         self._sessions = sessions
-        self._session_ttl = session_ttl
-        # session id -> (version id, when it was read): a session never changes version.
+        # As long as a link lives: a stopped session's media stops answering within one link
+        # life whichever answers it, the edge (the link) or this process (its memory).
+        self._session_ttl = settings.playback_link_ttl_seconds
+        # session id -> (version id, when it was read, Unix seconds): a session never changes
+        # version.
         self._known: _Lru[uuid.UUID, tuple[uuid.UUID, float]] = _Lru(100_000)
         self._manifests: _Lru[tuple[uuid.UUID, str, StreamFilter], Manifest] = _Lru(4096)
         self._stats: _Lru[str, ObjectStat] = _Lru(100_000)
         self._videos: _Lru[uuid.UUID, renditions.VideoFiles] = _Lru(4096)
 
-    def known(self, link: MediaLink) -> bool:
+    def known(self, link: MediaLink, *, now: datetime) -> bool:
         """Whether the session was seen live recently with this version: no database read."""
         hit = self._known.get(link.session_id)
         return (
             hit is not None
             and hit[0] == link.version_id
-            and time.monotonic() - hit[1] < self._session_ttl
+            and 0 <= now.timestamp() - hit[1] < self._session_ttl
         )
 
     def check_session(self, link: MediaLink, *, now: datetime) -> None:
@@ -217,7 +218,7 @@ class Origin:
             raise LinkInvalid("This media link is not valid.")
         if not service.is_live(row, settings=self.settings, now=now):
             raise MediaSessionEnded("This playback session has ended; start playback again.")
-        self._known.put(link.session_id, (row.version_id, time.monotonic()))
+        self._known.put(link.session_id, (row.version_id, now.timestamp()))
         return row
 
     def cached_videos(self, version_id: uuid.UUID) -> renditions.VideoFiles | None:

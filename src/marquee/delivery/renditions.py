@@ -53,7 +53,7 @@ def _height(tag_line: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _hls_variants(master: str, master_path: str) -> list[tuple[str, int]]:
+def hls_variants(master: str, master_path: str) -> list[tuple[str, int]]:
     """(media playlist, height) of every variant and I-frame playlist in the master."""
     found: list[tuple[str, int]] = []
     lines = [line.strip() for line in master.splitlines()]
@@ -91,7 +91,7 @@ def _hls_media_files(playlist: str, playlist_path: str) -> list[str]:
 def index_hls(master: str, read: Callable[[str], str | None], master_path: str) -> dict[str, int]:
     """Every file of the HLS video renditions with its height; `read` fetches a playlist."""
     exact: dict[str, int] = {}
-    for path, height in _hls_variants(master, master_path):
+    for path, height in hls_variants(master, master_path):
         exact[path] = height
         text = read(path)
         for file in _hls_media_files(text or "", path):

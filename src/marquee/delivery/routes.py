@@ -1,6 +1,8 @@
 """`GET/HEAD /media/{session}/{expires}/{signature}/{scope}/{version}/{path}`: the origin.
 
 Outside `/api/v1` on purpose: the path is the signed media link the edge validates too.
+`/media/{session}/cookie/{version}/{path}` is the same with the token in the session's media
+cookie instead, for players that fetch a playlist once and cannot rewrite its URLs.
 Segments are served with byte ranges, ETags and long-lived immutable caching; local files
 are read in large chunks off the event loop, or handed to the server whole when it can
 send a file itself (ASGI `http.response.pathsend`); S3 objects stream through by range.
@@ -20,11 +22,14 @@ from starlette.types import Receive, Scope, Send
 
 from marquee.config import Settings
 from marquee.delivery import origin as media
+from marquee.delivery import signing
 from marquee.deps import runtime_of
 from marquee.storage.base import ByteRange, ObjectStat
 from marquee.storage.local import LocalStore
 
 MEDIA_PATH = "/media/{session_id}/{expires}/{signature}/{scope}/{version_id}/{path:path}"
+# Matched first: the token is in the session's media cookie (see signing.media_cookie).
+COOKIE_PATH = "/media/{session_id}/cookie/{version_id}/{path:path}"
 # Headers a player's script may read on a cross-origin media response.
 MEDIA_EXPOSED_HEADERS = ["Content-Length", "Content-Range", "Accept-Ranges", "ETag"]
 READ_CHUNK = 1024 * 1024
@@ -164,9 +169,9 @@ def _manifest_response(
     return Response(body, status_code=status, headers=headers, media_type=target.content_type)
 
 
-@router.api_route(MEDIA_PATH, methods=["GET", "HEAD"], include_in_schema=False)
-async def media_file(
+async def _serve(
     request: Request,
+    *,
     session_id: str,
     expires: str,
     signature: str,
@@ -190,7 +195,7 @@ async def media_file(
     if target.manifest is not None:
         made = await anyio.to_thread.run_sync(lambda: origin.manifest(target, now=now))
         return _manifest_response(request, origin, target, made)
-    if not origin.known(target.link):
+    if not origin.known(target.link, now=now):
         await anyio.to_thread.run_sync(lambda: origin.check_session(target.link, now=now))
     videos = origin.cached_videos(target.link.version_id)
     if videos is None:
@@ -200,6 +205,45 @@ async def media_file(
     if info is None:
         info = await anyio.to_thread.run_sync(origin.stat, target.key)
     return _file_response(request, origin, target, info)
+
+
+@router.api_route(COOKIE_PATH, methods=["GET", "HEAD"], include_in_schema=False)
+async def media_file_by_cookie(
+    request: Request, session_id: str, version_id: str, path: str
+) -> Response:
+    """The same files for a player that cannot rewrite its URLs (Safari's native HLS): the
+    token is in the session's media cookie, which the start and each heartbeat set."""
+    expires, signature, scope = signing.parse_cookie(request.cookies.get(signing.MEDIA_COOKIE))
+    return await _serve(
+        request,
+        session_id=session_id,
+        expires=expires,
+        signature=signature,
+        scope=scope,
+        version_id=version_id,
+        path=path,
+    )
+
+
+@router.api_route(MEDIA_PATH, methods=["GET", "HEAD"], include_in_schema=False)
+async def media_file(
+    request: Request,
+    session_id: str,
+    expires: str,
+    signature: str,
+    scope: str,
+    version_id: str,
+    path: str,
+) -> Response:
+    return await _serve(
+        request,
+        session_id=session_id,
+        expires=expires,
+        signature=signature,
+        scope=scope,
+        version_id=version_id,
+        path=path,
+    )
 
 
 @router.options(MEDIA_PATH, include_in_schema=False)

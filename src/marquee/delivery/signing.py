@@ -4,9 +4,10 @@ A link looks like `/media/{session}/{expires}/{signature}/{scope}/{version}/{pat
 scope lists the video heights the session may fetch (`240-360-720`); every video file is
 reached under a lane naming its height (`v720/seg-2-00001.m4s`), so an edge refuses a
 rendition above the plan by URL alone. Manifests refer to everything else by relative
-path, so one signature covers the whole version; it lives `media_link_ttl_seconds`, and
-heartbeats hand the player a fresh `{expires}/{signature}` while the session lives. A
-stopped session gets none, so its media stops answering when the last one expires.
+path, so one signature covers the whole version; it lives `playback_link_ttl_seconds`, and
+heartbeats hand the player a fresh `{expires}/{signature}/{scope}` while the session lives
+(the scope narrower when the plan was downgraded meanwhile). A stopped session gets none,
+so its media stops answering when the last one expires.
 
 The signature is the one nginx's `secure_link_md5` computes, so the stock edge can verify it:
 
@@ -56,13 +57,16 @@ class MediaLink:
 
     @property
     def token(self) -> str:
-        """The part a renewal replaces: `{expires}/{signature}`."""
-        return f"{self.expires}/{self.signature}"
+        """The part a renewal replaces: `{expires}/{signature}/{scope}`.
+
+        The scope is in it because a renewal may narrow it (a plan downgraded mid-session).
+        """
+        return f"{self.expires}/{self.signature}/{self.scope}"
 
     @property
     def prefix(self) -> str:
         """The path every file of the version is reached under, ending in a slash."""
-        return f"{MEDIA_ROOT}/{self.session_id}/{self.token}/{self.scope}/{self.version_id}/"
+        return f"{MEDIA_ROOT}/{self.session_id}/{self.token}/{self.version_id}/"
 
 
 def scope_of(heights: Iterable[int]) -> str:
@@ -128,3 +132,42 @@ def verify(secret: str, link: MediaLink, *, now: datetime) -> None:
         raise LinkInvalid("This media link is not valid.")
     if link.expires <= now.timestamp():
         raise LinkExpired("This media link has expired; start playback again.")
+
+
+# -- the cookie a native HLS player renews by: the same signature, scoped to one session -----
+
+MEDIA_COOKIE = "marquee_media"
+# The link form a cookie authorises: no token in the path, so a playlist fetched once still
+# leads to every segment after the token it came with has lapsed.
+COOKIE_LANE = "cookie"
+_COOKIE = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{22})\.([0-9]{1,5}(?:-[0-9]{1,5}){0,31})$")
+
+
+@dataclass(frozen=True)
+class MediaCookie:
+    """`Set-Cookie` for a session's media: `{expires}.{signature}.{scope}`, sent only under
+    `/media/{session}/`, living as long as the link it carries."""
+
+    name: str
+    value: str
+    path: str
+    max_age: int
+
+
+def media_cookie(link: MediaLink, *, now: datetime) -> MediaCookie:
+    value = f"{link.expires}.{link.signature}.{link.scope}"
+    max_age = max(0, link.expires - int(now.timestamp()))
+    return MediaCookie(MEDIA_COOKIE, value, f"{MEDIA_ROOT}/{link.session_id}/", max_age)
+
+
+def cookie_prefix(link: MediaLink) -> str:
+    """The path every file of the version is reached under when the cookie carries the token."""
+    return f"{MEDIA_ROOT}/{link.session_id}/{COOKIE_LANE}/{link.version_id}/"
+
+
+def parse_cookie(value: str | None) -> tuple[str, str, str]:
+    """(expires, signature, scope) as a media cookie spells them; `LinkInvalid` otherwise."""
+    match = _COOKIE.match(value or "")
+    if match is None:
+        raise LinkInvalid("This media link is not valid.")
+    return match.group(1), match.group(2), match.group(3)

@@ -1,9 +1,9 @@
 """What a player reports while watching: heartbeats and the stop, saving where the viewer is.
 
-Each report renews the session's stream slot and its short-lived media link (a heartbeat)
-or frees the slot (the stop, after which no link is signed again), saves the profile's
-position and appends `progress` (and `complete`) events to the log that home rows and
-analytics read.
+Each report renews the session's stream slot, its short-lived media link (narrowed to the
+plan as it is now) and its licence URL (a heartbeat), or frees the slot (the stop, after
+which no link is signed again), saves the profile's position and appends `progress` (and
+`complete`) events to the log that home rows and analytics read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from marquee.accounts.billing import entitlements
+from marquee.accounts.billing import Entitlements, entitlements
 from marquee.accounts.models import User
 from marquee.catalog.models import Episode
 from marquee.config import Settings
@@ -30,6 +30,7 @@ from marquee.playback.service import (
     allowed_heights,
     get_own_session,
     is_live,
+    license_url_for,
     link_expiry,
     log_event,
     media_link,
@@ -41,79 +42,92 @@ from marquee.versions.models import MediaVersion
 POSITION_SLACK_SECONDS = 1.0
 
 
+@dataclass(frozen=True)
+class VersionFacts:
+    """What every heartbeat needs of a session's version: fixed once it is published."""
+
+    seconds: float
+    heights: tuple[int, ...]
+    kid: uuid.UUID | None
+
+
 class VersionDurations:
-    """Version id -> duration and video heights: a published version's media never changes,
-    so every heartbeat of every session playing it can skip reading its row. Bounded; cleared
-    when full. One per runtime (see `marquee.runtime`), never module-global."""
+    """Version id -> duration, video heights and key id: a published version's media never
+    changes, so every heartbeat of every session playing it can skip reading its row. Bounded;
+    cleared when full. One per runtime (see `marquee.runtime`), never module-global."""
 
     def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit
-        self._seconds: dict[uuid.UUID, float] = {}
-        self._heights: dict[uuid.UUID, tuple[int, ...]] = {}
+        self._facts: dict[uuid.UUID, VersionFacts] = {}
 
-    def get(self, version_id: uuid.UUID) -> float | None:
-        return self._seconds.get(version_id)
+    def get(self, version_id: uuid.UUID) -> VersionFacts | None:
+        return self._facts.get(version_id)
 
-    def heights(self, version_id: uuid.UUID) -> tuple[int, ...] | None:
-        return self._heights.get(version_id)
-
-    def put(self, version_id: uuid.UUID, seconds: float, heights: tuple[int, ...] = ()) -> None:
-        if len(self._seconds) >= self.limit:
-            self._seconds.clear()
-            self._heights.clear()
-        self._seconds[version_id] = seconds
-        self._heights[version_id] = heights
+    def put(self, version_id: uuid.UUID, facts: VersionFacts) -> None:
+        if len(self._facts) >= self.limit:
+            self._facts.clear()
+        self._facts[version_id] = facts
 
 
 @dataclass(frozen=True)
 class Renewal:
-    """What a heartbeat hands back: when the slot lapses if silent, and a fresh media link."""
+    """What a heartbeat hands back: when the slot lapses if silent, a fresh media link (its
+    scope narrowed to what the plan allows now), and for encrypted media a fresh licence URL."""
 
     slot_expires_at: datetime
     link: MediaLink
+    max_height: int
+    license_url: str | None
 
 
-def _version_duration(
+def _facts(
     session: Session, playback: PlaybackSession, durations: VersionDurations | None
-) -> float:
-    duration = durations.get(playback.version_id) if durations is not None else None
-    if duration is not None:
-        return duration
+) -> VersionFacts | None:
+    """The session's version's facts, from the runtime's cache when it has them; None when
+    the version's row is gone (a retired version)."""
+    cached = durations.get(playback.version_id) if durations is not None else None
+    if cached is not None:
+        return cached
     version = session.get(MediaVersion, playback.version_id)
-    if version is None:  # a retired version's row may be gone: the saved duration stands in
-        return _saved_duration(session, playback)
+    if version is None:
+        return None
+    heights = tuple(sorted({r.height for r in version.renditions}))
+    facts = VersionFacts(version.duration_seconds, heights, version.kid)
     if durations is not None:
-        durations.put(playback.version_id, version.duration_seconds, _heights(version))
-    return version.duration_seconds
-
-
-def _heights(version: MediaVersion) -> tuple[int, ...]:
-    return tuple(sorted({r.height for r in version.renditions}))
-
-
-def _allowed_heights(
-    session: Session, playback: PlaybackSession, durations: VersionDurations | None
-) -> tuple[int, ...]:
-    """The heights the session's link allows, as the start signed them."""
-    heights = durations.heights(playback.version_id) if durations is not None else None
-    if heights is None:
-        version = session.get(MediaVersion, playback.version_id)
-        heights = _heights(version) if version is not None else (playback.max_height,)
-    return allowed_heights(heights, playback.max_height)
+        durations.put(playback.version_id, facts)
+    return facts
 
 
 def _item(
-    session: Session, playback: PlaybackSession, durations: VersionDurations | None
+    session: Session, playback: PlaybackSession, facts: VersionFacts | None
 ) -> positions.Item:
     episode = session.get(Episode, playback.episode_id) if playback.episode_id else None
     credits = episode.credits_start_seconds if episode else None
-    duration = _version_duration(session, playback, durations)
+    # A retired version's row may be gone: the saved duration stands in.
+    duration = facts.seconds if facts is not None else _saved_duration(session, playback)
     return positions.Item(
         title_id=playback.title_id,
         episode_id=playback.episode_id,
         duration=duration,
         credits_start=float(credits) if credits is not None else None,
     )
+
+
+def _narrow_to_plan(
+    playback: PlaybackSession, facts: VersionFacts | None, plan_limit: int
+) -> tuple[int, ...]:
+    """The heights the renewed link allows: the start's, narrowed to what the plan allows now.
+
+    A downgrade mid-session lowers the session's ceiling at its next heartbeat, so the next
+    link no longer reaches the taller renditions (and the licence, which refuses a session
+    above its plan, answers again); an upgrade does not widen a session already playing.
+    """
+    heights = facts.heights if facts is not None and facts.heights else (playback.max_height,)
+    device_limit = playback.device.get("max_height")
+    limit = min(plan_limit, device_limit if isinstance(device_limit, int) else plan_limit)
+    fitting = allowed_heights(heights, min(limit, playback.max_height))
+    playback.max_height = min(playback.max_height, fitting[-1])
+    return allowed_heights(heights, playback.max_height)
 
 
 def _saved_duration(session: Session, playback: PlaybackSession) -> float:
@@ -138,12 +152,13 @@ def _keep_slot(
     user: User,
     playback: PlaybackSession,
     now: datetime,
+    plan: Entitlements,
 ) -> None:
     ttl = settings.playback_idle_seconds
     if slots.renew(db=session, user_id=user.id, session_id=playback.id, ttl=ttl, now=now):
         return
     # The lease was lost (e.g. Redis restarted); take it back if the plan still has room.
-    limit = entitlements(user=user, now=now).max_streams
+    limit = plan.max_streams
     if not slots.acquire(
         db=session, user_id=user.id, session_id=playback.id, max_streams=limit, ttl=ttl, now=now
     ):
@@ -161,21 +176,32 @@ def heartbeat(
     now: datetime | None = None,
     durations: VersionDurations | None = None,
 ) -> Renewal:
-    """Renew the stream slot and the media link, and save the position."""
+    """Renew the stream slot, the media link (within the plan as it is now) and the licence
+    URL, and save the position."""
     now = now or utcnow()
     playback = get_own_session(session=session, user=user, session_id=session_id)
     if not is_live(playback, settings=settings, now=now):
         raise SessionEnded("This playback session has ended; start playback again.")
-    item = _item(session, playback, durations)
+    facts = _facts(session, playback, durations)
+    item = _item(session, playback, facts)
     _check_position(item, data.position)
-    _keep_slot(session, settings, slots, user, playback, now)
+    plan = entitlements(user=user, now=now)
+    _keep_slot(session, settings, slots, user, playback, now, plan)
     _record(session, playback, item, data.position, now)
     playback.state = data.state
     playback.rendition = data.rendition
     playback.expires_at = link_expiry(settings, now)
+    # A lapsed plan keeps the scope: its licences stop (`entitlement.recheck`), not its links.
+    limit = plan.max_resolution if plan.active else playback.max_height
+    heights = _narrow_to_plan(playback, facts, limit)
     session.flush()
-    link = media_link(settings, playback, _allowed_heights(session, playback, durations))
-    return Renewal(now + timedelta(seconds=settings.playback_idle_seconds), link)
+    kid = facts.kid if facts is not None else None
+    return Renewal(
+        slot_expires_at=now + timedelta(seconds=settings.playback_idle_seconds),
+        link=media_link(settings, playback, heights),
+        max_height=playback.max_height,
+        license_url=license_url_for(session, settings, playback, kid, now=now),
+    )
 
 
 def _record(
@@ -231,7 +257,7 @@ def stop(
     playback = get_own_session(session=session, user=user, session_id=session_id)
     if playback.stopped_at is not None:
         return
-    item = _item(session, playback, durations)
+    item = _item(session, playback, _facts(session, playback, durations))
     _check_position(item, position)
     slots.release(db=session, user_id=user.id, session_id=playback.id)
     _record(session, playback, item, position, now)

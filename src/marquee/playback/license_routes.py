@@ -107,6 +107,7 @@ def license(
             session_id=session_id,
             token=token,
             kids=kids,
+            now=runtime.clock(),
         )
         # The provider only formats: every check is done by now (a proxy for a commercial
         # system would also take the CDM's raw challenge here; see docs/drm.md).

@@ -70,11 +70,19 @@ def verify_license_token(
         raise LicenseDenied("This licence link has expired; start playback again.")
 
 
-def license_url(settings: Settings, playback_session: PlaybackSession) -> str:
-    """Where the player's EME licence request goes; the token in it is the only credential."""
+def license_url(
+    settings: Settings, playback_session: PlaybackSession, *, now: datetime | None = None
+) -> str:
+    """Where the player's EME licence request goes; the token in it is the only credential.
+
+    The token lives `playback_license_ttl_seconds` from `now` (the session's start when not
+    given); each heartbeat hands out a fresh one, so a session licenses past any fixed age.
+    """
     life = timedelta(seconds=settings.playback_license_ttl_seconds)
     token = license_token(
-        settings, session_id=playback_session.id, expires_at=playback_session.created_at + life
+        settings,
+        session_id=playback_session.id,
+        expires_at=(now or playback_session.created_at) + life,
     )
     path = LICENSE_PATH.format(session_id=playback_session.id)
     return f"{path}?token={token}"

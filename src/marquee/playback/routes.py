@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from marquee.accounts.billing import entitlements
 from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.db import transaction
+from marquee.delivery.signing import MediaLink, cookie_prefix, media_cookie
 from marquee.deps import (
     Claims,
     ProfileTokenHeader,
@@ -113,7 +115,24 @@ def start_session(
         read = _session_read(
             session, settings.media_base_url, settings.playback_heartbeat_seconds, started
         )
-    return model_response(read, status.HTTP_201_CREATED)
+    return _with_media_cookie(
+        model_response(read, status.HTTP_201_CREATED), started.link, runtime.clock()
+    )
+
+
+def _with_media_cookie(response: Response, link: MediaLink, now: datetime) -> Response:
+    """The session's media cookie, for players that cannot rewrite their media URLs."""
+    cookie = media_cookie(link, now=now)
+    response.set_cookie(
+        cookie.name,
+        cookie.value,
+        max_age=cookie.max_age,
+        path=cookie.path,
+        secure=True,
+        httponly=True,
+        samesite="strict",
+    )
+    return response
 
 
 def _session_read(
@@ -128,6 +147,7 @@ def _session_read(
         session_id=pb.id,
         hls_url=f"{prefix}master.m3u8",
         dash_url=f"{prefix}manifest.mpd",
+        native_hls_url=f"{base_url}{cookie_prefix(started.link)}master.m3u8",
         license_url=started.license_url,
         key_system=CLEARKEY_SYSTEM if started.license_url else None,
         resume_position=started.resume_position,
@@ -192,8 +212,10 @@ def heartbeat(
         next_heartbeat_seconds=settings.playback_heartbeat_seconds,
         media_token=renewal.link.token,
         media_expires_at=renewal.link.expires_at,
+        max_height=renewal.max_height,
+        license_url=renewal.license_url,
     )
-    return model_response(read)
+    return _with_media_cookie(model_response(read), renewal.link, runtime.clock())
 
 
 @playback.post(

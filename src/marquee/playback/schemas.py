@@ -60,6 +60,13 @@ class SessionRead(BaseModel):
     session_id: uuid.UUID
     hls_url: str
     dash_url: str
+    native_hls_url: str = Field(
+        description=(
+            "The HLS master for a player that cannot rewrite its media URLs (Safari's native "
+            "HLS): the media token travels in the `marquee_media` cookie that this answer and "
+            "every heartbeat set, scoped to `/media/{session_id}/`."
+        )
+    )
     license_url: str | None
     key_system: Literal["org.w3.clearkey"] | None
     resume_position: float
@@ -71,7 +78,9 @@ class SessionRead(BaseModel):
         description="When the media links stop working unless a heartbeat renews them."
     )
     media_token: str = Field(
-        description="The `{expires}/{signature}` part of the media links, which renewals replace."
+        description=(
+            "The `{expires}/{signature}/{scope}` part of the media links, which renewals replace."
+        )
     )
     heartbeat_seconds: int
     title_id: uuid.UUID
@@ -94,11 +103,21 @@ class HeartbeatRead(BaseModel):
     next_heartbeat_seconds: int
     media_token: str = Field(
         description=(
-            "A fresh `{expires}/{signature}` for the session's media links: the player puts it "
-            "in place of the one after `/media/{session_id}/` in every media request from now on."
+            "A fresh `{expires}/{signature}/{scope}` for the session's media links: the player "
+            "puts it in place of the one after `/media/{session_id}/` in every media request "
+            "from now on."
         )
     )
     media_expires_at: datetime = Field(description="When the renewed media links stop working.")
+    max_height: int = Field(
+        description=(
+            "The tallest rendition the renewed links reach: lower than the start's when the "
+            "plan was downgraded meanwhile, so the player stops choosing taller ones."
+        )
+    )
+    license_url: str | None = Field(
+        description="A fresh licence URL for encrypted media: later licence requests use it."
+    )
 
 
 class StopCreate(_Strict):

@@ -108,7 +108,7 @@ def start_session(
         resume_position=resume,
         start_position=playback.position_seconds,
         segment_seconds=target.version.segment_seconds,
-        license_url=_license_url(session, settings, playback, target.version),
+        license_url=license_url_for(session, settings, playback, target.version.kid),
     )
 
 
@@ -200,22 +200,28 @@ def media_link(
     )
 
 
-def _license_url(
-    session: Session, settings: Settings, playback: PlaybackSession, version: MediaVersion
+def license_url_for(
+    session: Session,
+    settings: Settings,
+    playback: PlaybackSession,
+    version_kid: uuid.UUID | None,
+    *,
+    now: datetime | None = None,
 ) -> str | None:
-    """A licence URL when the version's media is encrypted, whatever the title's flag says now.
+    """A licence URL when the version's media is encrypted, whatever the title's flag says now;
+    its token lives from `now` (a heartbeat's renewal) or else from the session's start.
 
     The version's recorded KID decides: a version shared with another title, or packaged
     before the title's flag was turned off, is still encrypted. A version that records no
-    KID falls back to the title's flag and key.
+    KID (or whose row is gone) falls back to the title's flag and key.
     """
-    if version.kid is None:
+    if version_kid is None:
         title = session.get(Title, playback.title_id)
         if title is None or not title.encrypted:
             return None
         if not content_keys.has_key(session=session, title_id=title.id):
             return None
-    return licenses.license_url(settings, playback)
+    return licenses.license_url(settings, playback, now=now)
 
 
 def log_event(session: Session, playback: PlaybackSession, event: LoggedEvent) -> None:

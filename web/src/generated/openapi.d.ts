@@ -1636,6 +1636,16 @@ export interface components {
              */
             expires_at: string;
             /**
+             * License Url
+             * @description A fresh licence URL for encrypted media: later licence requests use it.
+             */
+            license_url: string | null;
+            /**
+             * Max Height
+             * @description The tallest rendition the renewed links reach: lower than the start's when the plan was downgraded meanwhile, so the player stops choosing taller ones.
+             */
+            max_height: number;
+            /**
              * Media Expires At
              * Format: date-time
              * @description When the renewed media links stop working.
@@ -1643,7 +1653,7 @@ export interface components {
             media_expires_at: string;
             /**
              * Media Token
-             * @description A fresh `{expires}/{signature}` for the session's media links: the player puts it in place of the one after `/media/{session_id}/` in every media request from now on.
+             * @description A fresh `{expires}/{signature}/{scope}` for the session's media links: the player puts it in place of the one after `/media/{session_id}/` in every media request from now on.
              */
             media_token: string;
             /** Next Heartbeat Seconds */
@@ -2497,9 +2507,14 @@ export interface components {
             max_height: number;
             /**
              * Media Token
-             * @description The `{expires}/{signature}` part of the media links, which renewals replace.
+             * @description The `{expires}/{signature}/{scope}` part of the media links, which renewals replace.
              */
             media_token: string;
+            /**
+             * Native Hls Url
+             * @description The HLS master for a player that cannot rewrite its media URLs (Safari's native HLS): the media token travels in the `marquee_media` cookie that this answer and every heartbeat set, scoped to `/media/{session_id}/`.
+             */
+            native_hls_url: string;
             next_episode: components["schemas"]["NextEpisode"] | null;
             /** Resume Position */
             resume_position: number;

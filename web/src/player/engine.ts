@@ -1,7 +1,7 @@
 // Shaka Player behind a small surface: load a protected session over DASH or HLS, list and pick tracks.
 import shaka from "shaka-player/dist/shaka-player.compiled";
 import { MediaToken } from "./mediaToken";
-import type { PlaybackSession } from "./session";
+import type { HeartbeatAnswer, PlaybackSession } from "./session";
 
 export type StreamKind = "dash" | "hls";
 
@@ -46,6 +46,8 @@ export class Engine {
   readonly player: shaka.Player;
   private autoQuality = true;
   private mediaToken: MediaToken | null = null;
+  private licenceUrl: string | null = null;
+  private maxHeight = Infinity;
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -84,12 +86,21 @@ export class Engine {
     this.player.configure(config);
     const token = new MediaToken(session.session_id, session.media_token);
     this.mediaToken = token;
-    this.player.getNetworkingEngine()?.registerRequestFilter((_type, request) => {
+    this.licenceUrl = session.license_url;
+    this.maxHeight = session.max_height;
+    this.player.getNetworkingEngine()?.registerRequestFilter((type, request) => {
+      // A licence asked for hours into a session goes with the newest heartbeat's token.
+      if (type === shaka.net.NetworkingEngine.RequestType.LICENSE) {
+        if (this.licenceUrl) request.uris = [this.licenceUrl];
+        return;
+      }
       request.uris = request.uris.map((uri) => token.apply(uri));
     });
     const start = session.start_position > 0 ? session.start_position : null;
     const kind = chooseStream(this.video);
-    const url = kind === "hls" ? session.hls_url : session.dash_url;
+    // Native HLS fetches the playlist once and its URLs as they are: its link form carries
+    // the token in the session's media cookie, which each heartbeat renews.
+    const url = kind === "hls" ? session.native_hls_url : session.dash_url;
     try {
       await this.player.load(url, start, kind === "hls" ? "application/x-mpegurl" : "application/dash+xml");
     } catch (err) {
@@ -101,9 +112,18 @@ export class Engine {
     this.reportRendition();
   }
 
-  /** A heartbeat's fresh media token: the next segment requests carry it. */
-  renewMedia(token: string): void {
-    this.mediaToken?.renew(token);
+  /**
+   * A heartbeat's renewal: the next segment requests carry its media token, a later licence
+   * request its licence URL; a lower ceiling (the plan was downgraded) keeps the player off
+   * the renditions the renewed links no longer reach.
+   */
+  renew(renewal: HeartbeatAnswer): void {
+    this.mediaToken?.renew(renewal.media_token);
+    if (renewal.license_url) this.licenceUrl = renewal.license_url;
+    if (renewal.max_height < this.maxHeight) {
+      this.maxHeight = renewal.max_height;
+      this.player.configure({ restrictions: { maxHeight: renewal.max_height } });
+    }
   }
 
   destroy(): Promise<unknown> {

@@ -1,5 +1,6 @@
 // Media links live under a minute and heartbeats renew them: every media request the player
-// makes carries the newest `{expires}/{signature}`, whichever link its manifest came with.
+// makes carries the newest `{expires}/{signature}/{scope}`, whichever link its manifest came
+// with (the scope narrows when the plan was downgraded meanwhile).
 export class MediaToken {
   private readonly pattern: RegExp;
 
@@ -7,7 +8,7 @@ export class MediaToken {
     sessionId: string,
     private token: string,
   ) {
-    this.pattern = new RegExp(`(/media/${sessionId}/)[0-9]+/[A-Za-z0-9_-]{22}/`);
+    this.pattern = new RegExp(`(/media/${sessionId}/)[0-9]+/[A-Za-z0-9_-]{22}/[0-9]+(?:-[0-9]+)*/`);
   }
 
   renew(token: string): void {

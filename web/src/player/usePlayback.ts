@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Engine } from "./engine";
 import { QoeTracker } from "./qoe";
 import { isSessionEnded, sendHeartbeat, sendQoe, stopSession } from "./session";
-import type { PlaybackSession, PlayState } from "./session";
+import type { HeartbeatAnswer, PlaybackSession, PlayState } from "./session";
 import type { ProfileRead } from "../api";
 
 export interface MediaState {
@@ -87,7 +87,7 @@ export function usePlayback(
     engineRef.current = engine;
     const detachMedia = watchMedia(video, qoe, patch);
     const beats = startHeartbeats(session, video, qoe, bufferingRef, {
-      onRenewed: (token) => engine.renewMedia(token),
+      onRenewed: (renewal) => engine.renew(renewal),
       onEnded() {
         // The server ended this session (stopped elsewhere, or its stream slot lapsed).
         video.pause();
@@ -173,7 +173,7 @@ function startHeartbeats(
   video: HTMLVideoElement,
   qoe: QoeTracker,
   buffering: { current: boolean },
-  on: { onRenewed(token: string): void; onEnded(): void },
+  on: { onRenewed(renewal: HeartbeatAnswer): void; onEnded(): void },
 ): { stop(): void } {
   let timer = 0;
   let stopped = false;
@@ -188,8 +188,9 @@ function startHeartbeats(
         state: playState(video, buffering.current),
       });
       next = answer.next_heartbeat_seconds || next;
-      // Each beat brings the media links' next token; the old one lapses within a minute.
-      on.onRenewed(answer.media_token);
+      // Each beat brings the media links' next token (the old one lapses within a minute),
+      // the licence URL's, and the plan's ceiling as it is now.
+      on.onRenewed(answer);
     } catch (err) {
       // An ended session takes no more beats; other failures are retried on the next beat.
       if (isSessionEnded(err)) {
