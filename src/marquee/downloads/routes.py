@@ -9,11 +9,12 @@ from fastapi import APIRouter, Response, status
 from marquee.accounts.billing import entitlements
 from marquee.accounts.errors import ProfileLocked, ProfileNotFound
 from marquee.deps import ProfileWork, ViewerCountry, model_response
-from marquee.downloads import service
+from marquee.downloads import offline, service
 from marquee.downloads.errors import (
     DownloadLimitReached,
     DownloadNotFound,
     DownloadRevoked,
+    InvalidOfflineReport,
     PlanHasNoDownloads,
     QualityAbovePlan,
     QualityNotOffered,
@@ -23,6 +24,8 @@ from marquee.downloads.schemas import (
     DownloadList,
     DownloadRenewed,
     DownloadStarted,
+    OfflineProgressCreate,
+    OfflineProgressRead,
     RenewalCreate,
 )
 from marquee.errors import NotFound, problem_responses
@@ -30,6 +33,7 @@ from marquee.playback.errors import (
     MaturityRestricted,
     NotAvailableInRegion,
     NotPlayable,
+    PositionOutOfRange,
     SubscriptionRequired,
 )
 
@@ -129,3 +133,27 @@ def renew_license(
         shown = service.read(download, title, episode, now)
         renewed = DownloadRenewed(**shown.model_dump(), license=license)
     return model_response(renewed)
+
+
+@router.post(
+    "/{download_id}/progress",
+    response_model=OfflineProgressRead,
+    responses=problem_responses(
+        ProfileNotFound, ProfileLocked, DownloadNotFound, InvalidOfflineReport, PositionOutOfRange
+    ),
+)
+def offline_progress(
+    download_id: uuid.UUID, body: OfflineProgressCreate, work: ProfileWork, country: ViewerCountry
+) -> Response:
+    """Positions watched offline, with the times they were watched: logged as progress
+    events at those times, and the resume position unless a newer one was saved since."""
+    with work.begin() as (session, profile, _):
+        result = offline.record(
+            session=session,
+            profile=profile,
+            country=country,
+            download_id=download_id,
+            reports=body.reports,
+            now=work.runtime.clock(),
+        )
+    return model_response(result)
