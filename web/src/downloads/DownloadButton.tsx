@@ -1,0 +1,58 @@
+// A Download button for a title or an episode, with the quality chosen within the plan.
+import { useState } from "preact/hooks";
+import { me } from "../api";
+import { errorText, useAsync } from "../components/async";
+import { ErrorNote } from "../components/Status";
+import { useStore } from "../state";
+import { localStore, progressStore } from "./records";
+import type { DownloadTarget } from "./api";
+
+const LADDER = [240, 360, 480, 720, 1080, 1440, 2160];
+
+export function DownloadButton({ profileId, target, label }: { profileId: string; target: DownloadTarget; label: string }) {
+  const plan = useAsync(() => me.entitlements(), []);
+  const records = useStore(localStore);
+  const progress = useStore(progressStore);
+  const [quality, setQuality] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const here = Object.values(records).find(
+    (d) => d.profileId === profileId && (target.episode_id ? d.episodeId === target.episode_id : d.titleId === target.title_id && !d.episodeId),
+  );
+  const ceiling = plan.data?.max_resolution ?? 0;
+
+  async function start() {
+    setBusy(true);
+    setError(null);
+    try {
+      // The storage code (and Shaka with it) loads on the first download, not with the title page.
+      const { download } = await import("./local");
+      await download(profileId, target, quality ? Number(quality) : undefined);
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const status = here?.state === "ready" ? "Downloaded" : here?.state === "downloading" ? `Downloading ${progress[here.id] ?? 0}%` : null;
+  return (
+    <div class="download-action">
+      <div class="btn-row">
+        <button class="btn" type="button" disabled={busy || here?.state === "ready"} onClick={start} aria-label={`Download ${label}`}>
+          <span aria-hidden="true">⤓</span> {status ?? "Download"}
+        </button>
+        <label class="download-quality">
+          <span class="sr-only">Download quality for {label}</span>
+          <select value={quality} onChange={(e) => setQuality(e.currentTarget.value)} disabled={busy}>
+            <option value="">Best in plan</option>
+            {LADDER.filter((h) => h <= ceiling).map((h) => (
+              <option value={String(h)}>{h}p</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ErrorNote message={error} />
+    </div>
+  );
+}
