@@ -108,6 +108,22 @@ def test_an_encrypted_download_gets_its_clearkey_key(
     assert _renew(client, viewer, made["id"]).json()["license"]["keys"] == license["keys"]
 
 
+def test_a_renewal_takes_only_a_timezone_aware_play_time_within_the_downloads_life(
+    client: TestClient, viewer: ApiUser, playable_title: Title, clock: Clock
+) -> None:
+    made = download(client, viewer, title_id=playable_title.id).json()
+    naive = clock.now.replace(tzinfo=None).isoformat()
+    assert_problem(_renew(client, viewer, made["id"], played_at=naive), 422, "validation_error")
+    future = (clock.now + timedelta(days=9)).isoformat()
+    assert (
+        _at(_renew(client, viewer, made["id"], played_at=future).json()["first_played_at"])
+        == clock.now
+    )
+    before = (clock.now - timedelta(days=9)).isoformat()
+    body = _renew(client, viewer, made["id"], played_at=before).json()
+    assert _at(body["first_played_at"]) == _at(made["created_at"])
+
+
 def test_a_deleted_download_is_refused_at_its_next_renewal(
     client: TestClient, viewer: ApiUser, playable_title: Title
 ) -> None:

@@ -119,7 +119,7 @@ def test_bad_offline_reports_are_refused_whole(
         _send(client, viewer, made["id"], _report(5.0, future)), 422, "invalid_offline_report"
     )
     naive = {"position": 5.0, "watched_at": now.replace(tzinfo=None).isoformat()}
-    assert_problem(_send(client, viewer, made["id"], naive), 422, "invalid_offline_report")
+    assert_problem(_send(client, viewer, made["id"], naive), 422, "validation_error")
     late = _report(900.0, now + timedelta(seconds=1))
     assert_problem(_send(client, viewer, made["id"], late), 422, "position_out_of_range")
     url = f"{downloads_url(viewer)}/{made['id']}/progress"

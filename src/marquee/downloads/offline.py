@@ -44,8 +44,6 @@ def _item(session: Session, download: Download) -> positions.Item:
 
 def _check(download: Download, item: positions.Item, report: OfflineReport, now: datetime) -> None:
     at = report.watched_at
-    if at.tzinfo is None:
-        raise InvalidOfflineReport("watched_at must carry a timezone.")
     if at > now + events.MAX_CLOCK_SKEW:
         raise InvalidOfflineReport("watched_at is in the future.")
     if at < download.created_at:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from marquee.playback.schemas import MAX_SECONDS
 
@@ -97,14 +97,16 @@ class DownloadList(BaseModel):
 
 
 class RenewalCreate(_Strict):
-    played_at: datetime | None = Field(
+    played_at: AwareDatetime | None = Field(
         default=None, description="When the copy was first played offline, if it was."
     )
 
 
 class OfflineReport(_Strict):
     position: float = Field(ge=0, le=MAX_SECONDS)
-    watched_at: datetime = Field(description="When the position was reached, with its timezone.")
+    watched_at: AwareDatetime = Field(
+        description="When the position was reached, with its timezone."
+    )
     watched_seconds: float = Field(default=0, ge=0, le=3_600)
 
 

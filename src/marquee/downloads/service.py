@@ -248,7 +248,8 @@ def renew(
     )
     _check_still_covered(session, download, plan)
     if played_at is not None:
-        mark_played(download, min(played_at, now))
+        # Within the download's life: a client's clock is not trusted past it either way.
+        mark_played(download, max(download.created_at, min(played_at, now)))
     licenses.extend(settings, download, now)
     session.flush()
     return download, licenses.license_for(session, settings, download)
