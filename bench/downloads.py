@@ -37,7 +37,6 @@ from marquee.models import Base
 from marquee.runtime import Runtime
 from marquee.versions.models import MediaVersion
 
-ROOT = Path(__file__).resolve().parents[1]
 CLIP = next(c for c in DEMO_CLIPS if c.key == "test-card-1080p")
 
 
@@ -68,7 +67,9 @@ def make_title(root: Path) -> tuple[Catalogue, list[int]]:
     engine.dispose()
     runtime = Runtime.from_settings(settings)
     try:
-        attach_demo_media(runtime=runtime, clips=[CLIP], cache_dir=ROOT / "var" / "cache")
+        # Its own cache: the clip is encrypted with this run's key, and a cached copy under
+        # another key (the demo's) would be replaced.
+        attach_demo_media(runtime=runtime, clips=[CLIP], cache_dir=root / "cache")
         with runtime.sessionmaker() as session:
             title = session.get(Title, title_id)
             assert title is not None

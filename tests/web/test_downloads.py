@@ -23,7 +23,6 @@ from marquee.models import Base
 from marquee.versions.models import MediaVersion
 from tests import services
 from tests.web.conftest import (
-    ROOT,
     Account,
     Site,
     _login,
@@ -50,7 +49,8 @@ VIDEO = "[data-download-id] video, video.offline-video"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The served app with four movies, alternately clear and encrypted (cbcs, ClearKey)."""
     ensure_client_built()
-    settings = _settings(tmp_path_factory.mktemp("downloads-site"))
+    root = tmp_path_factory.mktemp("downloads-site")
+    settings = _settings(root)
     engine = make_engine(settings.resolved_database_url)
     Base.metadata.create_all(engine)
     with transaction(make_sessionmaker(engine)) as session:
@@ -70,7 +70,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 api.post(f"/api/v1/admin/titles/{title_id}/availability", json=window)
                 api.post(f"/api/v1/admin/titles/{title_id}/publish").raise_for_status()
                 titles[name] = title_id
-        attach_demo_media(runtime=app.state.runtime, clips=CLIPS, cache_dir=ROOT / "var" / "cache")
+        # A cache of this site's own: an encrypted clip cached under another database's key
+        # is encoded again and replaced, which must not happen under another test's feet.
+        attach_demo_media(runtime=app.state.runtime, clips=CLIPS, cache_dir=root / "cache")
         # The running app's own settings, so that a test can shorten the download expiry.
         yield Site(url, app.state.runtime.settings, titles, {}, admin)
     app.state.runtime.close()
