@@ -74,8 +74,7 @@ def create_download(body: DownloadCreate, work: ProfileWork, country: ViewerCoun
             data=body,
             now=now,
         )
-        title, episode = service.names(session, made.download)
-        shown = service.read(made.download, title, episode, now)
+        shown = service.describe(session=session, download=made.download, now=now)
         started = DownloadStarted(**shown.model_dump(), license=made.license, media=made.media)
     return model_response(started, 201 if made.created else 200)
 
@@ -129,8 +128,7 @@ def renew_license(
             played_at=body.played_at,
             now=now,
         )
-        title, episode = service.names(session, download)
-        shown = service.read(download, title, episode, now)
+        shown = service.describe(session=session, download=download, now=now)
         renewed = DownloadRenewed(**shown.model_dump(), license=license)
     return model_response(renewed)
 

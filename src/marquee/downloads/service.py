@@ -289,14 +289,14 @@ def list_downloads(
         .where(Download.profile_id == profile.id)
         .order_by(Download.created_at.desc())
     )
-    items = [read(d, name, episode, now) for d, name, episode in session.execute(query)]
+    items = [_read(d, name, episode, now) for d, name, episode in session.execute(query)]
     used = session.scalar(
         select(func.count()).select_from(Download).where(Download.user_id == user.id)
     )
     return DownloadList(items=items, limit=plan.downloads, used=int(used or 0))
 
 
-def read(download: Download, title: str, episode: str | None, now: datetime) -> DownloadRead:
+def _read(download: Download, title: str, episode: str | None, now: datetime) -> DownloadRead:
     return DownloadRead(
         id=download.id,
         profile_id=download.profile_id,
@@ -314,8 +314,9 @@ def read(download: Download, title: str, episode: str | None, now: datetime) -> 
     )
 
 
-def names(session: Session, download: Download) -> tuple[str, str | None]:
-    """The title's name and the episode's, for an answer about one download."""
+def describe(*, session: Session, download: Download, now: datetime) -> DownloadRead:
+    """One download as the API shows it, with its title's and episode's names."""
     title = session.get(Title, download.title_id)
     episode = session.get(Episode, download.episode_id) if download.episode_id else None
-    return (title.name if title else ""), (episode.name if episode else None)
+    name = title.name if title else ""
+    return _read(download, name, episode.name if episode else None, now)
