@@ -3,14 +3,28 @@ import { useState } from "preact/hooks";
 import { me } from "../api";
 import { errorText, useAsync } from "../components/async";
 import { ErrorNote } from "../components/Status";
-import { useStore } from "../state";
+import { userStore, useStore } from "../state";
 import { localStore, progressStore } from "./records";
 import type { DownloadTarget } from "./api";
 
 const LADDER = [240, 360, 480, 720, 1080, 1440, 2160];
+// One entitlements request per account for all the buttons (a series has one per episode).
+const plans = new Map<string, ReturnType<typeof me.entitlements>>();
+function planOnce(): ReturnType<typeof me.entitlements> {
+  const key = userStore.get()?.id ?? "";
+  let found = plans.get(key);
+  if (!found) {
+    found = me.entitlements().catch((err) => {
+      plans.delete(key);
+      throw err;
+    });
+    plans.set(key, found);
+  }
+  return found;
+}
 
 export function DownloadButton({ profileId, target, label }: { profileId: string; target: DownloadTarget; label: string }) {
-  const plan = useAsync(() => me.entitlements(), []);
+  const entitled = useAsync(planOnce, []);
   const records = useStore(localStore);
   const progress = useStore(progressStore);
   const [quality, setQuality] = useState("");
@@ -19,7 +33,7 @@ export function DownloadButton({ profileId, target, label }: { profileId: string
   const here = Object.values(records).find(
     (d) => d.profileId === profileId && (target.episode_id ? d.episodeId === target.episode_id : d.titleId === target.title_id && !d.episodeId),
   );
-  const ceiling = plan.data?.max_resolution ?? 0;
+  const ceiling = entitled.data?.max_resolution ?? 0;
 
   async function start() {
     setBusy(true);

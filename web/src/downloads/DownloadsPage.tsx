@@ -94,7 +94,6 @@ export default function DownloadsPage(_props: PageProps) {
           ))}
         </ul>
       )}
-      <ErrorNote message={null} />
     </section>
   );
 }
