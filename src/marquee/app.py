@@ -13,6 +13,7 @@ from marquee.catalog import routes as catalog_routes
 from marquee.config import Settings
 from marquee.delivery import artwork_routes as ingest_artwork_routes
 from marquee.delivery import routes as playback_origin_routes
+from marquee.downloads import routes as downloads_routes
 from marquee.errors import install_handlers
 from marquee.events import routes as events_routes
 from marquee.hardening import BodyLimitMiddleware, SecurityHeadersMiddleware, media_origin
@@ -43,6 +44,7 @@ API_ROUTERS: list[APIRouter] = [
     *search_routes.routers,
     *playback_license_routes.routers,
     *playback_routes.routers,
+    *downloads_routes.routers,
     *library_routes.routers,
 ]
 

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     # A stream slot is freed when its session stops or stays silent this long.
     playback_idle_seconds: int = Field(default=120, gt=0)
     playback_heartbeat_seconds: int = Field(default=10, gt=0)
+    # How long a download plays offline until renewed online, and once its playback has
+    # started (renewals restart the clock); the client enforces both on the stored copy.
+    download_expiry_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    download_played_expiry_seconds: int = Field(default=48 * 3600, gt=0)
 
     login_attempts_per_account: int = Field(default=5, gt=0)
     login_attempts_per_ip: int = Field(default=30, gt=0)

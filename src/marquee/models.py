@@ -3,6 +3,7 @@
 from marquee.accounts import models as accounts_models
 from marquee.catalog import models as catalog_models
 from marquee.db import Base
+from marquee.downloads import models as downloads_models
 from marquee.events import aggregates as events_aggregates
 from marquee.events import models as events_models
 from marquee.jobs import models as jobs_models
@@ -17,6 +18,7 @@ __all__ = [
     "Base",
     "accounts_models",
     "catalog_models",
+    "downloads_models",
     "events_aggregates",
     "events_models",
     "ingest_models",

@@ -30,6 +30,7 @@ export const ROUTES: Route[] = [
   { path: "/search", load: () => import("./pages/viewer/Search"), needs: "profile" },
   { path: "/my-list", load: () => import("./pages/viewer/MyList"), needs: "profile" },
   { path: "/account", load: () => import("./pages/viewer/Account"), needs: "user" },
+  { path: "/downloads", load: () => import("./downloads/DownloadsPage"), needs: "profile" },
   // Player and studio routes are registered below this line.
   { path: "/watch/:titleId", load: () => import("./pages/watch"), needs: "profile", chrome: false },
   { path: "/watch/:titleId/:episodeId", load: () => import("./pages/watch"), needs: "profile", chrome: false },

@@ -30,6 +30,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
           {profile && <NavLink href="/">Home</NavLink>}
           {profile && <NavLink href="/search">Search</NavLink>}
           {profile && <NavLink href="/my-list">My List</NavLink>}
+          {profile && <NavLink href="/downloads">Downloads</NavLink>}
           {editor && <NavLink href="/studio">Studio</NavLink>}
         </nav>
         <div class="topbar-end">

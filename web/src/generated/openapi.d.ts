@@ -956,6 +956,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/profiles/{profile_id}/downloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Downloads
+         * @description This profile's downloads with their expiry, and the account's count against the plan.
+         */
+        get: operations["downloads-list_downloads"];
+        put?: never;
+        /**
+         * Create Download
+         * @description Take one of the plan's downloads for this device: the offline licence and the media
+         *     links to fetch once. The same item asked again on the same device renews it (200).
+         */
+        post: operations["downloads-create_download"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/profiles/{profile_id}/downloads/{download_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Download
+         * @description Remove a download and free its place; the device's copy is refused its next renewal.
+         */
+        delete: operations["downloads-delete_download"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/profiles/{profile_id}/downloads/{download_id}/license": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew License
+         * @description Online again: every rule checked anew, then the offline licence extended.
+         */
+        post: operations["downloads-renew_license"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/profiles/{profile_id}/downloads/{download_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Offline Progress
+         * @description Positions watched offline, with the times they were watched: logged as progress
+         *     events at those times, and the resume position unless a newer one was saved since.
+         */
+        post: operations["downloads-offline_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/profiles/{profile_id}/home": {
         parameters: {
             query?: never;
@@ -1357,6 +1443,22 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * ContentKey
+         * @description A ClearKey content key (JSON Web Key, base64url without padding).
+         */
+        ContentKey: {
+            /** K */
+            k: string;
+            /** Kid */
+            kid: string;
+            /**
+             * Kty
+             * @default oct
+             * @constant
+             */
+            kty: "oct";
+        };
         /** ContinueWatchingItem */
         ContinueWatchingItem: {
             /** Duration */
@@ -1467,6 +1569,218 @@ export interface components {
              * @default
              */
             name: string;
+        };
+        /** DownloadCreate */
+        DownloadCreate: {
+            /** Device Id */
+            device_id: string;
+            /** Episode Id */
+            episode_id?: string | null;
+            /**
+             * Quality
+             * @description Video height; the plan's tallest if unset.
+             */
+            quality?: number | null;
+            /** Title Id */
+            title_id?: string | null;
+        };
+        /**
+         * DownloadLicense
+         * @description What the device may do offline until it renews: the client refuses to play past
+         *     `expires_at`, or past `played_expiry_seconds` after the first offline play.
+         */
+        DownloadLicense: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Key System */
+            key_system: "org.w3.clearkey" | null;
+            /** Keys */
+            keys: components["schemas"]["ContentKey"][];
+            /** Played Expiry Seconds */
+            played_expiry_seconds: number;
+        };
+        /** DownloadList */
+        DownloadList: {
+            /** Items */
+            items: components["schemas"]["DownloadRead"][];
+            /**
+             * Limit
+             * @description The plan's downloads, across the account's profiles.
+             */
+            limit: number;
+            /**
+             * Used
+             * @description The account's downloads, on every profile and device.
+             */
+            used: number;
+        };
+        /**
+         * DownloadMedia
+         * @description Where the device fetches the media, once: links live until `expires_at`.
+         */
+        DownloadMedia: {
+            /** Dash Url */
+            dash_url: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Hls Url */
+            hls_url: string;
+        };
+        /** DownloadRead */
+        DownloadRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Device Id */
+            device_id: string;
+            /** Duration */
+            duration: number;
+            /** Episode Id */
+            episode_id: string | null;
+            /** Episode Title */
+            episode_title: string | null;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** First Played At */
+            first_played_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Profile Id
+             * Format: uuid
+             */
+            profile_id: string;
+            /** Quality */
+            quality: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "expired";
+            /** Title */
+            title: string;
+            /**
+             * Title Id
+             * Format: uuid
+             */
+            title_id: string;
+        };
+        /**
+         * DownloadRenewed
+         * @description A download and its offline licence, as a renewal hands it back.
+         */
+        DownloadRenewed: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Device Id */
+            device_id: string;
+            /** Duration */
+            duration: number;
+            /** Episode Id */
+            episode_id: string | null;
+            /** Episode Title */
+            episode_title: string | null;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** First Played At */
+            first_played_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            license: components["schemas"]["DownloadLicense"];
+            /**
+             * Profile Id
+             * Format: uuid
+             */
+            profile_id: string;
+            /** Quality */
+            quality: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "expired";
+            /** Title */
+            title: string;
+            /**
+             * Title Id
+             * Format: uuid
+             */
+            title_id: string;
+        };
+        /**
+         * DownloadStarted
+         * @description A new (or re-asked) download: its licence and the links to fetch it with.
+         */
+        DownloadStarted: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Device Id */
+            device_id: string;
+            /** Duration */
+            duration: number;
+            /** Episode Id */
+            episode_id: string | null;
+            /** Episode Title */
+            episode_title: string | null;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** First Played At */
+            first_played_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            license: components["schemas"]["DownloadLicense"];
+            media: components["schemas"]["DownloadMedia"];
+            /**
+             * Profile Id
+             * Format: uuid
+             */
+            profile_id: string;
+            /** Quality */
+            quality: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "expired";
+            /** Title */
+            title: string;
+            /**
+             * Title Id
+             * Format: uuid
+             */
+            title_id: string;
         };
         /** EntitlementsRead */
         EntitlementsRead: {
@@ -1881,6 +2195,37 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** OfflineProgressCreate */
+        OfflineProgressCreate: {
+            /** Reports */
+            reports: components["schemas"]["OfflineReport"][];
+        };
+        /** OfflineProgressRead */
+        OfflineProgressRead: {
+            /** Accepted */
+            accepted: number;
+            /**
+             * Position Saved
+             * @description False when a newer position (watched online meanwhile) was kept.
+             */
+            position_saved: boolean;
+        };
+        /** OfflineReport */
+        OfflineReport: {
+            /** Position */
+            position: number;
+            /**
+             * Watched At
+             * Format: date-time
+             * @description When the position was reached, with its timezone.
+             */
+            watched_at: string;
+            /**
+             * Watched Seconds
+             * @default 0
+             */
+            watched_seconds: number;
+        };
         /** Page[AdminTitleSummary] */
         Page_AdminTitleSummary_: {
             /** Items */
@@ -2071,7 +2416,7 @@ export interface components {
              * @description The stable code at the end of `type`.
              * @enum {string}
              */
-            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "database_unavailable" | "defer_length_unsupported" | "dependency_unavailable" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "object_store_unavailable" | "payload_too_large" | "person_not_found" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "range_not_satisfiable" | "rate_limited" | "redis_unavailable" | "rendition_not_allowed" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
+            code: "admin_required" | "artwork_not_found" | "audio_track_invalid" | "availability_not_found" | "checksum_algorithm_unsupported" | "checksum_mismatch" | "conflict" | "credit_exists" | "credit_not_found" | "csrf_failed" | "database_unavailable" | "defer_length_unsupported" | "dependency_unavailable" | "download_limit_reached" | "download_not_found" | "download_revoked" | "editor_required" | "email_taken" | "episode_exists" | "episode_not_found" | "forbidden" | "genre_exists" | "genre_not_found" | "http_error" | "internal_error" | "invalid_checksum" | "invalid_credentials" | "invalid_cursor" | "invalid_interactions" | "invalid_markers" | "invalid_metadata" | "invalid_object_key" | "invalid_offline_report" | "invalid_part" | "invalid_state_transition" | "invalid_subscription_transition" | "invalid_token" | "invalid_upload_metadata" | "invalid_year_range" | "job_key_taken" | "job_lease_lost" | "job_not_found" | "job_not_retryable" | "key_unavailable" | "kids_ceiling_too_high" | "last_profile" | "license_denied" | "malformed_json" | "malformed_request" | "malformed_tus_request" | "maturity_restricted" | "media_bad_dimensions" | "media_corrupt" | "media_duration_mismatch" | "media_empty" | "media_link_expired" | "media_link_invalid" | "media_no_video" | "media_not_recognized" | "media_rejected" | "media_session_ended" | "media_still_image" | "media_truncated" | "media_unsupported_codec" | "method_not_allowed" | "no_supported_rendition" | "not_a_cast_credit" | "not_a_series" | "not_authenticated" | "not_available_in_region" | "not_found" | "not_playable" | "not_ready" | "object_not_found" | "object_store_unavailable" | "payload_too_large" | "person_not_found" | "plan_has_no_downloads" | "plan_not_found" | "position_out_of_range" | "profile_limit_reached" | "profile_locked" | "profile_name_taken" | "profile_not_found" | "profile_pin_incorrect" | "quality_above_plan" | "quality_not_offered" | "range_not_satisfiable" | "rate_limited" | "redis_unavailable" | "rendition_not_allowed" | "season_exists" | "season_not_found" | "session_ended" | "session_not_found" | "slug_taken" | "subscription_not_found" | "subscription_required" | "subtitle_bad_language" | "subtitle_invalid" | "title_not_found" | "token_expired" | "token_reused" | "too_many_streams" | "transcode_failed" | "tus_version_unsupported" | "unknown_episode" | "unknown_genre" | "unknown_maturity_rating" | "unknown_parameter" | "unknown_title" | "unsupported_media_type" | "upload_busy" | "upload_expired" | "upload_not_found" | "upload_offset_mismatch" | "upload_too_large" | "upload_unbound" | "validation_error" | "weak_password";
             /**
              * Dependency
              * @description *_unavailable: the backing service that is down (database, redis, object_store).
@@ -2364,6 +2709,14 @@ export interface components {
              * @default 0
              */
             width: number;
+        };
+        /** RenewalCreate */
+        RenewalCreate: {
+            /**
+             * Played At
+             * @description When the copy was first played offline, if it was.
+             */
+            played_at?: string | null;
         };
         /**
          * Role
@@ -8363,6 +8716,504 @@ export interface operations {
                 };
             };
             /** @description validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "downloads-list_downloads": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
+            path: {
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadList"];
+                };
+            };
+            /** @description not_authenticated, invalid_token, token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "downloads-create_download": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
+            path: {
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DownloadCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadStarted"];
+                };
+            };
+            /** @description malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_authenticated, invalid_token, token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description subscription_required */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked, plan_has_no_downloads, maturity_restricted, quality_above_plan */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_playable, download_limit_reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description quality_not_offered, validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_available_in_region */
+            451: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "downloads-delete_download": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
+            path: {
+                download_id: string;
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_authenticated, invalid_token, token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_found, download_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "downloads-renew_license": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
+            path: {
+                download_id: string;
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenewalCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DownloadRenewed"];
+                };
+            };
+            /** @description malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_authenticated, invalid_token, token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description subscription_required */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked, plan_has_no_downloads, maturity_restricted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_found, not_found, download_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_playable */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description download_revoked */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description validation_error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_available_in_region */
+            451: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal_error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable, redis_unavailable, object_store_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "downloads-offline_progress": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description From switching into a locked profile. */
+                "X-Profile-Token"?: string | null;
+            };
+            path: {
+                download_id: string;
+                profile_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfflineProgressCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineProgressRead"];
+                };
+            };
+            /** @description malformed_json */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_authenticated, invalid_token, token_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_locked */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description profile_not_found, download_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description invalid_offline_report, position_out_of_range, validation_error */
             422: {
                 headers: {
                     [name: string]: unknown;

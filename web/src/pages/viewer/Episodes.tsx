@@ -1,6 +1,8 @@
 // A series' episodes for one season, each with its own progress; a season picker when there are several.
 import type { TitleDetail, WatchPosition } from "../../api";
 import { ProgressBar } from "../../components/Poster";
+import { DownloadButton } from "../../downloads/DownloadButton";
+import { profileStore, useStore } from "../../state";
 
 interface Props {
   title: TitleDetail;
@@ -16,6 +18,7 @@ function progressOf(positions: WatchPosition[], episodeId: string): number | nul
 }
 
 export function Episodes({ title, season, onSeason, positions }: Props) {
+  const profile = useStore(profileStore);
   const current = title.seasons.find((s) => s.number === season) ?? title.seasons[0];
   if (!current) return null;
   return (
@@ -54,6 +57,7 @@ export function Episodes({ title, season, onSeason, positions }: Props) {
                 </span>
                 <span class="hint">{e.runtime_minutes ? `${e.runtime_minutes} min` : ""}</span>
               </a>
+              {profile && <DownloadButton profileId={profile.id} target={{ episode_id: e.id }} label={e.name} />}
             </li>
           );
         })}

@@ -11,6 +11,7 @@ import { profileStore, useStore } from "../../state";
 import { Episodes } from "./Episodes";
 import { MoreLikeThis } from "./MoreLikeThis";
 import { TitleActions } from "./TitleActions";
+import { DownloadButton } from "../../downloads/DownloadButton";
 
 export interface PlayTarget {
   href: string;
@@ -134,6 +135,7 @@ export default function Title({ params }: PageProps) {
             <h1 id="title-name">{title.name}</h1>
             <Meta title={title} />
             <TitleActions profileId={profile.id} titleId={title.id} target={target} />
+            {title.kind !== "series" && <DownloadButton profileId={profile.id} target={{ title_id: title.id }} label={title.name} />}
             <p class="synopsis">{title.synopsis}</p>
             <Credits title={title} />
           </div>
