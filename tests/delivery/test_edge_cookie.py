@@ -8,6 +8,7 @@ from http.cookies import Morsel
 from typing import Any
 
 import httpx
+import pytest
 
 from marquee.delivery.signing import MEDIA_COOKIE
 from tests.delivery.support import media_cookie
@@ -32,6 +33,7 @@ def _get(url: str, cookie: Morsel[str] | str | None) -> httpx.Response:
     return httpx.get(url, headers=headers)
 
 
+@pytest.mark.short_links
 def test_the_cookie_is_scoped_to_the_session_and_lives_as_long_as_a_link(
     gated: GatedEdge,
 ) -> None:
@@ -82,12 +84,13 @@ def test_a_missing_forged_or_foreign_cookie_is_refused_by_nginx_alone(gated: Gat
     assert gated.origin.total == before
 
 
+@pytest.mark.short_links
 def test_a_heartbeat_renews_the_cookie_native_hls_keeps_its_urls(gated: GatedEdge) -> None:
     viewer, started, cookie = _start(gated, "standard")
     url = gated.base + started["native_hls_url"].removesuffix("master.m3u8")
     url += f"v720/{gated.ladder.segment(720)}"
     assert _get(url, cookie).status_code == 200
-    time.sleep(2.0)  # the renewed cookie then outlives the first one by about 2 s
+    time.sleep(3.0)  # the renewed cookie then outlives the first one by about 3 s
     beat = gated.api.post(
         f"/api/v1/playback/sessions/{started['session_id']}/heartbeat",
         json={"position": 1.0, "state": "playing"},
