@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from marquee.demo.datasets import sample_clip  # noqa: E402
+from marquee.datasets import sample_clip  # noqa: E402
 from marquee.media.encode import EncodeOptions  # noqa: E402
 from marquee.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from marquee.media.pipeline import PipelineOptions, run_pipeline  # noqa: E402

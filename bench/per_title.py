@@ -36,7 +36,7 @@ import bjontegaard
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from marquee.demo.datasets import sample_clip  # noqa: E402
+from marquee.datasets import sample_clip  # noqa: E402
 from marquee.media.chunks import encode_chunked  # noqa: E402
 from marquee.media.encode import EncodedTrack, EncodeOptions  # noqa: E402
 from marquee.media.ffmpeg import ffmpeg_exe  # noqa: E402

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("MARQUEE_BENCH_SRC", str(ROOT / "src")))
 sys.path.insert(1, str(ROOT))
 
-from marquee.demo.datasets import movielens_100k  # noqa: E402
+from marquee.datasets import movielens_100k  # noqa: E402
 from marquee.search.documents import SearchDocument, Window  # noqa: E402
 
 CACHE = ROOT / "var" / "cache"

@@ -1,4 +1,5 @@
-"""Private Redis, PostgreSQL and S3 servers that a test may kill, freeze and restart.
+"""Private Redis and S3 servers that a test may kill, freeze and restart (its own PostgreSQL
+comes from `tests.services.postgres_server`).
 
 The session-wide servers of `tests.services` are shared by every test; these are one
 test's own (own port, own data directory), so breaking them disturbs nobody. Each keeps
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.services import PG_BIN, _as_postgres, free_port, wait_for_port
+from tests.services import free_port, wait_for_port
 
 
 class RedisServer:
@@ -65,45 +66,6 @@ class RedisServer:
         shutil.rmtree(self._root, ignore_errors=True)
 
 
-class PostgresServer:
-    """A PostgreSQL 15 cluster of its own, stopped and started again with `pg_ctl`."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"postgresql+psycopg://marquee@127.0.0.1:{self.port}/marquee"
-        self._root = Path(tempfile.mkdtemp(prefix="marquee-pg-outage-"))
-        self._data = self._root / "data"
-        self._running = False
-        if os.geteuid() == 0:
-            shutil.chown(self._root, "postgres", "postgres")
-        initdb = [str(PG_BIN / "initdb"), "-D", str(self._data), "-U", "marquee"]
-        initdb += ["--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
-        subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
-
-    def _ctl(self, *args: str) -> None:
-        command = [str(PG_BIN / "pg_ctl"), "-D", str(self._data), *args]
-        subprocess.run(_as_postgres(command), check=True, capture_output=True)
-
-    def start(self) -> None:
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self._root} -c fsync=off"
-        self._ctl("-o", options, "-l", str(self._root / "log"), "-w", "start")
-        self._running = True
-
-    def create_database(self) -> None:
-        createdb = [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port)]
-        subprocess.run(_as_postgres([*createdb, "-U", "marquee", "marquee"]), check=True)
-
-    def stop(self) -> None:
-        """Immediate shutdown: every connection is cut, as when the server crashes."""
-        if self._running:
-            self._ctl("-m", "immediate", "-w", "stop")
-            self._running = False
-
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self._root, ignore_errors=True)
-
-
 class MotoServer:
     """moto's S3 server; it keeps its objects in memory, so a restart starts empty."""
 
@@ -132,17 +94,6 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
     try:
         server.start()
-        yield server
-    finally:
-        server.close()
-
-
-@contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    try:
-        server.start()
-        server.create_database()
         yield server
     finally:
         server.close()

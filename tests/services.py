@@ -39,78 +39,71 @@ def _as_postgres(args: list[str]) -> list[str]:
     return args
 
 
+class PostgresServer:
+    """A PostgreSQL 15 cluster of its own on a free loopback port, in a throwaway directory;
+    it keeps its port across `stop()` and `start()`, as a restarted server does."""
+
+    def __init__(self) -> None:
+        if not (PG_BIN / "initdb").exists():
+            raise RuntimeError(f"PostgreSQL binaries not found in {PG_BIN}; run ./marquee test")
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://marquee@127.0.0.1:{self.port}/marquee"
+        self._root = Path(tempfile.mkdtemp(prefix="marquee-pg-"))
+        self._data = self._root / "data"
+        self._running = False
+        if os.geteuid() == 0:
+            shutil.chown(self._root, "postgres", "postgres")
+        initdb = [str(PG_BIN / "initdb"), "-D", str(self._data), "-U", "marquee"]
+        initdb += ["--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]
+        subprocess.run(_as_postgres(initdb), check=True, capture_output=True)
+
+    def _ctl(self, *args: str) -> None:
+        command = [str(PG_BIN / "pg_ctl"), "-D", str(self._data), *args]
+        subprocess.run(_as_postgres(command), check=True, capture_output=True)
+
+    def start(self) -> None:
+        # Durability off: a test cluster is thrown away, and fsyncs would dominate the suite.
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self._root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        self._ctl("-o", options, "-l", str(self._root / "log"), "-w", "start")
+        self._running = True
+
+    def create_database(self) -> None:
+        createdb = [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port)]
+        command = _as_postgres([*createdb, "-U", "marquee", "marquee"])
+        subprocess.run(command, check=True, capture_output=True)
+
+    def stop(self) -> None:
+        """Immediate shutdown: every connection is cut, as when the server crashes."""
+        if self._running:
+            self._ctl("-m", "immediate", "-w", "stop")
+            self._running = False
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        server.start()
+        server.create_database()
+        yield server
+    finally:
+        server.close()
+
+
 @contextmanager
 def postgres() -> Iterator[str]:
-    """A PostgreSQL 15 cluster on a free loopback port; yields a SQLAlchemy URL."""
-    if not (PG_BIN / "initdb").exists():
-        raise RuntimeError(f"PostgreSQL binaries not found in {PG_BIN}; run ./marquee test")
-    root = Path(tempfile.mkdtemp(prefix="marquee-pg-"))
-    data = root / "data"
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    port = free_port()
-    subprocess.run(
-        _as_postgres(
-            [
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "marquee",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-    )
-    subprocess.run(
-        _as_postgres(
-            [
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(root / "log"),
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(PG_BIN / "createdb"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "-U",
-                    "marquee",
-                    "marquee",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql+psycopg://marquee@127.0.0.1:{port}/marquee"
-    finally:
-        subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    """A PostgreSQL 15 cluster for the test session; yields a SQLAlchemy URL."""
+    with postgres_server() as server:
+        yield server.url
 
 
 @contextmanager

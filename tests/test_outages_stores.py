@@ -26,9 +26,9 @@ from tests.outage_services import (
     assert_unavailable,
     dependency_errors,
     moto_server,
-    postgres_server,
 )
 from tests.playback.conftest import make_playable_title, make_viewer, start_body
+from tests.services import postgres_server
 from tests.support import PASSWORD, signup
 
 

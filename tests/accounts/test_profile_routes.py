@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import uuid
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from marquee.accounts.models import Profile
+from marquee.db import transaction
 from tests.support import assert_problem, signup
 
 PROFILES = "/api/v1/me/profiles"
@@ -37,6 +43,37 @@ def test_create_read_update_delete_profile(client: TestClient) -> None:
     assert patched.json()["audio_language"] == "es"
     assert client.delete(url, headers=user.headers).status_code == 204
     assert_problem(client.get(url, headers=user.headers), 404, "profile_not_found")
+
+
+def test_language_preferences_take_the_tracks_form(client: TestClient, app: FastAPI) -> None:
+    """Tracks are tagged in BCP 47's shortest form (`en`, `fr`), so a preference typed or saved
+    in another form is stored and answered in that one, and a player's comparison matches."""
+    user = signup(client)
+    body = {"name": "Ana", "language": "pt-br", "audio_language": "eng", "subtitle_language": "fre"}
+    created = client.post(PROFILES, json=body, headers=user.headers)
+    assert created.status_code == 201, created.text
+    got = created.json()
+    assert (got["language"], got["audio_language"], got["subtitle_language"]) == (
+        "pt-BR",
+        "en",
+        "fr",
+    )
+    url = f"{PROFILES}/{got['id']}"
+    for bad in ("xx", "english", "e1", "zz-ZZ"):
+        assert_problem(
+            client.patch(url, json={"audio_language": bad}, headers=user.headers),
+            422,
+            "validation_error",
+        )
+    # A preference saved before tags were normalised reads back in the tracks' form.
+    with transaction(app.state.runtime.sessionmaker) as session:
+        session.execute(
+            update(Profile)
+            .where(Profile.id == uuid.UUID(got["id"]))
+            .values(audio_language="spa", subtitle_language="ger")
+        )
+    again = client.get(url, headers=user.headers).json()
+    assert (again["audio_language"], again["subtitle_language"]) == ("es", "de")
 
 
 def test_kids_profile_gets_a_ceiling(client: TestClient) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from marquee.accounts.models import User
 from marquee.catalog.models import Title
+from marquee.datasets import movielens_100k
 from marquee.demo.catalogue import import_movielens
-from marquee.demo.datasets import movielens_100k
 from marquee.events.models import Event
 
 CACHE = Path(__file__).resolve().parents[2] / "var" / "cache"

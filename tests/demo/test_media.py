@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.catalog.models import Episode, Season, Title, TitleKind
 from marquee.config import Settings
+from marquee.datasets import sample_clip
 from marquee.db import transaction
-from marquee.demo.datasets import sample_clip
 from marquee.demo.media import DemoClip, attach_demo_media, encode_clip
 from marquee.media import encrypt
 from marquee.media.encrypt import Protection

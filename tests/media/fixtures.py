@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marquee.demo.datasets import sample_clip
+from marquee.datasets import sample_clip
 from marquee.media.encode import EncodeOptions
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.media.subtitles import SubtitleInput

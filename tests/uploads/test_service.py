@@ -233,6 +233,12 @@ def test_bindings_and_sidecars_are_checked(
     assert_problem(create(title_id=title_id, kind="poster"), 422, "invalid_metadata")
     assert_problem(create(title_id=title_id, forced="maybe"), 422, "invalid_metadata")
     assert_problem(create(length=str(10**15), title_id=title_id), 413, "upload_too_large")
+    for bad in ("xx", "english", "e1", "e" * 40):
+        refused = create(title_id=title_id, kind="subtitle", language=bad)
+        assert_problem(refused, 422, "invalid_metadata")
+    # Labelled in the tracks' one form, whichever form the editor typed.
+    fre = create(title_id=title_id, kind="subtitle", language="fre")
+    assert client.get(fre.headers["Location"], headers=editor.headers).json()["language"] == "fr"
     sub = create(title_id=title_id, kind="subtitle", language="fr", forced="true")
     status = client.get(sub.headers["Location"], headers=editor.headers).json()
     assert (status["purpose"], status["language"], status["forced"], status["sdh"]) == (

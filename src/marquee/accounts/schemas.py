@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from marquee.accounts.models import Role, SubscriptionStatus
+from marquee.media.languages import UNDETERMINED, bcp47, is_known_language
 
 # Bidirectional overrides and isolates: they make a name display as something else.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -32,7 +33,27 @@ def _printable(value: str) -> str:
 
 
 Password = Annotated[str, Field(min_length=8, max_length=128)]
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", max_length=8)]
+
+
+def _language(tag: str) -> str:
+    """A preference in the tracks' own form (`eng` → `en`, `pt-br` → `pt-BR`), so a player
+    comparing it with a track's tag finds the match."""
+    if not is_known_language(tag) or bcp47(tag) == UNDETERMINED:
+        raise ValueError("not a language tag (e.g. en, fr, pt-BR)")
+    return bcp47(tag)
+
+
+def _stored_language(tag: str | None) -> str | None:
+    # Preferences saved before tags were normalised may hold three-letter codes.
+    return None if tag is None else bcp47(tag)
+
+
+Language = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,4})?$", max_length=8),
+    AfterValidator(_language),
+]
+StoredLanguage = Annotated[str | None, AfterValidator(_stored_language)]
 ProfileName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
@@ -139,10 +160,10 @@ class ProfileRead(BaseModel):
     is_kids: bool
     maturity_ceiling: str
     maturity_level: int
-    language: str
-    subtitle_language: str | None
+    language: Annotated[str, AfterValidator(bcp47)]
+    subtitle_language: StoredLanguage
     subtitles_enabled: bool
-    audio_language: str | None
+    audio_language: StoredLanguage
     avatar: str
     locked: bool
 

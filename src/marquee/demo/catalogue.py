@@ -30,8 +30,8 @@ from marquee.accounts.models import Profile, Role, Subscription, SubscriptionSta
 from marquee.accounts.security import hash_password
 from marquee.catalog import movielens
 from marquee.catalog.importer import import_movies, insert_rows
+from marquee.datasets import movielens_100k
 from marquee.db import refresh_statistics, transaction, utcnow
-from marquee.demo.datasets import movielens_100k
 from marquee.demo.media import attach_demo_media
 from marquee.demo.series import ensure_demo_series
 from marquee.events import service as events

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 
 from marquee.catalog.models import Episode, Title
 from marquee.config import Settings
+from marquee.datasets import sample_clip
 from marquee.db import transaction
-from marquee.demo.datasets import sample_clip
 from marquee.ingest import publish
 from marquee.media import ffmpeg
 from marquee.media.encode import EncodeOptions

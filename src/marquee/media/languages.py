@@ -38,3 +38,8 @@ def iso639_2(tag: str) -> str:
     except (LookupError, ValueError):
         return UNDETERMINED
     return code if len(code) == 3 and code.isalpha() else UNDETERMINED
+
+
+def is_known_language(tag: str) -> bool:
+    """Whether `tag` is well formed and its subtags are registered (`xx` is not)."""
+    return is_language_tag(tag) and langcodes.tag_is_valid(tag.strip())

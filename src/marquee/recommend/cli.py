@@ -67,7 +67,7 @@ def eval_command(
     cache_dir: Annotated[Path | None, typer.Option(help="Where data sets are cached.")] = None,
 ) -> None:
     """Evaluate every model offline (MovieLens-100K by default, or your own TSV pair)."""
-    from marquee.demo.datasets import DatasetUnavailable
+    from marquee.datasets import DatasetUnavailable
     from marquee.errors import MarqueeError
     from marquee.recommend import offline
 

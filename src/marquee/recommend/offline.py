@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
-from marquee.demo.datasets import movielens_100k
+from marquee.datasets import movielens_100k
 from marquee.recommend.algorithms import Model, MostPopular
 from marquee.recommend.data import (
     encode,

@@ -8,7 +8,6 @@ client was told had arrived; a retried PATCH simply resends from the recorded of
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from marquee.config import Settings
 from marquee.db import utcnow
 from marquee.jobs import service as jobs
 from marquee.jobs.registry import JobKind
+from marquee.media.languages import bcp47, is_known_language
 from marquee.storage import keys
 from marquee.storage.base import ObjectStore
 from marquee.storage.errors import InvalidPart
@@ -41,7 +41,6 @@ from marquee.uploads.schemas import IngestPayload
 from marquee.uploads.writer import Outcome
 
 LOCK_SECONDS = 30.0
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 _TRUE = {"", "1", "true", "yes"}
 _FALSE = {"0", "false", "no"}
 
@@ -88,8 +87,11 @@ def _purpose(meta: dict[str, str]) -> tuple[UploadPurpose, str | None]:
     except ValueError as exc:
         raise InvalidMetadata("Metadata 'kind' must be master, subtitle or audio.") from exc
     language = meta.get("language") or None
-    if language is not None and not _LANGUAGE.match(language):
-        raise InvalidMetadata("Metadata 'language' must look like en or pt-BR.")
+    if language is not None:
+        # Refused here, when the editor can still fix it, not later by the ingest job.
+        if len(language) > 35 or not is_known_language(language):
+            raise InvalidMetadata("Metadata 'language' must be a language tag like en or pt-BR.")
+        language = bcp47(language)
     if purpose != UploadPurpose.MASTER and language is None:
         raise InvalidMetadata(f"A {purpose} track needs a language.")
     return purpose, language
