@@ -17,8 +17,8 @@ from marquee.audience import Audience
 from marquee.search import text
 from marquee.search.documents import SearchDocument
 from marquee.search.embedded_docs import SCHEMA_VERSION, TEXT_FIELDS, entries, schema
-from marquee.search.embedded_facets import count_facets
-from marquee.search.embedded_query import QueryBuilder, combine
+from marquee.search.embedded_facets import EXACT_FACETS, count_facets
+from marquee.search.embedded_query import DISTINCTIVE, QueryBuilder, combine
 from marquee.search.index import (
     SUGGEST_LIMIT,
     SearchFilters,
@@ -89,7 +89,15 @@ class EmbeddedIndex:
     changed, rather than waiting for the engine's own watcher (up to half a second).
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        exact_facets: int = EXACT_FACETS,
+        distinctive: int = DISTINCTIVE,
+    ) -> None:
+        self.exact_facets = exact_facets
+        self.distinctive = distinctive
         path = directory / SCHEMA_VERSION
         path.mkdir(parents=True, exist_ok=True)
         self.schema = schema()
@@ -179,7 +187,7 @@ class EmbeddedIndex:
     ) -> SearchResults:
         terms = text.query_terms(query)
         warm = self._searcher()
-        build = QueryBuilder(self._index, warm.searcher)
+        build = QueryBuilder(self._index, warm.searcher, distinctive=self.distinctive)
         restrict = build.visible(audience) + build.filters(filters)
         fields = {**TEXT_FIELDS, "synopsis": 1.0}
         combined = combine(build.text_query(terms, fields) if terms else None, restrict)
@@ -188,7 +196,9 @@ class EmbeddedIndex:
             # No title has every word: rank those that have some of them instead.
             combined = combine(build.relaxed_query(terms, fields), restrict)
             hits, total = self._page(warm, combined, terms, sort, offset, limit)
-        facets, exact = count_facets(warm.searcher, self.schema, combined, total)
+        facets, exact = count_facets(
+            warm.searcher, self.schema, combined, total, exact_limit=self.exact_facets
+        )
         return SearchResults(hits=hits, total=total, facets=facets, exact=exact)
 
     def _page(
@@ -240,7 +250,7 @@ class EmbeddedIndex:
         if not terms:
             return []
         warm = self._searcher()
-        build = QueryBuilder(self._index, warm.searcher)
+        build = QueryBuilder(self._index, warm.searcher, distinctive=self.distinctive)
         visible = build.visible(audience)
         titles_query = combine(
             build.text_query(terms, {"title": 4.0, "original_title": 3.0}), visible

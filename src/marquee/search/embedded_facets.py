@@ -21,10 +21,15 @@ SAMPLE_SCALE = BUCKETS // SAMPLE_BUCKETS
 
 
 def count_facets(
-    searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query, total: int
+    searcher: tantivy.Searcher,
+    schema: tantivy.Schema,
+    query: tantivy.Query,
+    total: int,
+    *,
+    exact_limit: int = EXACT_FACETS,
 ) -> tuple[dict[str, list[FacetCount]], bool]:
     """Facet counts of the entries `query` matches (`total` of them), and whether exact."""
-    if total <= EXACT_FACETS:
+    if total <= exact_limit:
         return _aggregate(searcher, query, scale=1), True
     sample = tantivy.Query.term_query(schema, SAMPLE_FIELD, 1)
     sampled = tantivy.Query.boolean_query(

@@ -22,8 +22,11 @@ DISTINCTIVE = 2_000
 class QueryBuilder:
     """Builds queries against one searcher, which it asks how common a word is."""
 
-    def __init__(self, index: tantivy.Index, searcher: tantivy.Searcher) -> None:
+    def __init__(
+        self, index: tantivy.Index, searcher: tantivy.Searcher, *, distinctive: int = DISTINCTIVE
+    ) -> None:
         self._index = index
+        self._distinctive = distinctive
         self._schema = index.schema
         self._searcher = searcher
 
@@ -98,7 +101,7 @@ class QueryBuilder:
         """Entries holding any of the distinctive terms (or, if none is, the rarest term),
         ranked on all of them."""
         frequency = {term: self._frequency(term, last=term == terms[-1]) for term in terms}
-        distinctive = [t for t in terms if frequency[t] <= DISTINCTIVE]
+        distinctive = [t for t in terms if frequency[t] <= self._distinctive]
         required = distinctive or [min(terms, key=frequency.__getitem__)]
         clauses = [self._clause(terms, i, fields) for i in range(len(terms))]
         anyof = Q.boolean_query(
@@ -126,7 +129,7 @@ class QueryBuilder:
         prefixed = sum(
             count
             for name in FUZZY_FIELDS
-            for _, count in self._searcher.terms_with_prefix(name, term, limit=DISTINCTIVE)
+            for _, count in self._searcher.terms_with_prefix(name, term, limit=self._distinctive)
         )
         return max(exact, prefixed)
 
