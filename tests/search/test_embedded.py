@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from marquee.search.embedded import EmbeddedIndex
+from marquee.search.embedded import RERANK_WINDOW, EmbeddedIndex
 from marquee.search.embedded_facets import SAMPLE_SCALE
 from marquee.search.index import SearchFilters, SearchResults
 from tests.search.comets import VIEWER, hidden_comets, unsampled_id, visible_comets
@@ -33,12 +33,23 @@ def test_small_matches_count_facets_exactly(index: EmbeddedIndex) -> None:
     assert _counts(results, "genre") == {"Drama": 3}
 
 
+def test_matches_beyond_the_first_page_count_facets_in_the_engine(tmp_path: Path) -> None:
+    index = EmbeddedIndex(tmp_path)
+    index.upsert(visible_comets(RERANK_WINDOW + 5) + hidden_comets())
+    for query in ("comet", ""):
+        results = index.search(query, NONE, VIEWER)
+        assert results.exact, query
+        assert _counts(results, "genre") == {"Drama": RERANK_WINDOW + 5}, query
+        assert _counts(results, "decade") == {"1990": RERANK_WINDOW + 5}, query
+
+
 def test_large_matches_count_facets_over_the_visible_sample(index: EmbeddedIndex) -> None:
-    index.upsert(visible_comets(5) + visible_comets(9, unsampled_id) + hidden_comets())
+    many = RERANK_WINDOW + 10  # more than a page reads, so the engine counts the facets
+    index.upsert(visible_comets(5) + visible_comets(many, unsampled_id) + hidden_comets())
     for query in ("comet", ""):
         results = index.search(query, NONE, VIEWER)
         assert not results.exact, query
-        assert results.total == 14, query  # the total itself stays exact
+        assert results.total == 5 + many, query  # the total itself stays exact
         assert _counts(results, "genre") == {"Drama": 5 * SAMPLE_SCALE}, query
         assert _counts(results, "language") == {"en": 5 * SAMPLE_SCALE}, query
         assert not {hit.title for hit in results.hits} & {d.title for d in hidden_comets()}

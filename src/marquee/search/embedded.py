@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,15 @@ import tantivy
 from marquee.audience import Audience
 from marquee.search import text
 from marquee.search.documents import SearchDocument
-from marquee.search.embedded_docs import SCHEMA_VERSION, TEXT_FIELDS, entries, schema
-from marquee.search.embedded_facets import EXACT_FACETS, count_facets
+from marquee.search.embedded_docs import (
+    SCHEMA_VERSION,
+    TEXT_FIELDS,
+    Stored,
+    decode,
+    entries,
+    schema,
+)
+from marquee.search.embedded_facets import EXACT_FACETS, count_facets, entry_facets
 from marquee.search.embedded_query import DISTINCTIVE, QueryBuilder, combine
 from marquee.search.index import (
     SUGGEST_LIMIT,
@@ -36,49 +42,21 @@ RERANK_WINDOW = 60
 STORED_CACHE = 50_000
 
 
-@dataclass(frozen=True)
-class _Stored:
-    """What a hit shows, decoded once from the entry's stored fields."""
-
-    title_id: uuid.UUID
-    title: str
-    kind: str
-    year: int | None
-    genres: list[str]
-    language: str | None
-    people: list[str]
-
-
 @dataclass
 class _Warm:
     """A searcher over one commit of the index, with the entries it has decoded so far."""
 
     searcher: tantivy.Searcher
-    stored: dict[tuple[int, int], _Stored] = field(default_factory=dict)
+    stored: dict[tuple[int, int], Stored] = field(default_factory=dict)
 
-    def entry(self, address: Any) -> _Stored:
+    def entry(self, address: Any) -> Stored:
         key = (address.segment_ord, address.doc)
         found = self.stored.get(key)
         if found is None:
             if len(self.stored) >= STORED_CACHE:
                 self.stored.clear()
-            doc = self.searcher.doc(address)
-            display = json.loads(doc["display"][0])
-            found = _Stored(
-                title_id=uuid.UUID(doc["title_id"][0]),
-                title=display["title"],
-                kind=display["kind"],
-                year=display["year"],
-                genres=display["genres"],
-                language=display["language"],
-                people=display["people"],
-            )
-            self.stored[key] = found
+            found = self.stored[key] = decode(self.searcher.doc(address))
         return found
-
-    def hit(self, score: Any, address: Any) -> SearchHit:
-        e = self.entry(address)
-        return SearchHit(e.title_id, e.title, e.kind, e.year, e.genres, e.language, float(score))
 
 
 class EmbeddedIndex:
@@ -191,14 +169,18 @@ class EmbeddedIndex:
         restrict = build.visible(audience) + build.filters(filters)
         fields = {**TEXT_FIELDS, "synopsis": 1.0}
         combined = combine(build.text_query(terms, fields) if terms else None, restrict)
-        hits, total = self._page(warm, combined, terms, sort, offset, limit)
+        hits, total, every = self._page(warm, combined, terms, sort, offset, limit)
         if total == 0 and len(terms) > 1:
             # No title has every word: rank those that have some of them instead.
             combined = combine(build.relaxed_query(terms, fields), restrict)
-            hits, total = self._page(warm, combined, terms, sort, offset, limit)
-        facets, exact = count_facets(
-            warm.searcher, self.schema, combined, total, exact_limit=self.exact_facets
-        )
+            hits, total, every = self._page(warm, combined, terms, sort, offset, limit)
+        if every is not None and len(every) == total:
+            # The page read the whole match: count it here rather than read it again.
+            facets, exact = entry_facets(every), True
+        else:
+            facets, exact = count_facets(
+                warm.searcher, self.schema, combined, total, exact_limit=self.exact_facets
+            )
         return SearchResults(hits=hits, total=total, facets=facets, exact=exact)
 
     def _page(
@@ -209,12 +191,15 @@ class EmbeddedIndex:
         sort: Sort,
         offset: int,
         limit: int,
-    ) -> tuple[list[SearchHit], int]:
+    ) -> tuple[list[SearchHit], int, list[Stored] | None]:
+        """A page, the match's total, and its every entry if the page had to read them all."""
         if terms and sort == Sort.RELEVANCE:
             return self._relevance_page(warm, query, terms, offset, limit)
         field = "year" if sort == Sort.NEWEST else "popularity"
         result = warm.searcher.search(query, limit, offset=offset, order_by_field=field)
-        return [warm.hit(score, addr) for score, addr in result.hits], _count(result)
+        found = [(float(score), warm.entry(address)) for score, address in result.hits]
+        every = [entry for _, entry in found] if offset == 0 else None
+        return [entry.hit(score) for score, entry in found], _count(result), every
 
     def _relevance_page(
         self,
@@ -223,18 +208,19 @@ class EmbeddedIndex:
         terms: list[str],
         offset: int,
         limit: int,
-    ) -> tuple[list[SearchHit], int]:
+    ) -> tuple[list[SearchHit], int, list[Stored] | None]:
         """Engine order, with the first RERANK_WINDOW hits re-ordered by how well the query
         covers the title: the engine scores every typo match alike, so "godfater" would not
         otherwise prefer "The Godfather" to "The Godfather: Part II". The window is fixed, so
         pages stay disjoint."""
         top = warm.searcher.search(query, RERANK_WINDOW, weight_by_field="weight")
-        hits = [warm.hit(score, address) for score, address in top.hits]
-        hits = [
-            replace(hit, score=hit.score * (0.5 + text.title_match(hit.title, terms)))
-            for hit in hits
-        ]
-        hits.sort(key=lambda hit: -hit.score)
+        found = [(float(score), warm.entry(address)) for score, address in top.hits]
+        every = [entry for _, entry in found]
+        ranked = sorted(
+            ((score * (0.5 + text.title_match(e.title, terms)), e) for score, e in found),
+            key=lambda pair: -pair[0],
+        )
+        hits = [entry.hit(score) for score, entry in ranked]
         if offset + limit > RERANK_WINDOW:
             rest = warm.searcher.search(
                 query,
@@ -242,8 +228,8 @@ class EmbeddedIndex:
                 offset=RERANK_WINDOW,
                 weight_by_field="weight",
             )
-            hits += [warm.hit(score, address) for score, address in rest.hits]
-        return hits[offset : offset + limit], _count(top)
+            hits += [warm.entry(address).hit(float(score)) for score, address in rest.hits]
+        return hits[offset : offset + limit], _count(top), every
 
     def suggest(self, q: str, audience: Audience, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
         terms = text.query_terms(q)
@@ -257,7 +243,7 @@ class EmbeddedIndex:
         )
         people_query = combine(build.text_query(terms, {"people": 1.0}), visible)
         title_hits = warm.searcher.search(titles_query, limit * 3, weight_by_field="weight").hits
-        titles = [warm.hit(s, a) for s, a in title_hits]
+        titles = [warm.entry(a).hit(float(s)) for s, a in title_hits]
         # Prefix matches all score alike; prefer titles the typed words cover best.
         titles.sort(key=lambda h: (-h.score * (0.5 + text.title_match(h.title, terms)), h.title))
         people_hits = warm.searcher.search(people_query, 50, order_by_field="popularity").hits
@@ -275,7 +261,7 @@ def _count(result: tantivy.SearchResult) -> int:
     return count
 
 
-def _matching_people(found: list[_Stored], terms: list[str]) -> list[str]:
+def _matching_people(found: list[Stored], terms: list[str]) -> list[str]:
     names: dict[str, None] = {}
     for entry in found:
         for name in entry.people:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
+from dataclasses import dataclass
 
 import tantivy
 
 from marquee.search import text
 from marquee.search.documents import SearchDocument
+from marquee.search.index import SearchHit
 from marquee.search.models import BUCKETS, SAMPLE_BUCKETS
 from marquee.search.windows import WORLDWIDE, disjoint_rows
 
@@ -62,6 +65,37 @@ def _display(doc: SearchDocument) -> bytes:
             "people": doc.people[:20],
         }
     ).encode()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a hit shows and its facets count, decoded once from an entry's stored fields."""
+
+    title_id: uuid.UUID
+    title: str
+    kind: str
+    year: int | None
+    genres: list[str]
+    language: str | None
+    people: list[str]
+
+    def hit(self, score: float) -> SearchHit:
+        return SearchHit(
+            self.title_id, self.title, self.kind, self.year, self.genres, self.language, score
+        )
+
+
+def decode(stored: tantivy.Document) -> Stored:
+    display = json.loads(stored["display"][0])
+    return Stored(
+        title_id=uuid.UUID(stored["title_id"][0]),
+        title=display["title"],
+        kind=display["kind"],
+        year=display["year"],
+        genres=display["genres"],
+        language=display["language"],
+        people=display["people"],
+    )
 
 
 def entries(doc: SearchDocument) -> list[tantivy.Document]:

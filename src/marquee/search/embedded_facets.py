@@ -9,9 +9,12 @@ results say they are estimates. The total itself is always exact on this engine.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 import tantivy
 
-from marquee.search.embedded_docs import SAMPLE_FIELD
+from marquee.search.embedded_docs import SAMPLE_FIELD, Stored
 from marquee.search.index import FACET_SIZE, FacetCount
 from marquee.search.models import BUCKETS, SAMPLE_BUCKETS
 
@@ -36,6 +39,25 @@ def count_facets(
         [(tantivy.Occur.Must, sample), (tantivy.Occur.Must, query)]
     )
     return _aggregate(searcher, sampled, scale=SAMPLE_SCALE), False
+
+
+def entry_facets(found: Sequence[Stored]) -> dict[str, list[FacetCount]]:
+    """Facet counts of a match whose every entry is at hand (exact, like the engine's)."""
+    counters: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+    for entry in found:
+        counters["genre"].update(set(entry.genres))
+        if entry.year:
+            counters["decade"][str(entry.year // 10 * 10)] += 1
+        counters["type"][entry.kind] += 1
+        if entry.language:
+            counters["language"][entry.language] += 1
+    return {
+        name: [
+            FacetCount(value=value, count=count)
+            for value, count in sorted(counts.items(), key=lambda vc: (-vc[1], vc[0]))
+        ][:FACET_SIZE]
+        for name, counts in counters.items()
+    }
 
 
 def _aggregate(
