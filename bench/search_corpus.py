@@ -7,6 +7,7 @@ generated words, so real titles have plenty of look-alikes; people names follow 
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import sys
@@ -17,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT))
+# The code under test; bench/search_latency.py points this at another revision's `src` to
+# measure it as the baseline on the same corpus and queries.
+sys.path.insert(0, os.environ.get("MARQUEE_BENCH_SRC", str(ROOT / "src")))
+sys.path.insert(1, str(ROOT))
 
 from marquee.datasets import movielens_100k  # noqa: E402
 from marquee.search.documents import SearchDocument, Window  # noqa: E402

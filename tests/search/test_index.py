@@ -57,6 +57,9 @@ def titles(index: Index, query: str, filters: SearchFilters = NONE, **kw: object
         ("brando", "The Godfather"),
         ("freeman", "The Shawshank Redemption"),
         ("sta war", "Star Wars"),
+        ("star wras", "Star Wars"),
+        ("satr wars", "Star Wars"),
+        ("rokcy 2", "Rocky II"),
     ],
 )
 def test_finds_through_prefixes_typos_accents_numbers_and_people(
@@ -65,9 +68,18 @@ def test_finds_through_prefixes_typos_accents_numbers_and_people(
     assert titles(catalogue, query)[0] == expected
 
 
-def test_short_words_get_no_typo_tolerance(catalogue: Index) -> None:
+def test_short_words_get_no_typo_tolerance_but_a_swap(catalogue: Index) -> None:
     assert titles(catalogue, "wxrs") == []
     assert titles(catalogue, "trak") == []
+    assert titles(catalogue, "wras") == ["Star Wars"]
+    assert titles(catalogue, "tsar trek") == ["Star Trek"]
+
+
+def test_a_short_word_that_exists_gets_no_swapped_forms(index: Index) -> None:
+    index.upsert([doc("Form"), doc("From Here")])
+    assert titles(index, "from") == ["From Here"]
+    assert titles(index, "form") == ["Form"]
+    assert titles(index, "fomr") == ["Form"]
 
 
 def test_synopsis_is_stemmed(catalogue: Index) -> None:

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Iterator
 
 import pytest
 
-from marquee.audience import Audience
-from marquee.db import make_engine, utcnow
-from marquee.maturity import Maturity
+from marquee.db import make_engine
 from marquee.models import Base
-from marquee.search.documents import SearchDocument, Window
 from marquee.search.index import SearchFilters, SearchResults, Sort
-from marquee.search.models import BUCKETS, SAMPLE_BUCKETS, SearchEntryRow, SearchWordRow
+from marquee.search.models import SearchEntryRow, SearchWordRow
 from marquee.search.postgres import BULK, SAMPLE_SCALE, PostgresIndex
-from tests.search.conftest import EVER, doc
+from tests.search.comets import VIEWER, hidden_comets, unsampled_id, visible_comets
+from tests.search.conftest import doc
 
-VIEWER = Audience(country="GB", max_maturity=Maturity.MATURE)
 NONE = SearchFilters()
-_serial = itertools.count(1)
-
-
-def sampled_id() -> uuid.UUID:
-    """An id whose entries fall in the fixed sample counts are estimated from."""
-    return uuid.UUID(int=next(_serial) * BUCKETS)
-
-
-def unsampled_id() -> uuid.UUID:
-    return uuid.UUID(int=next(_serial) * BUCKETS + SAMPLE_BUCKETS)
 
 
 @pytest.fixture
@@ -44,29 +29,6 @@ def index(postgresql_url: str) -> Iterator[PostgresIndex]:
     yield index
     index.clear()
     engine.dispose()
-
-
-def hidden_comets() -> list[SearchDocument]:
-    """A sampled "Comet" for each way a title can be hidden from VIEWER."""
-    soon = utcnow() + timedelta(days=2)
-    return [
-        doc("Comet Draft", title_id=sampled_id(), published=False, genres=["Secret"]),
-        doc("Comet Abroad", title_id=sampled_id(), windows=[Window("US", EVER)], genres=["Secret"]),
-        doc("Comet Soon", title_id=sampled_id(), windows=[Window("*", soon)], genres=["Secret"]),
-        doc(
-            "Comet Adult",
-            title_id=sampled_id(),
-            maturity_level=Maturity.ADULTS,
-            genres=["Secret"],
-            language="de",
-        ),
-    ]
-
-
-def visible_comets(
-    count: int, make_id: Callable[[], uuid.UUID] = sampled_id
-) -> list[SearchDocument]:
-    return [doc(f"Comet {n}", title_id=make_id(), genres=["Drama"]) for n in range(count)]
 
 
 def all_pages(index: PostgresIndex, query: str, sort: Sort = Sort.RELEVANCE) -> list[uuid.UUID]:

@@ -95,3 +95,10 @@ def test_the_bounded_check_agrees_with_the_full_edit_distance() -> None:
         b = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 7)))
         for limit in (0, 1, 2):
             assert text.within_edits(a, b, limit) == (text.edit_distance(a, b) <= limit)
+
+
+def test_short_words_may_only_swap_two_adjacent_letters() -> None:
+    assert text.swaps("wras") == ["rwas", "wars", "wrsa"]
+    assert text.swaps("aab") == ["aba"]
+    assert text.swaps("ab") == []
+    assert text.swaps("alien") == []  # five letters: a swap is one of its edits

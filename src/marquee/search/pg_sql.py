@@ -219,19 +219,29 @@ def candidates(where: str, title_where: str, score: str, prefixes: int) -> TextC
 
 
 def corrections() -> TextClause:
-    """Candidate corrections per term from the trigram index (the edit budget is checked after).
+    """Candidate corrections per term: for a word of 5+ letters, from the trigram index (the
+    edit budget is checked after); for a shorter one, those of its swapped forms (`:swapped`,
+    each beside its `:swap_of` term) that are words.
 
     A term that is itself a dictionary word (or, for the word being typed, the start of one)
     gets no corrections: "nightw" should find "Nightwatch", not "Night".
     """
     return text(
         "WITH q(term, is_last) AS ("
-        "  SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:last AS boolean[])))"
-        " SELECT q.term, c.word FROM q CROSS JOIN LATERAL ("
+        "  SELECT * FROM unnest(CAST(:terms AS text[]), CAST(:last AS boolean[]))),"
+        " s(term, word, is_last) AS ("
+        "  SELECT * FROM unnest(CAST(:swap_of AS text[]), CAST(:swapped AS text[]),"
+        "   CAST(:swap_last AS boolean[]))),"
+        " found(term, word, sim) AS ("
+        "  SELECT q.term, c.word, c.sim FROM q CROSS JOIN LATERAL ("
         "   SELECT w.word, similarity(w.word, q.term) AS sim FROM search_words w"
         "   WHERE w.word % q.term AND abs(length(w.word) - length(q.term)) <= 2"
         "   ORDER BY sim DESC LIMIT 40) c"
-        " WHERE NOT EXISTS (SELECT 1 FROM search_words x"
-        "   WHERE x.word >= q.term AND x.word < q.term || '~' AND (q.is_last OR x.word = q.term))"
-        " ORDER BY q.term, c.sim DESC, c.word"
+        "  WHERE NOT EXISTS (SELECT 1 FROM search_words x WHERE x.word >= q.term"
+        "   AND x.word < q.term || '~' AND (q.is_last OR x.word = q.term))"
+        "  UNION ALL SELECT s.term, s.word, 0 FROM s"
+        "  WHERE EXISTS (SELECT 1 FROM search_words w WHERE w.word = s.word)"
+        "  AND NOT EXISTS (SELECT 1 FROM search_words x WHERE x.word >= s.term"
+        "   AND x.word < s.term || '~' AND (s.is_last OR x.word = s.term)))"
+        " SELECT term, word FROM found ORDER BY term, sim DESC, word"
     )

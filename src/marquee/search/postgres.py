@@ -254,13 +254,19 @@ class PostgresIndex:
         """tsquery text per term from folded alphanumeric terms (never raw input), typos fixed."""
         fixes: dict[str, list[str]] = {}
         typo_terms = [t for t in terms if text.max_edits(t)]
-        if typo_terms:
-            last = [t == terms[-1] for t in typo_terms]
-            rows = conn.execute(pg_sql.corrections(), {"terms": typo_terms, "last": last})
-            for term, word in rows:
+        swaps = [(t, word) for t in terms for word in text.swaps(t)]
+        if typo_terms or swaps:
+            lookup = {
+                "terms": typo_terms,
+                "last": [t == terms[-1] for t in typo_terms],
+                "swap_of": [t for t, _ in swaps],
+                "swapped": [word for _, word in swaps],
+                "swap_last": [t == terms[-1] for t, _ in swaps],
+            }
+            for term, word in conn.execute(pg_sql.corrections(), lookup):
                 # Checked here rather than in SQL: a swap of two letters is one edit, as in
                 # the embedded engine, which PostgreSQL's levenshtein() counts as two.
-                if word != term and text.edit_distance(term, word) <= text.max_edits(term):
+                if word != term and text.within_edits(term, word, max(text.max_edits(term), 1)):
                     fixes.setdefault(term, []).append(word)
         params: dict[str, Any] = {
             "qnorm": " ".join(terms),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import deque
-from collections.abc import Iterator
 from functools import lru_cache
+
+from rapidfuzz.distance import OSA
 
 MAX_QUERY_LENGTH = 200
 ARTICLES = ("the", "a", "an")
@@ -91,7 +91,8 @@ def query_terms(query: str) -> list[str]:
 
 
 def max_edits(term: str) -> int:
-    """Typo tolerance: one edit for words of 5+ letters, two for 9+, none below."""
+    """Typo tolerance: one edit for words of 5+ letters, two for 9+, none below (but see
+    `swaps`). A swap of two adjacent letters counts as one edit."""
     if len(term) >= 9:
         return 2
     if len(term) >= 5:
@@ -99,41 +100,23 @@ def max_edits(term: str) -> int:
     return 0
 
 
-def _distance_rows(a: str, b: str) -> Iterator[list[int]]:
-    """Rows of the edit-distance table of `a` against `b` (adjacent swaps cost one edit)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    yield previous
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, previous2[j - 2] + 1)
-            current.append(cost)
-        previous2, previous = previous, current
-        yield current
+def swaps(term: str) -> list[str]:
+    """Short words (3 or 4 letters) tolerate no edit but one swap of adjacent letters:
+    "wras" may mean "wars". The distinct words one such swap makes, the term itself aside."""
+    if not 3 <= len(term) < 5:
+        return []
+    made = (term[:i] + term[i + 1] + term[i] + term[i + 2 :] for i in range(len(term) - 1))
+    return [word for word in dict.fromkeys(made) if word != term]
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance with adjacent transpositions counted as one edit."""
-    return deque(_distance_rows(a, b), maxlen=1)[0][-1]
+    """Levenshtein distance with adjacent transpositions counted as one edit (Damerau, OSA)."""
+    return int(OSA.distance(a, b))
 
 
 def within_edits(a: str, b: str, limit: int) -> bool:
-    """`edit_distance(a, b) <= limit`, giving up as soon as the table can no longer come back
-    under the limit (most pairs of words part ways within a letter or two)."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    before = limit + 1
-    row: list[int] = []
-    for row in _distance_rows(a, b):
-        lowest = min(row)
-        # A swap reaches back two rows, so two rows in a row must be over the limit.
-        if lowest > limit and before > limit:
-            return False
-        before = lowest
-    return row[-1] <= limit
+    """`edit_distance(a, b) <= limit`, giving up as soon as the distance passes the limit."""
+    return bool(OSA.distance(a, b, score_cutoff=limit) <= limit)
 
 
 def person_matches(name: str, terms: list[str]) -> bool:
@@ -147,7 +130,9 @@ def _close(term: str, word: str) -> bool:
     if word.startswith(term):
         return True
     edits = max_edits(term)
-    return edits > 0 and within_edits(term, word[: len(term) + edits], edits)
+    if not edits:
+        return word in swaps(term)
+    return within_edits(term, word[: len(term) + edits], edits)
 
 
 def title_match(title: str, terms: list[str]) -> float:
