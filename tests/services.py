@@ -43,7 +43,10 @@ class PostgresServer:
     """A PostgreSQL 15 cluster of its own on a free loopback port, in a throwaway directory;
     it keeps its port across `stop()` and `start()`, as a restarted server does."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, crash_safe: bool = False) -> None:
+        # A crash-safe server keeps what a commit acknowledged through an immediate stop, as a
+        # real one does; the session's server trades that for speed.
+        self.crash_safe = crash_safe
         if not (PG_BIN / "initdb").exists():
             raise RuntimeError(f"PostgreSQL binaries not found in {PG_BIN}; run ./marquee test")
         self.port = free_port()
@@ -62,11 +65,14 @@ class PostgresServer:
         subprocess.run(_as_postgres(command), check=True, capture_output=True)
 
     def start(self) -> None:
-        # Durability off: a test cluster is thrown away, and fsyncs would dominate the suite.
+        # No fsync: a test cluster is thrown away, and fsyncs would dominate the suite.
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self._root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+            "-c max_connections=300"
         )
+        if not self.crash_safe:
+            # Commits return before their WAL is written: lost if the server is killed.
+            options += " -c synchronous_commit=off -c full_page_writes=off"
         self._ctl("-o", options, "-l", str(self._root / "log"), "-w", "start")
         self._running = True
 
@@ -89,8 +95,8 @@ class PostgresServer:
 
 
 @contextmanager
-def postgres_server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
+def postgres_server(*, crash_safe: bool = False) -> Iterator[PostgresServer]:
+    server = PostgresServer(crash_safe=crash_safe)
     try:
         server.start()
         server.create_database()

@@ -49,7 +49,7 @@ def _database_settings(url: str, tmp_path: Path) -> Settings:
 def test_postgresql_stopped_answers_503_and_recovers(
     tmp_path: Path, make_runtime: Callable[[Settings], Runtime]
 ) -> None:
-    with postgres_server() as postgres:
+    with postgres_server(crash_safe=True) as postgres:
         engine = make_engine(postgres.url)
         Base.metadata.create_all(engine)
         with transaction(make_sessionmaker(engine)) as session:
