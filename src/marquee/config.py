@@ -69,6 +69,11 @@ class Settings(BaseSettings):
 
     # How ingest picks a title's renditions: trial encodes and their VMAF hull, or one table.
     ladder: Literal["per-title", "fixed"] = "per-title"
+    # Video codecs to encode, comma-separated: "h264" (always there), "hevc", "av1". Each
+    # extra codec gets its own ladder; a session plays the most efficient its device decodes.
+    video_codecs: str = Field(
+        default="h264", pattern=r"^\s*(h264|hevc|av1)(\s*,\s*(h264|hevc|av1))*\s*$"
+    )
     # Masters longer than this are encoded in chunks of about this length, each kept in the
     # store once done, so that a retried ingest encodes only what is missing; 0: one pass.
     encode_chunk_seconds: float = Field(default=20.0, ge=0)

@@ -99,9 +99,11 @@ def test_the_command_pins_gop_scenecut_and_threads(clip: Path) -> None:
     assert command.count("libx264") == len(ladder.video) == 2
     assert "-g:v:1 100" in joined  # 4 s at 25 fps
     assert "-keyint_min:v:1 100" in joined
-    assert "-sc_threshold 0" in joined
+    # x264's own settings apply per stream: other codecs in the pass take theirs.
+    assert "-sc_threshold:v:1 0" in joined
     assert "-threads 2" in joined
-    assert "-preset medium" in joined
+    assert "-preset:v:0 medium" in joined
+    assert "-preset:v:1 medium" in joined
     assert "expr:gte(t,n_forced*4.0-" in joined
     assert "split=2" in joined
 

@@ -15,9 +15,13 @@ from tests.media.fixtures import FAST
 from tests.media.sources import ffmpeg_client
 
 NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
-# FFmpeg's HLS client probes every variant at open and its parser logs these two lines
-# for fMP4 variants it is not playing; its own HLS muxer's output triggers them too.
-CLIENT_PROBE_NOISE = re.compile(r"^\[NULL @ 0x[0-9a-f]+\] (Invalid NAL unit size|missing picture)")
+# FFmpeg's HLS client probes every variant at open and its parsers log these lines for
+# fMP4 variants it is not playing (H.264's two, AV1's two); its own HLS muxer's output
+# triggers them too. Each media playlist on its own decodes without them.
+CLIENT_PROBE_NOISE = re.compile(
+    r"^\[NULL @ 0x[0-9a-f]+\] "
+    r"(Invalid NAL unit size|missing picture|Invalid OBU length|Failed to parse temporal unit)"
+)
 
 
 def _attributes(line: str) -> dict[str, str]:

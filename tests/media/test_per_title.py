@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from marquee.media.codecs import VideoCodec, spec
 from marquee.media.encode import EncodedTrack, EncodeOptions, build_command, encode
 from marquee.media.ladder import Ladder, LadderMode, VideoRendition, build_ladder
 from marquee.media.package import package
@@ -48,7 +49,9 @@ def test_the_pipeline_keeps_its_ladder_decision(bbb_per_title: PipelineResult) -
     assert decision is not None
     names = [r.name for r in bbb_per_title.package.video]
     assert names == [r.name for r in decision.rungs]
-    assert len(decision.points) == 4 * len(TrialOptions().crfs)  # 240p..720p x every CRF
+    assert len(decision.points) == 4 * len(
+        spec(VideoCodec.H264).trial_crfs
+    )  # 240p..720p x every CRF
     assert decision.sample_seconds == pytest.approx(2.0, abs=0.1)
     assert all(r.crf is not None for r in bbb_per_title.ladder.video)
     top = decision.rungs[-1]

@@ -86,7 +86,7 @@ def test_scoring_several_encodes_in_one_run_matches_scoring_each(tmp_path: Path)
 def test_trials_that_cannot_run_leave_the_title_on_the_fixed_table(tmp_path: Path) -> None:
     source = media.make_clip(tmp_path / "src.mp4", size="320x180", seconds=2, languages=())
     broken = PipelineOptions(ladder=LadderMode.PER_TITLE, trials=TrialOptions(crfs=()))
-    ladder, decision = choose_ladder(probe(source), tmp_path, broken, None)
-    assert decision is None
+    ladder, decisions = choose_ladder(probe(source), tmp_path, broken, None)
+    assert decisions == ()
     assert ladder == build_ladder(probe(source))
     assert not (tmp_path / "trials").exists()

@@ -25,6 +25,7 @@ from marquee.jobs.registry import (
     parse_payload,
 )
 from marquee.media.audio_tracks import AudioInput
+from marquee.media.codecs import parse_codecs
 from marquee.media.encode import EncodeOptions
 from marquee.media.encrypt import Protection
 from marquee.media.ffmpeg import Progress
@@ -172,6 +173,7 @@ def _encode(
         encode=EncodeOptions(protection=protection),
         ladder=LadderMode(ctx.settings.ladder),
         chunk_seconds=ctx.settings.encode_chunk_seconds,
+        codecs=parse_codecs(ctx.settings.video_codecs),
     )
     try:
         return run_pipeline(

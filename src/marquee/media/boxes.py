@@ -1,4 +1,4 @@
-"""Reads RFC 6381 codec strings out of CMAF init segments (the `avcC` and `esds` boxes)."""
+"""Reads RFC 6381 codec strings out of CMAF init segments (`avcC`, `hvcC`, `av1C`, `esds`)."""
 
 from __future__ import annotations
 
@@ -82,3 +82,33 @@ def aac_codec_string(init: bytes) -> str:
     except IndexError as exc:
         raise TranscodeFailed("The 'esds' box is truncated.") from exc
     return f"mp4a.{object_type:02x}.{audio_object_type}"
+
+
+def hevc_codec_string(init: bytes) -> str:
+    """`hvc1.P.C.TL.B…` (ISO/IEC 14496-15 Annex E) from the HEVC decoder configuration."""
+    config = _payload(init, b"hvcC")
+    if len(config) < 13:
+        raise TranscodeFailed("The 'hvcC' box is too short.")
+    space = ("", "A", "B", "C")[config[1] >> 6]
+    tier = "H" if config[1] & 0x20 else "L"
+    profile = config[1] & 0x1F
+    compatibility = int.from_bytes(config[2:6], "big")
+    reversed_flags = int(f"{compatibility:032b}"[::-1], 2)
+    constraints = list(config[6:12])
+    while constraints and constraints[-1] == 0:
+        constraints.pop()
+    parts = [f"hvc1.{space}{profile}", f"{reversed_flags:x}", f"{tier}{config[12]}"]
+    parts += [f"{byte:x}" for byte in constraints]
+    return ".".join(parts)
+
+
+def av1_codec_string(init: bytes) -> str:
+    """`av01.P.LLT.DD` (AV1 Codec ISO Media File Format Binding, Codecs Parameter String)."""
+    config = _payload(init, b"av1C")
+    if len(config) < 3 or not config[0] & 0x80:
+        raise TranscodeFailed("The 'av1C' box is not an AV1 codec configuration.")
+    profile, level = config[1] >> 5, config[1] & 0x1F
+    tier = "H" if config[2] & 0x80 else "M"
+    high, twelve = bool(config[2] & 0x40), bool(config[2] & 0x20)
+    depth = 12 if high and twelve else 10 if high else 8
+    return f"av01.{profile}.{level:02d}{tier}.{depth:02d}"

@@ -30,12 +30,12 @@ from marquee.media.encode import (
     EncodeOptions,
     EncodeResult,
     audio_args,
+    common_args,
     filter_graph,
     read_segmenter_mpd,
     segment_period,
     segmenter_args,
     video_args,
-    x264_common_args,
 )
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -153,7 +153,7 @@ def encode_chunk(
     args += ["-filter_complex", filter_graph(ladder, source_fps, hdr)]
     for i, rung in enumerate(ladder.video):
         args += video_args(i, rung, period, options)
-    args += [*x264_common_args(options, hdr), "-an", "-f", "mp4", str(partial)]
+    args += [*common_args(options, hdr), "-an", "-f", "mp4", str(partial)]
     timeout = options.timeout_seconds or 300.0 + chunk.duration * 30.0
     ffmpeg.run(args, timeout=timeout, stage=f"chunk {chunk.index}")
     partial.rename(done)

@@ -46,10 +46,14 @@ def package_command(
         str, typer.Option(help="per-title: trial encodes pick the rungs; fixed: one table")
     ] = "per-title",
     target_vmaf: Annotated[float, typer.Option(help="the per-title top rung's VMAF")] = 95.0,
+    codec: Annotated[
+        list[str] | None, typer.Option(help="hevc or av1 renditions beside H.264 (repeatable)")
+    ] = None,
 ) -> None:
     """Encode SOURCE into OUT/package (HLS + DASH) and OUT/artwork."""
     from rich.console import Console
 
+    from marquee.media.codecs import parse_codecs
     from marquee.media.encode import EncodeOptions
     from marquee.media.errors import MediaRejected, TranscodeFailed
     from marquee.media.hull import HullPolicy
@@ -62,6 +66,10 @@ def package_command(
         mode = LadderMode(ladder)
     except ValueError as exc:
         raise typer.BadParameter(f"expected per-title or fixed, got {ladder!r}") from exc
+    try:
+        codecs = parse_codecs(codec or [])
+    except ValueError as exc:
+        raise typer.BadParameter(f"expected h264, hevc or av1, got {codec!r}") from exc
     if not 0 < target_vmaf <= 100:
         raise typer.BadParameter(f"the target VMAF must be in (0, 100], got {target_vmaf}")
     console = Console(stderr=True)
@@ -72,6 +80,7 @@ def package_command(
         encode=EncodeOptions(preset=preset, segment_seconds=segment_seconds),
         ladder=mode,
         trials=TrialOptions(policy=HullPolicy(target_vmaf=target_vmaf)),
+        codecs=codecs,
     )
     try:
         result = run_pipeline(
@@ -84,11 +93,10 @@ def package_command(
     except (MediaRejected, TranscodeFailed) as exc:
         console.print(f"[red]failed ({exc.code}):[/red] {exc.detail}")
         raise typer.Exit(2) from exc
-    if result.decision is not None:
-        predicted = {rung.name: rung for rung in result.decision.rungs}
-        typer.echo(f"per-title ladder from {len(result.decision.points)} trial encodes:")
-        for name, rung in predicted.items():
-            typer.echo(f"  {name:<10} CRF {rung.crf:>4.1f}  VMAF {rung.vmaf:5.1f} (predicted)")
+    for decision in result.decisions:
+        typer.echo(f"per-title {decision.codec} ladder from {len(decision.points)} trial encodes:")
+        for rung in decision.rungs:
+            typer.echo(f"  {rung.name:<10} CRF {rung.crf:>4.1f}  VMAF {rung.vmaf:5.1f} (predicted)")
     for r in result.package.renditions:
         size = f"{r.width}x{r.height}" if r.kind == "video" else r.language
         typer.echo(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marquee.media import boxes
+from marquee.media.codecs import VideoCodec
 from marquee.media.encode import EncodedTrack
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ladder import AudioRendition, VideoRendition
@@ -79,7 +80,8 @@ def track_brands(track: EncodedTrack, init: bytes) -> tuple[str, ...]:
     """`cmfc`, then the media profile brand the track meets."""
     rendition = track.rendition
     profile = None
-    if isinstance(rendition, VideoRendition):
+    # HEVC and AV1 tracks claim the structural brand only: no media profile is checked.
+    if isinstance(rendition, VideoRendition) and rendition.codec is VideoCodec.H264:
         profile = avc_brand(init, rendition.width, rendition.height)
     elif isinstance(rendition, AudioRendition):
         profile = aac_brand(init, rendition.channels, rendition.sample_rate)

@@ -1,4 +1,5 @@
-"""Encodes every rendition in one FFmpeg pass into keyframe-aligned CMAF (fMP4) segments."""
+"""Encodes every rendition, of every codec, in one FFmpeg pass into keyframe-aligned CMAF
+(fMP4) segments."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from marquee.media import ffmpeg
+from marquee.media import codecs, ffmpeg
 from marquee.media.encrypt import Protection
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -109,23 +110,17 @@ def filter_graph(ladder: Ladder, source_fps: Fraction, hdr: str | None) -> str:
 def video_args(i: int, rung: VideoRendition, period: float, options: EncodeOptions) -> list[str]:
     gop = round(period * rung.frame_rate)
     # Force a keyframe at the first frame at or after each boundary (a quarter frame early
-    # absorbs float rounding); a fixed GOP with scene cuts off keeps x264 from adding others.
+    # absorbs float rounding); a fixed GOP with scene cuts off keeps the encoder from adding others.
     tolerance = 0.25 / float(rung.frame_rate)
     # Capped CRF spends what each scene needs up to the VBV cap, from the first frame on;
     # one-pass average bitrate starts from a guess and starves the opening frames.
-    rate = (
-        ["-crf:v:" + str(i), f"{rung.crf:g}"]
-        if rung.crf is not None
-        else [f"-b:v:{i}", str(rung.bitrate)]
-    )
+    rate = [f"-b:v:{i}", str(rung.bitrate)] if rung.crf is None else []
+    if rung.crf is not None or codecs.spec(rung.codec).caps_average:
+        rate += [f"-maxrate:v:{i}", str(rung.maxrate), f"-bufsize:v:{i}", str(rung.bufsize)]
     return [
         "-map", f"[v{i}]",
-        f"-c:v:{i}", "libx264",
+        *codecs.encoder_args(i, rung.codec, crf=rung.crf, gop=gop, preset=options.preset),
         *rate,
-        f"-maxrate:v:{i}", str(rung.maxrate),
-        f"-bufsize:v:{i}", str(rung.bufsize),
-        f"-g:v:{i}", str(gop),
-        f"-keyint_min:v:{i}", str(gop),
         f"-force_key_frames:v:{i}", f"expr:gte(t,n_forced*{period!r}-{tolerance:.6f})",
     ]  # fmt: skip
 
@@ -149,11 +144,14 @@ def audio_args(ladder: Ladder, first_input: int = 0) -> list[str]:
 
 
 def adaptation_sets(ladder: Ladder) -> str:
-    # One adaptation set for the video ladder, one per audio language (DASH switches
-    # bitrates inside a set, never languages).
-    count = len(ladder.video)
-    sets = ["id=0,streams=v"]
-    sets += [f"id={i + 1},streams={count + i}" for i in range(len(ladder.audio))]
+    # One adaptation set per video codec, one per audio language: DASH switches bitrates
+    # inside a set, never codecs or languages.
+    by_codec: dict[str, list[int]] = {}
+    for i, rung in enumerate(ladder.video):
+        by_codec.setdefault(rung.codec.value, []).append(i)
+    sets = [f"id={n},streams={','.join(map(str, s))}" for n, s in enumerate(by_codec.values())]
+    count, first = len(ladder.video), len(by_codec)
+    sets += [f"id={first + i},streams={count + i}" for i in range(len(ladder.audio))]
     return " ".join(sets)
 
 
@@ -180,15 +178,14 @@ def build_command(
     args += ["-filter_complex", filter_graph(ladder, source_fps, hdr)]
     for i, rung in enumerate(ladder.video):
         args += video_args(i, rung, period, options)
-    args += x264_common_args(options, hdr)
+    args += common_args(options, hdr)
     args += audio_args(ladder)
     return args + segmenter_args(ladder, period, out_dir, options)
 
 
-def x264_common_args(options: EncodeOptions, hdr: str | None) -> list[str]:
-    args = ["-preset", options.preset, "-profile:v", "high", "-sc_threshold", "0"]
-    args += ["-forced-idr", "1", "-threads", str(options.threads)]
-    return args + (SDR_TAGS if hdr else [])
+def common_args(options: EncodeOptions, hdr: str | None) -> list[str]:
+    """Settings shared by every video encoder of the pass (each codec's own are per stream)."""
+    return ["-threads", str(options.threads), *(SDR_TAGS if hdr else [])]
 
 
 def segmenter_args(

@@ -71,6 +71,7 @@ class LadderDecision:
     sample_seconds: float = 0.0  # how much of the title the trials encoded
     trial_cpu_seconds: float = 0.0
     measured_vmaf: dict[str, float] = field(default_factory=dict)  # rung name -> final VMAF
+    codec: str = "h264"  # media/codecs.py VideoCodec: each codec has its own trials and hull
 
 
 def _cross(o: TrialPoint, a: TrialPoint, b: TrialPoint) -> float:
@@ -263,6 +264,7 @@ def decide(
     max_bitrate: int | None = None,
     sample_seconds: float = 0.0,
     trial_cpu_seconds: float = 0.0,
+    codec: str = "h264",
 ) -> LadderDecision:
     policy = policy or HullPolicy()
     return LadderDecision(
@@ -274,6 +276,7 @@ def decide(
         max_bitrate=max_bitrate,
         sample_seconds=sample_seconds,
         trial_cpu_seconds=trial_cpu_seconds,
+        codec=codec,
     )
 
 

@@ -1,4 +1,4 @@
-"""The encoding ladder: which H.264 renditions and AAC tracks a source gets, at what bitrates.
+"""The encoding ladder: which video renditions and AAC tracks a source gets, at what bitrates.
 
 Bitrates follow Apple's *HLS Authoring Specification for Apple Devices*, table
 "Video average bit rate (kb/s)" for H.264 at up to 30 fps:
@@ -10,6 +10,9 @@ Our rungs use the common 16:9 heights instead of Apple's intermediate ones, so a
 rung takes the Apple row of the same height, or the nearest rows interpolated by
 pixel count. Above 1080p Apple lists HEVC only (2560x1440 8100, 3840x2160 16800);
 Apple's own 1080p rows give H.264/HEVC = 7800/5800 = 1.34, which we apply.
+
+HEVC and AV1 rungs (`media/codecs.py`) share H.264's sizes and frame rates, at a share of
+its bitrate; a ladder lists H.264's rungs first, then each other codec's.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import enum
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from marquee.media.hull import RungChoice
+from marquee.media.codecs import VideoCodec, rendition_name, spec
+from marquee.media.hull import LadderDecision, RungChoice
 from marquee.media.probe import AudioTrack, ProbeResult
 
 # (height, average kb/s at <= 30 fps)
@@ -65,6 +69,7 @@ class VideoRendition:
     # Set on per-title rungs: x264 constant quality at this CRF, capped by maxrate/bufsize.
     # None encodes at the average `bitrate` (the fixed ladder).
     crf: float | None = None
+    codec: VideoCodec = VideoCodec.H264
 
     @property
     def fps(self) -> float:
@@ -110,12 +115,16 @@ def _fits(width: int, height: int, size: int) -> float:
     return min(box_long / width, box_short / height)
 
 
-def video_rungs(width: int, height: int, frame_rate: Fraction) -> tuple[VideoRendition, ...]:
+def video_rungs(
+    width: int, height: int, frame_rate: Fraction, codec: VideoCodec = VideoCodec.H264
+) -> tuple[VideoRendition, ...]:
     """Every rung whose box the source fills, never upscaled, aspect kept, even dimensions.
 
     A rung is a 16:9 box: a 1920x800 scope film is "1080p" at 1920x800, a 1080x1920
-    portrait video "1080p" too. Bitrates scale with the pixels actually in the box.
+    portrait video "1080p" too. Bitrates scale with the pixels actually in the box, and
+    with `codec`'s share of H.264's bitrate.
     """
+    factor = spec(codec).bitrate_factor
     fps = output_frame_rate(frame_rate)
     high_fps = fps > 31
     rungs = [(size, kbps, _fits(width, height, size)) for size, kbps in H264_RUNGS]
@@ -128,11 +137,12 @@ def video_rungs(width: int, height: int, frame_rate: Fraction) -> tuple[VideoRen
         box_pixels = size * size * 16 / 9
         pixels = min(1.0, (width * scale) * (height * scale) / box_pixels)
         big = size >= HIGH_FPS_MIN_HEIGHT
-        bitrate = round(kbps * 1000 * pixels * (HIGH_FPS_FACTOR if high_fps and big else 1.0))
+        fps_factor = HIGH_FPS_FACTOR if high_fps and big else 1.0
+        bitrate = round(kbps * 1000 * pixels * fps_factor * factor)
         maxrate = round(bitrate * MAXRATE_FACTOR)
         renditions.append(
             VideoRendition(
-                name=f"{even(size)}p",
+                name=rendition_name(f"{even(size)}p", codec),
                 width=even(width * scale),
                 height=even(height * scale),
                 # Small rungs are watched on small screens and slow links: half the motion costs less.
@@ -140,6 +150,7 @@ def video_rungs(width: int, height: int, frame_rate: Fraction) -> tuple[VideoRen
                 bitrate=bitrate,
                 maxrate=maxrate,
                 bufsize=round(maxrate * BUFSIZE_SECONDS),
+                codec=codec,
             )
         )
     return tuple(renditions)
@@ -163,20 +174,26 @@ def audio_renditions(tracks: tuple[AudioTrack, ...]) -> tuple[AudioRendition, ..
     return tuple(renditions)
 
 
-def build_ladder(probe: ProbeResult) -> Ladder:
+def build_ladder(probe: ProbeResult, codecs: tuple[VideoCodec, ...] = (VideoCodec.H264,)) -> Ladder:
     video = probe.video
-    return Ladder(
-        video=video_rungs(video.display_width, video.display_height, video.frame_rate),
-        audio=audio_renditions(probe.audio),
-    )
+    rungs = [
+        rung
+        for codec in codecs
+        for rung in video_rungs(video.display_width, video.display_height, video.frame_rate, codec)
+    ]
+    return Ladder(video=tuple(rungs), audio=audio_renditions(probe.audio))
 
 
 def per_title_video(
-    width: int, height: int, frame_rate: Fraction, rungs: tuple[RungChoice, ...]
+    width: int,
+    height: int,
+    frame_rate: Fraction,
+    rungs: tuple[RungChoice, ...],
+    codec: VideoCodec = VideoCodec.H264,
 ) -> tuple[VideoRendition, ...]:
     """The hull's rungs as renditions: the fixed ladder's geometry and frame rates, the
     hull's CRF, and a VBV cap at MAXRATE_FACTOR times the predicted average bitrate."""
-    geometry = {(r.width, r.height): r for r in video_rungs(width, height, frame_rate)}
+    geometry = {(r.width, r.height): r for r in video_rungs(width, height, frame_rate, codec)}
     renditions = []
     for rung in rungs:
         base = geometry.get((rung.width, rung.height))
@@ -186,7 +203,7 @@ def per_title_video(
         renditions.append(
             replace(
                 base,
-                name=rung.name,
+                name=rendition_name(rung.name, codec),
                 bitrate=rung.bitrate,
                 maxrate=maxrate,
                 bufsize=round(maxrate * BUFSIZE_SECONDS),
@@ -196,9 +213,13 @@ def per_title_video(
     return tuple(renditions)
 
 
-def per_title_ladder(probe: ProbeResult, rungs: tuple[RungChoice, ...]) -> Ladder:
+def per_title_ladder(probe: ProbeResult, decisions: tuple[LadderDecision, ...]) -> Ladder:
+    """Each codec's hull rungs, in the order of `decisions` (H.264's first)."""
     video = probe.video
-    return Ladder(
-        video=per_title_video(video.display_width, video.display_height, video.frame_rate, rungs),
-        audio=audio_renditions(probe.audio),
-    )
+    size = (video.display_width, video.display_height, video.frame_rate)
+    rungs = [
+        rung
+        for decision in decisions
+        for rung in per_title_video(*size, decision.rungs, VideoCodec(decision.codec))
+    ]
+    return Ladder(video=tuple(rungs), audio=audio_renditions(probe.audio))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from marquee.media import boxes, cmaf, encrypt, packager
+from marquee.media.codecs import codec_string
 from marquee.media.encode import MPD_NS, EncodedTrack, EncodeResult, Segment
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -109,7 +110,7 @@ def describe(track: EncodedTrack) -> RenditionInfo:
     if isinstance(rendition, VideoRendition):
         return replace(
             info,
-            codecs=boxes.avc_codec_string(init),
+            codecs=codec_string(rendition.codec, init),
             width=rendition.width,
             height=rendition.height,
             frame_rate=rendition.fps,
@@ -291,7 +292,7 @@ def _iso_seconds(seconds: float) -> str:
 
 def _codec_config(init: Path) -> bytes:
     data = init.read_bytes()
-    for box in (b"avcC", b"esds"):
+    for box in (b"avcC", b"hvcC", b"av1C", b"esds"):
         at = data.find(box)
         if at >= 4:
             return data[at - 4 : at - 4 + int.from_bytes(data[at - 4 : at], "big")]

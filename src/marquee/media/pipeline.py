@@ -13,11 +13,19 @@ from marquee.media import subtitles as sidecars
 from marquee.media.artwork import Artwork, ArtworkOptions, make_artwork
 from marquee.media.audio_tracks import AudioInput
 from marquee.media.chunks import ChunkCache, encode_chunked
+from marquee.media.codecs import VideoCodec
 from marquee.media.encode import EncodeOptions, EncodeResult, encode
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
 from marquee.media.hull import LadderDecision
-from marquee.media.ladder import Ladder, LadderMode, build_ladder, per_title_ladder
+from marquee.media.ladder import (
+    Ladder,
+    LadderMode,
+    VideoRendition,
+    audio_renditions,
+    build_ladder,
+    per_title_ladder,
+)
 from marquee.media.package import Package, package
 from marquee.media.probe import ProbeResult, probe
 from marquee.media.quality import TrialOptions, run_trials
@@ -41,6 +49,8 @@ class PipelineOptions:
     trials: TrialOptions = field(default_factory=TrialOptions)
     # Chunked encoding for masters longer than this (None: always one pass).
     chunk_seconds: float | None = None
+    # H.264 always; HEVC and AV1 renditions beside it when asked for.
+    codecs: tuple[VideoCodec, ...] = (VideoCodec.H264,)
 
 
 @dataclass(frozen=True)
@@ -50,22 +60,25 @@ class PipelineResult:
     encoded: EncodeResult
     package: Package
     artwork: Artwork | None
-    # The per-title ladder's trials, hull and chosen rungs; None for the fixed ladder.
-    decision: LadderDecision | None = None
+    # Each per-title codec's trials, hull and chosen rungs, H.264's first; none for fixed.
+    decisions: tuple[LadderDecision, ...] = ()
+
+    @property
+    def decision(self) -> LadderDecision | None:
+        """H.264's decision (or the first codec's); None for the fixed ladder."""
+        return self.decisions[0] if self.decisions else None
 
 
-def choose_ladder(
-    probed: ProbeResult, work_dir: Path, options: PipelineOptions, progress: Progress | None
-) -> tuple[Ladder, LadderDecision | None]:
-    """The fixed table, or trial encodes of the title and the rungs their hull picks.
-
-    The per-title ladder is an economy, not a requirement: trials that fail (or find
-    no rung) leave the title on the fixed table rather than failing its encode.
-    """
-    if options.ladder is LadderMode.FIXED:
-        return build_ladder(probed), None
+def _trials(
+    probed: ProbeResult,
+    work_dir: Path,
+    options: PipelineOptions,
+    progress: Progress | None,
+    codec: VideoCodec,
+) -> LadderDecision | None:
+    """`codec`'s trials and hull; None when they fail or choose no rung."""
     trials_dir = work_dir / TRIALS_DIR
-    # The trials run at the final encode's preset: x264's bitrate at a CRF depends on it.
+    # The trials run at the final encode's preset: the bitrate at a CRF depends on it.
     trial_options = replace(options.trials, preset=options.encode.preset)
     try:
         decision = run_trials(
@@ -74,16 +87,40 @@ def choose_ladder(
             segment_seconds=options.encode.segment_seconds,
             options=trial_options,
             progress=progress,
+            codec=codec,
         )
     except TranscodeFailed as exc:
-        log.warning("per-title trials failed, encoding the fixed ladder: %s", exc.detail)
-        return build_ladder(probed), None
+        log.warning("per-title %s trials failed, encoding the fixed ladder: %s", codec, exc.detail)
+        return None
     finally:
         shutil.rmtree(trials_dir, ignore_errors=True)
     if not decision.rungs:
-        log.warning("per-title trials chose no rung, encoding the fixed ladder")
-        return build_ladder(probed), None
-    return per_title_ladder(probed, decision.rungs), decision
+        log.warning("per-title %s trials chose no rung, encoding the fixed ladder", codec)
+        return None
+    return decision
+
+
+def choose_ladder(
+    probed: ProbeResult, work_dir: Path, options: PipelineOptions, progress: Progress | None
+) -> tuple[Ladder, tuple[LadderDecision, ...]]:
+    """The fixed table, or trial encodes of the title and the rungs their hull picks, for
+    each codec of `options.codecs` on its own.
+
+    The per-title ladder is an economy, not a requirement: a codec whose trials fail (or
+    find no rung) keeps the fixed table rather than failing the title's encode.
+    """
+    if options.ladder is LadderMode.FIXED:
+        return build_ladder(probed, options.codecs), ()
+    video: list[VideoRendition] = []
+    decisions: list[LadderDecision] = []
+    for codec in options.codecs:
+        decision = _trials(probed, work_dir, options, progress, codec)
+        if decision is None:
+            video += build_ladder(probed, (codec,)).video
+        else:
+            decisions.append(decision)
+            video += per_title_ladder(probed, (decision,)).video
+    return Ladder(tuple(video), audio_renditions(probed.audio)), tuple(decisions)
 
 
 def _encode(
@@ -140,7 +177,7 @@ def run_pipeline(
     checked = [sidecars.check(sub) for sub in subtitles]
     tracks = [sidecars.write(sub, out_dir) for sub in checked]
     report("probe", 100.0)
-    chosen, decision = choose_ladder(probed, work_dir, options, progress)
+    chosen, decisions = choose_ladder(probed, work_dir, options, progress)
     ladder = audio_tracks.with_sidecars(chosen, extra_audio)
     encoded = _encode(source, ladder, probed, work_dir, options, progress, extra_audio, chunks)
     packaged = package(encoded, subtitles=tracks, progress=progress)
@@ -149,4 +186,4 @@ def run_pipeline(
         artwork = make_artwork(
             probed, work_dir / ARTWORK_DIR, options=options.artwork, progress=progress
         )
-    return PipelineResult(probed, ladder, encoded, packaged, artwork, decision)
+    return PipelineResult(probed, ladder, encoded, packaged, artwork, decisions)

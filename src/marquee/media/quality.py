@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 
 from marquee.media import ffmpeg
+from marquee.media.codecs import VideoCodec, encoder_args, rendition_name, spec
 from marquee.media.encode import TONEMAP_TO_SDR
 from marquee.media.errors import TranscodeFailed
 from marquee.media.ffmpeg import Progress
@@ -38,8 +39,9 @@ class VmafScore:
 
 @dataclass(frozen=True)
 class TrialOptions:
-    # x264 CRFs tried at every resolution: from near-transparent to a cellular floor.
-    crfs: tuple[float, ...] = (17.0, 22.0, 27.0, 33.0)
+    # CRFs tried at every resolution, from near-transparent to a cellular floor; None takes
+    # each codec's own (media/codecs.py), x264's 17, 22, 27 and 33 for H.264.
+    crfs: tuple[float, ...] | None = None
     # A title longer than the windows is sampled: this many windows spread over it.
     windows: int = 3
     window_seconds: float = 2.0
@@ -123,6 +125,7 @@ def encode_trials(
     preset: str,
     gop: int,
     seconds: float,
+    codec: VideoCodec = VideoCodec.H264,
 ) -> list[Path]:
     """One FFmpeg run per resolution: scale once, encode every CRF from the same frames."""
     steps = [f"scale={rung.width}:{rung.height}", "format=yuv420p"]
@@ -136,10 +139,10 @@ def encode_trials(
     ]
     paths = []
     for i, crf in enumerate(crfs):
-        path = out_dir / f"trial-{rung.name}-crf{crf:g}.mp4"
-        args += ["-map", f"[c{i}]", "-an", "-c:v", "libx264", "-preset", preset]
-        args += ["-profile:v", "high", "-crf", f"{crf:g}", "-g", str(gop)]
-        args += ["-keyint_min", str(gop), "-sc_threshold", "0", str(path)]
+        path = out_dir / f"trial-{rendition_name(rung.name, codec)}-crf{crf:g}.mp4"
+        # Each output file holds one stream, its video stream 0.
+        args += ["-map", f"[c{i}]", "-an"]
+        args += [*encoder_args(0, codec, crf=crf, gop=gop, preset=preset), str(path)]
         paths.append(path)
     ffmpeg.run(args, timeout=_timeout(seconds * len(crfs)), stage="trial")
     return paths
@@ -233,9 +236,12 @@ def run_trials(
     segment_seconds: float,
     options: TrialOptions | None = None,
     progress: Progress | None = None,
+    codec: VideoCodec = VideoCodec.H264,
 ) -> LadderDecision:
-    """Trial-encode sampled windows of the title at every rung size x CRF and pick the ladder."""
+    """Trial-encode sampled windows of the title at every rung size x CRF in `codec` and
+    pick that codec's ladder from its own hull."""
     options = options or TrialOptions()
+    crfs = spec(codec).trial_crfs if options.crfs is None else options.crfs
     started_cpu = cpu_seconds_of_children()
     work_dir.mkdir(parents=True, exist_ok=True)
     video = probed.video
@@ -253,8 +259,9 @@ def run_trials(
             progress("ladder", round(100.0 * done / len(rungs), 1))
         gop = max(1, round(segment_seconds * rung.frame_rate))
         paths = encode_trials(
-            reference, rung, options.crfs, work_dir, preset=options.preset, gop=gop, seconds=seconds
-        )
+            reference, rung, crfs, work_dir,
+            preset=options.preset, gop=gop, seconds=seconds, codec=codec,
+        )  # fmt: skip
         scores = vmaf_many(
             paths,
             reference,
@@ -264,7 +271,7 @@ def run_trials(
             subsample=options.vmaf_subsample,
             seconds=seconds,
         )
-        for crf, path, score in zip(options.crfs, paths, scores, strict=True):
+        for crf, path, score in zip(crfs, paths, scores, strict=True):
             bitrate, _ = video_stats(path)
             points.append(
                 TrialPoint(rung.name, rung.width, rung.height, crf, bitrate, round(score.mean, 2))
@@ -276,7 +283,8 @@ def run_trials(
         options.policy,
         source_bitrate=source_video_bitrate(probed),
         # A per-title top rung never costs more to deliver than the fixed table's top.
-        max_bitrate=rungs[-1].bitrate,
+        max_bitrate=round(rungs[-1].bitrate * spec(codec).bitrate_factor),
         sample_seconds=round(seconds, 3),
         trial_cpu_seconds=round(cpu_seconds_of_children() - started_cpu, 2),
+        codec=codec.value,
     )

@@ -103,8 +103,11 @@ class MediaVersion(IdMixin, Base):
     hls_master: Mapped[str] = mapped_column(String(400))
     dash_manifest: Mapped[str] = mapped_column(String(400))
     artwork: Mapped[Artwork] = mapped_column(ArtworkJSON(), default=Artwork)
-    # How a per-title ladder was chosen (media/hull.py `LadderDecision`); None for the fixed one.
-    ladder_decision: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # How each codec's per-title ladder was chosen (media/hull.py `LadderDecision`, a list;
+    # one record before codecs had ladders of their own); None for the fixed one.
+    ladder_decision: Mapped[list[dict[str, Any]] | dict[str, Any] | None] = mapped_column(
+        JSON, default=None
+    )
 
     @validates("renditions", "audio_tracks", "subtitle_tracks", "artwork")
     def _typed(self, column: str, value: Any) -> Any:

@@ -13,8 +13,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from marquee.media.hull import LadderDecision
 from marquee.media.languages import bcp47
 
 
@@ -101,8 +102,9 @@ class Description(_Stored):
     audio_tracks: tuple[AudioTrack, ...] = ()
     subtitle_tracks: tuple[SubtitleTrack, ...] = ()
     artwork: ArtworkFiles | None = None
-    # media/hull.py `decision_record`: trials, hull and chosen rungs; None for the fixed ladder.
-    ladder_decision: dict[str, Any] | None = None
+    # media/hull.py `decision_record` of each per-title codec: trials, hull and chosen
+    # rungs; None for the fixed ladder.
+    ladder_decision: list[dict[str, Any]] | None = None
 
 
 RENDITIONS: TypeAdapter[tuple[Rendition, ...]] = TypeAdapter(tuple[Rendition, ...])
@@ -130,3 +132,14 @@ class MediaVersionRead(BaseModel):
     hls_master: str
     dash_manifest: str
     artwork: Artwork
+    # How each codec's per-title ladder was chosen (trials, hull, rungs); empty for the
+    # fixed table.
+    ladders: list[LadderDecision] = Field(validation_alias="ladder_decision")
+
+    @field_validator("ladders", mode="before")
+    @classmethod
+    def _as_list(cls, value: object) -> object:
+        """Versions packaged before codecs had ladders of their own keep one record."""
+        if value is None:
+            return []
+        return [value] if isinstance(value, dict) else value

@@ -93,7 +93,7 @@ def describe(result: PipelineResult) -> Description:
             sprites=tuple(p.name for p in art.sprites),
             trickplay=art.trickplay.name,
         ),
-        ladder_decision=None if result.decision is None else decision_record(result.decision),
+        ladder_decision=[decision_record(d) for d in result.decisions] or None,
     )
 
 

@@ -2018,6 +2018,44 @@ export interface components {
             /** Release Year */
             release_year: number | null;
         };
+        /** HullPolicy */
+        HullPolicy: {
+            /**
+             * Floor Vmaf
+             * @default 40
+             */
+            floor_vmaf: number;
+            /**
+             * Max Rungs
+             * @default 6
+             */
+            max_rungs: number;
+            /**
+             * Min Bitrate
+             * @default 80000
+             */
+            min_bitrate: number;
+            /**
+             * Min Gain
+             * @default 1
+             */
+            min_gain: number;
+            /**
+             * Min Ratio
+             * @default 1.5
+             */
+            min_ratio: number;
+            /**
+             * Step
+             * @default 10
+             */
+            step: number;
+            /**
+             * Target Vmaf
+             * @default 95
+             */
+            target_vmaf: number;
+        };
         /** JobRead */
         JobRead: {
             /** Attempts */
@@ -2089,6 +2127,42 @@ export interface components {
              */
             kty: "oct";
         };
+        /**
+         * LadderDecision
+         * @description Why a title got its ladder: every trial, the hull through them and the rungs picked.
+         */
+        LadderDecision: {
+            /**
+             * Codec
+             * @default h264
+             */
+            codec: string;
+            /** Hull */
+            hull: components["schemas"]["TrialPoint"][];
+            /** Max Bitrate */
+            max_bitrate?: number | null;
+            /** Measured Vmaf */
+            measured_vmaf?: {
+                [key: string]: number;
+            };
+            /** Points */
+            points: components["schemas"]["TrialPoint"][];
+            policy: components["schemas"]["HullPolicy"];
+            /** Rungs */
+            rungs: components["schemas"]["RungChoice"][];
+            /**
+             * Sample Seconds
+             * @default 0
+             */
+            sample_seconds: number;
+            /** Source Bitrate */
+            source_bitrate?: number | null;
+            /**
+             * Trial Cpu Seconds
+             * @default 0
+             */
+            trial_cpu_seconds: number;
+        };
         /** LicenseResponse */
         LicenseResponse: {
             /** Keys */
@@ -2141,6 +2215,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** Ladders */
+            ladders: components["schemas"]["LadderDecision"][];
             /** Prefix */
             prefix: string;
             /** Renditions */
@@ -2727,6 +2803,24 @@ export interface components {
         RoleUpdate: {
             role: components["schemas"]["Role"];
         };
+        /**
+         * RungChoice
+         * @description A rung the hull chose: its resolution, its CRF and the trials' prediction for it.
+         */
+        RungChoice: {
+            /** Bitrate */
+            bitrate: number;
+            /** Crf */
+            crf: number;
+            /** Height */
+            height: number;
+            /** Name */
+            name: string;
+            /** Vmaf */
+            vmaf: number;
+            /** Width */
+            width: number;
+        };
         /** SearchHitRead */
         SearchHitRead: {
             /** Genres */
@@ -3185,6 +3279,24 @@ export interface components {
              * Format: uuid
              */
             title_id: string;
+        };
+        /**
+         * TrialPoint
+         * @description One trial encode: the rung box it was scaled to, its CRF and what it measured.
+         */
+        TrialPoint: {
+            /** Bitrate */
+            bitrate: number;
+            /** Crf */
+            crf: number;
+            /** Height */
+            height: number;
+            /** Name */
+            name: string;
+            /** Vmaf */
+            vmaf: number;
+            /** Width */
+            width: number;
         };
         /**
          * UploadPurpose

@@ -13,6 +13,7 @@ export type TitleCreate = Schemas["TitleCreate"];
 export type TitleWrite = Schemas["TitleUpdate"];
 export type PersonRead = Schemas["PersonRead"];
 export type VersionRead = Schemas["MediaVersionRead"];
+export type LadderDecision = Schemas["LadderDecision"];
 export type JobRead = Schemas["JobRead"];
 export type UploadRead = Schemas["UploadRead"];
 export type TitleStat = Schemas["TitleStat"];
