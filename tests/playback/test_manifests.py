@@ -14,9 +14,9 @@ from marquee.media.ffmpeg import ffmpeg_exe
 from marquee.playback.errors import NoSupportedRendition
 from marquee.playback.manifests import StreamFilter, rewrite_dash, rewrite_hls_master
 from tests.media.sources import ffmpeg_client
-from tests.playback.packaged import packaged
+from tests.playback.packaged import multi_codec, packaged
 
-__all__ = ["packaged"]
+__all__ = ["multi_codec", "packaged"]
 NS = {"mpd": "urn:mpeg:dash:schema:mpd:2011"}
 AVC = StreamFilter.of(360, ["avc1", "mp4a"])
 
@@ -132,14 +132,16 @@ avc/1080p.m3u8
 """
 
 
-def test_hls_drops_other_codecs_and_taller_i_frame_playlists_and_keeps_unknown_tags() -> None:
+def test_hls_keeps_one_codec_drops_taller_i_frame_playlists_and_keeps_unknown_tags() -> None:
     rewritten = rewrite_hls_master(HLS_EXTRAS, StreamFilter.of(720, ["avc1", "mp4a"]))
     assert _variants(rewritten) == ["v720/avc/720p.m3u8"]
     assert 'URI="v720/avc/720p-iframes.m3u8"' in rewritten
     assert "1080p-iframes" not in rewritten
     assert "#EXT-X-SESSION-KEY:" in rewritten
+    # A device that decodes both plays HEVC only: no decoder change between rungs.
     hevc = rewrite_hls_master(HLS_EXTRAS, StreamFilter.of(720, ["hvc1", "avc1"]))
-    assert _variants(hevc) == ["v720/hevc/720p.m3u8", "v720/avc/720p.m3u8"]
+    assert _variants(hevc) == ["v720/hevc/720p.m3u8"]
+    assert "iframes" not in hevc  # the only I-frame playlists are H.264's
 
 
 DASH_TWO_CODECS = b"""<?xml version="1.0"?>
@@ -162,7 +164,7 @@ DASH_TWO_CODECS = b"""<?xml version="1.0"?>
 </MPD>"""
 
 
-def test_dash_removes_a_whole_set_in_an_unsupported_codec_and_keeps_protection() -> None:
+def test_dash_keeps_the_set_of_one_codec_and_its_protection() -> None:
     rewritten = rewrite_dash(DASH_TWO_CODECS, StreamFilter.of(1080, ["avc1", "mp4a"]))
     root = ET.fromstring(rewritten)
     reps = [r.get("id") for r in root.iter("{urn:mpeg:dash:schema:mpd:2011}Representation")]
@@ -171,10 +173,44 @@ def test_dash_removes_a_whole_set_in_an_unsupported_codec_and_keeps_protection()
     assert b"cenc:default_KID" in hevc
     root = ET.fromstring(hevc)
     reps = [r.get("id") for r in root.iter("{urn:mpeg:dash:schema:mpd:2011}Representation")]
-    assert reps == ["h0", "a0", "a1", "au"]
+    assert reps == ["h0", "au"]  # HEVC alone, with the H.264 set gone
     first = root.find(".//{urn:mpeg:dash:schema:mpd:2011}AdaptationSet")
     assert first is not None
     assert first.get("maxHeight") == "1080"
+    # HEVC has nothing within 720 lines, H.264 has: the session plays H.264 there.
+    small = ET.fromstring(rewrite_dash(DASH_TWO_CODECS, StreamFilter.of(720, ["hvc1", "avc1"])))
+    reps = [r.get("id") for r in small.iter("{urn:mpeg:dash:schema:mpd:2011}Representation")]
+    assert reps == ["a0", "au"]
+
+
+def _families(master: str) -> set[str]:
+    return {c.split(".")[0] for c in re.findall(r'STREAM-INF:.*?CODECS="([^"]+)"', master)}
+
+
+@pytest.mark.parametrize(
+    ("device", "plays"),
+    [
+        (["av01", "hvc1", "avc1", "mp4a"], "av01"),  # Chromium, a recent TV
+        (["hvc1", "avc1", "mp4a"], "hvc1"),  # Safari
+        (["avc1", "mp4a"], "avc1"),  # every other screen
+        ([], "avc1"),  # a device that did not say: the codec every screen decodes
+    ],
+)
+def test_a_session_plays_the_most_efficient_codec_its_device_decodes(
+    multi_codec: Path, device: list[str], plays: str
+) -> None:
+    rule = StreamFilter.of(1080, device)
+    master = rewrite_hls_master((multi_codec / "master.m3u8").read_text(), rule)
+    assert _families(master) == {plays}
+    assert len(_variants(master)) == 2  # both rungs of that codec, 240p and 360p
+    root = ET.fromstring(rewrite_dash((multi_codec / "manifest.mpd").read_bytes(), rule))
+    video = [
+        s for s in root.iterfind(".//mpd:AdaptationSet", NS) if s.get("contentType") == "video"
+    ]
+    assert [
+        {r.get("codecs", "").split(".")[0] for r in s.iterfind("mpd:Representation", NS)}
+        for s in video
+    ] == [{plays}]
 
 
 def test_subtitle_segments_stay_outside_the_height_lanes(packaged: Path) -> None:

@@ -8,6 +8,10 @@ URIs stay relative to the version, under one signed prefix, except that each vid
 rendition is moved into the lane of its height (`v720/720p.m3u8`, a DASH `BaseURL` of
 `v720/`): the signed link names the heights it allows, so the edge refuses other lanes.
 
+A session plays one video codec: of those its device decodes, the one that spends the
+fewest bits (AV1, then HEVC, then H.264), so that a player never has to change decoders
+between rungs. A device that names no codecs gets H.264, which every screen decodes.
+
 When nothing fits the height limit the lowest decodable rendition stays, so a small
 screen still plays; when the device decodes none of the video codecs the rewrite
 refuses with `no_supported_rendition`.
@@ -22,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marquee.delivery.signing import lane
+from marquee.media.codecs import EFFICIENCY_ORDER, family_of
 from marquee.playback.errors import NoSupportedRendition
 
 # Codec families (the RFC 6381 four-character code) that name a video bitstream.
@@ -62,6 +67,20 @@ class _Variant:
     height: int
     bandwidth: int
     codecs: str
+
+
+def _one_codec(rule: StreamFilter, variants: Sequence[_Variant]) -> StreamFilter:
+    """`rule` narrowed to the one video codec the session plays: of the decodable codecs
+    with a rendition within the height limit (any, if none has one), the most efficient;
+    H.264 first for a device that named no codecs."""
+    decodable = [(family_of(v.codecs), v.height) for v in variants if rule.decodes(v.codecs)]
+    found = {(family, height <= rule.max_height) for family, height in decodable if family}
+    if not found:
+        return rule
+    order = EFFICIENCY_ORDER if rule.codecs else EFFICIENCY_ORDER[::-1]
+    rank = {family: n for n, family in enumerate(order)}
+    best, _ = min(found, key=lambda item: (not item[1], rank.get(item[0] or "", len(rank))))
+    return StreamFilter(rule.max_height, frozenset({best or ""}))
 
 
 def _keep(variants: Sequence[_Variant], rule: StreamFilter) -> set[int]:
@@ -126,6 +145,7 @@ def rewrite_hls_master(text: str, rule: StreamFilter) -> str:
     lines = text.splitlines()
     entries = _hls_entries(lines)
     variants = [_hls_variant(lines[first]) for first, _ in entries]
+    rule = _one_codec(rule, variants)
     dropped: set[int] = set()
     if variants:
         kept = _keep(variants, rule)
@@ -209,6 +229,7 @@ def _filter_period(period: ET.Element, rule: StreamFilter) -> None:
     if not pairs:
         return
     variants = [_dash_variant(a, r) for a, r in pairs]
+    rule = _one_codec(rule, variants)
     kept = _keep(variants, rule)
     for n, (adaptation, rep) in enumerate(pairs):
         if n not in kept:

@@ -29,8 +29,11 @@ export function supportedCodecs(): string[] {
     "ec-3": 'audio/mp4; codecs="ec-3"',
   };
   const media = window.MediaSource;
-  if (!media) return ["avc1", "mp4a"];
-  return Object.keys(probe).filter((name) => media.isTypeSupported(probe[name]));
+  if (media) return Object.keys(probe).filter((name) => media.isTypeSupported(probe[name]));
+  // No MSE (an iPhone playing HLS natively): ask the video element what it decodes.
+  const video = document.createElement("video");
+  const found = Object.keys(probe).filter((name) => video.canPlayType(probe[name]) !== "");
+  return found.includes("avc1") ? found : ["avc1", "mp4a"];
 }
 
 function deviceName(): string {
