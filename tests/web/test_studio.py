@@ -1,4 +1,5 @@
-"""Studio in Chromium: a tus upload pauses, survives a page reload and resumes where it stopped."""
+"""Studio in Chromium: a tus upload pauses, survives a page reload and resumes where it stopped;
+the catalogue editor; a version's per-title ladders."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Page, Request, expect
+from sqlalchemy import select
 
+from marquee.db import make_engine, make_sessionmaker, transaction
+from marquee.media.hull import TrialPoint, decide, decision_record
+from marquee.versions.models import MediaVersion
 from tests.web.conftest import Site, axe_violations, describe_violations, screenshot
 
 MIB = 1024 * 1024
@@ -153,3 +158,51 @@ def test_the_studio_is_hidden_from_viewers(site: Site, page: Page) -> None:
     page.goto(f"{site.url}/studio/upload")
     page.wait_for_url(lambda url: "/studio" not in url)
     expect(page.get_by_role("heading", name="Upload media")).to_have_count(0)
+
+
+def _points(codec_scale: float) -> list[TrialPoint]:
+    """Trial points of two sizes at four CRFs, shaped like a real title's."""
+    points = []
+    for name, width, height, base in (("240p", 426, 240, 200_000), ("360p", 640, 360, 450_000)):
+        for n, crf in enumerate((17.0, 22.0, 27.0, 33.0)):
+            rate = round(base * codec_scale / (1.6**n))
+            vmaf = (97.0 if height == 360 else 90.0) - 12.0 * n
+            points.append(TrialPoint(name, width, height, crf, rate, vmaf))
+    return points
+
+
+def test_the_studio_shows_each_codecs_ladder_decision(site: Site, page: Page) -> None:
+    """A version's per-title ladders (from the hull) fold out under its renditions."""
+    h264 = decide(_points(1.0), max_bitrate=2_000_000)
+    av1 = decide(_points(0.6), max_bitrate=1_200_000, codec="av1")
+    engine = make_engine(site.settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            version = session.scalars(select(MediaVersion).limit(1)).one()
+            title_id = str(version.title_id)
+            before = version.ladder_decision
+            version.ladder_decision = [decision_record(h264), decision_record(av1)]
+        site.sign_in(page, site.admin, site.admin.profile_id)
+        page.goto(f"{site.url}/studio/titles/{title_id}")
+        for label, decision in (("H.264", h264), ("AV1", av1)):
+            summary = page.get_by_text(
+                f"Per-title {label} ladder: {len(decision.points)} trial encodes, "
+                f"{len(decision.hull)} on the hull"
+            )
+            expect(summary).to_be_visible()
+            summary.click()
+            table = page.get_by_role("table", name=f"Per-title {label} rungs")
+            rows = table.locator("tbody tr")
+            expect(rows).to_have_count(len(decision.rungs))
+            top = decision.rungs[-1]
+            expect(rows.last).to_contain_text(f"{top.width}x{top.height}")
+            expect(rows.last).to_contain_text(f"{top.crf:.1f}")
+            expect(rows.last).to_contain_text(f"{round(top.bitrate / 1000)}")
+        violations = axe_violations(page)
+        assert not violations, describe_violations(violations)
+    finally:
+        with transaction(make_sessionmaker(engine)) as session:
+            restored = session.get(MediaVersion, version.id)
+            assert restored is not None
+            restored.ladder_decision = before
+        engine.dispose()

@@ -7,7 +7,7 @@ import { AvailabilitySection } from "./Availability";
 import { CreditsSection } from "./Credits";
 import { SeasonsSection } from "./Seasons";
 import { studio } from "./studioApi";
-import type { AdminTitle } from "./studioApi";
+import type { AdminTitle, LadderDecision } from "./studioApi";
 import { formValues, StateBadge, StudioPage, useAction } from "./StudioNav";
 import { RATINGS } from "./Titles";
 
@@ -116,6 +116,45 @@ function Publishing({ title, onSaved }: { title: AdminTitle; onSaved(t: AdminTit
   );
 }
 
+const CODEC_NAMES: Record<string, string> = { h264: "H.264", hevc: "HEVC", av1: "AV1" };
+
+// How one codec's per-title ladder was chosen: its trials, the hull and the rungs picked.
+function LadderNote({ ladder }: { ladder: LadderDecision }) {
+  const codec = CODEC_NAMES[ladder.codec] ?? ladder.codec;
+  return (
+    <details class="ladder-decision">
+      <summary>
+        Per-title {codec} ladder: {ladder.points.length} trial encodes, {ladder.hull.length} on the hull,
+        top rung aimed at VMAF {ladder.policy.target_vmaf}
+      </summary>
+      <table class="table" aria-label={`Per-title ${codec} rungs`}>
+        <thead>
+          <tr>
+            <th scope="col">Rung</th>
+            <th scope="col">Size</th>
+            <th scope="col">CRF</th>
+            <th scope="col">kb/s</th>
+            <th scope="col">VMAF (predicted)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ladder.rungs.map((r) => (
+            <tr key={r.name}>
+              <td>{r.name}</td>
+              <td>
+                {r.width}x{r.height}
+              </td>
+              <td>{r.crf.toFixed(1)}</td>
+              <td>{Math.round(r.bitrate / 1000)}</td>
+              <td>{r.vmaf.toFixed(1)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
 function Versions({ titleId }: { titleId: string }) {
   const versions = useAsync(() => studio.versions(titleId), [titleId]);
   if (versions.error) return <ErrorNote message={versions.error} />;
@@ -143,7 +182,12 @@ function Versions({ titleId }: { titleId: string }) {
                   <StateBadge state={v.state} />
                 </td>
                 <td>{Math.round(v.duration_seconds)} s</td>
-                <td>{v.renditions.map((r) => r.name).join(", ")}</td>
+                <td>
+                  {v.renditions.map((r) => r.name).join(", ")}
+                  {v.ladders.map((ladder) => (
+                    <LadderNote key={ladder.codec} ladder={ladder} />
+                  ))}
+                </td>
               </tr>
             ))}
           </tbody>
