@@ -15,6 +15,10 @@ final rendition's VMAF (libvmaf v0.6.1, bicubic to the source) and prints one ta
 
 then whether each target of the per-title work is met, and the wall time of a chunked
 encode (media/chunks.py) of a generated 1080p master with 1 and with 2 workers.
+
+With `--av1` each source is also packaged as an AV1-only per-title ladder (SVT-AV1, its
+own trials and hull), and a second table gives its BD-rate against the per-title H.264
+ladder at equal VMAF, with both ladders' top VMAF and bitrate.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import sys
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import bjontegaard
@@ -38,6 +42,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from marquee.datasets import sample_clip  # noqa: E402
 from marquee.media.chunks import encode_chunked  # noqa: E402
+from marquee.media.codecs import VideoCodec  # noqa: E402
 from marquee.media.encode import EncodedTrack, EncodeOptions  # noqa: E402
 from marquee.media.ffmpeg import ffmpeg_exe  # noqa: E402
 from marquee.media.ladder import LadderMode, build_ladder  # noqa: E402
@@ -144,7 +149,7 @@ def package_once(
     before = cpu_seconds_of_children()
     result = run_pipeline(source, work, options=options)
     cpu = cpu_seconds_of_children() - before
-    trial_cpu = result.decision.trial_cpu_seconds if result.decision else 0.0
+    trial_cpu = sum(d.trial_cpu_seconds for d in result.decisions)
     storage = sum(s.size for t in result.encoded.video for s in t.segments)
     ladder = Ladder(
         measure(result, work), storage, cpu - trial_cpu, trial_cpu, result.probe.duration
@@ -181,7 +186,7 @@ def _single_point(fixed: Ladder, per_title: Ladder) -> float | None:
     return None
 
 
-def run(seconds: float, preset: str, only: set[str]) -> None:
+def run(seconds: float, preset: str, only: set[str], av1: bool) -> None:
     encode = EncodeOptions(preset=preset)
     fixed_options = PipelineOptions(encode=encode, with_artwork=False, ladder=LadderMode.FIXED)
     per_title_options = PipelineOptions(
@@ -190,24 +195,37 @@ def run(seconds: float, preset: str, only: set[str]) -> None:
         ladder=LadderMode.PER_TITLE,
         trials=TrialOptions(windows=3, window_seconds=1.0),
     )
-    rows = []
+    av1_options = replace(per_title_options, codecs=(VideoCodec.AV1,))
+    rows, av1_rows = [], []
     with tempfile.TemporaryDirectory(prefix="per-title-") as tmp:
         for name, source in sources(seconds, only).items():
             fixed, _ = package_once(source, Path(tmp) / name / "fixed", fixed_options)
             per_title, result = package_once(source, Path(tmp) / name / "pt", per_title_options)
             rows.append((name, fixed, per_title, bd_rate(fixed, per_title)))
             print_ladders(name, fixed, per_title, result)
+            if av1:
+                ladder, av1_result = package_once(source, Path(tmp) / name / "av1", av1_options)
+                av1_rows.append((name, per_title, ladder, bd_rate(per_title, ladder)))
+                print_ladders(name, per_title, ladder, av1_result, labels=("h264", "av1"))
             shutil.rmtree(Path(tmp) / name, ignore_errors=True)
     print_table(rows)
+    if av1_rows:
+        print_av1_table(av1_rows)
 
 
-def print_ladders(name: str, fixed: Ladder, per_title: Ladder, result: PipelineResult) -> None:
+def print_ladders(
+    name: str,
+    fixed: Ladder,
+    per_title: Ladder,
+    result: PipelineResult,
+    labels: tuple[str, str] = ("fixed", "per-title"),
+) -> None:
     print(
-        f"\n{name}: fixed        "
+        f"\n{name}: {labels[0]:<13}"
         + "  ".join(f"{n} {b // 1000}k/{v:.1f}" for n, b, v in fixed.rungs)
     )
     print(
-        f"{name}: per-title    "
+        f"{name}: {labels[1]:<13}"
         + "  ".join(f"{n} {b // 1000}k/{v:.1f}" for n, b, v in per_title.rungs)
     )
     if result.decision is not None:
@@ -234,6 +252,23 @@ def print_table(rows: list[tuple[str, Ladder, Ladder, float | None]]) -> None:
             f"{pt.trial_ratio(60.0):>13.2f}x"
         )
     print_targets(rows)
+
+
+def print_av1_table(rows: list[tuple[str, Ladder, Ladder, float | None]]) -> None:
+    """AV1's per-title ladder against H.264's, both from their own trials and hulls."""
+    print()
+    head = f"{'source':<9}{'AV1 vs H.264':>13}{'top VMAF h264/av1':>19}"
+    head += f"{'ladder kb/s h264/av1':>22}{'encode CPU av1/h264':>21}"
+    print(head)
+    for name, h264, av1, bd in rows:
+        cpu = av1.encode_cpu / h264.encode_cpu if h264.encode_cpu else math.inf
+        print(
+            f"{name:<9}{_fmt(bd):>13}{h264.top:>11.1f}/{av1.top:<7.1f}"
+            f"{h264.total // 1000:>13}/{av1.total // 1000:<8}{cpu:>14.2f}x"
+        )
+    known = [bd for _, _, _, bd in rows if bd is not None]
+    if known:
+        print(f"average AV1 vs H.264 BD-rate {sum(known) / len(known):+.1f}% over {len(known)}")
 
 
 def print_targets(rows: list[tuple[str, Ladder, Ladder, float | None]]) -> None:
@@ -305,9 +340,12 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated sources, e.g. bbb,hard")
     parser.add_argument("--chunked-seconds", type=float, default=60.0, help="0 skips it")
     parser.add_argument("--chunk-seconds", type=float, default=12.0)
+    parser.add_argument(
+        "--av1", action=argparse.BooleanOptionalAction, default=True, help="AV1 vs H.264 too"
+    )
     args = parser.parse_args()
     if args.only != "none":
-        run(args.seconds, args.preset, {s for s in args.only.split(",") if s})
+        run(args.seconds, args.preset, {s for s in args.only.split(",") if s}, args.av1)
     if args.chunked_seconds:
         chunked(args.chunked_seconds, args.preset, args.chunk_seconds)
 
