@@ -39,6 +39,15 @@ class StoredChunks:
         self.reused = 0
         self.encoded = 0
 
+    def has(self, plan: str, chunk: Chunk) -> bool:
+        """Whether a finished chunk is kept (its record is written after its bytes)."""
+        key = keys.ingest_chunk(self.job_id, plan, chunk.name) + RECORD_SUFFIX
+        try:
+            self.store.stat(key)
+        except ObjectNotFound:
+            return False
+        return True
+
     def restore(self, plan: str, chunk: Chunk, into: Path) -> bool:
         key = keys.ingest_chunk(self.job_id, plan, chunk.name)
         try:

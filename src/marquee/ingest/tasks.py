@@ -14,6 +14,7 @@ from marquee.catalog.models import Title
 from marquee.db import transaction
 from marquee.errors import MarqueeError
 from marquee.ingest import publish, workdirs
+from marquee.ingest.chunk_jobs import JobRunner
 from marquee.ingest.chunks import StoredChunks
 from marquee.jobs.models import Job
 from marquee.jobs.registry import (
@@ -168,6 +169,7 @@ def _encode(
     work: Path,
     protection: Protection | None,
     chunks: StoredChunks,
+    runner: JobRunner,
 ) -> PipelineResult:
     options = PipelineOptions(
         encode=EncodeOptions(protection=protection),
@@ -184,6 +186,7 @@ def _encode(
             options=options,
             progress=_report(ctx),
             chunks=chunks,
+            chunk_runner=runner,
         )
     except MarqueeError as exc:
         # Bad media will be just as bad next time: no retries, the reason goes to the job.
@@ -232,10 +235,13 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         return {"version_id": str(version_id), "rerun": True}
     store = ctx.store
     chunks = StoredChunks(store, ctx.job_id)
+    # Chunks are jobs any worker may take; with no other worker free, this job encodes them.
+    runner = JobRunner(ctx, chunks, ctx.payload_as(IngestPayload).upload_id)
     with workdirs.work_dir(ctx.settings, ctx.job_id, ctx.attempt) as work:
         source, sidecars = _fetch_inputs(ctx, store, target, work)
         _checkpoint(ctx)
-        result = _encode(ctx, source, sidecars, work, _protection(ctx, target), chunks)
+        protection = _protection(ctx, target)
+        result = _encode(ctx, source, sidecars, work, protection, chunks, runner)
         _still_ours(ctx)
         version = _publish(ctx, store, target, work, result)
     chunks.discard()
@@ -243,7 +249,8 @@ def run_ingest(ctx: JobContext) -> dict[str, Any]:
         "version_id": str(version.id),
         "renditions": [r.name for r in version.renditions],
         "duration_seconds": version.duration_seconds,
-        "chunks": chunks.counts(),
+        # Encoded here, restored from the store, and of those, encoded by other workers.
+        "chunks": {**chunks.counts(), "elsewhere": runner.elsewhere},
     }
 
 

@@ -28,6 +28,8 @@ class JobKind(enum.StrEnum):
     """The kinds of work Marquee itself queues; each is handled by one `JobSpec`."""
 
     INGEST = "ingest"
+    # One chunk of an ingest's encode, claimed by any worker (ingest/chunk_jobs.py).
+    ENCODE_CHUNK = "encode_chunk"
     EXPIRE_UPLOADS = "expire_uploads"
     RECS_TRAIN = "recs_train"
     EVENTS_AGGREGATE = "events_aggregate"
@@ -43,6 +45,7 @@ class JobKind(enum.StrEnum):
 DEFAULT_JOB_MODULES: tuple[str, ...] = (
     "marquee.uploads.tasks",
     "marquee.ingest.tasks",
+    "marquee.ingest.chunk_jobs",
     "marquee.recommend.tasks",
     "marquee.events.tasks",
     "marquee.playback.tasks",

@@ -130,6 +130,41 @@ def claim(
     return None
 
 
+def claim_key(
+    *,
+    session: Session,
+    key: str,
+    worker_id: str,
+    lease_seconds: float,
+    now: datetime | None = None,
+) -> uuid.UUID | None:
+    """Take the one job named `key` for `worker_id` if it is claimable now; its id, or None."""
+    now = now or utcnow()
+    job_id = session.scalar(select(Job.id).where(Job.key == key))
+    if job_id is None:
+        return None
+    won = session.execute(
+        update(Job)
+        .where(Job.id == job_id, _claimable(now))
+        .values(
+            state=JobState.RUNNING,
+            lease_owner=worker_id,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            attempts=Job.attempts + 1,
+            started_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return job_id if won.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def find_by_key(*, session: Session, key: str) -> Job | None:
+    return session.scalars(
+        select(Job).where(Job.key == key).execution_options(populate_existing=True)
+    ).one_or_none()
+
+
 def _owned(session: Session, job_id: uuid.UUID, worker_id: str, **values: Any) -> bool:
     """Apply `values` only if `worker_id` still holds the running job's lease."""
     result = session.execute(

@@ -8,6 +8,10 @@ nothing that a re-run would trust, and chunks that finished are not encoded agai
 A `ChunkCache` keeps finished chunks beyond the work directory (ingest keeps them in the
 object store), so that the next attempt of a job, on any worker, starts where this one
 stopped; a chunk is cached under a digest of everything that shapes its bytes.
+
+A `ChunkRunner` decides who encodes the chunks of a `ChunkPlan`: the default runs them on
+threads here; ingest hands them to any worker as jobs (`ingest/chunk_jobs.py`), and a
+worker that takes one encodes it from the plan alone with `encode_planned`.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ import itertools
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
@@ -69,6 +73,60 @@ class ChunkCache(Protocol):
         ...
 
     def keep(self, plan: str, chunk: Chunk, path: Path) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """Everything a chunk's bytes depend on, so any worker can encode any chunk of it.
+
+    `options` carries no content key: chunks are clear, the package is encrypted later.
+    """
+
+    ladder: Ladder
+    options: EncodeOptions
+    source_fps: Fraction
+    hdr: str | None
+    chunks: tuple[Chunk, ...]
+
+    @property
+    def period(self) -> float:
+        return segment_period(self.ladder, self.options.segment_seconds)
+
+    @property
+    def digest(self) -> str:
+        return plan_digest(self.ladder, self.period, self.options, self.source_fps, self.hdr)
+
+
+class ChunkRunner(Protocol):
+    """Sees that every chunk of `plan` is encoded: by calling `encode` here, or by having it
+    encoded elsewhere into the `ChunkCache` (from which `encode` then restores it).
+    `done(n)` reports that n chunks are finished."""
+
+    def run(
+        self, plan: ChunkPlan, encode: Callable[[Chunk], Path], done: Callable[[int], None]
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class ThreadRunner:
+    """The chunks on `workers` threads of this process, in order."""
+
+    workers: int = 1
+
+    def run(
+        self, plan: ChunkPlan, encode: Callable[[Chunk], Path], done: Callable[[int], None]
+    ) -> None:
+        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
+            futures = [pool.submit(encode, chunk) for chunk in plan.chunks]
+            try:
+                for n, future in enumerate(futures, start=1):
+                    future.result()
+                    done(n)
+            except BaseException:
+                # A failed or stopped chunk ends the encode: chunks not started stay so.
+                for future in futures:
+                    future.cancel()
+                raise
 
 
 def plan_digest(
@@ -197,6 +255,16 @@ def stitch(
     )
 
 
+def encode_planned(
+    source: Path, plan: ChunkPlan, chunk: Chunk, chunk_dir: Path, cache: ChunkCache | None
+) -> Path:
+    """One chunk of `plan`, from the plan alone: what a worker does with a chunk job."""
+    return encode_chunk(
+        source, plan.ladder, chunk, chunk_dir,
+        source_fps=plan.source_fps, options=plan.options, hdr=plan.hdr, cache=cache,
+    )  # fmt: skip
+
+
 def encode_chunked(
     source: Path,
     ladder: Ladder,
@@ -212,8 +280,9 @@ def encode_chunked(
     audio_inputs: Sequence[Path] = (),
     cache: ChunkCache | None = None,
     progress: Progress | None = None,
+    runner: ChunkRunner | None = None,
 ) -> EncodeResult:
-    """Plan, encode the chunks `workers` at a time, and stitch: what chunk jobs do, in-process.
+    """Plan, have `runner` encode the chunks (default: `workers` threads here), and stitch.
 
     Progress reads "encode i/n" for the chunk about to finish, of `n` chunks."""
     options = options or EncodeOptions()
@@ -221,33 +290,17 @@ def encode_chunked(
     period = segment_period(ladder, options.segment_seconds)
     cuts = scene_cuts(source, chunk_dir, duration=duration)
     chunks = plan_chunks(duration, period, chunk_seconds=chunk_seconds, cuts=cuts)
+    plan = ChunkPlan(ladder, replace(options, protection=None), source_fps, hdr, chunks)
     total = len(chunks)
     report(f"encode 1/{total}", 0.0)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [
-            pool.submit(
-                encode_chunk,
-                source,
-                ladder,
-                chunk,
-                chunk_dir,
-                source_fps=source_fps,
-                options=options,
-                hdr=hdr,
-                cache=cache,
-            )
-            for chunk in chunks
-        ]
-        try:
-            for n, future in enumerate(futures, start=1):
-                future.result()
-                # The stitch that follows is a copy and an audio encode: a last small share.
-                report(f"encode {min(n + 1, total)}/{total}", 95.0 * n / total)
-        except BaseException:
-            # A failed or stopped chunk ends the encode: the chunks not started stay unstarted.
-            for future in futures:
-                future.cancel()
-            raise
+
+    def done(n: int) -> None:
+        # The stitch that follows is a copy and an audio encode: a last small share.
+        report(f"encode {min(n + 1, total)}/{total}", 95.0 * n / total)
+
+    (runner or ThreadRunner(workers)).run(
+        plan, lambda chunk: encode_planned(source, plan, chunk, chunk_dir, cache), done
+    )
     return stitch(
         source,
         ladder,

@@ -12,7 +12,7 @@ from marquee.media import audio_tracks
 from marquee.media import subtitles as sidecars
 from marquee.media.artwork import Artwork, ArtworkOptions, make_artwork
 from marquee.media.audio_tracks import AudioInput
-from marquee.media.chunks import ChunkCache, encode_chunked
+from marquee.media.chunks import ChunkCache, ChunkRunner, encode_chunked
 from marquee.media.codecs import VideoCodec
 from marquee.media.encode import EncodeOptions, EncodeResult, encode
 from marquee.media.errors import TranscodeFailed
@@ -132,6 +132,7 @@ def _encode(
     progress: Progress | None,
     extra_audio: Sequence[AudioInput],
     chunks: ChunkCache | None,
+    runner: ChunkRunner | None,
 ) -> EncodeResult:
     """One pass, or chunks for a master long enough to be worth resuming."""
     audio_inputs = [track.path for track in extra_audio]
@@ -143,11 +144,13 @@ def _encode(
             source, ladder, source_fps=fps, duration=duration, out_dir=out_dir,
             options=options.encode, hdr=hdr, progress=progress, audio_inputs=audio_inputs,
         )  # fmt: skip
-    # One chunk at a time: x264 already keeps the cores busy, and a kill costs one chunk.
+    # By default one chunk at a time: x264 already keeps the cores busy, and a kill costs
+    # one chunk; a runner may hand the chunks to other workers.
     return encode_chunked(
         source, ladder, source_fps=fps, duration=duration, out_dir=out_dir,
         chunk_dir=work_dir / CHUNKS_DIR, options=options.encode, hdr=hdr, workers=1,
         chunk_seconds=seconds, audio_inputs=audio_inputs, cache=chunks, progress=progress,
+        runner=runner,
     )  # fmt: skip
 
 
@@ -160,6 +163,7 @@ def run_pipeline(
     options: PipelineOptions | None = None,
     progress: Progress | None = None,
     chunks: ChunkCache | None = None,
+    chunk_runner: ChunkRunner | None = None,
 ) -> PipelineResult:
     """Turn `source` into `work_dir/package` (HLS + DASH) and `work_dir/artwork`.
 
@@ -179,7 +183,9 @@ def run_pipeline(
     report("probe", 100.0)
     chosen, decisions = choose_ladder(probed, work_dir, options, progress)
     ladder = audio_tracks.with_sidecars(chosen, extra_audio)
-    encoded = _encode(source, ladder, probed, work_dir, options, progress, extra_audio, chunks)
+    encoded = _encode(
+        source, ladder, probed, work_dir, options, progress, extra_audio, chunks, chunk_runner
+    )
     packaged = package(encoded, subtitles=tracks, progress=progress)
     artwork = None
     if options.with_artwork:
