@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from marquee.accounts.models import Role
 from marquee.config import Settings
 from marquee.jobs.models import JobState
+from marquee.versions.models import MediaVersion
 from tests.ingest.test_tasks import (
     assert_plays,
     job_of,
@@ -20,7 +22,7 @@ from tests.ingest.test_tasks import (
     versions_of,
 )
 from tests.media import sources as media
-from tests.support import signup_with_role
+from tests.support import ApiUser, signup_with_role
 
 
 @pytest.fixture
@@ -47,18 +49,24 @@ def short_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return media.make_clip(path, size="640x360", seconds=3)
 
 
-def test_an_ingested_version_keeps_its_ladder_decision(
-    client: TestClient, app: FastAPI, short_master: Path
-) -> None:
+def _ingested(
+    client: TestClient, app: FastAPI, master: Path
+) -> tuple[ApiUser, uuid.UUID, MediaVersion]:
+    """An editor's upload of `master` to a new title, ingested by a worker: its version."""
     editor = signup_with_role(client, app, Role.EDITOR)
     title_id = new_title(app)
-    status = upload(client, editor, short_master.read_bytes(), title_id=str(title_id))
-
+    status = upload(client, editor, master.read_bytes(), title_id=str(title_id))
     assert make_worker(app).run(once=True) == 1
-
     job = job_of(app, status)
     assert job.state is JobState.SUCCEEDED, job.last_error
     (version,) = versions_of(app, title_id)
+    return editor, title_id, version
+
+
+def test_an_ingested_version_keeps_its_ladder_decision(
+    client: TestClient, app: FastAPI, short_master: Path
+) -> None:
+    editor, title_id, version = _ingested(client, app, short_master)
     assert isinstance(version.ladder_decision, list)
     (decision,) = version.ladder_decision
     assert decision["codec"] == "h264"
@@ -83,15 +91,7 @@ def test_an_ingested_version_keeps_its_ladder_decision(
 def test_av1_rungs_get_their_own_ladder_beside_h264(
     client: TestClient, app: FastAPI, short_master: Path
 ) -> None:
-    editor = signup_with_role(client, app, Role.EDITOR)
-    title_id = new_title(app)
-    status = upload(client, editor, short_master.read_bytes(), title_id=str(title_id))
-
-    assert make_worker(app).run(once=True) == 1
-
-    job = job_of(app, status)
-    assert job.state is JobState.SUCCEEDED, job.last_error
-    (version,) = versions_of(app, title_id)
+    editor, title_id, version = _ingested(client, app, short_master)
     families = {r.name: r.codecs.split(".")[0] for r in version.renditions}
     assert set(families.values()) == {"avc1", "av01"}
     assert all(name.endswith("-av1") == (f == "av01") for name, f in families.items())

@@ -41,7 +41,7 @@ from marquee.jobs.registry import (
 from marquee.media.chunks import Chunk, ChunkPlan, encode_planned
 from marquee.media.errors import TranscodeFailed
 from marquee.storage import keys
-from marquee.storage.base import ObjectStore, read_all
+from marquee.storage.base import ObjectStore, download, read_all
 from marquee.storage.errors import ObjectNotFound
 
 # Beside the chunks, without their records' ".json": it is not a finished chunk.
@@ -183,7 +183,7 @@ class JobRunner:
 
     def _done_but_not_kept(self, job_key: str, digest: str, chunk: Chunk) -> bool:
         with transaction(self.ctx.session_factory) as session:
-            job = jobs.find_by_key(session=session, key=job_key)
+            job = jobs.find_by_keys(session=session, keys=[job_key]).get(job_key)
             finished = job is not None and job.state is JobState.SUCCEEDED
         return finished and not self.cache.has(digest, chunk)
 
@@ -204,15 +204,16 @@ class JobRunner:
 
     def _check_failed(self, digest: str, plan: ChunkPlan, finished: set[int]) -> None:
         """A chunk whose job went dead fails the ingest with that chunk's reason."""
-        waiting = {chunk_key(self.ctx.job_id, digest, c): c for c in plan.chunks}
+        waiting = {
+            chunk_key(self.ctx.job_id, digest, c): c for c in plan.chunks if c.index not in finished
+        }
         with transaction(self.ctx.session_factory) as session:
-            for job_key, chunk in waiting.items():
-                if chunk.index in finished:
-                    continue
-                job = jobs.find_by_key(session=session, key=job_key)
-                if job is not None and job.state is JobState.DEAD:
-                    reason = job.last_error or "it stopped without a reason"
-                    raise TranscodeFailed(f"Chunk {chunk.index} could not be encoded: {reason}")
+            found = jobs.find_by_keys(session=session, keys=list(waiting))
+        for job_key, job in found.items():
+            if job.state is JobState.DEAD:
+                reason = job.last_error or "it stopped without a reason"
+                chunk = waiting[job_key]
+                raise TranscodeFailed(f"Chunk {chunk.index} could not be encoded: {reason}")
 
 
 def _ingest_finished(ctx: JobContext, ingest_job_id: uuid.UUID) -> bool:
@@ -236,11 +237,8 @@ def run_encode_chunk(ctx: JobContext) -> dict[str, Any]:
     if cache.has(payload.plan, chunk):
         return {"chunk": chunk.index, "reused": True}
     with workdirs.work_dir(ctx.settings, ctx.job_id, ctx.attempt) as work:
-        source = work / "source"
         try:
-            with source.open("wb") as out:
-                for block in ctx.store.open(keys.upload(payload.upload_id)):
-                    out.write(block)
+            source = download(ctx.store, keys.upload(payload.upload_id), work / "source")
         except ObjectNotFound as exc:
             raise PermanentJobError(f"The master {payload.upload_id} is no longer stored.") from exc
         try:

@@ -34,7 +34,7 @@ from marquee.media.ladder import LadderMode
 from marquee.media.pipeline import PipelineOptions, PipelineResult, run_pipeline
 from marquee.media.subtitles import SubtitleInput
 from marquee.storage import keys
-from marquee.storage.base import ObjectStore
+from marquee.storage.base import ObjectStore, download
 from marquee.storage.errors import ObjectNotFound
 from marquee.uploads.models import Upload, UploadPurpose, UploadState
 from marquee.uploads.schemas import IngestPayload
@@ -89,13 +89,6 @@ def _still_ours(ctx: JobContext) -> None:
         raise JobInterrupted("the job's lease was lost or it timed out")
 
 
-def _download(store: ObjectStore, key: str, path: Path) -> Path:
-    with path.open("wb") as out:
-        for chunk in store.open(key):
-            out.write(chunk)
-    return path
-
-
 def _sidecars(session: Session, target: versions.Target, purpose: UploadPurpose) -> list[Upload]:
     """Every complete sidecar of `purpose` uploaded for the same title or episode, oldest first."""
     query = (
@@ -124,12 +117,12 @@ def _fetch_sidecars(
 ) -> Sidecars:
     found = Sidecars()
     for upload in _sidecars(session, target, UploadPurpose.SUBTITLE):
-        path = _download(store, keys.upload(upload.id), into / f"sidecar-{upload.id}")
+        path = download(store, keys.upload(upload.id), into / f"sidecar-{upload.id}")
         found.subtitles.append(
             SubtitleInput(path, upload.language or "und", upload.forced, upload.sdh)
         )
     for upload in _sidecars(session, target, UploadPurpose.AUDIO):
-        path = _download(store, keys.upload(upload.id), into / f"audio-{upload.id}")
+        path = download(store, keys.upload(upload.id), into / f"audio-{upload.id}")
         found.audio.append(AudioInput(path, upload.language or "und"))
     return found
 
@@ -139,7 +132,7 @@ def _fetch_inputs(
 ) -> tuple[Path, Sidecars]:
     upload_id = ctx.payload_as(IngestPayload).upload_id
     try:
-        source = _download(store, keys.upload(upload_id), work / "source")
+        source = download(store, keys.upload(upload_id), work / "source")
     except ObjectNotFound as exc:
         raise PermanentJobError(f"The uploaded master {upload_id} is no longer stored.") from exc
     try:

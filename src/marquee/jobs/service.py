@@ -112,37 +112,15 @@ def claim(
     else:
         candidates = session.scalars(due.limit(_SQLITE_CANDIDATES)).all()
     for job_id in candidates:
-        won = session.execute(
-            update(Job)
-            .where(Job.id == job_id, _claimable(now))
-            .values(
-                state=JobState.RUNNING,
-                lease_owner=worker_id,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=Job.attempts + 1,
-                started_at=now,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if won.rowcount == 1:  # type: ignore[attr-defined]
+        if _take(session, job_id, worker_id, lease_seconds, now):
             return session.get(Job, job_id, populate_existing=True)
     return None
 
 
-def claim_key(
-    *,
-    session: Session,
-    key: str,
-    worker_id: str,
-    lease_seconds: float,
-    now: datetime | None = None,
-) -> uuid.UUID | None:
-    """Take the one job named `key` for `worker_id` if it is claimable now; its id, or None."""
-    now = now or utcnow()
-    job_id = session.scalar(select(Job.id).where(Job.key == key))
-    if job_id is None:
-        return None
+def _take(
+    session: Session, job_id: uuid.UUID, worker_id: str, lease_seconds: float, now: datetime
+) -> bool:
+    """Lease the job to `worker_id` if it is still claimable (compare-and-set)."""
     won = session.execute(
         update(Job)
         .where(Job.id == job_id, _claimable(now))
@@ -156,13 +134,29 @@ def claim_key(
         )
         .execution_options(synchronize_session=False)
     )
-    return job_id if won.rowcount == 1 else None  # type: ignore[attr-defined]
+    return bool(won.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def find_by_key(*, session: Session, key: str) -> Job | None:
-    return session.scalars(
-        select(Job).where(Job.key == key).execution_options(populate_existing=True)
-    ).one_or_none()
+def claim_key(
+    *,
+    session: Session,
+    key: str,
+    worker_id: str,
+    lease_seconds: float,
+    now: datetime | None = None,
+) -> uuid.UUID | None:
+    """Take the one job named `key` for `worker_id` if it is claimable now; its id, or None."""
+    now = now or utcnow()
+    job_id = session.scalar(select(Job.id).where(Job.key == key))
+    if job_id is None or not _take(session, job_id, worker_id, lease_seconds, now):
+        return None
+    return job_id
+
+
+def find_by_keys(*, session: Session, keys: Sequence[str]) -> dict[str, Job]:
+    """The jobs named by `keys`, by key (keys without a job are left out)."""
+    query = select(Job).where(Job.key.in_(keys)).execution_options(populate_existing=True)
+    return {job.key: job for job in session.scalars(query)}
 
 
 def _owned(session: Session, job_id: uuid.UUID, worker_id: str, **values: Any) -> bool:

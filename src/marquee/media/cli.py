@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # the CLI imports the media library only when a command runs
+    from marquee.media.pipeline import PipelineResult
 
 media_app = typer.Typer(no_args_is_help=True, help="Probe and package media files locally.")
 
@@ -33,6 +36,19 @@ def probe_command(source: Path) -> None:
         typer.echo(f"rejected ({exc.code}): {exc.detail}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(json.dumps(asdict(result), default=str, indent=2))
+
+
+def _print_ladders(result: PipelineResult) -> None:
+    """Each per-title codec's predicted rungs, then every rendition as packaged."""
+    for decision in result.decisions:
+        typer.echo(f"per-title {decision.codec} ladder from {len(decision.points)} trial encodes:")
+        for rung in decision.rungs:
+            typer.echo(f"  {rung.name:<10} CRF {rung.crf:>4.1f}  VMAF {rung.vmaf:5.1f} (predicted)")
+    for r in result.package.renditions:
+        size = f"{r.width}x{r.height}" if r.kind == "video" else r.language
+        typer.echo(
+            f"{r.name:<14}{size:<11}{r.average_bandwidth // 1000:>6} kb/s  {r.codecs:<12} {r.segment_count} segments"
+        )
 
 
 @media_app.command("package")
@@ -93,13 +109,5 @@ def package_command(
     except (MediaRejected, TranscodeFailed) as exc:
         console.print(f"[red]failed ({exc.code}):[/red] {exc.detail}")
         raise typer.Exit(2) from exc
-    for decision in result.decisions:
-        typer.echo(f"per-title {decision.codec} ladder from {len(decision.points)} trial encodes:")
-        for rung in decision.rungs:
-            typer.echo(f"  {rung.name:<10} CRF {rung.crf:>4.1f}  VMAF {rung.vmaf:5.1f} (predicted)")
-    for r in result.package.renditions:
-        size = f"{r.width}x{r.height}" if r.kind == "video" else r.language
-        typer.echo(
-            f"{r.name:<14}{size:<11}{r.average_bandwidth // 1000:>6} kb/s  {r.codecs:<12} {r.segment_count} segments"
-        )
+    _print_ladders(result)
     typer.echo(f"HLS:  {result.package.master}\nDASH: {result.package.mpd}")

@@ -229,6 +229,38 @@ def source_video_bitrate(probed: ProbeResult) -> int | None:
     return bitrate
 
 
+def _trial_points(
+    reference: Path,
+    rung: VideoRendition,
+    crfs: Sequence[float],
+    work_dir: Path,
+    options: TrialOptions,
+    codec: VideoCodec,
+    *,
+    segment_seconds: float,
+    size: tuple[int, int],
+    fps: Fraction,
+    seconds: float,
+) -> list[TrialPoint]:
+    """One rung size's trials in `codec` at every CRF, each scored against the reference."""
+    gop = max(1, round(segment_seconds * rung.frame_rate))
+    paths = encode_trials(
+        reference, rung, crfs, work_dir,
+        preset=options.preset, gop=gop, seconds=seconds, codec=codec,
+    )  # fmt: skip
+    scores = vmaf_many(
+        paths, reference, width=size[0], height=size[1], frame_rate=fps,
+        subsample=options.vmaf_subsample, seconds=seconds,
+    )  # fmt: skip
+    points = []
+    for crf, path, score in zip(crfs, paths, scores, strict=True):
+        bitrate, _ = video_stats(path)
+        points.append(
+            TrialPoint(rung.name, rung.width, rung.height, crf, bitrate, round(score.mean, 2))
+        )
+    return points
+
+
 def run_trials(
     probed: ProbeResult,
     work_dir: Path,
@@ -252,30 +284,15 @@ def run_trials(
     )
     _, seconds = video_stats(reference)
     width, height = video.display_width, video.display_height
-    points: list[TrialPoint] = []
     rungs = video_rungs(width, height, video.frame_rate)
+    points: list[TrialPoint] = []
     for done, rung in enumerate(rungs):
         if progress is not None:
             progress("ladder", round(100.0 * done / len(rungs), 1))
-        gop = max(1, round(segment_seconds * rung.frame_rate))
-        paths = encode_trials(
-            reference, rung, crfs, work_dir,
-            preset=options.preset, gop=gop, seconds=seconds, codec=codec,
+        points += _trial_points(
+            reference, rung, crfs, work_dir, options, codec,
+            segment_seconds=segment_seconds, size=(width, height), fps=fps, seconds=seconds,
         )  # fmt: skip
-        scores = vmaf_many(
-            paths,
-            reference,
-            width=width,
-            height=height,
-            frame_rate=fps,
-            subsample=options.vmaf_subsample,
-            seconds=seconds,
-        )
-        for crf, path, score in zip(crfs, paths, scores, strict=True):
-            bitrate, _ = video_stats(path)
-            points.append(
-                TrialPoint(rung.name, rung.width, rung.height, crf, bitrate, round(score.mean, 2))
-            )
     if progress is not None:
         progress("ladder", 100.0)
     return decide(

@@ -6,6 +6,7 @@ import builtins
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from marquee.storage.errors import RangeNotSatisfiable
@@ -115,6 +116,14 @@ def iter_chunks(source: Source, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]
         return
     while chunk := read(chunk_size):
         yield chunk
+
+
+def download(store: ObjectStore, key: str, path: Path) -> Path:
+    """Write the object `key` to `path`, streamed; `path` is returned."""
+    with path.open("wb") as out:
+        for block in store.open(key):
+            out.write(block)
+    return path
 
 
 def read_all(store: ObjectStore, key: str, byte_range: ByteRange | None = None) -> bytes:
