@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from marquee.accounts import service
@@ -104,18 +104,22 @@ def worker_beside(runtime: Runtime, kinds: list[str]) -> Iterator[Worker]:
         assert not thread.is_alive(), "the worker did not stop"
 
 
-def wait_for_jobs(factory: sessionmaker[Session], kinds: list[str], timeout: float = 10.0) -> None:
-    """Until no job of `kinds` is left to run (queued, running or due for a retry)."""
+def wait_for_jobs(factory: sessionmaker[Session], kinds: list[str], timeout: float = 60.0) -> None:
+    """Until no job of `kinds` is left to run (queued, running or due for a retry).
+
+    The wait is long because a busy machine may take many seconds to get to a job; a job
+    that cannot run fails the wait with its state and last error, not with the clock."""
     deadline = time.monotonic() + timeout
     open_states = (JobState.QUEUED, JobState.RUNNING, JobState.FAILED)
-    while time.monotonic() < deadline:
+    while True:
         with transaction(factory) as session:
-            left = session.scalar(
-                select(func.count())
-                .select_from(Job)
-                .where(Job.kind.in_(kinds), Job.state.in_(open_states))
+            left = list(
+                session.scalars(select(Job).where(Job.kind.in_(kinds), Job.state.in_(open_states)))
             )
         if not left:
             return
+        if time.monotonic() >= deadline:
+            break
         time.sleep(0.02)
-    raise AssertionError(f"{kinds} jobs still open after {timeout} s")
+    states = [(job.kind, job.state.value, job.attempts, job.last_error) for job in left]
+    raise AssertionError(f"{kinds} jobs still open after {timeout} s: {states}")

@@ -28,8 +28,8 @@ from marquee.demo.media import DemoClip, attach_demo_media
 from marquee.jobs.registry import JobKind
 from marquee.models import Base
 from tests import services
-from tests.support import PASSWORD
-from tests.web.journey_support import wait_for_jobs, worker_thread
+from tests.support import PASSWORD, wait_for_jobs
+from tests.web.journey_support import worker_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -258,7 +258,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         attach_demo_media(
             runtime=app.state.runtime, clips=[WEB_CLIP], cache_dir=ROOT / "var" / "cache"
         )
-        wait_for_jobs(app, JobKind.SEARCH_REINDEX)
+        wait_for_jobs(app.state.runtime.sessionmaker, [JobKind.SEARCH_REINDEX])
         ratings = {name: rating for name, rating, *_ in CATALOGUE}
         yield Site(url, settings, titles, ratings, admin)
     app.state.runtime.close()

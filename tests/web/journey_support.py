@@ -13,12 +13,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page
-from sqlalchemy import func, select
 
 from marquee.accounts.models import Role
 from marquee.catalog.models import Title
 from marquee.db import transaction
-from marquee.jobs.models import Job, JobState
 from marquee.jobs.registry import JobKind
 from marquee.jobs.worker import Worker
 from marquee.runtime import Runtime
@@ -45,23 +43,6 @@ def worker_thread(app: FastAPI) -> Iterator[Worker]:
         thread.join(timeout=60)
         assert not thread.is_alive(), "the worker did not stop"
         runtime.close()
-
-
-def wait_for_jobs(app: FastAPI, kind: str, timeout: float = 60.0) -> None:
-    """Until no job of `kind` is waiting or running (the worker has applied them all)."""
-    pending = (JobState.QUEUED, JobState.RUNNING, JobState.FAILED)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with transaction(app.state.runtime.sessionmaker) as session:
-            left = session.scalar(
-                select(func.count())
-                .select_from(Job)
-                .where(Job.kind == kind, Job.state.in_(pending))
-            )
-        if not left:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{kind} jobs still pending after {timeout:g} s")
 
 
 @dataclass
