@@ -34,6 +34,17 @@ from tests.support import ApiUser
 
 __all__ = ["editor", "long_clip", "spawn"]
 TOTAL = round(CLIP_SECONDS / CHUNK_SECONDS)
+# Long enough that no lease lapses on a busy machine while its worker is alive: only the
+# worker these tests kill loses a chunk (and its lease, shorter, lapses soon after).
+LEASE_SECONDS = 10.0
+KILLED_LEASE_SECONDS = 4.0
+
+
+def _worker_logs(tmp_path: Path) -> str:
+    return "\n".join(
+        f"{log.name}:\n{log.read_text(errors='replace')}"
+        for log in sorted(tmp_path.glob("worker-*.out"))
+    )
 
 
 def _chunk_jobs(app: FastAPI, ingest_id: uuid.UUID) -> list[Job]:
@@ -97,34 +108,46 @@ def _finished(app: FastAPI, job_id: uuid.UUID, title_id: uuid.UUID) -> Job:
 
 
 def test_a_second_worker_encodes_chunks_of_the_same_ingest(
-    client: TestClient, app: FastAPI, editor: ApiUser, long_clip: Path, spawn: Spawn
+    client: TestClient,
+    app: FastAPI,
+    editor: ApiUser,
+    long_clip: Path,
+    spawn: Spawn,
+    tmp_path: Path,
 ) -> None:
-    helper = spawn(JobKind.ENCODE_CHUNK)  # takes chunk jobs only, idle until there are some
+    # Takes chunk jobs only, idle until there are some; taking jobs before the ingest starts.
+    helper = spawn(JobKind.ENCODE_CHUNK, lease_seconds=LEASE_SECONDS, ready=True)
     title_id = new_title(app)
     status = upload(client, editor, long_clip.read_bytes(), title_id=str(title_id))
     job_id = uuid.UUID(status["job_id"])
-    spawn(JobKind.INGEST)
+    spawn(JobKind.INGEST, lease_seconds=LEASE_SECONDS)
     _wait(lambda: _job(app, job_id).state is JobState.SUCCEEDED, 300, "the ingest")
     helper.send_signal(signal.SIGTERM)
     done = _finished(app, job_id, title_id)
     chunks = done.result["chunks"] if done.result else {}
     chunk_jobs = _chunk_jobs(app, job_id)
+    logs = _worker_logs(tmp_path)
     assert len(chunk_jobs) == TOTAL
-    assert all(job.state is JobState.SUCCEEDED and job.attempts == 1 for job in chunk_jobs)
+    assert all(job.state is JobState.SUCCEEDED and job.attempts == 1 for job in chunk_jobs), logs
     by_helper = [job for job in chunk_jobs if job.result and job.result.get("encoded")]
     # Every chunk encoded once: by the ingest job itself or by the other worker.
-    assert chunks["encoded"] + len(by_helper) == TOTAL
-    assert chunks["elsewhere"] == len(by_helper) >= 1
+    assert chunks["encoded"] + len(by_helper) == TOTAL, (chunks, logs)
+    assert chunks["elsewhere"] == len(by_helper) >= 1, (chunks, logs)
 
 
 def test_a_worker_killed_mid_chunk_costs_only_that_chunk(
-    client: TestClient, app: FastAPI, editor: ApiUser, long_clip: Path, spawn: Spawn
+    client: TestClient,
+    app: FastAPI,
+    editor: ApiUser,
+    long_clip: Path,
+    spawn: Spawn,
+    tmp_path: Path,
 ) -> None:
-    helper = spawn(JobKind.ENCODE_CHUNK)
+    helper = spawn(JobKind.ENCODE_CHUNK, lease_seconds=KILLED_LEASE_SECONDS, ready=True)
     title_id = new_title(app)
     status = upload(client, editor, long_clip.read_bytes(), title_id=str(title_id))
     job_id = uuid.UUID(status["job_id"])
-    spawn(JobKind.INGEST)
+    spawn(JobKind.INGEST, lease_seconds=LEASE_SECONDS)
 
     killed = _freeze_mid_chunk(app, job_id, helper.pid)
     helper.kill()  # its FFmpeg dies with it, and the chunk's lease lapses
@@ -133,11 +156,12 @@ def test_a_worker_killed_mid_chunk_costs_only_that_chunk(
     done = _finished(app, job_id, title_id)
     chunks = done.result["chunks"] if done.result else {}
     after = {job.key: job for job in _chunk_jobs(app, job_id)}
+    logs = _worker_logs(tmp_path)
     assert all(job.state is JobState.SUCCEEDED for job in after.values())
     # The killed chunk was taken again (by the ingest job, the one worker left) ...
-    assert after[killed.key].attempts == 2
+    assert after[killed.key].attempts == 2, logs
     assert after[killed.key].result in (None, {})
     # ... and no other chunk was encoded twice.
-    assert all(job.attempts == 1 for key, job in after.items() if key != killed.key)
+    assert all(job.attempts == 1 for key, job in after.items() if key != killed.key), logs
     by_helper = [job for job in after.values() if job.result and job.result.get("encoded")]
-    assert chunks["encoded"] + len(by_helper) == TOTAL
+    assert chunks["encoded"] + len(by_helper) == TOTAL, (chunks, logs)

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from fastapi import FastAPI
@@ -34,7 +35,13 @@ from tests.support import ApiUser, signup_with_role
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK_SECONDS = 4.0  # one 4 s segment per chunk
 CLIP_SECONDS = 24
-Spawn = Callable[[str], subprocess.Popen[bytes]]
+LEASE_SECONDS = 1.5  # short, so that a killed worker's job is taken again soon
+
+
+class Spawn(Protocol):
+    def __call__(
+        self, kinds: str, *, lease_seconds: float = LEASE_SECONDS, ready: bool = False
+    ) -> subprocess.Popen[bytes]: ...
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +58,8 @@ def editor(client: TestClient, app: FastAPI) -> ApiUser:
 
 @pytest.fixture
 def spawn(app: FastAPI, tmp_path: Path) -> Iterator[Spawn]:
-    """Starts `marquee worker --kinds K` on the app's database and store."""
+    """Starts `marquee worker --kinds K` on the app's database and store; with `ready`,
+    returns once the worker says it is taking jobs."""
     settings: Settings = app.state.runtime.settings
     env = {
         **os.environ,
@@ -62,22 +70,31 @@ def spawn(app: FastAPI, tmp_path: Path) -> Iterator[Spawn]:
         "MARQUEE_LADDER": "fixed",
         "MARQUEE_ENCODE_CHUNK_SECONDS": str(CHUNK_SECONDS),
         "MARQUEE_JOB_MODULES": "tests.ingest.slow_store",
-        "MARQUEE_JOB_LEASE_SECONDS": "1.5",
         "MARQUEE_JOB_POLL_SECONDS": "0.1",
         "MARQUEE_JSON_LOGS": "false",
     }
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(kinds: str) -> subprocess.Popen[bytes]:
-        with (tmp_path / f"worker-{len(started)}.out").open("wb") as output:
+    def start(
+        kinds: str, *, lease_seconds: float = LEASE_SECONDS, ready: bool = False
+    ) -> subprocess.Popen[bytes]:
+        log = tmp_path / f"worker-{len(started)}.out"
+        with log.open("wb") as output:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "marquee.cli", "worker", "--kinds", kinds],
-                env=env,
+                env={**env, "MARQUEE_JOB_LEASE_SECONDS": str(lease_seconds)},
                 cwd=tmp_path,
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
         started.append(proc)
+        if ready:
+            _wait(
+                lambda: proc.poll() is not None or b"worker ready" in log.read_bytes(),
+                120,
+                f"the {kinds} worker to start",
+            )
+            assert proc.poll() is None, log.read_text(errors="replace")
         return proc
 
     yield start
