@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from marquee.accounts import billing
 from marquee.accounts import service as accounts
@@ -37,6 +37,15 @@ DIST = ROOT / "src" / "marquee" / "web" / "dist"
 SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
 AXE = WEB / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
+# On a busy machine a page can take many seconds to show what a test waits for. The waits
+# are long; a check passes as soon as what it checks holds, so a quiet run is no slower.
+EXPECT_TIMEOUT_MS = 30_000
+ACTION_TIMEOUT_MS = 60_000
+# Controls fade in and out (opacity over 0.3 s): axe would measure a half-faded colour.
+SETTLED = (
+    "() => !document.getAnimations()"
+    ".some(a => a instanceof CSSTransition && a.playState === 'running')"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -270,6 +279,7 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
+        expect.set_options(timeout=EXPECT_TIMEOUT_MS)
         yield chromium
         chromium.close()
 
@@ -278,6 +288,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh context (no stored tokens) at a laptop size; `page.console_errors` lists errors."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     tab = context.new_page()
     errors: list[str] = []
 
@@ -305,7 +316,8 @@ def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now."""
+    """axe-core's serious and critical violations on the page once no CSS transition runs."""
+    page.wait_for_function(SETTLED)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated over the devtools protocol: the page's CSP rightly refuses an inline tag.
         page.evaluate(AXE.read_text(encoding="utf-8"))

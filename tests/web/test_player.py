@@ -25,17 +25,10 @@ from tests.web.conftest import (
 )
 from tests.web.journey_support import video_value, wait_video
 
-# The controls fade in and out (opacity over 0.3 s): axe would measure a half-faded colour.
-SETTLED = (
-    "() => !document.getAnimations()"
-    ".some(a => a instanceof CSSTransition && a.playState === 'running')"
-)
-
 
 def check(page: Page, name: str) -> None:
-    page.wait_for_function(SETTLED)
-    screenshot(page, name)
     violations = axe_violations(page)
+    screenshot(page, name)
     assert not violations, describe_violations(violations)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import CDPSession, Page, Request, expect
 from sqlalchemy import select
 
 from marquee.db import make_engine, make_sessionmaker, transaction
@@ -19,8 +19,10 @@ from tests.web.conftest import Site, axe_violations, describe_violations, screen
 
 MIB = 1024 * 1024
 SIZE = 24 * MIB  # three of the page's 8 MiB chunks
-# Slow enough (bytes per second) that the test can pause mid-way, fast enough to finish soon.
+# Upload rates (bytes per second): fast enough to finish soon; then, once the bar is past
+# 40 %, a crawl, so that the pause lands mid-way however long the click takes.
 UPLOAD_THROTTLE = 6 * MIB
+CRAWL = 64 * 1024
 UPLOAD_WAIT_MS = 120_000
 
 
@@ -33,14 +35,19 @@ def _draft(site: Site, name: str) -> str:
     return title_id
 
 
-def _throttle(page: Page) -> None:
+def _throttle(page: Page) -> CDPSession:
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
+    _upload_rate(cdp, UPLOAD_THROTTLE)
+    return cdp
+
+
+def _upload_rate(cdp: CDPSession, rate: int) -> None:
     conditions: dict[str, Any] = {
         "offline": False,
         "latency": 0,
         "downloadThroughput": -1,
-        "uploadThroughput": UPLOAD_THROTTLE,
+        "uploadThroughput": rate,
     }
     cdp.send("Network.emulateNetworkConditions", conditions)
 
@@ -77,10 +84,11 @@ def test_an_upload_pauses_survives_a_reload_and_resumes(
     page.on("request", record)
     site.sign_in(page, site.admin, site.admin.profile_id)
     page.goto(f"{site.url}/studio/upload?title={title_id}")
-    _throttle(page)
+    cdp = _throttle(page)
     page.get_by_label("File", exact=True).set_input_files(str(master))
     page.get_by_role("button", name="Start upload").click()
     _wait_for_progress(page, 40)
+    _upload_rate(cdp, CRAWL)
     page.get_by_role("button", name="Pause").click()
     expect(page.get_by_text(re.compile(r"^Paused · "))).to_be_visible()
     paused_at = _percent(page)
@@ -88,6 +96,7 @@ def test_an_upload_pauses_survives_a_reload_and_resumes(
     screenshot(page, "studio-upload-paused", full_page=True)
 
     page.reload()
+    _upload_rate(cdp, UPLOAD_THROTTLE)
     unfinished = page.get_by_role("status").filter(has_text="Unfinished uploads")
     expect(unfinished).to_contain_text("master.bin")
     violations = axe_violations(page)
