@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.ingest.test_resume import (
     editor,
     long_clip,
     spawn,
+    worker_logs,
 )
 from tests.ingest.test_tasks import assert_plays, new_title, upload, versions_of
 from tests.support import ApiUser
@@ -40,11 +42,21 @@ LEASE_SECONDS = 10.0
 KILLED_LEASE_SECONDS = 4.0
 
 
-def _worker_logs(tmp_path: Path) -> str:
-    return "\n".join(
-        f"{log.name}:\n{log.read_text(errors='replace')}"
-        for log in sorted(tmp_path.glob("worker-*.out"))
-    )
+def _start_ingest(
+    client: TestClient,
+    app: FastAPI,
+    editor: ApiUser,
+    clip: Path,
+    spawn: Spawn,
+    helper_lease: float,
+) -> tuple[subprocess.Popen[bytes], uuid.UUID, uuid.UUID]:
+    """A chunk-only worker taking jobs, then an upload and a worker for its ingest: the
+    helper, the title and the ingest job."""
+    helper = spawn(JobKind.ENCODE_CHUNK, lease_seconds=helper_lease, ready=True)
+    title_id = new_title(app)
+    status = upload(client, editor, clip.read_bytes(), title_id=str(title_id))
+    spawn(JobKind.INGEST, lease_seconds=LEASE_SECONDS)
+    return helper, title_id, uuid.UUID(status["job_id"])
 
 
 def _chunk_jobs(app: FastAPI, ingest_id: uuid.UUID) -> list[Job]:
@@ -115,18 +127,15 @@ def test_a_second_worker_encodes_chunks_of_the_same_ingest(
     spawn: Spawn,
     tmp_path: Path,
 ) -> None:
-    # Takes chunk jobs only, idle until there are some; taking jobs before the ingest starts.
-    helper = spawn(JobKind.ENCODE_CHUNK, lease_seconds=LEASE_SECONDS, ready=True)
-    title_id = new_title(app)
-    status = upload(client, editor, long_clip.read_bytes(), title_id=str(title_id))
-    job_id = uuid.UUID(status["job_id"])
-    spawn(JobKind.INGEST, lease_seconds=LEASE_SECONDS)
+    helper, title_id, job_id = _start_ingest(
+        client, app, editor, long_clip, spawn, helper_lease=LEASE_SECONDS
+    )
     _wait(lambda: _job(app, job_id).state is JobState.SUCCEEDED, 300, "the ingest")
     helper.send_signal(signal.SIGTERM)
     done = _finished(app, job_id, title_id)
     chunks = done.result["chunks"] if done.result else {}
     chunk_jobs = _chunk_jobs(app, job_id)
-    logs = _worker_logs(tmp_path)
+    logs = worker_logs(tmp_path)
     assert len(chunk_jobs) == TOTAL
     assert all(job.state is JobState.SUCCEEDED and job.attempts == 1 for job in chunk_jobs), logs
     by_helper = [job for job in chunk_jobs if job.result and job.result.get("encoded")]
@@ -143,11 +152,9 @@ def test_a_worker_killed_mid_chunk_costs_only_that_chunk(
     spawn: Spawn,
     tmp_path: Path,
 ) -> None:
-    helper = spawn(JobKind.ENCODE_CHUNK, lease_seconds=KILLED_LEASE_SECONDS, ready=True)
-    title_id = new_title(app)
-    status = upload(client, editor, long_clip.read_bytes(), title_id=str(title_id))
-    job_id = uuid.UUID(status["job_id"])
-    spawn(JobKind.INGEST, lease_seconds=LEASE_SECONDS)
+    helper, title_id, job_id = _start_ingest(
+        client, app, editor, long_clip, spawn, helper_lease=KILLED_LEASE_SECONDS
+    )
 
     killed = _freeze_mid_chunk(app, job_id, helper.pid)
     helper.kill()  # its FFmpeg dies with it, and the chunk's lease lapses
@@ -156,7 +163,7 @@ def test_a_worker_killed_mid_chunk_costs_only_that_chunk(
     done = _finished(app, job_id, title_id)
     chunks = done.result["chunks"] if done.result else {}
     after = {job.key: job for job in _chunk_jobs(app, job_id)}
-    logs = _worker_logs(tmp_path)
+    logs = worker_logs(tmp_path)
     assert all(job.state is JobState.SUCCEEDED for job in after.values())
     # The killed chunk was taken again (by the ingest job, the one worker left) ...
     assert after[killed.key].attempts == 2, logs

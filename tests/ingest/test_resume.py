@@ -104,6 +104,14 @@ def spawn(app: FastAPI, tmp_path: Path) -> Iterator[Spawn]:
         proc.wait(timeout=10)
 
 
+def worker_logs(tmp_path: Path) -> str:
+    """What every worker `spawn` started in this test printed, to show beside a failure."""
+    return "\n".join(
+        f"{log.name}:\n{log.read_text(errors='replace')}"
+        for log in sorted(tmp_path.glob("worker-*.out"))
+    )
+
+
 def _wait(predicate: Callable[[], object], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
