@@ -49,7 +49,8 @@ def main() -> None:
                 "nginx (static files)": (static, lambda i: "/static/" + segments[i % 20]),
                 "Marquee origin": (
                     origin,
-                    lambda i: prefixes[i % len(prefixes)] + segments[(i * 7) % 20],
+                    # In the 1080p lane, as a player asks for video segments.
+                    lambda i: prefixes[i % len(prefixes)] + "v1080/" + segments[(i * 7) % 20],
                 ),
             }
             results = interleaved_rounds(

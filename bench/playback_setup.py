@@ -31,7 +31,7 @@ from marquee.accounts.security import issue_access_token
 from marquee.catalog.models import WORLDWIDE, Availability, PublishState, Title, TitleKind
 from marquee.config import Settings
 from marquee.db import make_engine, make_sessionmaker, transaction, utcnow
-from marquee.delivery import signing
+from marquee.delivery import lanes, signing
 from marquee.delivery.edge import EdgeOptions, Upstreams, nginx_config, prepare_dirs
 from marquee.ingest.publish import store_outputs
 from marquee.maturity import level
@@ -41,6 +41,7 @@ from marquee.media.pipeline import PipelineOptions, run_pipeline
 from marquee.models import Base
 from marquee.playback.models import PlaybackSession
 from marquee.storage import keys
+from marquee.storage.base import read_all
 from marquee.storage.local import LocalStore
 from marquee.versions import service as versions
 
@@ -172,10 +173,8 @@ def make_catalogue(root: Path, database_url: str | None, *, synthetic_mib: float
     version_id = uuid.uuid4()
     stored = store_outputs(store, version_id, root / "work", result)
     files = [k.removeprefix(keys.version_prefix(version_id)) for k in stored]
-    for n in range(20 if synthetic_mib else 0):
-        name = f"bench/seg-{n:05d}.m4s"
-        store.put(keys.version_file(version_id, name), [os.urandom(int(synthetic_mib * MIB))])
-        files.append(name)
+    if synthetic_mib:
+        files += add_synthetic_rendition(store, version_id, synthetic_mib)
     with transaction(make_sessionmaker(engine)) as session:
         billing.seed_plans(session=session)
         title = Title(
@@ -203,6 +202,23 @@ def make_catalogue(root: Path, database_url: str | None, *, synthetic_mib: float
         title_id = title.id
     engine.dispose()
     return Catalogue(root, settings, title_id, version_id, files)
+
+
+def add_synthetic_rendition(store: LocalStore, version_id: uuid.UUID, mib: float) -> list[str]:
+    """A 1080p rendition of 20 random segments of `mib` each, named in the master playlist
+    like any other, its files linked into their lane as publishing does."""
+    names = [f"bench/seg-{n:05d}.m4s" for n in range(20)]
+    for name in names:
+        store.put(keys.version_file(version_id, name), [os.urandom(int(mib * MIB))])
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:4", "#EXT-X-PLAYLIST-TYPE:VOD"]
+    lines += [line for name in names for line in ("#EXTINF:4.0,", name.removeprefix("bench/"))]
+    playlist = "\n".join([*lines, "#EXT-X-ENDLIST", ""]).encode()
+    store.put(keys.version_file(version_id, "bench/1080p.m3u8"), [playlist])
+    master = read_all(store, keys.manifest_hls(version_id)).decode().rstrip("\n")
+    variant = '#EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1920x1080,CODECS="avc1.640028"'
+    store.put(keys.manifest_hls(version_id), [f"{master}\n{variant}\nbench/1080p.m3u8\n".encode()])
+    lanes.write(store, version_id)
+    return [*names, "bench/1080p.m3u8"]
 
 
 @dataclass
@@ -318,10 +334,13 @@ def nginx(config_text: str, folder: Path, port: int) -> Iterator[int]:
 
 
 @contextmanager
-def edge_server(catalogue: Catalogue, origin_port: int, *, workers: int) -> Iterator[int]:
-    """The production edge template in front of the origin, access log off like the baseline."""
+def edge_server(
+    catalogue: Catalogue, origin_port: int, *, workers: int, media_root: bool = False
+) -> Iterator[int]:
+    """The production edge template in front of the origin, access log off like the baseline;
+    `media_root`: beside the media folder, sending video from its lane tree."""
     port = free_port()
-    folder = catalogue.root / "edge"
+    folder = catalogue.root / ("edge-tree" if media_root else "edge")
     options = EdgeOptions(
         listen=f"127.0.0.1:{port}",
         origins=Upstreams(servers=(f"127.0.0.1:{origin_port}",)),
@@ -332,6 +351,7 @@ def edge_server(catalogue: Catalogue, origin_port: int, *, workers: int) -> Iter
         worker_processes=str(workers),
         cache_max_size="4g",
         access_log=False,
+        media_root=catalogue.settings.resolved_media_dir.resolve() if media_root else None,
     )
     prepare_dirs(options)
     with nginx(nginx_config(catalogue.settings, options), folder, port):

@@ -146,6 +146,10 @@ def start_nginx(
         user=user,
         worker_processes="2",
         cache_max_size="2g",
+        # Same machine, same media folder: segments go straight from its lane tree.
+        media_root=(
+            settings.resolved_media_dir.resolve() if settings.storage_backend == "local" else None
+        ),
     )
     balancer = BalancerOptions(
         listen=f"127.0.0.1:{port}",

@@ -84,14 +84,13 @@ class Edge:
         return self.base + url(self.app.state.runtime.settings, sid, self.published, relative)
 
 
-@pytest.fixture
-def edge(app: FastAPI, packaged: Path, tmp_path: Path) -> Iterator[Edge]:
-    big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(2 * MIB + MIB // 2))
-    published = publish(app, packaged, {"big.bin": big})
+@contextmanager
+def start_edge(
+    app: FastAPI, published: Published, root: Path, *, media_root: Path | None = None
+) -> Iterator[Edge]:
+    """Real nginx from the production template in front of the app, counting origin calls."""
     counter = OriginCounter(app)
     origin_port, edge_port = services.free_port(), services.free_port()
-    root = tmp_path / "edge"
     options = EdgeOptions(
         listen=f"127.0.0.1:{edge_port}",
         origins=Upstreams(servers=(f"127.0.0.1:{origin_port}",)),
@@ -101,12 +100,22 @@ def edge(app: FastAPI, packaged: Path, tmp_path: Path) -> Iterator[Edge]:
         user="root" if os.geteuid() == 0 else None,
         worker_processes="2",
         cache_max_size="1g",
+        media_root=media_root,
     )
     prepare_dirs(options)
     config = root / "nginx.conf"
     config.write_text(nginx_config(app.state.runtime.settings, options))
     with services.serve_app(counter, origin_port), services.nginx(config, edge_port):
         yield Edge(f"http://127.0.0.1:{edge_port}", edge_port, counter, published, app)
+
+
+@pytest.fixture
+def edge(app: FastAPI, packaged: Path, tmp_path: Path) -> Iterator[Edge]:
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(2 * MIB + MIB // 2))
+    published = publish(app, packaged, {"big.bin": big})
+    with start_edge(app, published, tmp_path / "edge") as running:
+        yield running
 
 
 def _nginx_options(root: Path) -> dict[str, object]:
@@ -349,7 +358,7 @@ def test_large_files_are_cached_in_slices_and_ranges_are_served_from_them(edge: 
     assert f"bytes={MIB}-{2 * MIB - 1}" in edge.origin.ranges
 
 
-def _raw_get(port: int, path: str) -> bytes:
+def raw_get(port: int, path: str) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(f"GET {path} HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n".encode())
         chunks = []
@@ -361,7 +370,7 @@ def _raw_get(port: int, path: str) -> bytes:
 def test_paths_that_climb_out_never_reach_a_file(edge: Edge) -> None:
     prefix = link(edge.app.state.runtime.settings, uuid.uuid4(), edge.published.version_id).prefix
     for escape in ("../../../../../etc/passwd", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
-        answer = _raw_get(edge.port, prefix + escape)
+        answer = raw_get(edge.port, prefix + escape)
         assert answer.split(b" ", 2)[1] in (b"400", b"403", b"404"), answer[:200]
         assert b"root:" not in answer
     inside = link(
@@ -369,7 +378,7 @@ def test_paths_that_climb_out_never_reach_a_file(edge: Edge) -> None:
         open_session(edge.app, edge.published),
         edge.published.version_id,
     )
-    answer = _raw_get(edge.port, inside.prefix + "x/%2e%2e/.hidden")
+    answer = raw_get(edge.port, inside.prefix + "x/%2e%2e/.hidden")
     assert answer.split(b" ", 2)[1] == b"404"
 
 

@@ -19,8 +19,11 @@ from typing import Annotated
 import typer
 
 from marquee.config import Settings
+from marquee.delivery import lanes
 from marquee.delivery.errors import LinkExpired, LinkInvalid, RenditionNotAllowed
+from marquee.delivery.origin import CONTENT_TYPES, IMMUTABLE
 from marquee.errors import PermissionDenied
+from marquee.storage.factory import make_store
 
 NGINX_DIR = Path(__file__).resolve().parents[3] / "deploy" / "nginx"
 TEMPLATE = NGINX_DIR / "marquee.conf"
@@ -31,6 +34,7 @@ _UNSAFE_SECRET = re.compile(r'["\\$\s{};\x00-\x1f\x7f]')
 _ADDRESS = re.compile(r"^[A-Za-z0-9.:\[\]_-]+$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.:\[\]_-]+$")
 _DURATION = re.compile(r"^[0-9]{1,6}(ms|s|m)?$")
+_FOLDER = re.compile(r"^/[A-Za-z0-9._/-]*$")
 # What nginx may answer by itself, and how each reads as a problem (type, title, detail).
 _NGINX_PROBLEMS: dict[int, tuple[str, str, str]] = {
     400: ("malformed_request", "Malformed request", "The request could not be read."),
@@ -81,6 +85,9 @@ class EdgeOptions:
     cache_max_size: str = "50g"
     access_log: bool = True
     cors_origins: list[str] = field(default_factory=list)
+    # The media folder (a local store's root) when the edge shares it: video segments are then
+    # sent from its lane tree (`delivery.lanes`) with no cache file and no origin hop.
+    media_root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,74 @@ def _common(
     }
 
 
+# A video lane's file from the origin, cached once for every session (`$marquee_origin_uri` is
+# the checked link the location rebuilt from its captures, `$marquee_cache_key` its key).
+_VIDEO_CACHE = (
+    "proxy_cache marquee_media;",
+    "# proxy_set_header here replaces the server's: repeat the hop headers.",
+    'proxy_set_header CloudFront-Viewer-Country "";',
+    "proxy_set_header X-Forwarded-For $remote_addr;",
+    "proxy_cache_valid 200 206 30d;",
+    "proxy_cache_lock on;",
+    "proxy_cache_lock_timeout 30s;",
+    "proxy_cache_lock_age 30s;",
+    "proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;",
+    "proxy_ignore_headers Set-Cookie;",
+    "# A location with its own add_header inherits none from the server: repeat CORS.",
+    "add_header X-Cache-Status $upstream_cache_status always;",
+    *(f"add_header {header} always;" for header in _EDGE_CORS),
+    "proxy_pass http://marquee_origin$marquee_origin_uri;",
+)
+# With no lane tree, in 1 MiB slices so a large file is range-cached (slice subrequests match
+# the location again, so the captures are there for them too).
+_SLICED = (
+    "slice 1m;",
+    "proxy_cache_key $version/v$lane/$file$slice_range;",
+    "proxy_set_header Range $slice_range;",
+    *_VIDEO_CACHE,
+)
+
+
+def _indent(lines: tuple[str, ...] | list[str], depth: int) -> str:
+    return "\n".join(" " * depth + line for line in lines)
+
+
+def _video_values(options: EdgeOptions) -> dict[str, str]:
+    """A video lane's files: sent from the shared lane tree when there is one, else cached.
+
+    From the tree, the checked request is redirected to an internal location that serves
+    the media folder (its own `types`, so the refusals above stay problem+json); a file
+    missing there falls back to the cache, whole (the key set before the redirect)."""
+    if options.media_root is None:
+        return {"video_files": _indent(_SLICED, 12), "video_tree": ""}
+    root = options.media_root.as_posix()
+    if not _FOLDER.match(root) or "/../" in f"{root}/" or root.endswith("/.."):
+        raise EdgeConfigError(f"The media root must be an absolute folder path, not {root!r}.")
+    redirect = (
+        "set $marquee_cache_key $version/v$lane/$file;",
+        "rewrite ^ /lanes/$version/v$lane/$file last;",
+    )
+    tree = [
+        "location ^~ /lanes/ {",
+        "    internal;",
+        f"    root {root.rstrip('/') or '/'};",
+        "    types {",
+        *(f"        {kind.split(';')[0]} {suffix[1:]};" for suffix, kind in CONTENT_TYPES.items()),
+        "    }",
+        # Not `always`: only a file is immutable, never an error.
+        f'    add_header Cache-Control "{IMMUTABLE}";',
+        "    add_header X-Content-Type-Options nosniff always;",
+        *(f"    add_header {header} always;" for header in _EDGE_CORS),
+        "    try_files $uri @marquee_video;",
+        "}",
+        "location @marquee_video {",
+        "    proxy_cache_key $marquee_cache_key;",
+        *(f"    {line}" for line in _VIDEO_CACHE),
+        "}",
+    ]
+    return {"video_files": _indent(redirect, 12), "video_tree": _indent(tree, 8)}
+
+
 def _values(secret: str, options: EdgeOptions) -> dict[str, str]:
     if not secret or _UNSAFE_SECRET.search(secret):
         raise EdgeConfigError(
@@ -252,6 +327,7 @@ def _values(secret: str, options: EdgeOptions) -> dict[str, str]:
         "secret": secret,
         "cors_map": _cors_map(options.cors_origins),
         "error_pages": _error_pages(_EDGE_CORS),
+        **_video_values(options),
         **{name: refusal_body(*refusal) for name, refusal in _REFUSALS.items()},
     }
 
@@ -358,6 +434,13 @@ def config_command(
     log_dir: Annotated[Path, typer.Option(help="Logs.")] = EdgeOptions.log_dir,
     user: User = "www-data",
     cache_max_size: Annotated[str, typer.Option(help="Cache size cap.")] = "50g",
+    media_root: Annotated[
+        Path | None,
+        typer.Option(
+            help="The local store's media folder, when the edge shares it: video segments "
+            "are then sent from its lane tree, with no cache file and no origin hop."
+        ),
+    ] = None,
     output: Output = None,
 ) -> None:
     """Print the nginx configuration of a media edge in front of this deployment's origins."""
@@ -371,6 +454,7 @@ def config_command(
         user=user or None,
         cache_max_size=cache_max_size,
         cors_origins=settings.cors_origins,
+        media_root=media_root,
     )
     try:
         _write(nginx_config(settings, options), output)
@@ -405,3 +489,13 @@ def balancer_command(
         _write(balancer_config(options), output)
     except EdgeConfigError as exc:
         raise _fail(exc) from exc
+
+
+@edge_app.command("lanes")
+def lanes_command() -> None:
+    """Write the lane tree of every stored version (new versions get theirs as they publish):
+    for an edge given `--media-root` in front of a library published before it had one."""
+    store = make_store(Settings())
+    versions = lanes.stored_versions(store)
+    linked = sum(lanes.write(store, version) for version in versions)
+    typer.echo(f"{linked} video files linked into the lanes of {len(versions)} versions.")

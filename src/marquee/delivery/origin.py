@@ -228,15 +228,9 @@ class Origin:
         """Which files of the version are video, and their heights (immutable, so cached)."""
         cached = self._videos.get(version_id)
         if cached is None:
-            cached = renditions.build(lambda relative: self._read(version_id, relative))
+            cached = renditions.of_version(self.store, version_id)
             self._videos.put(version_id, cached)
         return cached
-
-    def _read(self, version_id: uuid.UUID, relative: str) -> bytes | None:
-        try:
-            return read_all(self.store, keys.version_file(version_id, relative))
-        except (ObjectNotFound, InvalidKey):
-            return None
 
     @staticmethod
     def check_lane(target: Target, videos: renditions.VideoFiles) -> None:

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import posixpath
 import re
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from marquee.storage import keys
+from marquee.storage.base import ObjectStore, read_all
+from marquee.storage.errors import InvalidKey, ObjectNotFound
 
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^",]*)')
 _RESOLUTION = re.compile(r"^\d+x(\d+)$")
@@ -179,3 +184,15 @@ def build(
         for path, height in dash_exact.items():
             exact.setdefault(path, height)
     return VideoFiles(exact, tuple(patterns))
+
+
+def of_version(store: ObjectStore, version_id: uuid.UUID) -> VideoFiles:
+    """The video files of a stored version, read from its stored manifests."""
+
+    def read(relative: str) -> bytes | None:
+        try:
+            return read_all(store, keys.version_file(version_id, relative))
+        except (ObjectNotFound, InvalidKey):
+            return None
+
+    return build(read)

@@ -17,6 +17,7 @@ from marquee.catalog import service as catalog
 from marquee.catalog.errors import TitleNotFound
 from marquee.catalog.models import Episode, PublishState, Title
 from marquee.catalog.state import TitleEvent, allowed_events
+from marquee.delivery import lanes
 from marquee.media.pipeline import ARTWORK_DIR, PACKAGE_DIR, PipelineResult
 from marquee.storage import keys
 from marquee.storage.base import ObjectStore
@@ -51,8 +52,10 @@ def store_files(
     files: list[tuple[Path, str]],
     progress: Callable[[float], None] = lambda fraction: None,
 ) -> list[str]:
-    """Upload `files` under the version's prefix, which starts out empty."""
+    """Upload `files` under the version's prefix, which starts out empty, then link its video
+    files into their lanes (`delivery.lanes`) for an edge that sends them itself."""
     # A worker that died mid-upload may have left part of this same version behind.
+    store.delete(keys.lane_prefix(version_id))
     store.delete(keys.version_prefix(version_id))
     stored = []
     for n, (path, relative) in enumerate(files, start=1):
@@ -61,6 +64,7 @@ def store_files(
             store.put(key, body)
         stored.append(key)
         progress(n / len(files))
+    lanes.write(store, version_id)
     return stored
 
 

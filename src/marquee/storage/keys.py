@@ -61,14 +61,31 @@ def upload_sidecar(upload_id: uuid.UUID, name: str) -> str:
     return f"uploads/{upload_id}/sidecars/{_name(name)}"
 
 
+VERSIONS = "versions/"
+
+
 def version_prefix(version: uuid.UUID) -> str:
     """Everything of one immutable title version lives under this prefix."""
-    return f"versions/{version}/"
+    return f"{VERSIONS}{version}/"
 
 
 def version_file(version: uuid.UUID, relative: str) -> str:
     """A packaged file (manifest, segment, sidecar, artwork) at `relative` inside its version."""
     return safe_key(f"{version_prefix(version)}{relative}")
+
+
+LANES = "lanes/"
+
+
+def lane_prefix(version: uuid.UUID) -> str:
+    """The version's video files again, one folder per height, for an edge that sends files
+    itself: outside `versions/`, so nothing that serves a version's files can reach it."""
+    return f"{LANES}{version}/"
+
+
+def lane_file(version: uuid.UUID, height: int, relative: str) -> str:
+    """The video file at `relative` in the lane of its rendition's height (`v720/...`)."""
+    return safe_key(f"{lane_prefix(version)}v{height}/{relative}")
 
 
 def master(version: uuid.UUID) -> str:
