@@ -164,6 +164,14 @@ def test_every_kind_of_response_is_hardened(client: TestClient) -> None:
     _assert_hardened(client.post(REGISTER, content=b"x" * (2 * MIB)))
 
 
+def test_media_files_carry_no_document_headers(client: TestClient) -> None:
+    # Any media answer (here a refused link): nosniff, none of the page-only policies.
+    headers = client.get(f"/media/{uuid.uuid4()}/1/{'A' * 22}/360/{uuid.uuid4()}/a.m4s").headers
+    assert headers["x-content-type-options"] == "nosniff"
+    for page_only in ("content-security-policy", "permissions-policy", "x-frame-options"):
+        assert page_only not in headers
+
+
 def test_hsts_only_over_https(app: FastAPI) -> None:
     with TestClient(app, base_url="https://testserver") as secure:
         hsts = secure.get("/api/v1/plans").headers["strict-transport-security"]

@@ -148,6 +148,7 @@ PERMISSIONS_POLICY = (
     "fullscreen=(self), picture-in-picture=(self), encrypted-media=(self)"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+MEDIA_PREFIX = "/media/"
 HSTS = "max-age=31536000; includeSubDomains"
 
 
@@ -168,15 +169,20 @@ class SecurityHeadersMiddleware:
         csp = self.docs_csp if docs else self.csp
         https = scope.get("scheme") == "https"
 
+        # Media files are never pages: the document headers would only ride along on every
+        # segment (and in every edge cache file); what sniffing and transport need stays.
+        document = not path.startswith(MEDIA_PREFIX)
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", csp)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+                if document:
+                    headers.setdefault("Content-Security-Policy", csp)
+                    headers.setdefault("Referrer-Policy", "no-referrer")
+                    headers.setdefault("X-Frame-Options", "DENY")
+                    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+                    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
                 if https:
                     headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)

@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+from marquee import cli
 from marquee.delivery import lanes
 from marquee.storage import keys
 from marquee.storage.local import LocalStore
@@ -131,3 +133,17 @@ def test_writing_a_tree_again_keeps_nothing_of_the_last_one(app: FastAPI, packag
     linked = store.path_for(keys.lane_file(published.version_id, 480, SEGMENT))
     original = store.path_for(keys.version_file(published.version_id, SEGMENT))
     assert os.path.samefile(linked, original)  # a hard link: no bytes copied
+
+
+def test_the_cli_writes_the_trees_of_a_library_published_before_them(
+    app: FastAPI, packaged: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _store(app)
+    versions = [publish(app, packaged).version_id for _ in range(2)]
+    assert not any(list(store.list(keys.lane_prefix(v))) for v in versions)
+    monkeypatch.setenv("MARQUEE_STORAGE_BACKEND", "local")
+    monkeypatch.setenv("MARQUEE_MEDIA_DIR", str(store.root))
+    result = CliRunner().invoke(cli.app, ["edge", "lanes"])
+    assert result.exit_code == 0, result.output
+    for version in versions:
+        assert keys.lane_file(version, 480, SEGMENT) in set(store.list(keys.lane_prefix(version)))

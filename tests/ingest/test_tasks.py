@@ -146,6 +146,9 @@ def test_a_completed_upload_becomes_the_titles_playable_version(
     assert store.exists(version.artwork.poster)
     assert all(store.exists(key) for key in version.artwork.sprites)
     assert any(key.endswith(".vtt") and "subs" in key for key in store.list(version.prefix))
+    # The 240p rendition's files, linked into its lane for an edge beside the store.
+    lane = keys.lane_prefix(version.id) + "v240/"
+    assert any(key.endswith(".m4s") for key in store.list(lane))
     assert_plays(app, version)
 
 
@@ -170,6 +173,8 @@ def test_re_encoding_switches_versions_and_collects_the_old_one(
     title = title_of(app, title_id)
     assert (title.current_version_id, title.state) == (second.id, PublishState.PUBLISHED)
     assert list(app.state.runtime.store.list(first.prefix)) == []
+    assert list(app.state.runtime.store.list(keys.lane_prefix(first.id))) == []
+    assert list(app.state.runtime.store.list(keys.lane_prefix(second.id)))
     assert app.state.runtime.store.exists(second.hls_master)
     assert second.upload_id == uuid.UUID(status["id"])
 

@@ -83,6 +83,12 @@ def lane_prefix(version: uuid.UUID) -> str:
     return f"{LANES}{version}/"
 
 
+def lanes_of(prefix: str) -> str | None:
+    """The lane tree beside the version stored under `prefix`, if it is a version's."""
+    rest = prefix.removeprefix(VERSIONS)
+    return f"{LANES}{rest}" if rest != prefix and rest.count("/") == 1 else None
+
+
 def lane_file(version: uuid.UUID, height: int, relative: str) -> str:
     """The video file at `relative` in the lane of its rendition's height (`v720/...`)."""
     return safe_key(f"{lane_prefix(version)}v{height}/{relative}")

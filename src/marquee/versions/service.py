@@ -282,6 +282,9 @@ def collect(store: ObjectStore, prefix: str, session_factory: sessionmaker[Sessi
         with transaction(session_factory) as session:
             if prefix_in_use(session=session, prefix=prefix):
                 return 0
+        lanes = keys.lanes_of(prefix)
+        if lanes is not None:  # first: a tree left behind would keep the bytes on disk
+            store.delete(lanes)
         return store.delete(keys.safe_prefix(prefix))
     except Exception:
         log.warning("could not delete retired version objects", exc_info=True)
