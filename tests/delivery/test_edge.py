@@ -289,6 +289,18 @@ def test_a_cold_miss_reaches_the_origin_once_then_every_session_hits_the_cache(
     assert edge.origin.hits[SEGMENT] == 1
 
 
+def test_a_segment_is_one_cache_entry_and_ranges_are_cut_from_it(edge: Edge) -> None:
+    data = edge.published.files[SEGMENT].read_bytes()
+    part = httpx.get(edge.url(SEGMENT), headers={"Range": "bytes=10-109"})
+    assert part.status_code == 206
+    assert part.content == data[10:110]
+    assert edge.origin.ranges == [""]  # the origin was asked for the whole file, once
+    tail = httpx.get(edge.url(SEGMENT), headers={"Range": f"bytes={len(data) - 50}-"})
+    assert (tail.status_code, tail.content) == (206, data[-50:])
+    assert tail.headers["x-cache-status"] == "HIT"
+    assert edge.origin.hits[SEGMENT] == 1
+
+
 def test_a_hundred_concurrent_misses_reach_the_origin_exactly_once(edge: Edge) -> None:
     target = edge.url(SEGMENT)
     data = edge.published.files[SEGMENT].read_bytes()

@@ -254,14 +254,10 @@ _VIDEO_CACHE = (
     *(f"add_header {header} always;" for header in _EDGE_CORS),
     "proxy_pass http://marquee_origin$marquee_origin_uri;",
 )
-# With no lane tree, in 1 MiB slices so a large file is range-cached (slice subrequests match
-# the location again, so the captures are there for them too).
-_SLICED = (
-    "slice 1m;",
-    "proxy_cache_key $version/v$lane/$file$slice_range;",
-    "proxy_set_header Range $slice_range;",
-    *_VIDEO_CACHE,
-)
+# With no lane tree: one cache entry per file. Video files are segments of a few MiB at most
+# (the packager never writes a whole rendition as one file), so no slices: a slice would be
+# one more subrequest and cache file per MiB; a range is cut from the cached whole.
+_CACHED = ("proxy_cache_key $version/v$lane/$file;", *_VIDEO_CACHE)
 
 
 def _indent(lines: tuple[str, ...] | list[str], depth: int) -> str:
@@ -275,7 +271,7 @@ def _video_values(options: EdgeOptions) -> dict[str, str]:
     the media folder (its own `types`, so the refusals above stay problem+json); a file
     missing there falls back to the cache, whole (the key set before the redirect)."""
     if options.media_root is None:
-        return {"video_files": _indent(_SLICED, 12), "video_tree": ""}
+        return {"video_files": _indent(_CACHED, 12), "video_tree": ""}
     root = options.media_root.as_posix()
     if not _FOLDER.match(root) or "/../" in f"{root}/" or root.endswith("/.."):
         raise EdgeConfigError(f"The media root must be an absolute folder path, not {root!r}.")
