@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import tantivy
 
 from marquee.search.embedded import RERANK_WINDOW, EmbeddedIndex
+from marquee.search.embedded_docs import SCHEMA_VERSION
 from marquee.search.embedded_facets import SAMPLE_SCALE
 from marquee.search.index import SearchFilters, SearchResults
 from tests.search.comets import VIEWER, hidden_comets, unsampled_id, visible_comets
@@ -82,3 +84,18 @@ def test_a_reader_drops_what_it_decoded_when_another_writer_commits(tmp_path: Pa
     renamed = doc("Zephyr Falling", title_id=zephyr.title_id)
     writer.upsert([renamed])
     assert [hit.title for hit in reader.search("zephyr", NONE, VIEWER).hits] == ["Zephyr Falling"]
+
+
+def test_a_rebuild_commits_one_segment_where_batches_leave_one_each(tmp_path: Path) -> None:
+    index = EmbeddedIndex(tmp_path)
+    batches = [visible_comets(3) for _ in range(4)]
+    for batch in batches:
+        index.upsert(batch)
+    assert _segments(tmp_path) == 4
+    index.rebuild(batches)
+    assert _segments(tmp_path) == 1
+    assert index.search("comet", NONE, VIEWER).total == 12
+
+
+def _segments(path: Path) -> int:
+    return int(tantivy.Index.open(str(path / SCHEMA_VERSION)).searcher().num_segments)

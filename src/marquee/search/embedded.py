@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,6 +140,29 @@ class EmbeddedIndex:
 
     def delete(self, ids: Sequence[uuid.UUID]) -> None:
         self._write(ids, [])
+
+    def rebuild(self, batches: Iterable[Sequence[SearchDocument]]) -> int:
+        """Replace every entry in one commit. Readers keep the old index until the new one is
+        complete, and the new one is one segment (as many as the writer's heap needs), where
+        batch commits leave one per batch: every query pays a setup per segment and field."""
+        count = 0
+        with self._write_lock:
+            writer = self._writer()
+            try:
+                writer.delete_all_documents()
+                for docs in batches:
+                    for doc in docs:
+                        for entry in entries(doc):
+                            writer.add_document(entry)
+                    count += len(docs)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self._reload()
+        return count
 
     def clear(self) -> None:
         with self._write_lock:
