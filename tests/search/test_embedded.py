@@ -69,6 +69,17 @@ def test_without_a_title_holding_every_word_the_distinctive_words_choose(
     assert results.total == 2
 
 
+def test_a_large_partial_match_counts_facets_of_its_candidates_only(tmp_path: Path) -> None:
+    index = EmbeddedIndex(tmp_path, distinctive=100)
+    comets = visible_comets(RERANK_WINDOW + 5)
+    index.upsert(comets + [doc(f"Night {n}", genres=["Comedy"]) for n in range(150)])
+    # No title holds both words; "night" (150 entries) only ranks the comets, it adds none.
+    results = index.search("comet night", NONE, VIEWER)
+    assert results.exact
+    assert results.total == len(comets)
+    assert _counts(results, "genre") == {"Drama": len(comets)}
+
+
 def test_with_only_common_words_the_rarest_chooses(index: EmbeddedIndex) -> None:
     index.upsert([doc(f"Night {n}") for n in range(5)] + [doc(f"Love {n}") for n in range(3)])
     results = index.search("night love", NONE, VIEWER)

@@ -191,18 +191,19 @@ class EmbeddedIndex:
         build = QueryBuilder(self._index, warm.searcher, distinctive=self.distinctive)
         restrict = build.visible(audience) + build.filters(filters)
         fields = {**TEXT_FIELDS, "synopsis": 1.0}
-        combined = combine(build.text_query(terms, fields) if terms else None, restrict)
+        combined = matched = combine(build.text_query(terms, fields) if terms else None, restrict)
         hits, total, every = self._page(warm, combined, terms, sort, offset, limit)
         if total == 0 and len(terms) > 1:
             # No title has every word: rank those that have some of them instead.
-            combined = combine(build.relaxed_query(terms, fields), restrict)
+            scored, anyof = build.relaxed_query(terms, fields)
+            combined, matched = combine(scored, restrict), combine(anyof, restrict)
             hits, total, every = self._page(warm, combined, terms, sort, offset, limit)
         if every is not None and len(every) == total:
             # The page read the whole match: count it here rather than read it again.
             facets, exact = entry_facets(every), True
         else:
             facets, exact = count_facets(
-                warm.searcher, self.schema, combined, total, exact_limit=self.exact_facets
+                warm.searcher, self.schema, matched, total, exact_limit=self.exact_facets
             )
         return SearchResults(hits=hits, total=total, facets=facets, exact=exact)
 
