@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import tantivy
 
 from marquee.search.embedded import RERANK_WINDOW, EmbeddedIndex
+from marquee.search.embedded_docs import SCHEMA_VERSION
 from marquee.search.embedded_facets import SAMPLE_SCALE
 from marquee.search.index import SearchFilters, SearchResults
 from tests.search.comets import VIEWER, hidden_comets, unsampled_id, visible_comets
@@ -67,6 +69,17 @@ def test_without_a_title_holding_every_word_the_distinctive_words_choose(
     assert results.total == 2
 
 
+def test_a_large_partial_match_counts_facets_of_its_candidates_only(tmp_path: Path) -> None:
+    index = EmbeddedIndex(tmp_path, distinctive=100)
+    comets = visible_comets(RERANK_WINDOW + 5)
+    index.upsert(comets + [doc(f"Night {n}", genres=["Comedy"]) for n in range(150)])
+    # No title holds both words; "night" (150 entries) only ranks the comets, it adds none.
+    results = index.search("comet night", NONE, VIEWER)
+    assert results.exact
+    assert results.total == len(comets)
+    assert _counts(results, "genre") == {"Drama": len(comets)}
+
+
 def test_with_only_common_words_the_rarest_chooses(index: EmbeddedIndex) -> None:
     index.upsert([doc(f"Night {n}") for n in range(5)] + [doc(f"Love {n}") for n in range(3)])
     results = index.search("night love", NONE, VIEWER)
@@ -82,3 +95,18 @@ def test_a_reader_drops_what_it_decoded_when_another_writer_commits(tmp_path: Pa
     renamed = doc("Zephyr Falling", title_id=zephyr.title_id)
     writer.upsert([renamed])
     assert [hit.title for hit in reader.search("zephyr", NONE, VIEWER).hits] == ["Zephyr Falling"]
+
+
+def test_a_rebuild_commits_one_segment_where_batches_leave_one_each(tmp_path: Path) -> None:
+    index = EmbeddedIndex(tmp_path)
+    batches = [visible_comets(3) for _ in range(4)]
+    for batch in batches:
+        index.upsert(batch)
+    assert _segments(tmp_path) == 4
+    index.rebuild(batches)
+    assert _segments(tmp_path) == 1
+    assert index.search("comet", NONE, VIEWER).total == 12
+
+
+def _segments(path: Path) -> int:
+    return int(tantivy.Index.open(str(path / SCHEMA_VERSION)).searcher().num_segments)

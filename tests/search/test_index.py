@@ -199,3 +199,10 @@ def test_titles_starting_with_the_query_come_first(index: Index) -> None:
     )
     assert titles(index, "meet me")[0] == "Meet Me in St. Louis"
     assert titles(index, "under siege 2")[0] == "Under Siege 2: Dark Territory"
+
+
+def test_a_rebuild_replaces_every_entry_at_once(catalogue: Index) -> None:
+    fresh = [[doc("Fresh Start")], [doc("Fresh Air"), doc("Fresh Prince", published=False)]]
+    assert catalogue.rebuild(iter(fresh)) == 3
+    assert titles(catalogue, "star wars") == []
+    assert sorted(titles(catalogue, "fresh")) == ["Fresh Air", "Fresh Start"]

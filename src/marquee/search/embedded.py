@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,29 @@ class EmbeddedIndex:
     def delete(self, ids: Sequence[uuid.UUID]) -> None:
         self._write(ids, [])
 
+    def rebuild(self, batches: Iterable[Sequence[SearchDocument]]) -> int:
+        """Replace every entry in one commit. Readers keep the old index until the new one is
+        complete, and the new one is one segment (as many as the writer's heap needs), where
+        batch commits leave one per batch: every query pays a setup per segment and field."""
+        count = 0
+        with self._write_lock:
+            writer = self._writer()
+            try:
+                writer.delete_all_documents()
+                for docs in batches:
+                    for doc in docs:
+                        for entry in entries(doc):
+                            writer.add_document(entry)
+                    count += len(docs)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self._reload()
+        return count
+
     def clear(self) -> None:
         with self._write_lock:
             writer = self._writer()
@@ -168,18 +191,19 @@ class EmbeddedIndex:
         build = QueryBuilder(self._index, warm.searcher, distinctive=self.distinctive)
         restrict = build.visible(audience) + build.filters(filters)
         fields = {**TEXT_FIELDS, "synopsis": 1.0}
-        combined = combine(build.text_query(terms, fields) if terms else None, restrict)
+        combined = matched = combine(build.text_query(terms, fields) if terms else None, restrict)
         hits, total, every = self._page(warm, combined, terms, sort, offset, limit)
         if total == 0 and len(terms) > 1:
             # No title has every word: rank those that have some of them instead.
-            combined = combine(build.relaxed_query(terms, fields), restrict)
+            scored, anyof = build.relaxed_query(terms, fields)
+            combined, matched = combine(scored, restrict), combine(anyof, restrict)
             hits, total, every = self._page(warm, combined, terms, sort, offset, limit)
         if every is not None and len(every) == total:
             # The page read the whole match: count it here rather than read it again.
             facets, exact = entry_facets(every), True
         else:
             facets, exact = count_facets(
-                warm.searcher, self.schema, combined, total, exact_limit=self.exact_facets
+                warm.searcher, self.schema, matched, total, exact_limit=self.exact_facets
             )
         return SearchResults(hits=hits, total=total, facets=facets, exact=exact)
 

@@ -97,9 +97,10 @@ class QueryBuilder:
             [(tantivy.Occur.Must, self._clause(terms, i, fields)) for i in range(len(terms))]
         )
 
-    def relaxed_query(self, terms: list[str], fields: dict[str, float]) -> Q:
+    def relaxed_query(self, terms: list[str], fields: dict[str, float]) -> tuple[Q, Q]:
         """Entries holding any of the distinctive terms (or, if none is, the rarest term),
-        ranked on all of them."""
+        ranked on all of them; and the same entries without the ranking, which is all that
+        counting them needs (the other terms' clauses hold the catalogue's commonest words)."""
         frequency = {term: self._frequency(term, last=term == terms[-1]) for term in terms}
         distinctive = [t for t in terms if frequency[t] <= self._distinctive]
         required = distinctive or [min(terms, key=frequency.__getitem__)]
@@ -116,7 +117,7 @@ class QueryBuilder:
             for t, c in zip(terms, clauses, strict=True)
             if t not in required
         ]
-        return Q.boolean_query([(tantivy.Occur.Must, anyof), *rest])
+        return Q.boolean_query([(tantivy.Occur.Must, anyof), *rest]), anyof
 
     def _clause(self, terms: list[str], i: int, fields: dict[str, float]) -> Q:
         return self.term_clause(terms[i], last=i == len(terms) - 1, fields=fields)

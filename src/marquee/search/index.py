@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -87,6 +87,10 @@ class Index(Protocol):
     def suggest(
         self, q: str, audience: Audience, limit: int = SUGGEST_LIMIT
     ) -> list[Suggestion]: ...
+
+    def rebuild(self, batches: Iterable[Sequence[SearchDocument]]) -> int:
+        """Replace the whole index with these documents at once; returns how many there were."""
+        ...
 
     def clear(self) -> None: ...
 

@@ -11,7 +11,7 @@ visible matches only, so a hidden title never shows, not even as a count.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,22 +129,32 @@ class PostgresIndex:
     # -- writes ---------------------------------------------------------------------------
 
     def upsert(self, docs: Sequence[SearchDocument]) -> None:
-        rows = [row for doc in docs for row in _rows(doc)]
         with self._engine.begin() as conn:
             self._delete(conn, [doc.title_id for doc in docs])
-            if not rows:
-                return
-            vectors = {"document": sql(_VECTOR), "title_vector": sql(_TITLE_VECTOR)}
-            conn.execute(insert(SearchEntryRow).values(**vectors), rows)
-            words = _words([doc for doc in docs if doc.published])
-            conn.execute(pg_insert(SearchWordRow).on_conflict_do_nothing(), words)
+            self._insert(conn, docs)
             if len(docs) >= BULK:
-                # Every query scans what sits in a text index's pending list; after a bulk
-                # write (a rebuild) merge it now rather than at the next vacuum.
-                for name in GIN_INDEXES:
-                    conn.execute(
-                        sql("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": name}
-                    )
+                _clean_pending(conn)
+
+    def rebuild(self, batches: Iterable[Sequence[SearchDocument]]) -> int:
+        """Replace every row in one transaction, so readers see the old index until the end."""
+        count = 0
+        with self._engine.begin() as conn:
+            conn.execute(sql("DELETE FROM search_entries"))
+            conn.execute(sql("DELETE FROM search_words"))
+            for docs in batches:
+                self._insert(conn, docs)
+                count += len(docs)
+            _clean_pending(conn)
+        return count
+
+    def _insert(self, conn: Connection, docs: Sequence[SearchDocument]) -> None:
+        rows = [row for doc in docs for row in _rows(doc)]
+        if not rows:
+            return
+        vectors = {"document": sql(_VECTOR), "title_vector": sql(_TITLE_VECTOR)}
+        conn.execute(insert(SearchEntryRow).values(**vectors), rows)
+        words = _words([doc for doc in docs if doc.published])
+        conn.execute(pg_insert(SearchWordRow).on_conflict_do_nothing(), words)
 
     def _delete(self, conn: Connection, ids: Sequence[uuid.UUID]) -> None:
         if ids:
@@ -319,6 +329,13 @@ class PostgresIndex:
                 if text.person_matches(name, terms):
                     names.setdefault(name, None)
         return list(names)
+
+
+def _clean_pending(conn: Connection) -> None:
+    """Every query scans what sits in a text index's pending list; after a bulk write (a
+    rebuild) merge it now rather than at the next vacuum."""
+    for name in GIN_INDEXES:
+        conn.execute(sql("SELECT gin_clean_pending_list(CAST(:i AS regclass))"), {"i": name})
 
 
 def _prefixes(params: dict[str, Any]) -> dict[str, str]:

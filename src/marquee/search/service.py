@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -95,12 +95,14 @@ def reindex_titles(*, session: Session, index: Index, title_ids: Iterable[uuid.U
 
 
 def reindex_all(*, session: Session, index: Index, batch: int = REINDEX_BATCH) -> int:
-    """Rebuild the whole index from the catalogue; returns the number of titles indexed."""
-    index.clear()
-    count = 0
-    for ids in documents.batched(documents.all_title_ids(session), batch):
-        docs = documents.documents_for_titles(session, ids)
-        index.upsert(list(docs.values()))
-        count += len(docs)
-        session.expunge_all()
-    return count
+    """Rebuild the whole index from the catalogue; returns the number of titles indexed.
+
+    The index is replaced at once: searches see the old one until the new one is complete.
+    """
+
+    def batches() -> Iterator[list[documents.SearchDocument]]:
+        for ids in documents.batched(documents.all_title_ids(session), batch):
+            yield list(documents.documents_for_titles(session, ids).values())
+            session.expunge_all()
+
+    return index.rebuild(batches())
