@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,15 +119,14 @@ class EmbeddedIndex:
                     raise
                 time.sleep(0.05)
 
-    def _write(self, ids: Sequence[uuid.UUID], docs: Sequence[SearchDocument]) -> None:
+    @contextmanager
+    def _committing(self) -> Iterator[tantivy.IndexWriter]:
+        """The writer, committed when the block ends (rolled back if it raises), then the
+        searcher reloaded: every write is one commit."""
         with self._write_lock:
             writer = self._writer()
             try:
-                for title_id in ids:
-                    writer.delete_documents_by_term("title_id", str(title_id))
-                for doc in docs:
-                    for entry in entries(doc):
-                        writer.add_document(entry)
+                yield writer
                 writer.commit()
             except BaseException:
                 writer.rollback()
@@ -134,6 +134,14 @@ class EmbeddedIndex:
             finally:
                 writer.wait_merging_threads()
             self._reload()
+
+    def _write(self, ids: Sequence[uuid.UUID], docs: Sequence[SearchDocument]) -> None:
+        with self._committing() as writer:
+            for title_id in ids:
+                writer.delete_documents_by_term("title_id", str(title_id))
+            for doc in docs:
+                for entry in entries(doc):
+                    writer.add_document(entry)
 
     def upsert(self, docs: Sequence[SearchDocument]) -> None:
         self._write([doc.title_id for doc in docs], docs)
@@ -146,22 +154,13 @@ class EmbeddedIndex:
         complete, and the new one is one segment (as many as the writer's heap needs), where
         batch commits leave one per batch: every query pays a setup per segment and field."""
         count = 0
-        with self._write_lock:
-            writer = self._writer()
-            try:
-                writer.delete_all_documents()
-                for docs in batches:
-                    for doc in docs:
-                        for entry in entries(doc):
-                            writer.add_document(entry)
-                    count += len(docs)
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
-            self._reload()
+        with self._committing() as writer:
+            writer.delete_all_documents()
+            for docs in batches:
+                for doc in docs:
+                    for entry in entries(doc):
+                        writer.add_document(entry)
+                count += len(docs)
         return count
 
     def clear(self) -> None:
