@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marquee.accounts import profile_lock
 from marquee.accounts import profiles as account_profiles
@@ -146,7 +147,11 @@ ProfileTokenHeader = Annotated[
 def load_profile(*, session: Session, claims: AccessClaims, profile_id: uuid.UUID) -> Profile:
     """The caller's profile, loaded in the route's unit of work; another account's is a 404."""
     user = load_user(session=session, claims=claims)
-    return account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    profile = account_profiles.get_profile(session=session, user=user, profile_id=profile_id)
+    # The session holds what it loaded only weakly: without this, `profile.user` would
+    # select the account again once `user` goes out of scope here.
+    set_committed_value(profile, "user", user)
+    return profile
 
 
 def unlocked_profile(

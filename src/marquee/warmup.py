@@ -1,5 +1,5 @@
-"""Start-up and shut-down of the API: warm the routers, queue a search rebuild if the index is
-new, and close the runtime the app built.
+"""Start-up and shut-down of the API: size the thread pool, warm the routers, queue a search
+rebuild if the index is new, and close the runtime the app built.
 
 FastAPI prepares each route's dependency graph and validators lazily, on the first
 request the router sees; with this app's routes that costs a second or more of one
@@ -89,6 +89,9 @@ def lifespan(runtime: Runtime, *, owned: bool) -> Lifespan:
             await anyio.to_thread.run_sync(queue_search_rebuild, runtime)
         except Exception:
             log.exception("could not check the search index at start")
+        # The event loop's thread pool, which runs every plain-function route.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = runtime.settings.api_threads
         await warm(app)
         try:
             yield

@@ -104,7 +104,7 @@ def _tiny_pool(url: str) -> Engine:
 def test_a_burst_beyond_the_pool_and_the_threads_queues_instead_of_failing(
     app: FastAPI, client: TestClient, viewer: ApiUser, playable_title: Title, settings: Settings
 ) -> None:
-    """50 starts at once (more than the 40 threads) on one connection: all answered, no 500.
+    """50 starts at once (more than the threads) on one connection: all answered, no 500.
 
     A request must never need a second thread to give its connection back, or the threads
     all end up waiting for the connection while its holder waits for a thread.
