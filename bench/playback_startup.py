@@ -129,6 +129,11 @@ class Marquee:
         reply = await conn.request("POST", path, headers=self._headers(i), body=body)
         if reply.status != 200:
             raise loadgen.HttpError(f"heartbeat: {reply.status} {reply.body[:300]!r}")
+        # As a player does: the renewed token replaces the one after /media/{session}/.
+        head, rest = play.prefix.split(f"/media/{play.session_id}/", 1)
+        version_and_lane = rest.split("/", 3)[3]
+        token = json.loads(reply.body)["media_token"]
+        play.prefix = f"{head}/media/{play.session_id}/{token}/{version_and_lane}"
 
     async def end(self, conn: loadgen.Connection, i: int, play: Play) -> None:
         path = f"/api/v1/playback/sessions/{play.session_id}/stop"
