@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from marquee.config import Settings
-from marquee.delivery.edge import edge_app
+from marquee.delivery.edge_cli import edge_app
 from marquee.demo.cli import catalog_app
 from marquee.media.cli import media_app
 from marquee.recommend.cli import recs_app
