@@ -102,6 +102,13 @@ def link(
     )
 
 
+def tampered(good: signing.MediaLink) -> str:
+    """`good`'s prefix with its signature changed in the first character (the last one's low
+    bits are base64 padding, which nginx ignores)."""
+    flipped = ("A" if good.signature[0] != "A" else "B") + good.signature[1:]
+    return good.prefix.replace(good.signature, flipped)
+
+
 def in_lane(relative: str) -> str:
     """`relative` as a player reaches it: a video file of the clip inside its height's lane."""
     match = _VIDEO.match(relative)

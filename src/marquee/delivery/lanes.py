@@ -25,8 +25,9 @@ def write(store: ObjectStore, version_id: uuid.UUID) -> int:
     """Link every video file of the stored version into its lane; return how many.
 
     Only files of a type the edge knows (`CONTENT_TYPES`) are linked: it sends each with the
-    type the origin would have, and asks the origin for anything else. Run after the version's files are stored and before it is published; it starts from an
-    empty tree, so a version written again never keeps a file from its last attempt."""
+    type the origin would have, and asks the origin for anything else. Run after the
+    version's files are stored and before it is published; it starts from an empty tree,
+    so a version written again never keeps a file from its last attempt."""
     if not isinstance(store, LocalStore):
         return 0
     store.delete(keys.lane_prefix(version_id))

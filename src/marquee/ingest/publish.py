@@ -53,9 +53,9 @@ def store_files(
     progress: Callable[[float], None] = lambda fraction: None,
 ) -> list[str]:
     """Upload `files` under the version's prefix, which starts out empty, then link its video
-    files into their lanes (`delivery.lanes`) for an edge that sends them itself."""
+    files into their lanes (`delivery.lanes`, which starts its tree anew) for an edge that
+    sends them itself."""
     # A worker that died mid-upload may have left part of this same version behind.
-    store.delete(keys.lane_prefix(version_id))
     store.delete(keys.version_prefix(version_id))
     stored = []
     for n, (path, relative) in enumerate(files, start=1):
